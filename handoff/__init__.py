@@ -1,0 +1,1 @@
+"""handoff: a timezone-aware async handoff scheduler."""
