@@ -1,0 +1,37 @@
+"""Prometheus metrics, defined once so every module increments the same objects.
+
+Each process (API, worker) exposes its own registry; see the README's operations
+section for where each is scraped.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "handoff_http_requests_total", "HTTP requests by GraphQL operation and status", ["operation", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "handoff_http_request_seconds",
+    "HTTP request latency by GraphQL operation",
+    ["operation"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+HANDOFFS_CREATED = Counter("handoff_handoffs_created_total", "Handoffs created")
+FOLLOW_UPS_DUE = Counter("handoff_follow_ups_due_total", "Follow-ups handed to the queue", ["kind"])
+FOLLOW_UPS_DELIVERED = Counter(
+    "handoff_follow_ups_delivered_total", "Follow-ups carried out", ["kind"]
+)
+FOLLOW_UPS_LATE = Counter(
+    "handoff_follow_ups_late_total", "Follow-ups carried out more than 1 s after due", ["kind"]
+)
+FOLLOW_UP_LATENESS = Histogram(
+    "handoff_follow_up_lateness_seconds",
+    "Carried out at minus due at",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
+RELAY_LAG = Gauge("handoff_relay_lag_seconds", "Age of the oldest due follow-up not yet handled")
+QUEUE_DEPTH = Gauge("handoff_queue_depth", "Jobs waiting in the arq queue")
+WEBHOOK_ATTEMPTS = Counter(
+    "handoff_webhook_attempts_total", "Webhook delivery attempts by outcome", ["outcome"]
+)
