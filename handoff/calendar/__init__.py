@@ -1,0 +1,22 @@
+"""The pure working-time engine: when people work, and what follows from it.
+
+No I/O and no clock reads: callers pass instants in; every returned instant is
+an aware UTC datetime. See DESIGN.md, "Time semantics".
+"""
+
+from handoff.calendar.errors import InvalidPattern, NoWorkingTime
+from handoff.calendar.intervals import WallInterval
+from handoff.calendar.overlap import overlap
+from handoff.calendar.pattern import DaySource, TimeOff, WorkingPattern
+from handoff.calendar.public_holidays import HolidayRegion
+
+__all__ = [
+    "DaySource",
+    "HolidayRegion",
+    "InvalidPattern",
+    "NoWorkingTime",
+    "TimeOff",
+    "WallInterval",
+    "WorkingPattern",
+    "overlap",
+]

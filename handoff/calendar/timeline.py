@@ -1,0 +1,233 @@
+"""Working intervals of one pattern as sorted UTC arrays, built lazily per chunk.
+
+Time is cut into fixed UTC chunks of ``CHUNK_DAYS`` days. A chunk holds the
+merged working intervals clipped to its span, as integer microseconds, with
+running totals of working time, so every query is a couple of bisects. Chunks
+are built only when a query touches them, never years ahead, and cached on the
+timeline, which equal patterns share (see ``pattern.py``).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from handoff.calendar.errors import NoWorkingTime
+from handoff.calendar.intervals import WallInterval
+from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, resolve
+
+__all__ = ["CHUNK_US", "HORIZON_US", "Chunk", "Timeline"]
+
+CHUNK_DAYS = 14
+CHUNK_US = CHUNK_DAYS * DAY_US
+HORIZON_DAYS = 730
+HORIZON_US = HORIZON_DAYS * DAY_US
+# Whole chunks that may be empty before a search gives up (a little over 730 days).
+_HORIZON_CHUNKS = HORIZON_DAYS // CHUNK_DAYS + 2
+# Bound per-timeline memory for callers that sweep over many years.
+_MAX_CHUNKS = 2_000
+
+DayIntervals = Callable[[int], tuple[WallInterval, ...]]
+
+
+class Chunk:
+    """Merged, sorted, disjoint working intervals inside one UTC chunk.
+
+    ``cum[i]`` is the working time before ``starts[i]`` within the chunk;
+    ``cum[-1]`` is the chunk's total.
+    """
+
+    __slots__ = ("cum", "ends", "starts", "total")
+
+    def __init__(self, starts: list[int], ends: list[int]) -> None:
+        self.starts = starts
+        self.ends = ends
+        cum = [0]
+        acc = 0
+        for s, e in zip(starts, ends, strict=True):
+            acc += e - s
+            cum.append(acc)
+        self.cum = cum
+        self.total = acc
+
+    def worked_before(self, pos: int) -> int:
+        """Working time inside this chunk before instant ``pos``."""
+        i = bisect_right(self.ends, pos)
+        w = self.cum[i]
+        if i < len(self.starts) and self.starts[i] < pos:
+            w += pos - self.starts[i]
+        return w
+
+
+def _empty_chunk() -> Chunk:
+    return Chunk([], [])
+
+
+class Timeline:
+    """Lazily built working intervals of one zone and one day-to-intervals rule."""
+
+    __slots__ = ("_chunks", "_day_intervals", "_never_works", "zone")
+
+    def __init__(self, zone: ZoneInfo, day_intervals: DayIntervals, never_works: bool) -> None:
+        self.zone = zone
+        self._day_intervals = day_intervals
+        # A pattern with no interval anywhere: answer "no working time" at once.
+        self._never_works = never_works
+        self._chunks: dict[int, Chunk] = {}
+
+    # -- building -----------------------------------------------------------
+
+    def chunk(self, k: int) -> Chunk:
+        """The chunk with index ``k`` (covering ``[k*CHUNK_US, (k+1)*CHUNK_US)``)."""
+        c = self._chunks.get(k)
+        if c is None:
+            c = self._build(k)
+            if len(self._chunks) >= _MAX_CHUNKS:
+                self._chunks.clear()
+            self._chunks[k] = c
+        return c
+
+    def _build(self, k: int) -> Chunk:
+        if self._never_works:
+            return _empty_chunk()
+        lo = k * CHUNK_US
+        hi = lo + CHUNK_US
+        # Local dates whose intervals can reach this span: offsets are within
+        # ±26 h and an interval lasts at most 24 h after a start on its date.
+        first = lo // DAY_US + EPOCH_ORDINAL - 2
+        last = (hi - 1) // DAY_US + EPOCH_ORDINAL + 1
+        zone = self.zone
+        day_intervals = self._day_intervals
+        raw: list[tuple[int, int]] = []
+        try:
+            for ordinal in range(first, last + 1):
+                for iv in day_intervals(ordinal):
+                    s = resolve(zone, ordinal, iv.start)
+                    if s >= hi:
+                        continue
+                    e = resolve(zone, ordinal, iv.end)
+                    if e <= lo:
+                        continue
+                    s = max(s, lo)
+                    e = min(e, hi)
+                    if s < e:
+                        raw.append((s, e))
+        except OverflowError:
+            # Near year 1 or 9999: treat as no working time rather than crash.
+            return _empty_chunk()
+        raw.sort()
+        starts: list[int] = []
+        ends: list[int] = []
+        for s, e in raw:
+            # Merge overlapping and touching intervals (overnight shifts and
+            # DST gaps can make neighbouring days' intervals meet).
+            if ends and s <= ends[-1]:
+                if e > ends[-1]:
+                    ends[-1] = e
+            else:
+                starts.append(s)
+                ends.append(e)
+        return Chunk(starts, ends)
+
+    # -- queries (all in integer microseconds) -------------------------------
+
+    def contains(self, us: int) -> bool:
+        """Whether instant ``us`` is working time."""
+        c = self.chunk(us // CHUNK_US)
+        i = bisect_right(c.starts, us) - 1
+        return i >= 0 and us < c.ends[i]
+
+    def next_working(self, us: int) -> int:
+        """``us`` when working, else the start of the next working interval."""
+        if self._never_works:
+            raise NoWorkingTime("the pattern has no working time at all")
+        k = us // CHUNK_US
+        c = self.chunk(k)
+        i = bisect_right(c.starts, us) - 1
+        if i >= 0 and us < c.ends[i]:
+            return us
+        if i + 1 < len(c.starts):
+            return c.starts[i + 1]
+        for k2 in range(k + 1, k + _HORIZON_CHUNKS + 1):
+            c = self.chunk(k2)
+            if c.starts:
+                return c.starts[0]
+        raise NoWorkingTime("no working time within 730 days")
+
+    def window_end(self, us: int) -> int:
+        """End of the merged working window containing ``us`` (which must be working)."""
+        k = us // CHUNK_US
+        c = self.chunk(k)
+        i = bisect_right(c.starts, us) - 1
+        end = c.ends[i]
+        # A window clipped at a chunk edge may continue in the next chunk.
+        while end == (k + 1) * CHUNK_US:
+            k += 1
+            c = self.chunk(k)
+            if not c.starts or c.starts[0] != end:
+                break
+            end = c.ends[0]
+        return end
+
+    def add(self, us: int, duration: int) -> int:
+        """Earliest ``t >= us`` with ``duration`` µs of working time in ``[us, t)``."""
+        if duration <= 0:
+            return us
+        if self._never_works:
+            raise NoWorkingTime("the pattern has no working time at all")
+        k = us // CHUNK_US
+        pos = us
+        remaining = duration
+        last_progress = k
+        while True:
+            c = self.chunk(k)
+            before = c.worked_before(pos) if pos != k * CHUNK_US else 0
+            available = c.total - before
+            if available >= remaining:
+                target = before + remaining
+                j = bisect_left(c.cum, target, 1) - 1
+                return c.starts[j] + (target - c.cum[j])
+            if available > 0:
+                remaining -= available
+                last_progress = k
+            elif k - last_progress > _HORIZON_CHUNKS:
+                raise NoWorkingTime("no working time within 730 days")
+            k += 1
+            pos = k * CHUNK_US
+
+    def between(self, a: int, b: int) -> int:
+        """Working time in ``[a, b)`` (zero when ``b <= a``)."""
+        if b <= a or self._never_works:
+            return 0
+        ka = a // CHUNK_US
+        kb = b // CHUNK_US
+        ca = self.chunk(ka)
+        if ka == kb:
+            return ca.worked_before(b) - ca.worked_before(a)
+        total = ca.total - ca.worked_before(a)
+        for k in range(ka + 1, kb):
+            total += self.chunk(k).total
+        return total + self.chunk(kb).worked_before(b)
+
+    def windows(self, a: int, b: int) -> list[tuple[int, int]]:
+        """Merged working windows clipped to ``[a, b)``, sorted."""
+        out: list[tuple[int, int]] = []
+        if b <= a or self._never_works:
+            return out
+        for k in range((a // CHUNK_US), (b - 1) // CHUNK_US + 1):
+            c = self.chunk(k)
+            i0 = bisect_right(c.ends, a)
+            for i in range(i0, len(c.starts)):
+                s = c.starts[i]
+                if s >= b:
+                    break
+                e = c.ends[i]
+                s = max(s, a)
+                e = min(e, b)
+                if out and s <= out[-1][1]:
+                    # Touches the previous window across a chunk edge.
+                    out[-1] = (out[-1][0], max(e, out[-1][1]))
+                else:
+                    out.append((s, e))
+        return out
