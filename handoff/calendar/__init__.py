@@ -4,6 +4,13 @@ No I/O and no clock reads: callers pass instants in; every returned instant is
 an aware UTC datetime. See DESIGN.md, "Time semantics".
 """
 
+from handoff.calendar.delivery import (
+    Delivery,
+    DeliveryPolicy,
+    HandoffTimes,
+    next_delivery,
+    schedule_handoff,
+)
 from handoff.calendar.errors import InvalidPattern, NoWorkingTime
 from handoff.calendar.intervals import WallInterval
 from handoff.calendar.overlap import overlap
@@ -12,11 +19,16 @@ from handoff.calendar.public_holidays import HolidayRegion
 
 __all__ = [
     "DaySource",
+    "Delivery",
+    "DeliveryPolicy",
+    "HandoffTimes",
     "HolidayRegion",
     "InvalidPattern",
     "NoWorkingTime",
     "TimeOff",
     "WallInterval",
     "WorkingPattern",
+    "next_delivery",
     "overlap",
+    "schedule_handoff",
 ]

@@ -231,3 +231,18 @@ class Timeline:
                 else:
                     out.append((s, e))
         return out
+
+
+def window_start(timeline: Timeline, us: int) -> int:
+    """Start of the merged working window containing ``us`` (which must be working)."""
+    k = us // CHUNK_US
+    c = timeline.chunk(k)
+    start = c.starts[bisect_right(c.starts, us) - 1]
+    # A window clipped at a chunk edge may have begun in the previous chunk.
+    while start == k * CHUNK_US:
+        k -= 1
+        c = timeline.chunk(k)
+        if not c.ends or c.ends[-1] != start:
+            break
+        start = c.starts[-1]
+    return start

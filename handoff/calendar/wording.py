@@ -1,0 +1,158 @@
+"""Every sentence of a delivery explanation, in one place.
+
+Sentences are built from the person's name and local times; ``sentence``
+capitalises the first letter so a lower-case default name reads well.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, timedelta
+from zoneinfo import ZoneInfo
+
+from handoff.calendar.intervals import format_clock
+from handoff.calendar.pattern import DaySource
+from handoff.calendar.wallclock import from_us
+
+__all__ = [
+    "day_off",
+    "digest_focus",
+    "digest_outside",
+    "digests_bundled",
+    "focus_wait",
+    "lands",
+    "lands_at_once",
+    "more_skipped",
+    "next_working",
+    "outside_hours",
+    "respond_by",
+    "wait_digest",
+]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# English names fixed here rather than strftime, whose output follows the locale.
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _day(d: date) -> str:
+    # "Monday 30 Nov": weekday, day without padding, month abbreviation.
+    return f"{_WEEKDAY_NAMES[d.weekday()]} {d.day} {_MONTH_NAMES[d.month - 1]}"
+
+
+def _local(us: int, zone: ZoneInfo) -> str:
+    t = from_us(us).astimezone(zone)
+    return f"{_day(t.date())} {t.strftime('%H:%M')} {zone.key}"
+
+
+def _clock(us: int, zone: ZoneInfo) -> str:
+    return from_us(us).astimezone(zone).strftime("%H:%M")
+
+
+def _duration(d: timedelta) -> str:
+    total = int(d.total_seconds())
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    parts.append(f"{seconds}s" if seconds else "")
+    return "".join(parts) or "0m"
+
+
+def day_off(name: str, local_day: date, source: DaySource) -> str:
+    """Why a whole local date has no working time."""
+    if source.kind == "time_off":
+        reason = f" ({source.label})" if source.label else ""
+        return _sentence(f"{name} is on time off on {_day(local_day)}{reason}.")
+    if source.kind == "holiday":
+        return _sentence(f"{_day(local_day)} is a public holiday for {name} ({source.label}).")
+    if source.kind == "override":
+        return _sentence(f"{_day(local_day)} is marked as a day off for {name} (date override).")
+    return _sentence(f"{_day(local_day)} is {name}'s day off.")
+
+
+def outside_hours(name: str, us: int, zone: ZoneInfo, source: DaySource) -> str:
+    """Why an instant on a working date is not working time."""
+    hours = ", ".join(iv.display() for iv in source.intervals)
+    which = "date override: " if source.kind == "override" else ""
+    return _sentence(f"{_local(us, zone)} is outside {name}'s working hours ({which}{hours}).")
+
+
+def next_working(name: str, us: int, zone: ZoneInfo) -> str:
+    """Where the next working time begins."""
+    return _sentence(f"{name}'s next working time starts {_local(us, zone)}.")
+
+
+def focus_wait(name: str, start: int, end: int, zone: ZoneInfo) -> str:
+    """A focus block that delays delivery until its end."""
+    day = _day(from_us(start).astimezone(zone).date())
+    span = f"{_clock(start, zone)}–{_clock(end, zone)}"
+    return _sentence(
+        f"{span} on {day} is {name}'s focus time (never interrupted), "
+        f"so it waits until {_clock(end, zone)}."
+    )
+
+
+def lands_at_once(name: str) -> str:
+    """Delivery needs no waiting."""
+    return _sentence(f"{name} is working now, so it lands at once.")
+
+
+def digests_bundled(name: str, digests: tuple[int, ...]) -> str:
+    """The person only takes notifications at digest times."""
+    times = ", ".join(format_clock(m) for m in digests)
+    return _sentence(f"{name} bundles notifications into digests at {times}.")
+
+
+def digest_outside(name: str, us: int, zone: ZoneInfo) -> str:
+    """A digest time skipped because it is not working time."""
+    t = from_us(us).astimezone(zone)
+    return _sentence(
+        f"Digest time {t.strftime('%H:%M')} on {_day(t.date())} is outside {name}'s "
+        "working time, so it is skipped."
+    )
+
+
+def digest_focus(name: str, us: int, zone: ZoneInfo) -> str:
+    """A digest time skipped because it falls in a focus block."""
+    t = from_us(us).astimezone(zone)
+    return _sentence(
+        f"Digest time {t.strftime('%H:%M')} on {_day(t.date())} falls in {name}'s "
+        "focus time, so it is skipped."
+    )
+
+
+def wait_digest(us: int, zone: ZoneInfo) -> str:
+    """The digest slot that will carry the handoff."""
+    t = from_us(us).astimezone(zone)
+    return f"Waits for digest time {t.strftime('%H:%M')} on {_day(t.date())}."
+
+
+def more_skipped(count: int) -> str:
+    """Summary of reasons left out to keep explanations short."""
+    return f"…and {count} more skipped times."
+
+
+def lands(us: int, zone: ZoneInfo) -> str:
+    """The final delivery line, local and UTC."""
+    local = from_us(us).astimezone(zone)
+    utc = from_us(us).astimezone(UTC)
+    utc_text = utc.strftime("%H:%M")
+    if utc.date() != local.date():
+        utc_text = f"{_day(utc.date())} {utc_text}"
+    return f"Lands {_local(us, zone)} ({utc_text} UTC)."
+
+
+def respond_by(name: str, within: timedelta, us: int, zone: ZoneInfo) -> str:
+    """The response deadline line."""
+    utc = from_us(us).astimezone(UTC)
+    local = utc.astimezone(zone)
+    utc_text = utc.strftime("%H:%M")
+    if utc.date() != local.date():
+        utc_text = f"{_day(utc.date())} {utc_text}"
+    return _sentence(
+        f"Expects a response within {_duration(within)} of {name}'s working time: "
+        f"respond by {_local(us, zone)} ({utc_text} UTC)."
+    )
