@@ -1,0 +1,97 @@
+"""A deliberately simple reference implementation for property tests.
+
+It enumerates local dates one by one, applies the precedence rule straight
+from the pattern's dict, resolves every wall time with
+``datetime(..., tzinfo=zone, fold=0)`` normalised through UTC, and merges by
+brute force. Slow and obvious on purpose.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+
+
+def _minutes(text: str) -> int:
+    h, m = text.split(":")
+    return int(h) * 60 + int(m)
+
+
+@cache
+def _holiday_dates(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
+
+
+def _day_intervals(data: dict[str, Any], d: date) -> list[tuple[int, int]]:
+    for off in data.get("time_off") or []:
+        if date.fromisoformat(off["start"]) <= d <= date.fromisoformat(off["end"]):
+            return []
+    overrides = data.get("overrides") or {}
+    if d.isoformat() in overrides:
+        texts = overrides[d.isoformat()]
+    else:
+        region = data.get("holidays")
+        if region and d in _holiday_dates(region["country"], region.get("subdivision"), d.year):
+            return []
+        day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d.weekday()]
+        texts = (data.get("weekly") or {}).get(day, [])
+    out = []
+    for text in texts:
+        a, b = text.split("-")
+        s, e = _minutes(a), _minutes(b)
+        if e <= s:
+            e += 1440
+        out.append((s, e))
+    return out
+
+
+def _resolve(zone: ZoneInfo, d: date, minute: int) -> datetime:
+    day = d + timedelta(days=minute // 1440)
+    minute %= 1440
+    wall = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone).replace(fold=0)
+    return wall.astimezone(UTC)
+
+
+def ref_windows(data: dict[str, Any], a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
+    """Merged working windows clipped to [a, b)."""
+    zone = ZoneInfo(data["timezone"])
+    a = a.astimezone(UTC)
+    b = b.astimezone(UTC)
+    raw = []
+    d = a.date() - timedelta(days=3)
+    while d <= b.date() + timedelta(days=2):
+        for s, e in _day_intervals(data, d):
+            us, ue = max(_resolve(zone, d, s), a), min(_resolve(zone, d, e), b)
+            if us < ue:
+                raw.append((us, ue))
+        d += timedelta(days=1)
+    raw.sort()
+    merged: list[tuple[datetime, datetime]] = []
+    for s, e in raw:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def ref_add(
+    data: dict[str, Any], a: datetime, d: timedelta, horizon_days: int = 60
+) -> datetime | None:
+    """Earliest t >= a with d of working time in [a, t), or None beyond the horizon."""
+    if d == timedelta(0):
+        return a.astimezone(UTC)
+    left = d
+    for s, e in ref_windows(data, a, a + timedelta(days=horizon_days)):
+        if e - s >= left:
+            return s + left
+        left -= e - s
+    return None
+
+
+def ref_is_working(data: dict[str, Any], t: datetime) -> bool:
+    return bool(ref_windows(data, t, t + timedelta(microseconds=1)))

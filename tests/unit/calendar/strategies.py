@@ -1,0 +1,93 @@
+"""Hypothesis strategies: random patterns and instants near DST transitions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+ZONES = [
+    "Europe/Amsterdam",
+    "America/New_York",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "Asia/Kolkata",
+    "UTC",
+    "America/Santiago",
+]
+
+# Instants near transitions in several hemispheres.
+BASES = [
+    datetime(2026, 3, 29, tzinfo=UTC),
+    datetime(2026, 10, 25, tzinfo=UTC),
+    datetime(2026, 3, 8, tzinfo=UTC),
+    datetime(2026, 11, 1, tzinfo=UTC),
+    datetime(2026, 4, 4, tzinfo=UTC),
+    datetime(2026, 10, 3, tzinfo=UTC),
+    datetime(2026, 9, 26, tzinfo=UTC),
+    datetime(2026, 4, 27, tzinfo=UTC),
+    datetime(2026, 12, 25, tzinfo=UTC),
+]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _clock(m: int) -> str:
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+@st.composite
+def day_intervals(draw: st.DrawFn) -> list[str]:
+    """0-3 non-overlapping intervals (possibly overnight), on a 15-minute grid."""
+    out: list[tuple[int, int]] = []
+    for _ in range(draw(st.integers(0, 3))):
+        start = draw(st.integers(0, 95)) * 15
+        length = draw(st.integers(1, 95)) * 15
+        end = start + length
+        if all(end <= s or start >= e for s, e in out):
+            out.append((start, end))
+    texts = []
+    for s, e in out:
+        if e == 1440:
+            texts.append(f"{_clock(s)}-" + draw(st.sampled_from(["24:00", "00:00"])))
+        else:
+            texts.append(f"{_clock(s)}-{_clock(e % 1440)}")
+    return texts
+
+
+@st.composite
+def patterns(draw: st.DrawFn, zone: str | None = None) -> dict[str, Any]:
+    """A random pattern dict (weekly, maybe holidays, time off and overrides)."""
+    data: dict[str, Any] = {"timezone": zone or draw(st.sampled_from(ZONES))}
+    days = draw(st.lists(st.sampled_from(WEEKDAYS), unique=True, max_size=7))
+    data["weekly"] = {d: draw(day_intervals()) for d in days}
+    if draw(st.booleans()):
+        data["holidays"] = {"country": "NL", "subdivision": None}
+    base = draw(st.sampled_from(BASES)).date()
+    if draw(st.booleans()):
+        start = base + timedelta(days=draw(st.integers(-5, 5)))
+        end = start + timedelta(days=draw(st.integers(0, 3)))
+        data["time_off"] = [{"start": start.isoformat(), "end": end.isoformat()}]
+    overrides: dict[str, list[str]] = {}
+    for _ in range(draw(st.integers(0, 2))):
+        d: date = base + timedelta(days=draw(st.integers(-4, 4)))
+        overrides[d.isoformat()] = draw(day_intervals())
+    if overrides:
+        data["overrides"] = overrides
+    return data
+
+
+@st.composite
+def instants(draw: st.DrawFn) -> datetime:
+    """An aware instant within a few days of a transition, sometimes with µs."""
+    base = draw(st.sampled_from(BASES))
+    offset = timedelta(minutes=draw(st.integers(-4 * 1440, 4 * 1440)))
+    if draw(st.booleans()):
+        offset += timedelta(microseconds=draw(st.integers(0, 59_999_999)))
+    return base + offset
+
+
+durations = st.integers(0, 40 * 60).map(lambda m: timedelta(minutes=m)) | st.integers(
+    0, 10**11
+).map(lambda us: timedelta(microseconds=us))
