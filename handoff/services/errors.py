@@ -1,0 +1,32 @@
+"""Expected failures of domain operations; the API turns them into union results."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """An expected failure with a message for the client."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Invalid(ServiceError):
+    """Bad input; `field` is the dotted path of the offending input field."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFound(ServiceError):
+    """No such object in the caller's workspace (also for other workspaces' IDs)."""
+
+    def __init__(self, type_name: str, ident: object) -> None:
+        super().__init__(f"{type_name} {ident} not found")
+        self.type_name = type_name
+        self.ident = ident
+
+
+class Conflict(ServiceError):
+    """The object exists but is in a state that forbids the operation."""

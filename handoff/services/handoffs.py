@@ -1,0 +1,489 @@
+"""Handoffs: create, preview, and move through their life cycle.
+
+Every change writes the handoff, its follow-up rows and its event in the caller's
+transaction, so they commit (or roll back) together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
+
+from handoff.calendar import HandoffTimes
+from handoff.observability.metrics import HANDOFFS_CREATED
+from handoff.services.errors import Conflict, Invalid, NotFound
+from handoff.services.payloads import handoff_data
+from handoff.services.people import get_person
+from handoff.services.routing import Plan, plan_for_person, plan_for_team, times_for
+from handoff.storage.events import record_event
+from handoff.storage.models import Handoff, Person, Team, WorkItem
+from handoff.storage.run import execute, many, one, rows
+
+MAX_OPEN_QUESTIONS = 50
+MAX_TEXT = 20_000
+MAX_RESPONSE_WINDOW = timedelta(days=90)
+IN_FLIGHT = ("SCHEDULED", "DELIVERED")
+
+# status -> the statuses it may move to, and what the work item becomes
+_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "ACKNOWLEDGED": ("DELIVERED",),
+    "COMPLETED": ("DELIVERED", "ACKNOWLEDGED"),
+    "RETURNED": ("DELIVERED", "ACKNOWLEDGED"),
+    "CANCELLED": ("SCHEDULED", "DELIVERED", "ACKNOWLEDGED"),
+}
+
+
+@dataclass(frozen=True)
+class Note:
+    """What the sender says: done, next, open questions."""
+
+    summary: str
+    done: str = ""
+    next: str = ""
+    open_questions: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NewHandoff:
+    """Input of create_handoff / preview_handoff."""
+
+    sender_id: int
+    note: Note
+    work_item_id: int | None = None
+    new_work_item_title: str | None = None
+    new_work_item_description: str = ""
+    to_person_id: int | None = None
+    to_team_id: int | None = None
+    respond_within: timedelta | None = None
+    idempotency_key: str | None = None
+    max_reminders: int | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What create_handoff would compute."""
+
+    receiver: Person
+    team: Team | None
+    deliver_at: datetime
+    respond_by: datetime | None
+    explanation: list[str]
+
+
+def times_from(person: Person, at: datetime, respond_within: timedelta | None) -> HandoffTimes:
+    """When a handoff to `person` made at `at` lands and is due."""
+    return times_for(person, at, respond_within)
+
+
+async def get_handoff(conn: AsyncConnection[Any], ws: int, handoff_id: int) -> Handoff:
+    """The handoff, or NotFound (also for another workspace's handoff)."""
+    found = await one(conn, "handoff_get", {"workspace_id": ws, "id": handoff_id}, Handoff.from_row)
+    if found is None:
+        raise NotFound("Handoff", handoff_id)
+    return found
+
+
+async def get_team(conn: AsyncConnection[Any], ws: int, team_id: int) -> Team:
+    """The team, or NotFound."""
+    team = await one(conn, "team_get", {"workspace_id": ws, "id": team_id}, Team.from_row)
+    if team is None:
+        raise NotFound("Team", team_id)
+    return team
+
+
+async def team_members(conn: AsyncConnection[Any], ws: int, team_id: int) -> list[Person]:
+    """A team's members, by id."""
+    ids = [
+        r["person_id"]
+        for r in await rows(conn, "team_member_ids", {"workspace_id": ws, "team_ids": [team_id]})
+    ]
+    return await many(conn, "people_by_ids", {"workspace_id": ws, "ids": ids}, Person.from_row)
+
+
+def _validate(new: NewHandoff) -> None:
+    note = new.note
+    if not note.summary.strip():
+        raise Invalid("note.summary", "summary must not be empty")
+    for name, text in (("summary", note.summary), ("done", note.done), ("next", note.next)):
+        if len(text) > MAX_TEXT:
+            raise Invalid(f"note.{name}", f"{name} is longer than {MAX_TEXT} characters")
+    if len(note.open_questions) > MAX_OPEN_QUESTIONS:
+        raise Invalid("note.openQuestions", f"at most {MAX_OPEN_QUESTIONS} open questions")
+    for i, question in enumerate(note.open_questions):
+        if not question.strip():
+            raise Invalid(f"note.openQuestions.{i}", "an open question must not be empty")
+    if (new.work_item_id is None) == (new.new_work_item_title is None):
+        raise Invalid("workItemId", "give exactly one of workItemId and newWorkItem")
+    if new.new_work_item_title is not None and not new.new_work_item_title.strip():
+        raise Invalid("newWorkItem.title", "title must not be empty")
+    if (new.to_person_id is None) == (new.to_team_id is None):
+        raise Invalid("toPersonId", "give exactly one of toPersonId and toTeamId")
+    window = new.respond_within
+    if window is not None and not timedelta(0) < window <= MAX_RESPONSE_WINDOW:
+        raise Invalid(
+            "expectResponseWithin", "expectResponseWithin must be positive and at most 90 days"
+        )
+    if new.max_reminders is not None and not 0 <= new.max_reminders <= 20:
+        raise Invalid("maxReminders", "maxReminders must be between 0 and 20")
+    if new.idempotency_key is not None and not 1 <= len(new.idempotency_key) <= 200:
+        raise Invalid("idempotencyKey", "idempotencyKey must be 1 to 200 characters")
+
+
+async def _plan(
+    conn: AsyncConnection[Any],
+    ws: int,
+    now: datetime,
+    sender: Person,
+    to_person_id: int | None,
+    to_team_id: int | None,
+    respond_within: timedelta | None,
+    *,
+    advance_round_robin: bool,
+) -> tuple[Plan, Team | None]:
+    if to_person_id is not None:
+        receiver = await get_person(conn, ws, to_person_id)
+        if receiver.id == sender.id:
+            raise Invalid("toPersonId", "a handoff needs someone else to receive it")
+        return plan_for_person(receiver, now, respond_within, "toPersonId"), None
+    assert to_team_id is not None
+    team = await get_team(conn, ws, to_team_id)
+    members = [p for p in await team_members(conn, ws, team.id) if p.id != sender.id]
+    if not members:
+        raise Invalid("toTeamId", f"team {team.name!r} has no members besides the sender")
+    position = 0
+    if team.routing == "ROUND_ROBIN":
+        if advance_round_robin:
+            got = await one(
+                conn,
+                "team_lock_and_advance",
+                {"workspace_id": ws, "id": team.id},
+                lambda r: int(r["position"]),
+            )
+            position = got or 0
+        else:
+            position = int(
+                (await rows(conn, "team_get", {"workspace_id": ws, "id": team.id}))[0]["rr_counter"]
+            )
+    return plan_for_team(team, members, now, respond_within, position, "toTeamId"), team
+
+
+async def preview_handoff(
+    conn: AsyncConnection[Any], ws: int, now: datetime, new: NewHandoff
+) -> Preview:
+    """What create_handoff would compute now, writing nothing."""
+    _validate(new)
+    sender = await get_person(conn, ws, new.sender_id)
+    if new.work_item_id is not None:
+        await _work_item(conn, ws, new.work_item_id, lock=False)
+    plan, team = await _plan(
+        conn,
+        ws,
+        now,
+        sender,
+        new.to_person_id,
+        new.to_team_id,
+        new.respond_within,
+        advance_round_robin=False,
+    )
+    times = plan.receiver.times
+    return Preview(plan.receiver.person, team, times.deliver_at, times.respond_by, plan.explanation)
+
+
+async def _work_item(conn: AsyncConnection[Any], ws: int, item_id: int, *, lock: bool) -> WorkItem:
+    name = "work_item_get_for_update" if lock else "work_item_get"
+    item = await one(conn, name, {"workspace_id": ws, "id": item_id}, WorkItem.from_row)
+    if item is None:
+        raise NotFound("WorkItem", item_id)
+    return item
+
+
+async def create_handoff(
+    conn: AsyncConnection[Any], ws: int, now: datetime, new: NewHandoff
+) -> tuple[Handoff, bool]:
+    """Create a handoff with its delivery follow-ups; returns (handoff, created).
+
+    The same idempotency key again returns the first handoff and writes nothing.
+    """
+    _validate(new)
+    if new.idempotency_key is not None:
+        # Serialise concurrent requests with the same key inside this workspace.
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, %s))", (new.idempotency_key, ws)
+        )
+        existing = await one(
+            conn,
+            "handoff_by_idempotency_key",
+            {"workspace_id": ws, "key": new.idempotency_key},
+            Handoff.from_row,
+        )
+        if existing is not None:
+            return existing, False
+    sender = await get_person(conn, ws, new.sender_id)
+    plan, team = await _plan(
+        conn,
+        ws,
+        now,
+        sender,
+        new.to_person_id,
+        new.to_team_id,
+        new.respond_within,
+        advance_round_robin=True,
+    )
+    if new.work_item_id is not None:
+        item = await _work_item(conn, ws, new.work_item_id, lock=True)
+        if item.status == "IN_HANDOFF":
+            raise Conflict(f"work item {item.title!r} is already being handed off")
+        if item.status == "DONE":
+            raise Conflict(f"work item {item.title!r} is done")
+    else:
+        assert new.new_work_item_title is not None
+        item = await one(
+            conn,
+            "work_item_insert",
+            {
+                "workspace_id": ws,
+                "title": new.new_work_item_title.strip(),
+                "description": new.new_work_item_description,
+                "holder_id": sender.id,
+                "now": now,
+            },
+            WorkItem.from_row,
+        )
+        assert item is not None
+    item = await _set_item(conn, ws, now, item.id, "IN_HANDOFF", item.holder_id or sender.id)
+    if new.max_reminders is not None:
+        max_reminders = new.max_reminders
+    else:
+        ws_row = (await rows(conn, "workspace_get", {"workspace_id": ws}))[0]
+        max_reminders = int(ws_row["reminders_before_escalation"])
+    times = plan.receiver.times
+    handoff = await one(
+        conn,
+        "handoff_insert",
+        {
+            "workspace_id": ws,
+            "work_item_id": item.id,
+            "sender_id": sender.id,
+            "receiver_id": plan.receiver.person.id,
+            "team_id": team.id if team else None,
+            "summary": new.note.summary.strip(),
+            "done": new.note.done,
+            "next_steps": new.note.next,
+            "open_questions": Jsonb(new.note.open_questions),
+            "respond_within": new.respond_within,
+            "now": now,
+            "deliver_at": times.deliver_at,
+            "respond_by": times.respond_by,
+            "explanation": Jsonb(plan.explanation),
+            "max_reminders": max_reminders,
+            "idempotency_key": new.idempotency_key,
+        },
+        Handoff.from_row,
+    )
+    assert handoff is not None, "the advisory lock makes a key conflict impossible here"
+    await _schedule_deliveries(conn, ws, now, handoff, plan)
+    await _event(
+        conn, ws, now, "handoff.created", handoff, item, sender, plan.receiver.person, team
+    )
+    HANDOFFS_CREATED.inc()
+    return handoff, True
+
+
+async def _schedule_deliveries(
+    conn: AsyncConnection[Any], ws: int, now: datetime, handoff: Handoff, plan: Plan
+) -> None:
+    for recipient in plan.recipients:
+        explanation = (
+            plan.explanation
+            if recipient.person.id == plan.receiver.person.id
+            else [*plan.reasons, *recipient.times.explanation[:-1]]
+            if recipient.times.respond_by is not None
+            else [*plan.reasons, *recipient.times.explanation]
+        )
+        await execute(
+            conn,
+            "follow_up_insert",
+            {
+                "workspace_id": ws,
+                "handoff_id": handoff.id,
+                "person_id": recipient.person.id,
+                "kind": "DELIVERY",
+                "due_at": recipient.times.deliver_at,
+                "digest": bool(recipient.person.policy.digest_times),
+                "explanation": Jsonb(explanation),
+                "now": now,
+            },
+        )
+
+
+async def _set_item(
+    conn: AsyncConnection[Any], ws: int, now: datetime, item_id: int, status: str, holder_id: int
+) -> WorkItem:
+    item = await one(
+        conn,
+        "work_item_set_state",
+        {"workspace_id": ws, "id": item_id, "status": status, "holder_id": holder_id, "now": now},
+        WorkItem.from_row,
+    )
+    assert item is not None
+    return item
+
+
+async def _event(
+    conn: AsyncConnection[Any],
+    ws: int,
+    now: datetime,
+    type_: str,
+    handoff: Handoff,
+    item: WorkItem,
+    sender: Person,
+    receiver: Person,
+    team: Team | None,
+) -> None:
+    await record_event(
+        conn,
+        ws,
+        type_,
+        handoff_data(handoff, item, sender, receiver, team),
+        now,
+        handoff_id=handoff.id,
+        person_id=receiver.id,
+    )
+
+
+async def _locked_handoff(conn: AsyncConnection[Any], ws: int, handoff_id: int) -> Handoff:
+    found = await one(
+        conn, "handoff_get_for_update", {"workspace_id": ws, "id": handoff_id}, Handoff.from_row
+    )
+    if found is None:
+        raise NotFound("Handoff", handoff_id)
+    return found
+
+
+async def transition(
+    conn: AsyncConnection[Any],
+    ws: int,
+    now: datetime,
+    handoff_id: int,
+    status: str,
+    note: str | None = None,
+) -> Handoff:
+    """Acknowledge, complete, return or cancel; cancels pending follow-ups."""
+    handoff = await _locked_handoff(conn, ws, handoff_id)
+    allowed = _TRANSITIONS[status]
+    if handoff.status not in allowed:
+        raise Conflict(
+            f"cannot move a {handoff.status} handoff to {status}; "
+            f"only {' or '.join(allowed)} handoffs can be"
+        )
+    if status == "RETURNED" and not (note or "").strip():
+        raise Invalid("note", "say why it goes back: note must not be empty")
+    updated = await one(
+        conn,
+        "handoff_transition",
+        {"workspace_id": ws, "id": handoff.id, "status": status, "note": note, "now": now},
+        Handoff.from_row,
+    )
+    assert updated is not None
+    await execute(
+        conn,
+        "follow_ups_cancel_for_handoff",
+        {"workspace_id": ws, "handoff_id": handoff.id, "now": now},
+    )
+    item_status, holder = {
+        "ACKNOWLEDGED": ("OPEN", handoff.receiver_id),
+        "COMPLETED": ("DONE", handoff.receiver_id),
+        "RETURNED": ("OPEN", handoff.sender_id),
+        "CANCELLED": ("OPEN", handoff.sender_id),
+    }[status]
+    item = await _set_item(conn, ws, now, handoff.work_item_id, item_status, holder)
+    sender = await get_person(conn, ws, handoff.sender_id)
+    receiver = await get_person(conn, ws, handoff.receiver_id)
+    team = await get_team(conn, ws, handoff.team_id) if handoff.team_id else None
+    await _event(conn, ws, now, f"handoff.{status.lower()}", updated, item, sender, receiver, team)
+    return updated
+
+
+async def reassign(
+    conn: AsyncConnection[Any],
+    ws: int,
+    now: datetime,
+    handoff_id: int,
+    to_person_id: int | None,
+    to_team_id: int | None,
+) -> Handoff:
+    """Send a scheduled or delivered handoff to someone else, computed afresh from now."""
+    if (to_person_id is None) == (to_team_id is None):
+        raise Invalid("toPersonId", "give exactly one of toPersonId and toTeamId")
+    handoff = await _locked_handoff(conn, ws, handoff_id)
+    if handoff.status not in IN_FLIGHT:
+        raise Conflict(f"cannot reassign a {handoff.status} handoff; only scheduled or delivered")
+    sender = await get_person(conn, ws, handoff.sender_id)
+    plan, team = await _plan(
+        conn,
+        ws,
+        now,
+        sender,
+        to_person_id,
+        to_team_id,
+        handoff.respond_within,
+        advance_round_robin=True,
+    )
+    return await _reroute(conn, ws, now, handoff, plan, team)
+
+
+async def reroute_team_handoff(
+    conn: AsyncConnection[Any], ws: int, now: datetime, handoff: Handoff
+) -> Handoff:
+    """Route a scheduled team handoff again (its member's availability changed)."""
+    assert handoff.team_id is not None
+    sender = await get_person(conn, ws, handoff.sender_id)
+    plan, team = await _plan(
+        conn,
+        ws,
+        now,
+        sender,
+        None,
+        handoff.team_id,
+        handoff.respond_within,
+        advance_round_robin=False,
+    )
+    return await _reroute(conn, ws, now, handoff, plan, team)
+
+
+async def _reroute(
+    conn: AsyncConnection[Any],
+    ws: int,
+    now: datetime,
+    handoff: Handoff,
+    plan: Plan,
+    team: Team | None,
+) -> Handoff:
+    await execute(
+        conn,
+        "follow_ups_cancel_for_handoff",
+        {"workspace_id": ws, "handoff_id": handoff.id, "now": now},
+    )
+    times = plan.receiver.times
+    updated = await one(
+        conn,
+        "handoff_reroute",
+        {
+            "workspace_id": ws,
+            "id": handoff.id,
+            "receiver_id": plan.receiver.person.id,
+            "team_id": team.id if team else None,
+            "deliver_at": times.deliver_at,
+            "respond_by": times.respond_by,
+            "explanation": Jsonb(plan.explanation),
+            "now": now,
+        },
+        Handoff.from_row,
+    )
+    assert updated is not None
+    await _schedule_deliveries(conn, ws, now, updated, plan)
+    return updated

@@ -1,0 +1,163 @@
+"""Domain objects read from PostgreSQL rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from handoff.calendar import DeliveryPolicy, WorkingPattern
+
+
+@dataclass(frozen=True)
+class Workspace:
+    id: int
+    name: str
+    reminders_before_escalation: int
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Workspace:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            reminders_before_escalation=row["reminders_before_escalation"],
+            created_at=row["created_at"],
+        )
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    workspace_id: int
+    name: str
+    handle: str
+    email: str | None
+    timezone: str
+    pattern_data: dict[str, Any]
+    policy_data: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Person:
+        return cls(
+            id=row["id"],
+            workspace_id=row["workspace_id"],
+            name=row["name"],
+            handle=row["handle"],
+            email=row["email"],
+            timezone=row["timezone"],
+            pattern_data=row["working_pattern"],
+            policy_data=row["delivery_policy"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+    @cached_property
+    def pattern(self) -> WorkingPattern:
+        return WorkingPattern.from_dict(self.pattern_data)
+
+    @cached_property
+    def policy(self) -> DeliveryPolicy:
+        return DeliveryPolicy.from_dict(self.policy_data)
+
+
+@dataclass(frozen=True)
+class Team:
+    id: int
+    workspace_id: int
+    name: str
+    routing: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Team:
+        return cls(
+            id=row["id"],
+            workspace_id=row["workspace_id"],
+            name=row["name"],
+            routing=row["routing"],
+            created_at=row["created_at"],
+        )
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    id: int
+    workspace_id: int
+    title: str
+    description: str
+    status: str
+    holder_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> WorkItem:
+        return cls(
+            id=row["id"],
+            workspace_id=row["workspace_id"],
+            title=row["title"],
+            description=row["description"],
+            status=row["status"],
+            holder_id=row["holder_id"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+@dataclass(frozen=True)
+class Handoff:
+    id: int
+    workspace_id: int
+    work_item_id: int
+    sender_id: int
+    receiver_id: int
+    team_id: int | None
+    summary: str
+    done: str
+    next_steps: str
+    open_questions: list[str]
+    respond_within: timedelta | None
+    status: str
+    created_at: datetime
+    deliver_at: datetime
+    respond_by: datetime | None
+    explanation: list[str]
+    max_reminders: int
+    reminders_sent: int
+    escalated_at: datetime | None
+    delivered_at: datetime | None
+    acknowledged_at: datetime | None
+    completed_at: datetime | None
+    returned_at: datetime | None
+    return_note: str | None
+    cancelled_at: datetime | None
+    updated_at: datetime
+    idempotency_key: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Handoff:
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: int
+    workspace_id: int
+    handoff_id: int
+    person_id: int
+    kind: str
+    due_at: datetime
+    state: str
+    version: int
+    digest: bool
+    explanation: list[str]
+    created_at: datetime
+    handled_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> FollowUp:
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})

@@ -1,0 +1,149 @@
+"""The handoff service against a real PostgreSQL: times, follow-ups, events, one transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+
+from handoff.services.errors import Conflict, Invalid
+from handoff.services.handoffs import NewHandoff, Note, create_handoff, transition
+from handoff.services.people import add_time_off, create_person
+from handoff.services.teams import create_team
+from handoff.storage.tokens import ensure_workspace
+
+FRIDAY_1500_AMS = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
+WEEK = ["09:00-17:00"]
+
+
+async def _setup(conn: AsyncConnection) -> tuple[int, int, int, int]:
+    ws = (await ensure_workspace(conn, "acme", FRIDAY_1500_AMS)).id
+    ana = await create_person(
+        conn,
+        ws,
+        FRIDAY_1500_AMS,
+        name="Ana",
+        handle="ana",
+        timezone="Europe/Amsterdam",
+        working_pattern={"weekly": {d: WEEK for d in ("mon", "tue", "wed", "thu")}},
+        delivery_policy={"focus_blocks": {"mon": ["09:00-10:00"]}},
+    )
+    sam = await create_person(
+        conn, ws, FRIDAY_1500_AMS, name="Sam", handle="sam", timezone="Australia/Sydney"
+    )
+    return ws, ana.id, sam.id, 0
+
+
+async def test_friday_afternoon_to_someone_with_fridays_off(db_url: str) -> None:
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        ws, ana, sam, _ = await _setup(conn)
+        handoff, created = await create_handoff(
+            conn,
+            ws,
+            FRIDAY_1500_AMS,
+            NewHandoff(
+                sender_id=sam,
+                to_person_id=ana,
+                new_work_item_title="Release notes",
+                note=Note(summary="Draft done", open_questions=["Ship Monday?"]),
+                respond_within=timedelta(hours=4),
+                idempotency_key="k1",
+            ),
+        )
+        assert created
+        # Monday 30 Nov: 09:00-10:00 is focus time, so 10:00 Amsterdam = 09:00 UTC
+        assert handoff.deliver_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+        assert handoff.respond_by == datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
+        assert any("Friday" in line for line in handoff.explanation)
+        again, created_again = await create_handoff(
+            conn,
+            ws,
+            FRIDAY_1500_AMS + timedelta(minutes=5),
+            NewHandoff(
+                sender_id=sam,
+                to_person_id=ana,
+                new_work_item_title="Other",
+                note=Note(summary="x"),
+                idempotency_key="k1",
+            ),
+        )
+        assert (again.id, created_again) == (handoff.id, False)
+        cur = await conn.execute("SELECT kind, due_at, state FROM follow_ups")
+        assert await cur.fetchall() == [
+            {"kind": "DELIVERY", "due_at": handoff.deliver_at, "state": "PENDING"}
+        ]
+        cur = await conn.execute("SELECT type FROM events ORDER BY id")
+        assert [r["type"] for r in await cur.fetchall()] == ["handoff.created"]
+        cur = await conn.execute("SELECT count(*) AS n FROM work_items")
+        assert (await cur.fetchone())["n"] == 1
+
+
+async def test_time_off_moves_pending_delivery_and_team_reroutes(db_url: str) -> None:
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        ws, ana, sam, _ = await _setup(conn)
+        kolkata = await create_person(
+            conn, ws, FRIDAY_1500_AMS, name="Priya", handle="priya", timezone="Asia/Kolkata"
+        )
+        team = await create_team(conn, ws, FRIDAY_1500_AMS, "Support", member_ids=[ana, kolkata.id])
+        handoff, _ = await create_handoff(
+            conn,
+            ws,
+            FRIDAY_1500_AMS,
+            NewHandoff(
+                sender_id=sam,
+                to_team_id=team.id,
+                new_work_item_title="Ticket",
+                note=Note(summary="over to you"),
+            ),
+        )
+        # Friday evening: Priya's Monday 09:00 IST (03:30 UTC) beats Ana's Monday.
+        assert handoff.receiver_id == kolkata.id
+        assert handoff.deliver_at == datetime(2026, 11, 30, 3, 30, tzinfo=UTC)
+        await add_time_off(
+            conn,
+            ws,
+            FRIDAY_1500_AMS,
+            kolkata.id,
+            datetime(2026, 11, 30).date(),
+            datetime(2026, 12, 4).date(),
+            "leave",
+        )
+        cur = await conn.execute("SELECT receiver_id, deliver_at FROM handoffs")
+        row = await cur.fetchone()
+        assert row["receiver_id"] == ana
+        cur = await conn.execute("SELECT person_id, state FROM follow_ups ORDER BY id")
+        assert [(r["person_id"], r["state"]) for r in await cur.fetchall()] == [
+            (kolkata.id, "CANCELLED"),
+            (ana, "PENDING"),
+        ]
+
+
+async def test_bad_input_and_illegal_transitions(db_url: str) -> None:
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        ws, ana, sam, _ = await _setup(conn)
+        with pytest.raises(Invalid) as e:
+            await create_handoff(
+                conn,
+                ws,
+                FRIDAY_1500_AMS,
+                NewHandoff(
+                    sender_id=ana, to_person_id=ana, new_work_item_title="x", note=Note(summary="s")
+                ),
+            )
+        assert e.value.field == "toPersonId"
+        handoff, _ = await create_handoff(
+            conn,
+            ws,
+            FRIDAY_1500_AMS,
+            NewHandoff(
+                sender_id=sam, to_person_id=ana, new_work_item_title="x", note=Note(summary="s")
+            ),
+        )
+        with pytest.raises(Conflict):
+            await transition(conn, ws, FRIDAY_1500_AMS, handoff.id, "ACKNOWLEDGED")
+        cancelled = await transition(conn, ws, FRIDAY_1500_AMS, handoff.id, "CANCELLED")
+        assert cancelled.status == "CANCELLED"
+        cur = await conn.execute("SELECT state, version FROM follow_ups")
+        assert await cur.fetchall() == [{"state": "CANCELLED", "version": 2}]
