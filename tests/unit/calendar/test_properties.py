@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ def test_windows_equal_reference_and_are_well_formed(data: dict[str, Any], a: da
     for s, e in wins:
         assert a <= s < e <= b
         assert s.tzinfo is UTC and e.tzinfo is UTC
-    for (_, e1), (s2, _) in zip(wins, wins[1:], strict=False):
+    for (_, e1), (s2, _) in itertools.pairwise(wins):
         assert e1 < s2  # sorted, disjoint and not touching
     assert p.working_time_between(a, b) == sum((e - s for s, e in wins), timedelta(0))
 
