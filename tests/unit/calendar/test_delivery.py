@@ -1,0 +1,214 @@
+"""Delivery policy: focus blocks, digest times, explanations, properties."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handoff.calendar import (
+    DeliveryPolicy,
+    NoWorkingTime,
+    WorkingPattern,
+    next_delivery,
+    schedule_handoff,
+)
+
+from .strategies import day_intervals, instants, patterns
+
+AMS = "Europe/Amsterdam"
+MON_THU = {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu")}
+
+
+def _ana() -> WorkingPattern:
+    return WorkingPattern.from_dict({"timezone": AMS, "weekly": MON_THU})
+
+
+def test_friday_day_off_then_monday_focus_block() -> None:
+    policy = DeliveryPolicy.from_dict({"focus_blocks": {"mon": ["09:00-12:00"]}})
+    friday = datetime(2026, 11, 27, 14, tzinfo=UTC)  # 15:00 in Amsterdam
+    times = schedule_handoff(_ana(), policy, friday, timedelta(hours=4), name="Ana")
+    assert times.deliver_at == datetime(2026, 11, 30, 11, tzinfo=UTC)
+    assert times.respond_by == datetime(2026, 11, 30, 15, tzinfo=UTC)
+    assert times.explanation == (
+        "Friday 27 Nov is Ana's day off.",
+        "Ana's next working time starts Monday 30 Nov 09:00 Europe/Amsterdam.",
+        "09:00–12:00 on Monday 30 Nov is Ana's focus time (never interrupted), so it waits until 12:00.",
+        "Lands Monday 30 Nov 12:00 Europe/Amsterdam (11:00 UTC).",
+        "Expects a response within 4h of Ana's working time: respond by Monday 30 Nov 16:00 "
+        "Europe/Amsterdam (15:00 UTC).",
+    )
+
+
+def test_focus_block_later_in_the_day_does_not_delay() -> None:
+    policy = DeliveryPolicy.from_dict({"focus_blocks": {"mon": ["10:00-12:00"]}})
+    d = next_delivery(_ana(), policy, datetime(2026, 11, 27, 14, tzinfo=UTC), name="Ana")
+    assert d.at == datetime(2026, 11, 30, 8, tzinfo=UTC)
+
+
+def test_lands_at_once_when_working() -> None:
+    at = datetime(2026, 11, 30, 13, 5, tzinfo=UTC)
+    d = next_delivery(_ana(), DeliveryPolicy(), at, name="Ana")
+    assert d.at == at
+    assert d.reasons[0] == "Ana is working now, so it lands at once."
+    times = schedule_handoff(_ana(), DeliveryPolicy.from_dict({}), at, None)
+    assert times.respond_by is None
+    assert times.explanation[0] == "The receiver is working now, so it lands at once."
+
+
+def test_outside_hours_and_holiday_reasons() -> None:
+    p = WorkingPattern.from_dict(
+        {"timezone": AMS, "weekly": MON_THU, "holidays": {"country": "NL"}}
+    )
+    # Sunday 26 April 20:00 CEST; Monday 27 April is King's Day.
+    d = next_delivery(p, DeliveryPolicy(), datetime(2026, 4, 26, 18, tzinfo=UTC), name="Ana")
+    assert d.at == datetime(2026, 4, 28, 7, tzinfo=UTC)
+    assert "Monday 27 Apr is a public holiday for Ana (King's Day)." in d.reasons
+    d2 = next_delivery(p, DeliveryPolicy(), datetime(2026, 4, 28, 16, tzinfo=UTC), name="Ana")
+    assert d2.reasons[0] == (
+        "Tuesday 28 Apr 18:00 Europe/Amsterdam is outside Ana's working hours (09:00–17:00)."
+    )
+
+
+def test_time_off_reason() -> None:
+    p = WorkingPattern.from_dict(
+        {
+            "timezone": AMS,
+            "weekly": MON_THU,
+            "time_off": [{"start": "2026-11-30", "end": "2026-12-01", "reason": "hiking"}],
+        }
+    )
+    d = next_delivery(p, DeliveryPolicy(), datetime(2026, 11, 30, 9, tzinfo=UTC), name="Ana")
+    assert d.reasons[0] == "Ana is on time off on Monday 30 Nov (hiking)."
+    assert "Ana is on time off on Tuesday 1 Dec (hiking)." in d.reasons
+    assert d.at == datetime(2026, 12, 2, 8, tzinfo=UTC)
+
+
+def test_digest_times_skip_outside_working_time_and_focus() -> None:
+    policy = DeliveryPolicy.from_dict(
+        {"focus_blocks": {"mon": ["10:00-12:00"]}, "digest_times": ["14:00", "08:00", "11:00"]}
+    )
+    assert policy.digest_times == (480, 660, 840)
+    d = next_delivery(_ana(), policy, datetime(2026, 11, 27, 14, tzinfo=UTC), name="Ana")
+    assert d.at == datetime(2026, 11, 30, 13, tzinfo=UTC)
+    assert (
+        "Digest time 08:00 on Monday 30 Nov is outside Ana's working time, so it is skipped."
+        in d.reasons
+    )
+    assert (
+        "Digest time 11:00 on Monday 30 Nov falls in Ana's focus time, so it is skipped."
+        in d.reasons
+    )
+    assert "Waits for digest time 14:00 on Monday 30 Nov." in d.reasons
+    assert d.reasons[-1] == "Lands Monday 30 Nov 14:00 Europe/Amsterdam (13:00 UTC)."
+
+
+def test_digest_while_working_waits_for_next_digest() -> None:
+    policy = DeliveryPolicy.from_dict({"digest_times": ["09:30", "14:00"]})
+    at = datetime(2026, 11, 30, 10, tzinfo=UTC)  # 11:00 local, working
+    d = next_delivery(_ana(), policy, at, name="Ana")
+    assert d.at == datetime(2026, 11, 30, 13, tzinfo=UTC)
+    # Exactly at a digest time lands at once.
+    exact = datetime(2026, 11, 30, 13, tzinfo=UTC)
+    assert next_delivery(_ana(), policy, exact).at == exact
+
+
+def test_digest_across_dst_change() -> None:
+    # Night worker 01:00-05:00 with a 02:30 digest; on spring-forward Sunday
+    # 02:30 does not exist and moves forward to 03:30 CEST (01:30 UTC).
+    p = WorkingPattern.from_dict({"timezone": AMS, "weekly": {"sun": ["01:00-05:00"]}})
+    policy = DeliveryPolicy.from_dict({"digest_times": ["02:30"]})
+    d = next_delivery(p, policy, datetime(2026, 3, 28, 12, tzinfo=UTC))
+    assert d.at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    # Fall-back Sunday: 02:30 is ambiguous and takes the earlier (CEST) instant.
+    d = next_delivery(p, policy, datetime(2026, 10, 24, 12, tzinfo=UTC))
+    assert d.at == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+
+
+def test_focus_block_across_dst_change() -> None:
+    p = WorkingPattern.from_dict({"timezone": AMS, "weekly": {"sat": ["22:00-06:00"]}})
+    policy = DeliveryPolicy.from_dict({"focus_blocks": {"sat": ["22:00-04:00"]}})
+    # Fall-back night: focus 22:00 CEST -> 04:00 CET is 20:00 -> 03:00 UTC.
+    d = next_delivery(p, policy, datetime(2026, 10, 24, 12, tzinfo=UTC), name="Ana")
+    assert d.at == datetime(2026, 10, 25, 3, tzinfo=UTC)
+
+
+def test_focus_covering_all_work_raises() -> None:
+    p = WorkingPattern.from_dict({"timezone": AMS, "weekly": {"mon": ["09:00-17:00"]}})
+    policy = DeliveryPolicy.from_dict({"focus_blocks": {"mon": ["08:00-18:00"]}})
+    with pytest.raises(NoWorkingTime):
+        next_delivery(p, policy, datetime(2026, 11, 27, tzinfo=UTC))
+    digest = DeliveryPolicy.from_dict({"digest_times": ["18:00"]})
+    with pytest.raises(NoWorkingTime):
+        next_delivery(p, digest, datetime(2026, 11, 27, tzinfo=UTC))
+
+
+def test_policy_round_trip() -> None:
+    policy = DeliveryPolicy.from_dict(
+        {
+            "focus_blocks": {"mon": ["10:00-12:00"], "wed": ["13:00-15:00"]},
+            "digest_times": ["09:30", "14:00"],
+        }
+    )
+    assert DeliveryPolicy.from_dict(policy.to_dict()) == policy
+    assert DeliveryPolicy.from_dict({}) == DeliveryPolicy()
+    assert DeliveryPolicy.from_dict(DeliveryPolicy().to_dict()) == DeliveryPolicy()
+
+
+@st.composite
+def policies(draw: st.DrawFn, digests: bool) -> dict[str, Any]:
+    days = draw(
+        st.lists(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), unique=True)
+    )
+    data: dict[str, Any] = {"focus_blocks": {d: draw(day_intervals()) for d in days}}
+    if digests:
+        times = draw(st.lists(st.integers(0, 95).map(lambda q: q * 15), min_size=1, max_size=3))
+        data["digest_times"] = [f"{m // 60:02d}:{m % 60:02d}" for m in times]
+    return data
+
+
+def _in_focus(pattern: WorkingPattern, policy: DeliveryPolicy, t: datetime) -> bool:
+    focus = WorkingPattern(pattern.timezone, policy.focus_blocks)
+    return focus.is_working(t)
+
+
+@settings(max_examples=100, deadline=None)
+@given(patterns(), policies(digests=False), instants())
+def test_delivery_without_digests_is_earliest(
+    pdata: dict[str, Any], qdata: dict[str, Any], at: datetime
+) -> None:
+    p, policy = WorkingPattern.from_dict(pdata), DeliveryPolicy.from_dict(qdata)
+    try:
+        d = next_delivery(p, policy, at)
+    except NoWorkingTime:
+        return
+    assert d.at >= at and d.at.tzinfo is UTC
+    assert p.is_working(d.at)
+    assert not _in_focus(p, policy, d.at)
+    # Nothing earlier qualifies: every working window before d.at lies inside focus time.
+    focus = WorkingPattern(p.timezone, policy.focus_blocks)
+    for s, e in p.windows(at, d.at):
+        assert focus.working_time_between(s, e) == e - s
+    assert d.reasons[-1].startswith("Lands ")
+
+
+@settings(max_examples=100, deadline=None)
+@given(patterns(), policies(digests=True), instants())
+def test_delivery_with_digests(pdata: dict[str, Any], qdata: dict[str, Any], at: datetime) -> None:
+    p, policy = WorkingPattern.from_dict(pdata), DeliveryPolicy.from_dict(qdata)
+    try:
+        d = next_delivery(p, policy, at)
+    except NoWorkingTime:
+        return
+    assert d.at >= at
+    assert p.is_working(d.at)
+    assert not _in_focus(p, policy, d.at)
+    assert p.local(d.at).hour * 60 + p.local(d.at).minute in policy.digest_times or any(
+        # A digest time in a spring-forward gap lands shifted forward by the gap.
+        p.zone.utcoffset(d.at.replace(tzinfo=None) - timedelta(hours=h))
+        != p.zone.utcoffset(d.at.replace(tzinfo=None))
+        for h in (1, 2)
+    )
