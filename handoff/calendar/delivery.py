@@ -100,10 +100,11 @@ class _Reasons:
         else:
             self.hidden += 1
 
-    def done(self) -> tuple[str, ...]:
+    def done(self, final: str) -> tuple[str, ...]:
+        # The summary of hidden lines goes before the final "Lands ..." line.
         if self.hidden:
             self.lines.append(wording.more_skipped(self.hidden))
-        return tuple(self.lines)
+        return (*self.lines, final)
 
 
 def _focus_timeline(pattern: WorkingPattern, policy: DeliveryPolicy) -> Timeline:
@@ -205,8 +206,7 @@ def _deliver(
         t = _with_digests(pattern, policy, focus, at, name, reasons)
     else:
         t = _without_digests(pattern, focus, at, name, reasons)
-    reasons.add(wording.lands(t, pattern.zone))
-    return t, reasons.done()
+    return t, reasons.done(wording.lands(t, pattern.zone))
 
 
 def next_delivery(

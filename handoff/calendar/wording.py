@@ -132,7 +132,7 @@ def wait_digest(us: int, zone: ZoneInfo) -> str:
 
 def more_skipped(count: int) -> str:
     """Summary of reasons left out to keep explanations short."""
-    return f"…and {count} more skipped times."
+    return f"…and {count} more similar reasons left out."
 
 
 def lands(us: int, zone: ZoneInfo) -> str:
