@@ -1,0 +1,954 @@
+"""Benchmark of the working-time engine (``handoff.calendar``) against two baselines.
+
+Run from the repository root: ``make bench`` (or ``.venv/bin/python tests/benchmarks/bench_calendar.py``).
+
+Measured in one process, on one core, on the same inputs:
+
+1. the engine (``WorkingPattern``);
+2. pandas ``CustomBusinessHour`` on tz-aware Timestamps, where it can express the pattern
+   (Mon-Fri 09:00-17:00 with the ``holidays`` package's NL holidays; daily night shifts);
+3. a naive minute-stepping loop (``MinuteLoop`` below): it walks UTC minute by minute and
+   asks a simple ``is_working`` built straight from the zone rules. It counts real elapsed
+   minutes, so it is the correctness reference.
+
+Tables printed:
+
+* single calls (``next_working_instant``, ``add_working_time`` 1 h / 8 h / 40 h): median µs
+  per call and the engine's speed ratio to each baseline, with the targets of issue 2;
+* bulk: 100,000 queries over 10,000 people, cold (fresh child process, patterns built
+  from dicts before timing, no windows yet) and warm (same queries again);
+* correctness: how often each implementation disagrees with the minute loop or raises, on
+  hard cases (22:00-06:00 and 01:00-05:00 shifts within two days of DST changes in five
+  zones), on the speed sample and on a sample of the bulk queries.
+
+Exit status: 0 unless the engine disagrees with the minute loop (or raises) at least once;
+speed targets are reported as PASS/MISS only. ``--quick`` shrinks the sample sizes.
+``HANDOFF_BENCH_ENGINE=some.module`` benchmarks another module with the same contract.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import operator
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import holidays as holidays_pkg
+from _common import (
+    fmt_ratio,
+    fmt_s,
+    fmt_us,
+    machine_info,
+    median,
+    median_us,
+    pin_to_one_core,
+    print_table,
+)
+
+ENGINE_MODULE = os.environ.get("HANDOFF_BENCH_ENGINE", "handoff.calendar")
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_US = timedelta(microseconds=1)
+ONE_DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ALL_DAYS_MASK = "Mon Tue Wed Thu Fri Sat Sun"
+SEED = 20261123
+
+# Speed targets from issue 2.
+TARGET_VS_CBH = 50.0
+TARGET_VS_LOOP = 3000.0
+TARGET_COLD_S = 1.0
+TARGET_WARM_S = 0.3
+
+
+def us_since_epoch(dt: datetime) -> int:
+    """An aware datetime as integer µs since the epoch (exact, independent of its zone)."""
+    return (dt - EPOCH) // ONE_US
+
+
+def show(dt: datetime | None, zone: ZoneInfo | None = None) -> str:
+    if dt is None:
+        return "-"
+    u = dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if zone is None:
+        return u
+    return f"{u} ({dt.astimezone(zone).strftime('%a %m-%d %H:%M %z')})"
+
+
+def wall(zone: ZoneInfo, d: date, hhmm: str, fold: int = 0) -> datetime:
+    h, m = map(int, hhmm.split(":"))
+    return datetime(d.year, d.month, d.day, h, m, tzinfo=zone, fold=fold).astimezone(UTC)
+
+
+# --------------------------------------------------------------------------------------
+# Baseline 3: the minute loop (the correctness reference)
+# --------------------------------------------------------------------------------------
+
+
+def _parse_interval(text: str) -> tuple[int, int]:
+    """ "HH:MM-HH:MM" -> (start minute of day, end minute of day); end <= start = overnight."""
+    a, b = text.split("-")
+    sh, sm = map(int, a.split(":"))
+    eh, em = map(int, b.split(":"))
+    start, end = sh * 60 + sm, eh * 60 + em
+    if end <= start:
+        end += 1440
+    return start, end
+
+
+class MinuteLoop:
+    """Deliberately simple reference implementation.
+
+    ``is_working(t)`` looks up the intervals of the local dates around ``t`` (time off >
+    override > holiday > weekly), turns their wall-clock bounds into instants with
+    ``datetime(..., tzinfo=zone, fold=0)`` (a nonexistent time moves forward by the gap, an
+    ambiguous one takes the earlier instant) and checks ``start <= t < end``. Nothing is
+    cached. ``add_working_time`` and ``next_working_instant`` step one UTC minute at a time,
+    so durations are real elapsed time. Inputs must be whole minutes (every interval bound
+    in the zones used here is a whole UTC minute, so minute steps are exact).
+    """
+
+    MAX_MINUTES = 2 * 366 * 1440
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.tz = ZoneInfo(spec["timezone"])
+        self.weekly: list[list[tuple[int, int]]] = [[] for _ in range(7)]
+        for day, ivs in spec.get("weekly", {}).items():
+            self.weekly[WEEKDAYS.index(day)] = [_parse_interval(iv) for iv in ivs]
+        hol = spec.get("holidays")
+        self.holidays: frozenset[date] = frozenset()
+        if hol:
+            self.holidays = frozenset(
+                holidays_pkg.country_holidays(
+                    hol["country"], subdiv=hol.get("subdivision"), years=range(2024, 2030)
+                )
+            )
+        self.time_off = [
+            (date.fromisoformat(r["start"]), date.fromisoformat(r["end"]))
+            for r in spec.get("time_off", [])
+        ]
+        self.overrides = {
+            date.fromisoformat(k): [_parse_interval(iv) for iv in v]
+            for k, v in spec.get("overrides", {}).items()
+        }
+
+    def day_intervals(self, d: date) -> list[tuple[int, int]]:
+        if any(a <= d <= b for a, b in self.time_off):
+            return []
+        if d in self.overrides:
+            return self.overrides[d]
+        if d in self.holidays:
+            return []
+        return self.weekly[d.weekday()]
+
+    def _instant(self, d: date, minute_of_day: int) -> int:
+        while minute_of_day >= 1440:
+            d += ONE_DAY
+            minute_of_day -= 1440
+        h, m = divmod(minute_of_day, 60)
+        return int(datetime(d.year, d.month, d.day, h, m, tzinfo=self.tz).timestamp())
+
+    def is_working_ts(self, ts: int) -> bool:
+        """``ts``: seconds since the epoch."""
+        local_day = datetime.fromtimestamp(ts, self.tz).date()
+        for d in (local_day - ONE_DAY, local_day, local_day + ONE_DAY):
+            for start, end in self.day_intervals(d):
+                if self._instant(d, start) <= ts < self._instant(d, end):
+                    return True
+        return False
+
+    @staticmethod
+    def _start(at: datetime) -> int:
+        ts = us_since_epoch(at)
+        if ts % 60_000_000:
+            raise ValueError(f"minute loop needs whole minutes, got {at}")
+        return ts // 1_000_000
+
+    def is_working(self, at: datetime) -> bool:
+        return self.is_working_ts(self._start(at))
+
+    def next_working_instant(self, at: datetime) -> datetime:
+        ts = self._start(at)
+        for _ in range(self.MAX_MINUTES):
+            if self.is_working_ts(ts):
+                return datetime.fromtimestamp(ts, UTC)
+            ts += 60
+        raise RuntimeError("no working time within two years")
+
+    def add_working_time(self, at: datetime, duration: timedelta) -> datetime:
+        need, rest = divmod(duration, timedelta(minutes=1))
+        if rest:
+            raise ValueError(f"minute loop needs whole minutes, got {duration}")
+        ts = self._start(at)
+        for _ in range(self.MAX_MINUTES):
+            if not need:
+                return datetime.fromtimestamp(ts, UTC)
+            if self.is_working_ts(ts):
+                need -= 1
+            ts += 60
+        raise RuntimeError("no working time within two years")
+
+
+def self_check_minute_loop() -> None:
+    """Hand-computed answers, so a wrong reference cannot go unnoticed."""
+    ams = ZoneInfo("Europe/Amsterdam")
+    night = MinuteLoop(
+        {"timezone": "Europe/Amsterdam", "weekly": {d: ["22:00-06:00"] for d in WEEKDAYS}}
+    )
+    # Sat 2026-03-28 22:00 CET (21:00Z) -> Sun 06:00 CEST (04:00Z): 7 real hours.
+    s = wall(ams, date(2026, 3, 28), "22:00")
+    assert s == datetime(2026, 3, 28, 21, tzinfo=UTC)
+    assert night.add_working_time(s, 7 * HOUR) == datetime(2026, 3, 29, 4, tzinfo=UTC)
+    assert night.add_working_time(s, 8 * HOUR) == datetime(2026, 3, 29, 21, tzinfo=UTC)
+    # Sat 2026-10-24 22:00 CEST (20:00Z) -> Sun 06:00 CET (05:00Z): 9 real hours.
+    s = wall(ams, date(2026, 10, 24), "22:00")
+    assert night.add_working_time(s, 9 * HOUR) == datetime(2026, 10, 25, 5, tzinfo=UTC)
+    assert night.add_working_time(s, 8 * HOUR) == datetime(2026, 10, 25, 4, tzinfo=UTC)
+    assert not night.is_working(datetime(2026, 10, 25, 5, tzinfo=UTC))
+    assert night.next_working_instant(datetime(2026, 10, 25, 5, tzinfo=UTC)) == datetime(
+        2026, 10, 25, 21, tzinfo=UTC
+    )
+    # A shift starting in the gap (02:30 on 2026-03-29) starts at 03:30 CEST = 01:30Z.
+    gap = MinuteLoop({"timezone": "Europe/Amsterdam", "weekly": {"sun": ["02:30-04:00"]}})
+    assert gap.next_working_instant(datetime(2026, 3, 29, 0, tzinfo=UTC)) == datetime(
+        2026, 3, 29, 1, 30, tzinfo=UTC
+    )
+    assert gap.add_working_time(
+        datetime(2026, 3, 29, 0, tzinfo=UTC), 30 * timedelta(minutes=1)
+    ) == datetime(2026, 3, 29, 2, tzinfo=UTC)
+    # Ambiguous 02:30 on 2026-10-25 takes the earlier instant (CEST, 00:30Z).
+    amb = MinuteLoop({"timezone": "Europe/Amsterdam", "weekly": {"sun": ["02:30-03:30"]}})
+    assert amb.next_working_instant(datetime(2026, 10, 25, 0, tzinfo=UTC)) == datetime(
+        2026, 10, 25, 0, 30, tzinfo=UTC
+    )
+    assert amb.add_working_time(datetime(2026, 10, 25, 0, tzinfo=UTC), 2 * HOUR) == datetime(
+        2026, 10, 25, 2, 30, tzinfo=UTC
+    )
+    # Holidays: Good Friday 2026-04-03 and Easter Monday 04-06 are off in NL.
+    office = MinuteLoop(office_spec())
+    thu = wall(ams, date(2026, 4, 2), "16:00")
+    assert office.add_working_time(thu, 2 * HOUR) == wall(ams, date(2026, 4, 7), "10:00")
+    # Lord Howe falls back 30 minutes at 02:00 on 2026-04-05: 01:00-05:00 is 4.5 real hours.
+    lh = MinuteLoop({"timezone": "Australia/Lord_Howe", "weekly": {"sun": ["01:00-05:00"]}})
+    s = wall(ZoneInfo("Australia/Lord_Howe"), date(2026, 4, 5), "01:00")
+    end = wall(ZoneInfo("Australia/Lord_Howe"), date(2026, 4, 5), "05:00")
+    assert end - s == timedelta(hours=4, minutes=30)
+    assert lh.add_working_time(s, end - s) == end
+
+
+# --------------------------------------------------------------------------------------
+# Baseline 2: pandas CustomBusinessHour
+# --------------------------------------------------------------------------------------
+
+
+class PandasCBH:
+    """``CustomBusinessHour`` applied to tz-aware Timestamps (what most people reach for)."""
+
+    def __init__(
+        self, zone: str, start: str, end: str, weekmask: str, holiday_dates: Iterable[date] = ()
+    ):
+        import pandas as pd
+
+        self.pd = pd
+        self.zone = ZoneInfo(zone)
+        self.cbh = pd.offsets.CustomBusinessHour(
+            start=start, end=end, weekmask=weekmask, holidays=sorted(holiday_dates)
+        )
+        self._offsets: dict[int, Any] = {}
+
+    def ts(self, at: datetime) -> Any:
+        return self.pd.Timestamp(at).tz_convert(self.zone)
+
+    def offset(self, duration: timedelta) -> Any:
+        hours, rest = divmod(duration, HOUR)
+        if rest:
+            raise ValueError("CustomBusinessHour counts whole hours")
+        if hours not in self._offsets:
+            self._offsets[hours] = hours * self.cbh
+        return self._offsets[hours]
+
+    def next_working_instant(self, at: datetime) -> datetime:
+        return self.cbh.rollforward(self.ts(at)).to_pydatetime()
+
+    def add_working_time(self, at: datetime, duration: timedelta) -> datetime:
+        return (self.ts(at) + self.offset(duration)).to_pydatetime()
+
+
+# --------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------
+
+
+def nl_holidays() -> frozenset[date]:
+    return frozenset(holidays_pkg.country_holidays("NL", years=range(2024, 2030)))
+
+
+def office_spec(zone: str = "Europe/Amsterdam", country: str | None = "NL") -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "timezone": zone,
+        "weekly": {d: ["09:00-17:00"] for d in WEEKDAYS[:5]},
+        "time_off": [],
+        "overrides": {},
+    }
+    if country:
+        spec["holidays"] = {"country": country, "subdivision": None}
+    return spec
+
+
+def speed_starts(rng: random.Random, n: int) -> list[datetime]:
+    """Whole-minute instants, 2026-03-15 .. 2026-11-15, plus instants on NL holidays, the days
+    before them and both 2026 DST days of Europe/Amsterdam."""
+    lo = datetime(2026, 3, 15, tzinfo=UTC)
+    span_min = int((datetime(2026, 11, 15, tzinfo=UTC) - lo).total_seconds() // 60)
+    starts = [lo + timedelta(minutes=rng.randrange(span_min)) for _ in range(n)]
+    ams = ZoneInfo("Europe/Amsterdam")
+    special = sorted(d for d in nl_holidays() if date(2026, 3, 15) <= d <= date(2026, 11, 14))
+    special += [date(2026, 3, 29), date(2026, 10, 25)]
+    for d in special:
+        for day in (d - ONE_DAY, d):
+            for hhmm in ("08:59", "09:00", "16:30", "17:00"):
+                starts.append(wall(ams, day, hhmm))
+    return starts
+
+
+def find_transitions(zone: ZoneInfo, lo: datetime, hi: datetime) -> list[datetime]:
+    """UTC instants (whole minutes) where the zone's UTC offset changes in [lo, hi)."""
+    out = []
+    t = lo
+    prev = t.astimezone(zone).utcoffset()
+    while t < hi:
+        nxt = t + HOUR
+        off = nxt.astimezone(zone).utcoffset()
+        if off != prev:
+            a, b = t, nxt  # offset changes in (a, b]
+            while b - a > timedelta(minutes=1):
+                mid = a + (b - a) // 2
+                mid = mid.replace(second=0, microsecond=0)
+                if mid.astimezone(zone).utcoffset() == prev:
+                    a = mid
+                else:
+                    b = mid
+            out.append(b)
+            prev = off
+        t = nxt
+    return out
+
+
+HARD_ZONES = (
+    "Europe/Amsterdam",
+    "America/New_York",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+)
+HARD_SHIFTS = (("22:00", "06:00"), ("01:00", "05:00"))
+
+
+def hard_starts(
+    zone: ZoneInfo, transition: datetime, rng: random.Random, n_random: int
+) -> list[datetime]:
+    """Instants within two days of a transition: fixed offsets around it, shift edges on the
+    days around it (both folds) and seeded random whole minutes."""
+    out = {
+        transition + timedelta(minutes=m)
+        for m in (
+            -1440,
+            -360,
+            -180,
+            -61,
+            -60,
+            -31,
+            -30,
+            -1,
+            0,
+            1,
+            29,
+            30,
+            31,
+            59,
+            60,
+            61,
+            180,
+            360,
+            1440,
+        )
+    }
+    local_day = transition.astimezone(zone).date()
+    for d in (local_day - ONE_DAY, local_day):
+        for hhmm in (
+            "21:59",
+            "22:00",
+            "00:59",
+            "01:00",
+            "01:30",
+            "02:30",
+            "04:59",
+            "05:00",
+            "05:59",
+            "06:00",
+        ):
+            for fold in (0, 1):
+                out.add(wall(zone, d, hhmm, fold))
+    for _ in range(n_random):
+        out.add(transition + timedelta(minutes=rng.randrange(-2880, 2880)))
+    return sorted(out)
+
+
+# The bulk population -------------------------------------------------------------------
+
+# (zone, weight, holidays country, subdivision)
+BULK_ZONES: tuple[tuple[str, int, str | None, str | None], ...] = (
+    ("Europe/Amsterdam", 12, "NL", None),
+    ("Europe/London", 8, "GB", "ENG"),
+    ("Europe/Berlin", 6, "DE", "BE"),
+    ("Europe/Paris", 4, "FR", None),
+    ("Europe/Madrid", 3, "ES", "MD"),
+    ("Europe/Lisbon", 2, "PT", None),
+    ("Europe/Helsinki", 2, "FI", None),
+    ("Europe/Istanbul", 2, "TR", None),
+    ("Africa/Lagos", 2, "NG", None),
+    ("Africa/Nairobi", 2, "KE", None),
+    ("Africa/Johannesburg", 2, "ZA", None),
+    ("Asia/Dubai", 2, "AE", None),
+    ("Asia/Tehran", 1, None, None),
+    ("Asia/Kolkata", 10, "IN", "KA"),
+    ("Asia/Kathmandu", 1, None, None),
+    ("Asia/Dhaka", 1, None, None),
+    ("Asia/Singapore", 3, "SG", None),
+    ("Asia/Shanghai", 3, None, None),
+    ("Asia/Tokyo", 3, "JP", None),
+    ("Australia/Perth", 1, "AU", "WA"),
+    ("Australia/Adelaide", 1, "AU", "SA"),
+    ("Australia/Sydney", 5, "AU", "NSW"),
+    ("Australia/Lord_Howe", 1, "AU", "NSW"),
+    ("Pacific/Auckland", 2, "NZ", None),
+    ("Pacific/Chatham", 1, "NZ", "CIT"),
+    ("America/St_Johns", 1, "CA", "NL"),
+    ("America/New_York", 10, "US", "NY"),
+    ("America/Chicago", 4, "US", "IL"),
+    ("America/Denver", 2, "US", "CO"),
+    ("America/Los_Angeles", 6, "US", "CA"),
+    ("America/Mexico_City", 2, "MX", None),
+    ("America/Sao_Paulo", 3, "BR", "SP"),
+)
+
+_MON_FRI = WEEKDAYS[:5]
+# (name, weight, weekly)
+BULK_SHAPES: tuple[tuple[str, int, dict[str, list[str]]], ...] = (
+    ("09-17 Mon-Fri", 40, {d: ["09:00-17:00"] for d in _MON_FRI}),
+    ("split 09-12 + 13-17:30", 15, {d: ["09:00-12:00", "13:00-17:30"] for d in _MON_FRI}),
+    ("4-day Mon-Thu 08-18", 12, {d: ["08:00-18:00"] for d in WEEKDAYS[:4]}),
+    ("night 22-06 Sun-Thu", 10, {d: ["22:00-06:00"] for d in ("sun", "mon", "tue", "wed", "thu")}),
+    ("night 22-06 daily", 3, {d: ["22:00-06:00"] for d in WEEKDAYS}),
+    ("01-05 Mon-Fri", 5, {d: ["01:00-05:00"] for d in _MON_FRI}),
+    ("evening 16-24 Tue-Sat", 5, {d: ["16:00-24:00"] for d in WEEKDAYS[1:6]}),
+    ("split 07-11 + 19-23 Mon-Sat", 5, {d: ["07:00-11:00", "19:00-23:00"] for d in WEEKDAYS[:6]}),
+    ("weekend 10-18 Sat-Sun", 5, {d: ["10:00-18:00"] for d in ("sat", "sun")}),
+)
+
+BULK_LO = datetime(2026, 3, 23, tzinfo=UTC)  # EU DST 03-29, Easter 04-03..04-06,
+BULK_HI = datetime(2026, 4, 6, tzinfo=UTC)  # AU / NZ DST end 04-05
+N_PEOPLE = 10_000
+N_QUERIES = 100_000
+
+
+def bulk_people(seed: int = SEED, n: int = N_PEOPLE) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    zones = [z for z in BULK_ZONES]
+    shapes = list(BULK_SHAPES)
+    first_day = BULK_LO.date()
+    people = []
+    for _ in range(n):
+        zone, _w, country, subdiv = rng.choices(zones, weights=[z[1] for z in zones])[0]
+        _name, _w2, weekly = rng.choices(shapes, weights=[s[1] for s in shapes])[0]
+        spec: dict[str, Any] = {
+            "timezone": zone,
+            "weekly": {d: list(v) for d, v in weekly.items()},
+            "time_off": [],
+            "overrides": {},
+        }
+        if country and rng.random() < 0.7:
+            spec["holidays"] = {"country": country, "subdivision": subdiv}
+        if rng.random() < 0.1:
+            a = first_day + timedelta(days=rng.randrange(14))
+            spec["time_off"].append(
+                {"start": a.isoformat(), "end": (a + timedelta(days=rng.randrange(5))).isoformat()}
+            )
+        if rng.random() < 0.05:
+            d = first_day + timedelta(days=rng.randrange(14))
+            spec["overrides"][d.isoformat()] = rng.choice(
+                [[], ["10:00-14:00"], ["08:00-12:00", "20:00-02:00"]]
+            )
+        people.append(spec)
+    return people
+
+
+def bulk_queries(
+    seed: int = SEED, n: int = N_QUERIES, n_people: int = N_PEOPLE
+) -> list[tuple[int, datetime, timedelta | None]]:
+    """(person index, whole-minute UTC instant, duration or None for next_working_instant)."""
+    rng = random.Random(seed + 1)
+    span_min = int((BULK_HI - BULK_LO).total_seconds() // 60)
+    out: list[tuple[int, datetime, timedelta | None]] = []
+    for _ in range(n):
+        who = rng.randrange(n_people)
+        at = BULK_LO + timedelta(minutes=rng.randrange(span_min))
+        dur = None if rng.random() < 0.5 else timedelta(minutes=rng.randint(1, 16 * 60))
+        out.append((who, at, dur))
+    return out
+
+
+def run_queries(
+    patterns: list[Any], queries: list[tuple[int, datetime, timedelta | None]]
+) -> list[datetime]:
+    out = []
+    append = out.append
+    for who, at, dur in queries:
+        p = patterns[who]
+        if dur is None:
+            append(p.next_working_instant(at))
+        else:
+            append(p.add_working_time(at, dur))
+    return out
+
+
+def bulk_child() -> None:
+    """Runs in a fresh interpreter: nothing is cached yet. Prints one JSON line."""
+    import gc
+
+    t0 = time.perf_counter()
+    engine = importlib.import_module(ENGINE_MODULE)
+    import_s = time.perf_counter() - t0
+    people = bulk_people()
+    queries = bulk_queries()
+    t0 = time.perf_counter()
+    patterns = [engine.WorkingPattern.from_dict(spec) for spec in people]
+    build_s = time.perf_counter() - t0
+    gc.collect()
+    t0 = time.perf_counter()
+    cold = run_queries(patterns, queries)
+    cold_s = time.perf_counter() - t0
+    gc.collect()
+    t0 = time.perf_counter()
+    warm = run_queries(patterns, queries)
+    warm_s = time.perf_counter() - t0
+    print(
+        json.dumps(
+            {
+                "import_s": import_s,
+                "build_s": build_s,
+                "cold_s": cold_s,
+                "warm_s": warm_s,
+                "same_answers": cold == warm,
+                "distinct_patterns": len({json.dumps(p, sort_keys=True) for p in people}),
+            }
+        )
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Measurements
+# --------------------------------------------------------------------------------------
+
+
+class Tally:
+    """Answers different from the minute loop, per implementation.
+
+    A different answer is "gap-equivalent" when no working minute lies between it and the
+    minute loop's answer (e.g. pandas returns the next opening 09:00 where the earliest
+    instant is the previous closing 17:00): the same working time, the other end of a
+    non-working gap. Otherwise it is "wrong". Raising is counted on its own.
+    """
+
+    def __init__(self) -> None:
+        self.cases = 0
+        self.wrong: dict[str, int] = {}
+        self.gap: dict[str, int] = {}
+        self.raises: dict[str, int] = {}
+        self.examples: dict[str, list[str]] = {}
+
+    def differs(self, who: str) -> int:
+        return self.wrong.get(who, 0) + self.gap.get(who, 0)
+
+    def check(
+        self,
+        who: str,
+        ref: MinuteLoop,
+        expected: datetime,
+        got: Callable[[], datetime],
+        describe: Callable[[], str],
+    ) -> None:
+        for d in (self.wrong, self.gap, self.raises):
+            d.setdefault(who, 0)
+        try:
+            value = got()
+        except Exception as e:  # any failure counts
+            self.raises[who] += 1
+            self.examples.setdefault(who, []).append(
+                f"{describe()}: raised {type(e).__name__}: {e}"
+            )
+            return
+        if us_since_epoch(value) == us_since_epoch(expected):
+            return
+        lo, hi = sorted((value, expected), key=us_since_epoch)
+        kind = self.wrong
+        if us_since_epoch(lo) % 60_000_000 == 0 and us_since_epoch(
+            ref.next_working_instant(lo)
+        ) >= us_since_epoch(hi):
+            kind = self.gap
+        kind[who] += 1
+        tag = "gap-equivalent" if kind is self.gap else "wrong"
+        self.examples.setdefault(who, []).append(
+            f"{describe()}: got {show(value, ref.tz)}, minute loop {show(expected, ref.tz)} [{tag}]"
+        )
+
+    def merge(self, other: Tally) -> None:
+        self.cases += other.cases
+        for mine, theirs in (
+            (self.wrong, other.wrong),
+            (self.gap, other.gap),
+            (self.raises, other.raises),
+        ):
+            for who, n in theirs.items():
+                mine[who] = mine.get(who, 0) + n
+        for who, ex in other.examples.items():
+            self.examples.setdefault(who, []).extend(ex)
+
+
+def op_call(impl: Any, at: datetime, dur: timedelta | None) -> Callable[[], datetime]:
+    if dur is None:
+        return lambda: impl.next_working_instant(at)
+    return lambda: impl.add_working_time(at, dur)
+
+
+def op_name(dur: timedelta | None) -> str:
+    if dur is None:
+        return "next_working_instant"
+    hours = dur / HOUR
+    return f"add_working_time {hours:g} h" if hours == int(hours) else f"add_working_time {dur}"
+
+
+def compare_case(
+    tally: Tally,
+    label: str,
+    zone: ZoneInfo,
+    impls: dict[str, Any],
+    ref: MinuteLoop,
+    at: datetime,
+    dur: timedelta | None,
+    expected: datetime | None = None,
+) -> None:
+    if expected is None:
+        expected = op_call(ref, at, dur)()
+    tally.cases += 1
+    for who, impl in impls.items():
+        tally.check(
+            who,
+            ref,
+            expected,
+            op_call(impl, at, dur),
+            lambda: f"{label} | start {show(at, zone)} | {op_name(dur)}",
+        )
+
+
+def bench_single(engine: Any, args: argparse.Namespace, tally: Tally) -> list[list[str]]:
+    rng = random.Random(SEED)
+    spec = office_spec()
+    ams = ZoneInfo("Europe/Amsterdam")
+    pattern = engine.WorkingPattern.from_dict(spec)
+    cbh = PandasCBH("Europe/Amsterdam", "09:00", "17:00", "Mon Tue Wed Thu Fri", nl_holidays())
+    loop = MinuteLoop(spec)
+    starts = speed_starts(rng, args.samples)
+    loop_starts = rng.sample(starts, args.loop_samples)
+    ops: list[timedelta | None] = [None, HOUR, 8 * HOUR, 40 * HOUR]
+    rows = []
+    for dur in ops:
+        name = op_name(dur)
+        # Minute loop: one call per input (it is slow), fewer inputs; its answers are then
+        # the reference for the engine and pandas on the same inputs.
+        lpt = []
+        for at in loop_starts:
+            call = op_call(loop, at, dur)
+            t0 = time.perf_counter()
+            expected = call()
+            lpt.append((time.perf_counter() - t0) * 1e6)
+            compare_case(
+                tally,
+                "Amsterdam 09-17 Mon-Fri NL",
+                ams,
+                {"engine": pattern, "CustomBusinessHour": cbh},
+                loop,
+                at,
+                dur,
+                expected,
+            )
+        for at in starts:  # warm the engine's windows and pandas' caches
+            op_call(pattern, at, dur)()
+            op_call(cbh, at, dur)()
+        # Engine: inputs are aware UTC datetimes, the result is an aware UTC datetime.
+        if dur is None:
+            eng = [
+                median_us(pattern.next_working_instant, at, repeat=3, number=args.number)
+                for at in starts
+            ]
+        else:
+            eng = [
+                median_us(pattern.add_working_time, at, dur, repeat=3, number=args.number)
+                for at in starts
+            ]
+        # pandas: Timestamps already converted to the zone and offsets built outside the timing.
+        stamps = [cbh.ts(at) for at in starts]
+        if dur is None:
+            rf = cbh.cbh.rollforward
+            pdt = [median_us(rf, ts, repeat=3, number=3) for ts in stamps]
+        else:
+            off = cbh.offset(dur)
+            pdt = [median_us(operator.add, ts, off, repeat=3, number=3) for ts in stamps]
+        e, p, lp = median(eng), median(pdt), median(lpt)
+        ok_p, ok_l = p / e >= TARGET_VS_CBH, lp / e >= TARGET_VS_LOOP
+        rows.append(
+            [
+                name,
+                fmt_us(e),
+                fmt_us(p),
+                fmt_us(lp),
+                fmt_ratio(p, e),
+                fmt_ratio(lp, e),
+                f">= {TARGET_VS_CBH:g}x {'PASS' if ok_p else 'MISS'}; >= {TARGET_VS_LOOP:,.0f}x {'PASS' if ok_l else 'MISS'}",
+            ]
+        )
+        print(
+            f"  {name}: engine {fmt_us(e)} µs, CBH {fmt_us(p)} µs, loop {fmt_us(lp)} µs", flush=True
+        )
+    return rows
+
+
+def bench_bulk(args: argparse.Namespace) -> tuple[list[list[str]], list[dict[str, Any]]]:
+    runs = []
+    for _ in range(args.bulk_runs):
+        proc = subprocess.run(
+            [sys.executable, os.path.abspath(__file__), "--bulk-child"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            print(proc.stdout, proc.stderr, file=sys.stderr)
+            raise RuntimeError("bulk child failed")
+        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    cold = median([r["cold_s"] for r in runs])
+    warm = median([r["warm_s"] for r in runs])
+    rows = [
+        [
+            f"bulk {N_QUERIES:,} queries / {N_PEOPLE:,} people, cold",
+            fmt_s(cold),
+            f"{N_QUERIES / cold:,.0f}",
+            f"<= {TARGET_COLD_S:g} s {'PASS' if cold <= TARGET_COLD_S else 'MISS'}",
+        ],
+        [
+            f"bulk {N_QUERIES:,} queries / {N_PEOPLE:,} people, warm",
+            fmt_s(warm),
+            f"{N_QUERIES / warm:,.0f}",
+            f"<= {TARGET_WARM_S:g} s {'PASS' if warm <= TARGET_WARM_S else 'MISS'}",
+        ],
+    ]
+    return rows, runs
+
+
+def bench_hard(engine: Any | None, args: argparse.Namespace) -> list[tuple[str, Tally]]:
+    rng = random.Random(SEED + 2)
+    out = []
+    lo, hi = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    for zone_name in HARD_ZONES:
+        zone = ZoneInfo(zone_name)
+        transitions = find_transitions(zone, lo, hi)
+        assert len(transitions) == 2, (zone_name, transitions)
+        for start, end in HARD_SHIFTS:
+            spec = {
+                "timezone": zone_name,
+                "weekly": {d: [f"{start}-{end}"] for d in WEEKDAYS},
+                "time_off": [],
+                "overrides": {},
+            }
+            label = f"{zone_name} {start}-{end} daily"
+            impls: dict[str, Any] = {}
+            if engine is not None:
+                impls["engine"] = engine.WorkingPattern.from_dict(spec)
+            impls["CustomBusinessHour"] = PandasCBH(zone_name, start, end, ALL_DAYS_MASK)
+            ref = MinuteLoop(spec)
+            tally = Tally()
+            for tr in transitions:
+                for at in hard_starts(zone, tr, rng, args.hard_random):
+                    for dur in (None, HOUR, 8 * HOUR):
+                        compare_case(tally, label, zone, impls, ref, at, dur)
+            out.append((label, tally))
+            print(f"  {label}: {tally.cases} cases", flush=True)
+    return out
+
+
+def bench_bulk_sample(engine: Any, args: argparse.Namespace, tally: Tally) -> None:
+    people = bulk_people()
+    queries = bulk_queries()
+    rng = random.Random(SEED + 3)
+    for who, at, dur in rng.sample(queries, args.bulk_check):
+        spec = people[who]
+        label = f"{spec['timezone']} {json.dumps({k: v for k, v in spec.items() if k != 'timezone'}, separators=(',', ':'))}"
+        compare_case(
+            tally,
+            label,
+            ZoneInfo(spec["timezone"]),
+            {"engine": engine.WorkingPattern.from_dict(spec)},
+            MinuteLoop(spec),
+            at,
+            dur,
+        )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bulk-child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--quick", action="store_true", help="small samples (a smoke run)")
+    ap.add_argument(
+        "--baselines-only", action="store_true", help="skip the engine (develop the baselines)"
+    )
+    args = ap.parse_args()
+    if args.bulk_child:
+        bulk_child()
+        return 0
+    args.samples = 60 if args.quick else 400
+    args.loop_samples = 8 if args.quick else 40
+    args.number = 20 if args.quick else 50
+    args.bulk_runs = 1 if args.quick else 3
+    args.hard_random = 4 if args.quick else 24
+    args.bulk_check = 40 if args.quick else 300
+
+    cpu = pin_to_one_core()
+    info = machine_info()
+    print(
+        f"working-time engine benchmark: {ENGINE_MODULE}; nproc {info['nproc']}, {info['cpu']}, Python {info['python']}; pinned to CPU {cpu}"
+    )
+    t_start = time.perf_counter()
+    self_check_minute_loop()
+
+    engine = None
+    if not args.baselines_only:
+        try:
+            engine = importlib.import_module(ENGINE_MODULE)
+            engine.WorkingPattern  # noqa: B018
+        except (ImportError, AttributeError) as e:
+            print(f"cannot import the engine ({ENGINE_MODULE}): {e}", file=sys.stderr)
+            return 2
+
+    speed_tally = Tally()
+    bulk_tally = Tally()
+    if engine is not None:
+        print("\nsingle calls (Europe/Amsterdam, Mon-Fri 09:00-17:00, NL holidays) ...", flush=True)
+        single_rows = bench_single(engine, args, speed_tally)
+        print_table(
+            [
+                "operation",
+                "engine µs",
+                "CustomBusinessHour µs",
+                "minute loop µs",
+                "vs CustomBusinessHour",
+                "vs minute loop",
+                "target",
+            ],
+            single_rows,
+            title=f"Single calls: median µs per call ({args.samples + 60} start instants; minute loop on {args.loop_samples} of them)",
+            align="lrrrrrl",
+        )
+        print("\nbulk (fresh child processes) ...", flush=True)
+        bulk_rows, runs = bench_bulk(args)
+        print_table(
+            ["bulk", "seconds", "queries/s", "target"],
+            bulk_rows,
+            title="Bulk: 50% next_working_instant, 50% add_working_time (1 min .. 16 h), instants 2026-03-23 .. 04-06",
+            align="lrrl",
+        )
+        print(
+            f"\n  {len(runs)} fresh child runs (median shown): cold "
+            + ", ".join(fmt_s(r["cold_s"]) for r in runs)
+            + " s; warm "
+            + ", ".join(fmt_s(r["warm_s"]) for r in runs)
+            + f" s; building {N_PEOPLE:,} patterns from dicts (untimed) {fmt_s(runs[0]['build_s'])} s;"
+            + f" {runs[0]['distinct_patterns']:,} distinct patterns; cold == warm answers: {all(r['same_answers'] for r in runs)}"
+        )
+        bench_bulk_sample(engine, args, bulk_tally)
+
+    print("\nhard cases ...", flush=True)
+    hard = bench_hard(engine, args)
+
+    who_cols = (["engine"] if engine is not None else []) + ["CustomBusinessHour"]
+
+    def cells(t: Tally, who: str) -> list[Any]:
+        if who == "engine":
+            return [t.differs(who), t.raises.get(who, 0)]
+        if who not in t.raises:
+            return ["n/a"] * 3
+        return [t.wrong.get(who, 0), t.gap.get(who, 0), t.raises.get(who, 0)]
+
+    rows = []
+    total = Tally()
+    for label, tally in hard:
+        total.merge(tally)
+        rows.append([label, tally.cases] + [c for who in who_cols for c in cells(tally, who)])
+    rows.append(
+        ["all hard cases", total.cases] + [c for who in who_cols for c in cells(total, who)]
+    )
+    if engine is not None:
+        for label, tally in (
+            ("speed sample: Amsterdam 09-17 Mon-Fri NL", speed_tally),
+            ("bulk sample: all zones and shapes", bulk_tally),
+        ):
+            rows.append([label, tally.cases] + [c for who in who_cols for c in cells(tally, who)])
+    headers = ["cases vs minute loop", "n"]
+    if engine is not None:
+        headers += ["engine differs", "engine raises"]
+    headers += ["CBH wrong", "CBH gap-equivalent", "CBH raises"]
+    print_table(
+        headers,
+        rows,
+        title=(
+            "Correctness: answers different from the minute loop (next_working_instant, add 1 h,"
+            " add 8 h; hard cases start within 2 days of both 2026 DST changes; shifts daily)"
+        ),
+    )
+    print(
+        "  CBH = pandas CustomBusinessHour; wrong = a different amount of working time;"
+        " gap-equivalent = the other end of a non-working gap (pandas returns the next opening"
+        " instead of the closing instant, or a closing instant as 'next working')."
+    )
+
+    total.merge(speed_tally)
+    total.merge(bulk_tally)
+    examples = total.examples.get("CustomBusinessHour", [])
+    if examples:
+        print("\n  e.g. CustomBusinessHour: " + "\n  e.g. CustomBusinessHour: ".join(examples[:3]))
+    print(f"\ntotal runtime {time.perf_counter() - t_start:.0f} s")
+    bad = total.differs("engine") + total.raises.get("engine", 0)
+    if bad:
+        print(
+            f"\nFAIL: the engine differs from the minute loop in {bad} case(s); first ones:",
+            file=sys.stderr,
+        )
+        for ex in total.examples.get("engine", [])[:10]:
+            print("  " + ex, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
