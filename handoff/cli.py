@@ -1,0 +1,275 @@
+"""The `handoff` command: dev, serve, worker, migrate, token, schema, webhook.
+
+Nothing heavy is imported at module level: each command imports what it needs, so
+`handoff --help` is instant and importing this module has no side effects.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from handoff.settings import Settings
+
+app = typer.Typer(
+    name="handoff",
+    help="Timezone-aware async handoff scheduler: every handoff lands inside the "
+    "receiver's working hours.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals would print secrets
+)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+schema_app = typer.Typer(help="The GraphQL schema (SDL).", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(schema_app, name="schema")
+
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema" / "schema.graphql"
+
+
+def _settings(**overrides: object) -> Settings:
+    from handoff.settings import Settings
+
+    settings = Settings()
+    updates = {k: v for k, v in overrides.items() if v is not None}
+    return settings.model_copy(update=updates) if updates else settings
+
+
+def _configure_logging(settings: Settings) -> None:
+    from handoff.observability.logging import configure_logging
+
+    configure_logging(settings)
+
+
+def _database_url(settings: Settings) -> str:
+    if settings.database_url is None:
+        typer.echo(
+            "HANDOFF_DATABASE_URL is not set (set it to a PostgreSQL URL, "
+            "or use `handoff dev` for embedded servers)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return settings.database_url.get_secret_value()
+
+
+# --- dev ------------------------------------------------------------------------------------
+
+
+@app.command()
+def dev(
+    port: Annotated[
+        int | None, typer.Option(help="API port (default: HANDOFF_PORT or 8000)")
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="where embedded PostgreSQL/Redis keep data (default: ./.handoff)"),
+    ] = None,
+    pg_port: Annotated[
+        int, typer.Option(help="embedded PostgreSQL port (0 = remembered, else 54329 or free)")
+    ] = 0,
+    redis_port: Annotated[
+        int, typer.Option(help="embedded Redis port (0 = remembered, else 63799 or free)")
+    ] = 0,
+    seed: Annotated[bool, typer.Option(help="seed the demo workspace on first run")] = True,
+) -> None:
+    """Run everything locally: embedded PostgreSQL + Redis, migrations, demo data, API, worker.
+
+    With HANDOFF_DATABASE_URL / HANDOFF_REDIS_URL set, those servers are used instead
+    of embedded ones. Ctrl-C stops everything; the data stays for the next run.
+    """
+    from handoff.dev import DevOptions, run_dev
+
+    raise typer.Exit(
+        run_dev(
+            DevOptions(
+                port=port, data_dir=data_dir, pg_port=pg_port, redis_port=redis_port, seed=seed
+            )
+        )
+    )
+
+
+# --- serve / worker -------------------------------------------------------------------------
+
+
+def asgi_app() -> FastAPI:
+    """The uvicorn factory for `handoff serve` (runs in each API worker process)."""
+    from handoff.api.app import create_app
+
+    settings = _settings()
+    _configure_logging(settings)
+    application: FastAPI = create_app(settings)
+    return application
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (default: HANDOFF_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default: HANDOFF_PORT)")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="worker processes (default: HANDOFF_WORKERS)")
+    ] = None,
+    graceful_timeout: Annotated[
+        int, typer.Option(help="seconds in-flight requests get to finish on SIGTERM")
+    ] = 25,
+) -> None:
+    """Serve the GraphQL API (and /healthz, /readyz, /metrics) with uvicorn."""
+    import uvicorn
+
+    settings = _settings(host=host, port=port, workers=workers)
+    _configure_logging(settings)
+    _database_url(settings)
+    uvicorn.run(
+        "handoff.cli:asgi_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers if settings.workers > 1 else None,
+        log_config=None,  # keep our handlers (JSON/text, redaction, request ids)
+        access_log=False,  # RequestContextMiddleware logs one line per request instead
+        proxy_headers=True,
+        server_header=False,
+        timeout_graceful_shutdown=graceful_timeout,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run one background worker (arq): the relay and the delivery/follow-up jobs."""
+    settings = _settings()
+    _configure_logging(settings)
+    _database_url(settings)
+    if settings.redis_url is None:
+        typer.echo("HANDOFF_REDIS_URL is not set", err=True)
+        raise typer.Exit(2)
+    from handoff.jobs.worker import run_worker
+
+    run_worker(settings)
+
+
+# --- migrate ----------------------------------------------------------------------------------
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations (under an advisory lock; safe to run concurrently)."""
+    import time
+
+    from handoff.storage.migrate import Migration
+    from handoff.storage.migrate import migrate as run_migrations
+
+    settings = _settings()
+    url = _database_url(settings)
+    started = time.perf_counter()
+
+    def progress(migration: Migration) -> None:
+        typer.echo(f"  applying {migration.version} ...", err=True)
+
+    applied = run_migrations(url, progress=progress)
+    elapsed = time.perf_counter() - started
+    if applied:
+        typer.echo(f"applied {len(applied)} migration(s) in {elapsed:.2f}s", err=True)
+    else:
+        typer.echo("database is up to date", err=True)
+
+
+# --- token -------------------------------------------------------------------------------------
+
+
+@token_app.command("create")
+def token_create(
+    workspace: Annotated[str, typer.Option(help="workspace name (created when new)")],
+    label: Annotated[str, typer.Option(help="a note to recognise the token by")] = "",
+) -> None:
+    """Create an API token for a workspace and print it (it is shown only this once)."""
+    import asyncio
+
+    settings = _settings()
+    url = _database_url(settings)
+    name = workspace.strip()
+    if not 1 <= len(name) <= 200:
+        typer.echo("--workspace must be 1 to 200 characters", err=True)
+        raise typer.Exit(2)
+    token = asyncio.run(_create_token(url, name, label))
+    # the token alone on stdout, so `TOKEN=$(handoff token create ...)` works
+    typer.echo(token)
+    typer.echo(
+        f"token for workspace {name!r}; it is stored hashed and cannot be shown again. "
+        "Send it as `Authorization: Bearer <token>`.",
+        err=True,
+    )
+
+
+async def _create_token(url: str, workspace: str, label: str) -> str:
+    from datetime import UTC, datetime
+
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from handoff.storage.tokens import create_token
+
+    async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row) as conn:
+        token = await create_token(conn, workspace, datetime.now(UTC), label=label)
+        await conn.commit()
+    return token
+
+
+# --- schema ------------------------------------------------------------------------------------
+
+
+@schema_app.command("export")
+def schema_export(
+    path: Annotated[Path, typer.Option(help="where the SDL goes")] = SCHEMA_FILE,
+    check: Annotated[
+        bool, typer.Option("--check", help="do not write; exit 1 when the file differs")
+    ] = False,
+) -> None:
+    """Write the GraphQL SDL to schema/schema.graphql (or check it is up to date)."""
+    from handoff.api.schema import schema
+
+    sdl = schema.as_str().rstrip("\n") + "\n"
+    current = path.read_text() if path.exists() else None
+    if check:
+        if current != sdl:
+            typer.echo(
+                f"{path} is out of date with the code; run `handoff schema export` "
+                "(or `make schema`) and commit it",
+                err=True,
+            )
+            raise typer.Exit(1)
+        typer.echo(f"{path} is up to date", err=True)
+        return
+    if current == sdl:
+        typer.echo(f"{path} unchanged", err=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(sdl)
+    typer.echo(f"wrote {path}", err=True)
+
+
+# --- webhook (sub-app from handoff.cli_webhook when present) ---------------------------------
+
+
+def _mount_webhook() -> None:
+    if importlib.util.find_spec("handoff.cli_webhook") is None:
+        return
+    from handoff.cli_webhook import app as webhook_app
+
+    app.add_typer(webhook_app, name="webhook")
+
+
+_mount_webhook()
+
+
+def main() -> None:
+    """Entry point of the `handoff` console script."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,273 @@
+"""The demo workspace `handoff dev` seeds on its first run.
+
+A follow-the-sun team across four zones, each person with their own way of working:
+
+- Ana de Vries, Europe/Amsterdam: Monday to Thursday (a "trail Friday": Friday off),
+  focus time 09:00-11:00, Dutch public holidays.
+- Maya Johnson, America/New_York: Monday to Friday, takes everything in two digests a
+  day (09:30 and 14:00), US holidays.
+- Priya Raman, Asia/Kolkata: Monday to Friday 10:00-18:30, focus 14:00-16:00.
+- Liam O'Connor, Australia/Sydney: Monday to Friday 08:30-16:30, NSW holidays.
+
+Each of them handed something on at the end of their own last working day, to
+someone who was asleep at that moment, so every handoff lands in its receiver's
+morning (after focus time, at a digest, or after a day off), with the explanation.
+One more handoff, to the team, is made "now" and routed follow-the-sun.
+
+Everything goes through the services layer, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from psycopg import AsyncConnection
+
+DEMO_WORKSPACE = "demo"
+
+MON_THU = ("mon", "tue", "wed", "thu")
+MON_FRI = ("mon", "tue", "wed", "thu", "fri")
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    handle: str
+    name: str
+    email: str
+    timezone: str
+    days: tuple[str, ...]
+    start: str
+    end: str
+    holidays: dict[str, Any] | None = None
+    focus: str | None = None  # "HH:MM-HH:MM" on every working day
+    digests: tuple[str, ...] = ()
+
+    def working_pattern(self) -> dict[str, Any]:
+        return {
+            "timezone": self.timezone,
+            "weekly": {day: [f"{self.start}-{self.end}"] for day in self.days},
+            "holidays": self.holidays,
+        }
+
+    def delivery_policy(self) -> dict[str, Any]:
+        policy: dict[str, Any] = {}
+        if self.focus:
+            policy["focus_blocks"] = {day: [self.focus] for day in self.days}
+        if self.digests:
+            policy["digest_times"] = list(self.digests)
+        return policy
+
+
+PEOPLE = (
+    DemoPerson(
+        "ana",
+        "Ana de Vries",
+        "ana@example.com",
+        "Europe/Amsterdam",
+        MON_THU,
+        "09:00",
+        "17:00",
+        holidays={"country": "NL"},
+        focus="09:00-11:00",
+    ),
+    DemoPerson(
+        "maya",
+        "Maya Johnson",
+        "maya@example.com",
+        "America/New_York",
+        MON_FRI,
+        "09:00",
+        "17:30",
+        holidays={"country": "US", "subdivision": "NY"},
+        digests=("09:30", "14:00"),
+    ),
+    DemoPerson(
+        "priya",
+        "Priya Raman",
+        "priya@example.com",
+        "Asia/Kolkata",
+        MON_FRI,
+        "10:00",
+        "18:30",
+        focus="14:00-16:00",
+    ),
+    DemoPerson(
+        "liam",
+        "Liam O'Connor",
+        "liam@example.com",
+        "Australia/Sydney",
+        MON_FRI,
+        "08:30",
+        "16:30",
+        holidays={"country": "AU", "subdivision": "NSW"},
+    ),
+)
+TEAM_NAME = "Follow the Sun"
+
+
+@dataclass(frozen=True)
+class DemoHandoff:
+    sender: str
+    receiver: str
+    title: str
+    summary: str
+    done: str
+    next: str
+    questions: tuple[str, ...]
+    respond_within: timedelta | None
+    # weekday the sender sends on (0 = Monday); None = their most recent working day
+    weekday: int | None = None
+
+
+HANDOFFS = (
+    DemoHandoff(
+        "ana",
+        "liam",
+        "Checkout latency regression",
+        "p99 of /checkout doubled after Tuesday's deploy; bisected to the pricing cache.",
+        "Reverted the cache TTL change on staging; p99 is back to 180 ms there.",
+        "Confirm on production canary, then roll the revert out region by region.",
+        ("Is APAC traffic also affected, or only EU?",),
+        timedelta(hours=4),
+    ),
+    DemoHandoff(
+        "liam",
+        "maya",
+        "Billing export for ACME",
+        "ACME needs the monthly billing export re-run with the corrected VAT rates.",
+        "Fixed the VAT table and re-ran the export for AU and NZ.",
+        "Re-run the US and CA exports and send the files to their finance contact.",
+        ("Do they want one file per region or a merged one?",),
+        timedelta(hours=6),
+    ),
+    DemoHandoff(
+        "maya",
+        "priya",
+        "Data migration dry run",
+        "The dry run of the orders migration stopped at 62% on a duplicate key.",
+        "Found 14 duplicate order ids from the 2019 import; wrote a dedup script.",
+        "Run the dedup script on the snapshot and restart the dry run.",
+        ("Should the duplicates be merged or archived?",),
+        timedelta(hours=8),
+    ),
+    DemoHandoff(
+        "maya",
+        "ana",
+        "Release 2.4 notes",
+        "Release notes for 2.4 need the EU privacy section before Monday's release.",
+        "Drafted everything except the EU privacy section.",
+        "Write the privacy section and hand the notes to Priya for the final review.",
+        (),
+        timedelta(hours=4),
+        weekday=3,  # Thursday evening in New York: Friday is Ana's day off
+    ),
+)
+
+
+def _last_send_instant(person: DemoPerson, now: datetime, weekday: int | None) -> datetime:
+    """The most recent end of `person`'s working day (on `weekday`, if given) before now."""
+    zone = ZoneInfo(person.timezone)
+    local_today = now.astimezone(zone).date()
+    end = time.fromisoformat(person.end)
+    working = {("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(d) for d in person.days}
+    for back in range(0, 15):
+        day: date = local_today - timedelta(days=back)
+        if day.weekday() not in working or (weekday is not None and day.weekday() != weekday):
+            continue
+        at = datetime.combine(day, end, tzinfo=zone)
+        if at <= now:
+            return at
+    raise AssertionError("a working day within two weeks")  # pragma: no cover
+
+
+async def seed_demo(
+    conn: AsyncConnection[Any],
+    now: datetime,
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """Create the demo workspace once; returns a one-line summary of what happened."""
+    from handoff.services.handoffs import NewHandoff, Note, create_handoff
+    from handoff.services.people import create_person
+    from handoff.services.teams import create_team
+    from handoff.storage.tokens import ensure_workspace
+
+    def step(message: str) -> None:
+        if progress is not None:
+            progress(message)
+
+    # the people and the team exist from before the oldest handoff
+    setup_at = now - timedelta(days=14)
+    workspace = await ensure_workspace(conn, DEMO_WORKSPACE, setup_at)
+    ws = workspace.id
+    cur = await conn.execute("SELECT count(*) FROM people WHERE workspace_id = %s", (ws,))
+    row = await cur.fetchone()
+    if row is not None and _first(row) > 0:
+        return f"workspace {DEMO_WORKSPACE!r} already seeded; left as it is"
+
+    people = {}
+    for p in PEOPLE:
+        step(f"person {p.name} ({p.timezone})")
+        people[p.handle] = await create_person(
+            conn,
+            ws,
+            setup_at,
+            name=p.name,
+            handle=p.handle,
+            timezone=p.timezone,
+            email=p.email,
+            working_pattern=p.working_pattern(),
+            delivery_policy=p.delivery_policy(),
+        )
+    step(f"team {TEAM_NAME}")
+    team = await create_team(
+        conn, ws, setup_at, TEAM_NAME, "FOLLOW_THE_SUN", [person.id for person in people.values()]
+    )
+    by_handle = {p.handle: p for p in PEOPLE}
+    for h in HANDOFFS:
+        sent_at = _last_send_instant(by_handle[h.sender], now, h.weekday)
+        step(f"handoff {h.title!r}: {h.sender} -> {h.receiver}")
+        await create_handoff(
+            conn,
+            ws,
+            sent_at,
+            NewHandoff(
+                sender_id=people[h.sender].id,
+                note=Note(h.summary, h.done, h.next, list(h.questions)),
+                new_work_item_title=h.title,
+                to_person_id=people[h.receiver].id,
+                respond_within=h.respond_within,
+                idempotency_key=f"demo-seed:{h.title}",
+            ),
+        )
+    step(f"handoff 'Customer escalation: SSO outage' -> team {TEAM_NAME}")
+    await create_handoff(
+        conn,
+        ws,
+        now,
+        NewHandoff(
+            sender_id=people["priya"].id,
+            note=Note(
+                "ACME's SSO logins fail for users with a '+' in their email.",
+                "Reproduced it; the IdP callback double-decodes the address.",
+                "Whoever is up next: ship the one-line fix and tell ACME.",
+                ["Do we need a hotfix release or can it wait for 2.4?"],
+            ),
+            new_work_item_title="Customer escalation: SSO outage",
+            to_team_id=team.id,
+            respond_within=timedelta(hours=2),
+            idempotency_key="demo-seed:sso-escalation",
+        ),
+    )
+    return (
+        f"workspace {DEMO_WORKSPACE!r}: {len(PEOPLE)} people, 1 team, {len(HANDOFFS) + 1} handoffs"
+    )
+
+
+def _first(row: Any) -> Any:
+    if isinstance(row, dict):
+        return next(iter(row.values()))
+    return row[0]
