@@ -56,7 +56,9 @@ def pg_admin_url(tmp_root: Path) -> Iterator[str]:
 def template_db(pg_admin_url: str) -> str:
     """A database with every migration applied, cloned for each test."""
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE_DB)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE_DB))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE_DB)))
     migrate(_with_db(pg_admin_url, TEMPLATE_DB))
     return TEMPLATE_DB
@@ -74,7 +76,9 @@ def db_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
         )
     yield _with_db(pg_admin_url, name)
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture
@@ -85,7 +89,9 @@ def empty_db_url(pg_admin_url: str) -> Iterator[str]:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield _with_db(pg_admin_url, name)
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture(scope="session")
@@ -115,3 +121,74 @@ async def redis_url(redis_server_url: str) -> AsyncIterator[str]:
 def clock() -> ManualClock:
     """A clock at Friday 2026-11-27 14:00 UTC (15:00 in Amsterdam), moved by tests."""
     return ManualClock(datetime(2026, 11, 27, 14, 0, tzinfo=UTC))
+
+
+class GraphQLClient:
+    """Posts GraphQL to the app over ASGI with one workspace's bearer token."""
+
+    def __init__(self, http: object, token: str | None) -> None:
+        self.http = http
+        self.token = token
+
+    async def raw(self, query: str, variables: dict | None = None, **headers: str):
+        if self.token:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
+        return await self.http.post(  # type: ignore[attr-defined]
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    async def __call__(self, query: str, variables: dict | None = None) -> dict:
+        """The `data` of a successful response; fails the test on GraphQL errors."""
+        response = await self.raw(query, variables)
+        body = response.json()
+        assert response.status_code == 200, body
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+
+@pytest.fixture
+async def app_pool(db_url: str):
+    from handoff.storage.db import open_pool
+
+    pool = await open_pool(db_url, 1, 10)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def app(app_pool, clock: ManualClock, db_url: str):
+    from handoff.api.app import create_app
+    from handoff.settings import Settings
+
+    application = create_app(Settings(database_url=db_url), clock=clock, pool=app_pool)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+async def _token(pool, workspace: str, clock: ManualClock) -> str:
+    from handoff.storage.tokens import create_token
+
+    async with pool.connection() as conn:
+        return await create_token(conn, workspace, clock.now())
+
+
+@pytest.fixture
+async def http(app):
+    import httpx
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://handoff.test"
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def gql(http, app_pool, clock: ManualClock) -> GraphQLClient:
+    """A client of workspace 'acme'."""
+    return GraphQLClient(http, await _token(app_pool, "acme", clock))
+
+
+@pytest.fixture
+async def other_gql(http, app_pool, clock: ManualClock) -> GraphQLClient:
+    """A client of another workspace, 'globex'."""
+    return GraphQLClient(http, await _token(app_pool, "globex", clock))

@@ -1,0 +1,183 @@
+"""The FastAPI application: GraphQL at /graphql, health and metrics beside it."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from psycopg_pool import AsyncConnectionPool
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.fastapi import GraphQLRouter
+
+from handoff.api.context import Context
+from handoff.api.schema import build_schema
+from handoff.clock import Clock, SystemClock
+from handoff.settings import Settings
+from handoff.storage.db import open_pool
+from handoff.storage.tokens import workspace_for_token
+
+# Token -> workspace lookups are cached briefly so every request does not cost a query;
+# a revoked token stops working within this many seconds.
+TOKEN_CACHE_SECONDS = 30.0
+
+
+class Unauthenticated(Exception):
+    """No token, or a token that belongs to no workspace."""
+
+
+def graphql_error(message: str, code: str, status: int) -> JSONResponse:
+    """A GraphQL-shaped error body for failures before GraphQL runs."""
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+    )
+
+
+class BodyLimit:
+    """Refuse request bodies larger than the limit with 413, before reading them whole."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or {}).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Any:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = graphql_error(
+            f"request body larger than {self.max_bytes} bytes", "REQUEST_TOO_LARGE", 413
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class TokenCache:
+    """A small time-bounded cache of token -> workspace id."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[int, float]] = {}
+
+    def get(self, token: str) -> int | None:
+        found = self._entries.get(token)
+        if found is None or found[1] < time.monotonic():
+            return None
+        return found[0]
+
+    def put(self, token: str, workspace_id: int) -> None:
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[token] = (workspace_id, time.monotonic() + self.ttl)
+
+
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    pool: AsyncConnectionPool | None = None,
+) -> FastAPI:
+    """The API. Opens its PostgreSQL pool (unless given one) in the lifespan, never at import."""
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+    tokens = TokenCache(TOKEN_CACHE_SECONDS)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_pool = pool is None
+        app.state.pool = pool or await open_pool(
+            settings.require_database_url(), settings.db_pool_min, settings.db_pool_max
+        )
+        app.state.redis = None
+        if settings.redis_url is not None:
+            from redis.asyncio import Redis
+
+            app.state.redis = Redis.from_url(settings.require_redis_url())
+        try:
+            yield
+        finally:
+            if app.state.redis is not None:
+                await app.state.redis.aclose()
+            if own_pool:
+                await app.state.pool.close()
+
+    app = FastAPI(title="handoff", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.clock = clock
+
+    async def get_context(request: Request) -> Context:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        workspace_id = None
+        if scheme.lower() == "bearer" and token:
+            workspace_id = tokens.get(token)
+            if workspace_id is None:
+                async with request.app.state.pool.connection() as conn:
+                    workspace_id = await workspace_for_token(conn, token.strip())
+                if workspace_id is not None:
+                    tokens.put(token, workspace_id)
+        if workspace_id is None:
+            if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+                # GraphiQL's page itself needs no token; its queries do.
+                workspace_id = 0
+            else:
+                raise Unauthenticated(
+                    "missing bearer token" if not token else "invalid or revoked token"
+                )
+        return Context(
+            pool=request.app.state.pool,
+            workspace_id=workspace_id,
+            clock=clock,
+            settings=settings,
+        )
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
+        response = graphql_error(str(exc), "UNAUTHENTICATED", 401)
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    router: GraphQLRouter[Context, None] = GraphQLRouter(
+        build_schema(settings), context_getter=get_context, graphql_ide="graphiql"
+    )
+    app.include_router(router, prefix="/graphql")
+
+    with contextlib.suppress(ImportError):
+        from handoff.api.health import router as health_router
+
+        app.include_router(health_router)
+    with contextlib.suppress(ImportError):
+        from handoff.api.health import MetricsMiddleware
+
+        app.add_middleware(MetricsMiddleware)
+    with contextlib.suppress(ImportError):
+        from handoff.observability.logging import RequestContextMiddleware
+
+        app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    return app

@@ -1,0 +1,62 @@
+"""Scalars: ISO 8601 durations."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import NewType
+
+import strawberry
+
+_DURATION = re.compile(
+    r"^P(?!$)(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_duration(value: str) -> timedelta:
+    """`PT4H`, `P2D`, `PT1H30M`, `P1W`; years and months are refused (their length varies)."""
+    match = _DURATION.match(value.strip().upper()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(
+            f"{value!r} is not an ISO 8601 duration like 'PT4H' or 'P1DT2H' "
+            "(weeks, days, hours, minutes and seconds only)"
+        )
+    parts = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
+    return timedelta(
+        weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"]
+    )
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest ISO 8601 form: `PT4H`, `P1DT30M`, `PT0S`."""
+    total = value.total_seconds()
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    date_part = f"{int(days)}D" if days else ""
+    time_part = "".join(
+        f"{n}{unit}"
+        for n, unit in (
+            (int(hours), "H"),
+            (int(minutes), "M"),
+            (f"{seconds:g}" if seconds else 0, "S"),
+        )
+        if n
+    )
+    if not date_part and not time_part:
+        return "PT0S"
+    return f"{sign}P{date_part}{'T' + time_part if time_part else ''}"
+
+
+Duration = NewType("Duration", timedelta)
+
+DURATION_SCALAR = strawberry.scalar(
+    name="Duration",
+    serialize=format_duration,
+    parse_value=parse_duration,
+    description="An ISO 8601 duration such as PT4H (weeks, days, hours, minutes, seconds).",
+)
+SCALAR_MAP = {Duration: DURATION_SCALAR}

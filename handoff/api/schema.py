@@ -1,0 +1,80 @@
+"""The GraphQL schema, with limits and caches."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from handoff.api.resolvers import Mutation as CoreMutation
+from handoff.api.resolvers import Query as CoreQuery
+from handoff.api.scalars import SCALAR_MAP
+from handoff.api.types import Handoff, Person, Team, WorkItem, Workspace
+from handoff.settings import Settings
+
+log = logging.getLogger("handoff.api")
+
+try:  # the webhook API lives in its own module; mounted when present
+    from handoff.api.webhooks import WebhookMutation, WebhookQuery
+except ImportError:  # pragma: no cover - only while that module does not exist
+
+    @strawberry.type
+    class WebhookQuery:  # type: ignore[no-redef]
+        pass
+
+    @strawberry.type
+    class WebhookMutation:  # type: ignore[no-redef]
+        pass
+
+
+@strawberry.type
+class Query(CoreQuery, WebhookQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(CoreMutation, WebhookMutation):
+    pass
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    # Errors from resolvers are unexpected (expected ones are union values): log them
+    # with their traceback and return a message without internals. Query-language errors
+    # (syntax, validation, limits) have no original error and say what was wrong.
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    log.error("unexpected error in %s", ".".join(map(str, error.path or [])), exc_info=original)
+    return True
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with depth and alias limits and parser/validation caches."""
+    settings = settings or Settings()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Person, Team, WorkItem, Handoff, Workspace],
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        extensions=[
+            # Factories: a fresh extension per request; the parser and validation
+            # caches live at module level, so they are shared across requests.
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
+        ],
+    )
+
+
+schema = build_schema()
