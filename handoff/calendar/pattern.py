@@ -13,7 +13,7 @@ from handoff.calendar.errors import InvalidPattern
 from handoff.calendar.intervals import WEEKDAYS, WallInterval, parse_day_intervals, parse_weekly
 from handoff.calendar.public_holidays import HolidayRegion, holiday_name
 from handoff.calendar.timeline import Timeline
-from handoff.calendar.wallclock import from_us, to_us
+from handoff.calendar.wallclock import EPOCH, from_us, to_us
 
 __all__ = ["DaySource", "TimeOff", "WorkingPattern", "load_zone"]
 
@@ -299,21 +299,29 @@ class WorkingPattern:
 
         Raises ``NoWorkingTime`` when there is none within 730 days.
         """
-        return from_us(self._timeline.next_working(to_us(at, "at")))
+        try:
+            us = (at - EPOCH) // _US
+        except TypeError:
+            us = to_us(at, "at")  # raises the clear error
+        return EPOCH + timedelta(0, 0, self._timeline.next_working(us))
 
     def add_working_time(self, at: datetime, duration: timedelta) -> datetime:
         """Earliest ``t >= at`` with ``working_time_between(at, t) >= duration``.
 
         Zero returns ``at`` in UTC; negative durations raise ``InvalidPattern``.
         """
-        us = to_us(at, "at")
         try:
-            d = duration // _US
-        except TypeError:
+            # Attribute arithmetic is several times faster than ``duration // 1µs``.
+            d = (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
+        except AttributeError:
             raise InvalidPattern(f"duration {duration!r} must be a timedelta", "duration") from None
         if d < 0:
             raise InvalidPattern(f"duration {duration} is negative", "duration")
-        return from_us(self._timeline.add(us, d))
+        try:
+            us = (at - EPOCH) // _US
+        except TypeError:
+            us = to_us(at, "at")  # raises the clear error
+        return EPOCH + timedelta(0, 0, self._timeline.add(us, d))
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Real elapsed working time in ``[start, end)``; zero when ``end <= start``."""
