@@ -1,0 +1,1 @@
+"""Outgoing webhooks: payloads, Standard Webhooks signing, the SSRF guard, one HTTP attempt."""

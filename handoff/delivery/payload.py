@@ -1,0 +1,43 @@
+"""The JSON body of a webhook: `{"type", "timestamp", "data"}` (Standard Webhooks)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+EVENT_TYPES: tuple[str, ...] = (
+    "handoff.created",
+    "handoff.delivered",
+    "handoff.acknowledged",
+    "handoff.reminded",
+    "handoff.escalated",
+    "handoff.completed",
+    "handoff.returned",
+    "handoff.cancelled",
+    "digest.delivered",
+    "person.availability_changed",
+)
+PING = "ping"
+
+
+def iso(instant: datetime) -> str:
+    """RFC 3339 in UTC with a `Z`, millisecond precision."""
+    if instant.tzinfo is None:
+        raise ValueError("webhook timestamps must be timezone-aware")
+    return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def build_body(type_: str, occurred_at: datetime, data: dict[str, Any]) -> str:
+    """The exact body that is signed and sent; identical on every attempt of one event."""
+    return json.dumps(
+        {"type": type_, "timestamp": iso(occurred_at), "data": data},
+        separators=(",", ":"),
+        ensure_ascii=False,
+        sort_keys=False,
+    )
+
+
+def ping_data(endpoint_global_id: str) -> dict[str, Any]:
+    """`data` of a `ping` sent by testWebhookEndpoint."""
+    return {"endpointId": endpoint_global_id, "message": "ping from handoff"}

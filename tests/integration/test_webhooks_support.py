@@ -1,0 +1,238 @@
+"""Helpers for the webhook tests (no tests here): a real HTTP receiver on 127.0.0.1,
+a workspace/GraphQL harness, and an in-process arq worker running the webhook jobs.
+
+The receiver is a small HTTP/1.1 server on asyncio streams in its own thread and event
+loop: it records every request and answers with programmable statuses and delays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.worker import Worker
+from psycopg_pool import AsyncConnectionPool
+
+from handoff.api.context import Context
+from handoff.api.webhooks import WebhookMutation, WebhookQuery
+from handoff.clock import Clock
+from handoff.jobs import webhooks as jobs
+from handoff.settings import Settings
+from handoff.storage.db import open_pool
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    delay: float = 0.0
+    body: bytes = b"ok"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1:<port> in a background thread."""
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.replies: deque[Reply] = deque()
+        self.default = Reply()
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def program(self, *replies: Reply) -> None:
+        """Answer the next requests with these replies, then with `default`."""
+        with self._lock:
+            self.replies.extend(replies)
+
+    def start(self) -> Receiver:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("receiver did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+
+        async def boot() -> None:
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+            self.port = self._server.sockets[0].getsockname()[1]
+
+        loop.run_until_complete(boot())
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            assert self._server is not None
+            self._server.close()
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+            loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    break
+                method, path, _ = line.decode().split(" ", 2)
+                headers: dict[str, str] = {}
+                while (h := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    name, _, value = h.decode().partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                with self._lock:
+                    self.requests.append(Received(method, path, headers, body, time.monotonic()))
+                    reply = self.replies.popleft() if self.replies else self.default
+                if reply.delay:
+                    await asyncio.sleep(reply.delay)
+                extra = "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items())
+                writer.write(
+                    f"HTTP/1.1 {reply.status} X\r\ncontent-length: {len(reply.body)}\r\n{extra}\r\n".encode()
+                    + reply.body
+                )
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+
+@asynccontextmanager
+async def receiver() -> AsyncIterator[Receiver]:
+    r = Receiver().start()
+    try:
+        yield r
+    finally:
+        r.stop()
+
+
+SCHEMA = strawberry.Schema(query=WebhookQuery, mutation=WebhookMutation)
+
+
+class Harness:
+    """One database, a workspace per tenant, a GraphQL executor and a webhook worker."""
+
+    def __init__(
+        self, pool: AsyncConnectionPool, redis: ArqRedis, clock: Clock, settings: Settings
+    ) -> None:
+        self.pool = pool
+        self.redis = redis
+        self.clock = clock
+        self.settings = settings
+        self.worker_ctx: dict[str, Any] = {"webhook_clients": {}}
+
+    async def workspace(self, name: str) -> int:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "INSERT INTO workspaces (name, created_at) VALUES (%s, %s) RETURNING id",
+                (name, self.clock.now()),
+            )
+            row = await cur.fetchone()
+            assert row is not None
+            return int(row["id"])
+
+    async def gql(self, workspace_id: int, query: str, **variables: Any) -> dict[str, Any]:
+        ctx = Context(
+            pool=self.pool, workspace_id=workspace_id, clock=self.clock, settings=self.settings
+        )
+        result = await SCHEMA.execute(query, variable_values=variables, context_value=ctx)
+        assert result.errors is None, result.errors
+        assert result.data is not None
+        return result.data
+
+    async def event(self, workspace_id: int, type_: str, data: dict[str, Any]) -> int:
+        from handoff.storage.events import record_event
+
+        async with self.pool.connection() as conn:
+            return await record_event(conn, workspace_id, type_, data, self.clock.now())
+
+    async def run_jobs(self, timeout: float = 60.0) -> dict[str, int]:
+        """One tick (dispatch + enqueue due senders), then drain the queue with a burst worker."""
+        ctx = self._ctx()
+        stats = await jobs.webhook_tick(ctx)
+        worker = Worker(
+            functions=jobs.FUNCTIONS,
+            queue_name=self.settings.queue_name,
+            redis_pool=self.redis,
+            burst=True,
+            handle_signals=False,
+            poll_delay=0.01,
+            max_jobs=10,
+            ctx=ctx,
+            log_results=False,
+        )
+        await asyncio.wait_for(worker.async_run(), timeout)
+        return stats
+
+    def _ctx(self) -> dict[str, Any]:
+        ctx = self.worker_ctx
+        ctx.update(pool=self.pool, clock=self.clock, settings=self.settings, redis=self.redis)
+        return ctx
+
+    async def close(self) -> None:
+        await jobs.close_clients(self.worker_ctx)
+
+
+@asynccontextmanager
+async def harness(
+    db_url: str, redis_url: str, clock: Clock, **settings: Any
+) -> AsyncIterator[Harness]:
+    base: dict[str, Any] = {"webhook_allow_private": True, "webhook_timeout_seconds": 0.5}
+    base.update(settings)
+    cfg = Settings(**base)
+    pool = await open_pool(db_url, min_size=1, max_size=10)
+    redis = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=cfg.queue_name)
+    h = Harness(pool, redis, clock, cfg)
+    try:
+        yield h
+    finally:
+        await h.close()
+        await redis.aclose()
+        await pool.close()
+
+
+def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
+
+
+def as_dt(value: str) -> datetime:
+    return datetime.fromisoformat(value)
