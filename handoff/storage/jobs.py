@@ -101,7 +101,9 @@ async def load_context(conn: Conn, handoff_ids: set[int]) -> Context:
         return ctx
     for h in await many(conn, "jobs_handoffs", {"ids": sorted(handoff_ids)}, Handoff.from_row):
         ctx.handoffs[h.id] = h
-    await load_people(conn, ctx, {p for h in ctx.handoffs.values() for p in (h.sender_id, h.receiver_id)})
+    await load_people(
+        conn, ctx, {p for h in ctx.handoffs.values() for p in (h.sender_id, h.receiver_id)}
+    )
     wi_ids = sorted({h.work_item_id for h in ctx.handoffs.values()})
     for w in await many(conn, "jobs_work_items", {"ids": wi_ids}, WorkItem.from_row):
         ctx.work_items[w.id] = w

@@ -1,0 +1,192 @@
+"""The relay: hands follow-ups due soon from PostgreSQL to arq, in batches.
+
+One pass claims rows due within the horizon (and ENQUEUED rows whose job is presumed
+lost) with `FOR UPDATE SKIP LOCKED`, groups them by due-instant bucket into batches of
+`settings.batch_size`, and enqueues one arq job per batch with a deterministic job id and
+a deferral to the bucket's instant. The enqueues happen before the claim commits: if Redis
+is down the claim rolls back; if the commit fails after enqueueing, the job still finds
+its rows at the enqueued version and carries them out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from arq.connections import ArqRedis
+from psycopg_pool import AsyncConnectionPool
+
+from handoff.clock import Clock
+from handoff.observability.metrics import FOLLOW_UPS_DUE, QUEUE_DEPTH, RELAY_LAG
+from handoff.settings import Settings
+from handoff.storage import jobs as store
+from handoff.storage.jobs import Claimed
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "handle_follow_ups"
+# Rows claimed per transaction; a surge is claimed in several passes of this size.
+CLAIM_LIMIT = 5_000
+# Rows due within one bucket share a job (deferred to the bucket's end, never early).
+BUCKET_MS = 100
+DEFAULT_REQUEUE_AFTER_SECONDS = 60.0
+
+
+def requeue_after_seconds(settings: Settings) -> float:
+    """How long an ENQUEUED row may wait for its job before the relay enqueues it again.
+
+    `settings.requeue_after_seconds` when the settings define it, else the
+    `HANDOFF_REQUEUE_AFTER_SECONDS` environment variable, else 60 s.
+    """
+    value: Any = getattr(settings, "requeue_after_seconds", None)
+    if value is None:
+        value = os.environ.get("HANDOFF_REQUEUE_AFTER_SECONDS", DEFAULT_REQUEUE_AFTER_SECONDS)
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One arq job: rows due in one bucket."""
+
+    job_id: str
+    run_at: datetime
+    items: list[tuple[int, int]]
+
+
+def _bucket(due: datetime, now: datetime) -> datetime:
+    if due <= now:
+        return now
+    ms = due.timestamp() * 1000
+    end = math.ceil(ms / BUCKET_MS) * BUCKET_MS
+    return due + timedelta(milliseconds=end - ms)
+
+
+def plan_batches(
+    claimed: Sequence[Claimed], batch_size: int, now: datetime, claimed_at: datetime
+) -> list[Batch]:
+    """Group claimed rows into batches; a person's digest rows of one bucket stay together."""
+    by_bucket: dict[datetime, list[Claimed]] = {}
+    for c in claimed:
+        by_bucket.setdefault(_bucket(c.due_at, now), []).append(c)
+    batches: list[Batch] = []
+    stamp = int(claimed_at.timestamp() * 1_000_000)
+    for run_at, rows in sorted(by_bucket.items()):
+        rows.sort(key=lambda c: (c.digest, c.person_id if c.digest else 0, c.id))
+        chunk: list[Claimed] = []
+        for c in rows:
+            full = len(chunk) >= batch_size
+            same_digest = (
+                bool(chunk)
+                and c.digest
+                and chunk[-1].digest
+                and (chunk[-1].person_id == c.person_id)
+            )
+            if full and not same_digest:
+                batches.append(_batch(run_at, chunk, stamp))
+                chunk = []
+            chunk.append(c)
+        if chunk:
+            batches.append(_batch(run_at, chunk, stamp))
+    return batches
+
+
+def _batch(run_at: datetime, chunk: list[Claimed], stamp: int) -> Batch:
+    items = [(c.id, c.version) for c in chunk]
+    digest = hashlib.sha1(
+        (str(stamp) + ";" + ",".join(f"{i}.{v}" for i, v in items)).encode()
+    ).hexdigest()[:20]
+    job_id = f"fu:{int(run_at.timestamp() * 1000)}:{digest}"
+    return Batch(job_id, run_at, items)
+
+
+async def relay_once(
+    pool: AsyncConnectionPool,
+    redis: ArqRedis,
+    clock: Clock,
+    settings: Settings,
+    *,
+    horizon_seconds: float | None = None,
+    requeue_after: float | None = None,
+) -> int:
+    """One relay pass; returns how many rows it handed to arq."""
+    horizon = settings.relay_horizon_seconds if horizon_seconds is None else horizon_seconds
+    stale = requeue_after_seconds(settings) if requeue_after is None else requeue_after
+    total = 0
+    while True:
+        now = clock.now()
+        async with pool.connection(timeout=10) as conn, conn.transaction():
+            claimed = await store.claim_due(
+                conn,
+                now,
+                now + timedelta(seconds=horizon),
+                now - timedelta(seconds=stale),
+                CLAIM_LIMIT,
+            )
+            if claimed:
+                await _enqueue(
+                    redis, plan_batches(claimed, settings.batch_size, now, now), clock, settings
+                )
+        for c in claimed:
+            FOLLOW_UPS_DUE.labels(c.kind).inc()
+        total += len(claimed)
+        if len(claimed) < CLAIM_LIMIT:
+            break
+    await _gauges(pool, redis, clock, settings)
+    return total
+
+
+async def _enqueue(redis: ArqRedis, batches: list[Batch], clock: Clock, settings: Settings) -> None:
+    now = clock.now()
+    for b in batches:
+        # Deferral is relative to the injected clock, so a manual clock maps onto Redis time.
+        delay = (b.run_at - now).total_seconds()
+        await redis.enqueue_job(
+            JOB_NAME,
+            [list(item) for item in b.items],
+            _job_id=b.job_id,
+            _queue_name=settings.queue_name,
+            _defer_by=delay if delay > 0 else None,
+        )
+
+
+async def _gauges(
+    pool: AsyncConnectionPool, redis: ArqRedis, clock: Clock, settings: Settings
+) -> None:
+    try:
+        now = clock.now()
+        async with pool.connection(timeout=5) as conn:
+            oldest = await store.oldest_open_due(conn, now)
+        RELAY_LAG.set(0.0 if oldest is None else (now - oldest).total_seconds())
+        QUEUE_DEPTH.set(await redis.zcard(settings.queue_name))
+    except Exception:  # gauges are best effort
+        log.debug("relay gauges failed", exc_info=True)
+
+
+async def relay_cron(ctx: dict[str, Any]) -> int:
+    """The arq cron entry: relay passes until just before the next tick.
+
+    The cron fires every `relay_interval_seconds`; within one run the relay polls every
+    quarter second, so a follow-up that is already due when it is written (a receiver
+    who is working right now) waits well under a second instead of a whole interval.
+    """
+    import asyncio
+    import time
+
+    settings: Settings = ctx["settings"]
+    deadline = time.monotonic() + max(0.0, settings.relay_interval_seconds - 0.3)
+    total = 0
+    while True:
+        try:
+            total += await relay_once(ctx["pool"], ctx["redis"], ctx["clock"], settings)
+        except Exception as exc:  # PostgreSQL or Redis away: the next pass tries again
+            log.warning("relay pass failed: %s", exc)
+            return total
+        if time.monotonic() >= deadline:
+            return total
+        await asyncio.sleep(0.25)

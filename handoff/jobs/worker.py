@@ -1,0 +1,173 @@
+"""arq worker settings, the blocking `handoff worker` entry, and a deterministic test driver.
+
+Run several worker processes on one Redis and one PostgreSQL: the relay claims rows with
+`SKIP LOCKED`, each batch job re-checks its rows under lock, so nothing is done twice.
+`python -m handoff.jobs.worker` runs a worker from `HANDOFF_*` environment variables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from arq import cron, func
+from arq.connections import ArqRedis, RedisSettings
+from arq.worker import Worker
+from psycopg_pool import AsyncConnectionPool
+
+from handoff.clock import Clock, SystemClock
+from handoff.jobs.followups import MAX_TRIES, handle_follow_ups
+from handoff.jobs.relay import JOB_NAME, relay_cron, relay_once
+from handoff.settings import Settings
+from handoff.storage.db import open_pool
+
+log = logging.getLogger(__name__)
+
+JOB_TIMEOUT_SECONDS = 120
+# On SIGTERM: stop picking jobs, let in-flight ones finish for at most this long.
+SHUTDOWN_GRACE_SECONDS = 20
+
+
+def _functions() -> list[Any]:
+    return [
+        func(handle_follow_ups, name=JOB_NAME, max_tries=MAX_TRIES, timeout=JOB_TIMEOUT_SECONDS)
+    ]
+
+
+def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str, Any]:
+    """The arq WorkerSettings (as a dict) for this deployment's settings."""
+    from handoff.jobs import webhooks
+
+    the_clock: Clock = clock or SystemClock()
+    step = max(1, round(settings.relay_interval_seconds))
+    seconds = set(range(0, 60, step))
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        ctx["settings"] = settings
+        ctx["clock"] = the_clock
+        ctx["pool"] = await open_pool(
+            settings.require_database_url(), settings.db_pool_min, settings.db_pool_max
+        )
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        pool = ctx.pop("pool", None)
+        if pool is not None:
+            await pool.close()
+
+    return {
+        "functions": [*_functions(), *webhooks.FUNCTIONS],
+        "cron_jobs": [
+            cron(
+                relay_cron,
+                name="relay",
+                second=seconds,
+                run_at_startup=True,
+                unique=True,
+                timeout=max(30, step * 4),
+                max_tries=1,
+            ),
+            *webhooks.CRON_JOBS,
+        ],
+        "redis_settings": RedisSettings.from_dsn(settings.require_redis_url()),
+        "queue_name": settings.queue_name,
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "max_jobs": 10,
+        "job_timeout": JOB_TIMEOUT_SECONDS,
+        "keep_result": 60,
+        "poll_delay": 0.05,
+        "job_completion_wait": SHUTDOWN_GRACE_SECONDS,
+    }
+
+
+def run_worker(settings: Settings) -> None:
+    """Run the worker until SIGTERM/SIGINT (blocking); in-flight jobs get a bounded grace."""
+    from arq.worker import run_worker as arq_run_worker
+
+    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO))
+    # arq's Worker picks up the current event loop at construction.
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    arq_run_worker(worker_settings(settings))
+
+
+async def run_due(
+    pool: AsyncConnectionPool,
+    redis: ArqRedis,
+    clock: Clock,
+    settings: Settings,
+    *,
+    limit_seconds: float = 60.0,
+) -> int:
+    """One relay pass for rows due by `clock.now()`, then drain the queue through arq.
+
+    For tests and scripts with a manual clock: rows are claimed with a zero horizon, so
+    every job is due right away, and an arq Worker in burst mode runs them against the
+    same Redis. Returns the number of rows the relay handed over.
+    """
+    count = await relay_once(pool, redis, clock, settings, horizon_seconds=0)
+    await drain(pool, redis, clock, settings, limit_seconds=limit_seconds)
+    return count
+
+
+async def drain(
+    pool: AsyncConnectionPool,
+    redis: ArqRedis,
+    clock: Clock,
+    settings: Settings,
+    *,
+    limit_seconds: float = 60.0,
+) -> None:
+    """Run the queue's jobs that are due now with an in-process arq Worker, then stop.
+
+    Unlike arq's burst mode this stops when nothing is *due* (jobs deferred into the
+    future, such as rows claimed ahead of time or retries, stay queued).
+    """
+    worker = make_worker(pool, redis, clock, settings)
+    task = asyncio.create_task(worker.async_run())
+    quiet = 0
+    try:
+        async with asyncio.timeout(limit_seconds):
+            while quiet < 3:
+                await asyncio.sleep(0.02)
+                if task.done():
+                    task.result()
+                due = await redis.zcount(settings.queue_name, "-inf", time.time() * 1000)
+                busy = any(not t.done() for t in worker.tasks.values())
+                quiet = quiet + 1 if not due and not busy else 0
+    finally:
+        task.cancel()
+        await asyncio.gather(task, *worker.tasks.values(), return_exceptions=True)
+
+
+def make_worker(
+    pool: AsyncConnectionPool,
+    redis: ArqRedis,
+    clock: Clock,
+    settings: Settings,
+    *,
+    burst: bool = False,
+    max_jobs: int = 10,
+) -> Worker:
+    """An in-process arq Worker sharing the caller's pool and Redis connection."""
+    return Worker(
+        functions=_functions(),
+        queue_name=settings.queue_name,
+        redis_pool=redis,
+        burst=burst,
+        handle_signals=False,
+        poll_delay=0.02,
+        max_jobs=max_jobs,
+        keep_result=5,
+        ctx={"pool": pool, "clock": clock, "settings": settings},
+        log_results=False,
+    )
+
+
+def main() -> None:
+    run_worker(Settings())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,355 @@
+"""What happens when follow-ups fire: delivery, digest, reminder, escalation.
+
+`handle_batch` runs inside the caller's transaction. It re-reads the batch's rows under
+lock, ignores every row whose state or version is no longer what the job was enqueued
+for, applies the effects (handoff state, outbox events, the next follow-up of the chain)
+and marks the rows DONE, so effects and the rows' new state commit together.
+
+The chain, all instants counted in the receiver's (or sender's) own time:
+
+- DELIVERY: the handoff becomes DELIVERED and a `handoff.delivered` event is recorded
+  (a person who bundles gets one `digest.delivered` event listing every handoff due for
+  them by now instead). When the handoff expects an answer, the first REMINDER is
+  scheduled at the receiver's next delivery instant at or after `respond_by`.
+- REMINDER: a `handoff.reminded` event, `reminders_sent + 1`, and the new deadline is
+  the reminder instant plus `respond_within` of the receiver's working time (stored as
+  the handoff's `respond_by`). Before `max_reminders` is reached the next REMINDER is
+  scheduled at the receiver's next delivery instant after that deadline; after the last
+  one an ESCALATION is scheduled.
+- ESCALATION of a team handoff (the first time): due at the deadline itself; the team
+  routes it again follow-the-sun to another member (a new DELIVERY, the response clock
+  starts again) with a `handoff.escalated` event. Otherwise (person handoff, a team
+  handoff escalated before, or no other reachable member) the escalation goes back to
+  the sender at the *sender's* next delivery instant, with a `handoff.escalated` event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from handoff.calendar import NoWorkingTime, next_delivery, schedule_handoff
+from handoff.ids import encode
+from handoff.observability.metrics import (
+    FOLLOW_UP_LATENESS,
+    FOLLOW_UPS_DELIVERED,
+    FOLLOW_UPS_LATE,
+)
+from handoff.services.payloads import handoff_data, person_ref
+from handoff.storage import jobs as store
+from handoff.storage.models import FollowUp, Handoff, Person
+
+log = logging.getLogger(__name__)
+
+# Parsed patterns are reused across batches while a person's row is unchanged.
+_PEOPLE: dict[tuple[int, datetime], Person] = {}
+_PEOPLE_LIMIT = 20_000
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch did: rows carried out (by kind), rows ignored, rows it could not lock."""
+
+    handled: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    ignored: int = 0
+    locked_out: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.handled.values())
+
+
+def _cached(person: Person) -> Person:
+    key = (person.id, person.updated_at)
+    hit = _PEOPLE.get(key)
+    if hit is not None:
+        return hit
+    if len(_PEOPLE) >= _PEOPLE_LIMIT:
+        _PEOPLE.clear()
+    _PEOPLE[key] = person
+    return person
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+class _Batch:
+    def __init__(self, conn: AsyncConnection[Any], now: datetime, ctx: store.Context) -> None:
+        self.conn = conn
+        self.now = now
+        self.ctx = ctx
+        self.events: list[store.NewEvent] = []
+        self.new_rows: list[store.NewFollowUp] = []
+        self.delivered: list[int] = []
+        self.done: list[int] = []
+        self.digests: dict[int, list[tuple[FollowUp, Handoff]]] = defaultdict(list)
+        self.pending_updates: list[tuple[int, datetime | None]] = []
+        self.pending_escalated: list[int] = []
+        self.reroutes: list[Handoff] = []
+
+    # -- helpers ----------------------------------------------------------------
+
+    def person(self, pid: int) -> Person:
+        return self.ctx.people[pid]
+
+    def data(self, h: Handoff, receiver_id: int | None = None) -> dict[str, Any]:
+        team = self.ctx.teams.get(h.team_id) if h.team_id is not None else None
+        return handoff_data(
+            h,
+            self.ctx.work_items[h.work_item_id],
+            self.person(h.sender_id),
+            self.person(receiver_id if receiver_id is not None else h.receiver_id),
+            team,
+        )
+
+    def event(self, r: FollowUp, type_: str, data: dict[str, Any], person_id: int) -> None:
+        data["followUp"] = {
+            "kind": r.kind,
+            "dueAt": _iso(r.due_at),
+            "explanation": r.explanation,
+        }
+        self.events.append(store.NewEvent(r.workspace_id, type_, data, r.handoff_id, person_id))
+
+    # -- the chain ----------------------------------------------------------------
+
+    def deliver(self, r: FollowUp, h: Handoff) -> bool:
+        if h.status not in ("SCHEDULED", "DELIVERED"):
+            return False
+        if h.status == "DELIVERED" and r.person_id == h.receiver_id:
+            return False  # already delivered to this person (an older row); nothing to do
+        if h.status == "SCHEDULED":
+            self.delivered.append(h.id)
+            h = dataclasses.replace(h, status="DELIVERED")
+        if r.digest:
+            self.digests[r.person_id].append((r, h))
+        else:
+            self.event(r, "handoff.delivered", self.data(h, r.person_id), r.person_id)
+        if r.person_id == h.receiver_id and h.respond_by is not None:
+            self.after_deadline(r, h, h.respond_by, reminders_sent=h.reminders_sent)
+        return True
+
+    def remind(self, r: FollowUp, h: Handoff) -> bool:
+        if h.status != "DELIVERED" or r.person_id != h.receiver_id:
+            return False
+        receiver = self.person(h.receiver_id)
+        sent = h.reminders_sent + 1
+        deadline = None
+        if h.respond_within is not None:
+            # The next deadline is counted again in the receiver's working time.
+            deadline = receiver.pattern.add_working_time(r.due_at, h.respond_within)
+        store_h = dataclasses.replace(h, reminders_sent=sent, respond_by=deadline)
+        data = self.data(store_h)
+        data["reminder"] = {"number": sent, "of": h.max_reminders, "respondBy": _iso(deadline)}
+        self.event(r, "handoff.reminded", data, r.person_id)
+        self.pending_updates.append((h.id, deadline))
+        if deadline is not None:
+            self.after_deadline(r, store_h, deadline, reminders_sent=sent)
+        return True
+
+    def after_deadline(
+        self, r: FollowUp, h: Handoff, deadline: datetime, *, reminders_sent: int
+    ) -> None:
+        """Schedule what follows an unanswered deadline: a reminder or the escalation."""
+        receiver = self.person(h.receiver_id)
+        if reminders_sent < h.max_reminders:
+            try:
+                d = next_delivery(receiver.pattern, receiver.policy, deadline, name=receiver.name)
+            except NoWorkingTime:
+                log.warning("no working time for a reminder of handoff %s", h.id)
+                return
+            why = (
+                f"Reminder {reminders_sent + 1} of {h.max_reminders} if {receiver.name} has not "
+                f"acknowledged by {deadline.isoformat()}."
+            )
+            self.new_rows.append(
+                store.NewFollowUp(
+                    r.workspace_id,
+                    h.id,
+                    receiver.id,
+                    "REMINDER",
+                    d.at,
+                    bool(receiver.policy.digest_times),
+                    [why, *d.reasons],
+                )
+            )
+            return
+        self.schedule_escalation(r, h, deadline)
+
+    def schedule_escalation(self, r: FollowUp, h: Handoff, deadline: datetime) -> None:
+        receiver = self.person(h.receiver_id)
+        if h.team_id is not None and h.escalated_at is None:
+            team = self.ctx.teams[h.team_id]
+            why = (
+                f"No answer from {receiver.name} by {deadline.isoformat()} after "
+                f"{h.max_reminders} reminder(s): team {team.name} routes it again."
+            )
+            self.new_rows.append(
+                store.NewFollowUp(
+                    r.workspace_id, h.id, receiver.id, "ESCALATION", deadline, False, [why]
+                )
+            )
+            return
+        self.escalate_to_sender(r, h, deadline)
+
+    def escalate_to_sender(self, r: FollowUp, h: Handoff, basis: datetime) -> None:
+        sender = self.person(h.sender_id)
+        receiver = self.person(h.receiver_id)
+        try:
+            d = next_delivery(sender.pattern, sender.policy, basis, name=sender.name)
+        except NoWorkingTime:
+            log.warning("no working time for the escalation of handoff %s", h.id)
+            return
+        why = (
+            f"No answer from {receiver.name} by {basis.isoformat()}: "
+            f"it goes back to {sender.name}, in {sender.name}'s working hours."
+        )
+        self.new_rows.append(
+            store.NewFollowUp(
+                r.workspace_id, h.id, sender.id, "ESCALATION", d.at, False, [why, *d.reasons]
+            )
+        )
+
+    async def escalate(self, r: FollowUp, h: Handoff) -> bool:
+        if h.status != "DELIVERED":
+            return False
+        if r.person_id == h.sender_id or h.team_id is None:
+            self.pending_escalated.append(h.id)
+            data = self.data(h)
+            data["escalation"] = {"to": "sender", "person": person_ref(self.person(h.sender_id))}
+            self.event(r, "handoff.escalated", data, h.sender_id)
+            return True
+        # A team handoff: route it again, follow-the-sun, to someone else.
+        members = await store.team_members(self.conn, h.team_id)
+        best = None
+        for m in members:
+            if m.id in (h.receiver_id, h.sender_id):
+                continue
+            m = _cached(m)
+            self.ctx.people.setdefault(m.id, m)
+            try:
+                times = schedule_handoff(
+                    m.pattern, m.policy, self.now, h.respond_within, name=m.name
+                )
+            except NoWorkingTime:
+                continue
+            if best is None or (times.deliver_at, m.id) < (best[1].deliver_at, best[0].id):
+                best = (m, times)
+        if best is None:
+            self.escalate_to_sender(r, h, self.now)
+            return True
+        member, times = best
+        team = self.ctx.teams[h.team_id]
+        previous = self.person(h.receiver_id)
+        moved = dataclasses.replace(
+            h,
+            receiver_id=member.id,
+            status="SCHEDULED",
+            deliver_at=times.deliver_at,
+            respond_by=times.respond_by,
+            reminders_sent=0,
+            escalated_at=self.now,
+        )
+        self.reroutes.append(moved)
+        data = self.data(moved, member.id)
+        data["escalation"] = {
+            "to": "team",
+            "team": {"id": encode("Team", team.id), "name": team.name},
+            "from": person_ref(previous),
+            "person": person_ref(member),
+        }
+        self.event(r, "handoff.escalated", data, member.id)
+        why = (
+            f"Escalated: {previous.name} did not answer; team {team.name} follows the sun "
+            f"and {member.name} is reachable soonest."
+        )
+        self.new_rows.append(
+            store.NewFollowUp(
+                r.workspace_id,
+                h.id,
+                member.id,
+                "DELIVERY",
+                times.deliver_at,
+                bool(member.policy.digest_times),
+                [why, *times.explanation],
+            )
+        )
+        return True
+
+    def flush_digests(self) -> None:
+        for person_id, items in self.digests.items():
+            person = self.person(person_id)
+            first = items[0][0]
+            data: dict[str, Any] = {
+                "person": person_ref(person),
+                "count": len(items),
+                "handoffs": [self.data(h, person_id) for _, h in items],
+                "followUps": [
+                    {"dueAt": _iso(r.due_at), "explanation": r.explanation} for r, _ in items
+                ],
+            }
+            self.events.append(
+                store.NewEvent(first.workspace_id, "digest.delivered", data, None, person_id)
+            )
+
+
+async def handle_batch(
+    conn: AsyncConnection[Any], items: list[tuple[int, int]], now: datetime
+) -> BatchOutcome:
+    """Carry out the follow-ups `(id, version)` in the caller's transaction."""
+    outcome = BatchOutcome()
+    wanted = dict(items)
+    locked = await store.lock_rows(conn, list(wanted))
+    seen = {r.id for r in locked}
+    outcome.locked_out = [(i, v) for i, v in items if i not in seen]
+    rows = [r for r in locked if r.version == wanted[r.id]]
+    outcome.ignored += len(locked) - len(rows)
+    digest_people = sorted({r.person_id for r in rows if r.digest and r.kind == "DELIVERY"})
+    if digest_people:
+        rows += await store.lock_digest_siblings(conn, digest_people, list(wanted), now)
+    if not rows:
+        return outcome
+
+    ctx = await store.load_context(conn, {r.handoff_id for r in rows})
+    ctx.people = {pid: _cached(p) for pid, p in ctx.people.items()}
+    batch = _Batch(conn, now, ctx)
+
+    for r in rows:
+        h = ctx.handoffs[r.handoff_id]
+        if r.kind == "DELIVERY":
+            acted = batch.deliver(r, h)
+        elif r.kind == "REMINDER":
+            acted = batch.remind(r, h)
+        else:
+            acted = await batch.escalate(r, h)
+        batch.done.append(r.id)
+        if acted:
+            outcome.handled[r.kind] += 1
+            late = max(0.0, (now - r.due_at).total_seconds())
+            FOLLOW_UPS_DELIVERED.labels(r.kind).inc()
+            FOLLOW_UP_LATENESS.observe(late)
+            if late > 1.0:
+                FOLLOW_UPS_LATE.labels(r.kind).inc()
+        else:
+            outcome.ignored += 1
+    batch.flush_digests()
+
+    await store.handoffs_delivered(conn, batch.delivered, now)
+    for hid, deadline in batch.pending_updates:
+        await store.handoff_reminded(conn, hid, deadline, now)
+    for hid in batch.pending_escalated:
+        await store.handoff_escalated(conn, hid, now)
+    for moved in batch.reroutes:
+        await store.handoff_rerouted(
+            conn, moved.id, moved.receiver_id, moved.deliver_at, moved.respond_by, now
+        )
+    await store.insert_events(conn, batch.events, now)
+    await store.insert_follow_ups(conn, batch.new_rows, now)
+    await store.mark_done(conn, batch.done, now)
+    return outcome
