@@ -134,7 +134,7 @@ class WebhookEndpoint:
     updated_at: datetime
     pk: strawberry.Private[int]
 
-    @strawberry.field(description="`webhook.disabled` records, oldest first.")
+    @strawberry.field  # `webhook.disabled` records, oldest first.
     async def disabled_records(self, info: Info) -> list[WebhookDisabledRecord]:
         return await _records_loader(info.context).load(self.pk)
 
@@ -172,7 +172,7 @@ class WebhookDelivery:
     completed_at: datetime | None
     pk: strawberry.Private[int]
 
-    @strawberry.field(description="Every attempt, in order.")
+    @strawberry.field  # Every attempt, in order.
     async def attempts(self, info: Info) -> list[WebhookAttempt]:
         return await _attempts_loader(info.context).load(self.pk)
 
@@ -326,7 +326,7 @@ def _not_found(type_name: str, global_id: str) -> NotFound:
 
 @strawberry.type
 class WebhookQuery:
-    @strawberry.field(description="This workspace's webhook endpoints, oldest first.")
+    @strawberry.field  # This workspace's webhook endpoints, oldest first.
     async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
         ctx = info.context
         async with ctx.pool.connection() as conn:
@@ -347,7 +347,7 @@ class WebhookQuery:
             return _not_found(ENDPOINT, id)
         return WebhookEndpointPayload(endpoint=WebhookEndpoint.of(endpoint))
 
-    @strawberry.field(description="Deliveries of one endpoint, newest first, optionally by status.")
+    @strawberry.field  # Deliveries of one endpoint, newest first, optionally by status.
     async def webhook_deliveries(
         self,
         info: Info,
@@ -386,7 +386,7 @@ class WebhookQuery:
 
 @strawberry.type
 class WebhookMutation:
-    @strawberry.mutation(description="Create an endpoint; the signing secret is returned once.")
+    @strawberry.mutation  # Create an endpoint; the signing secret is returned once.
     async def create_webhook_endpoint(
         self, info: Info, input: CreateWebhookEndpointInput
     ) -> CreateWebhookEndpointResult:
@@ -447,7 +447,7 @@ class WebhookMutation:
             return _not_found(ENDPOINT, input.id)
         return WebhookEndpointPayload(endpoint=WebhookEndpoint.of(endpoint))
 
-    @strawberry.mutation(description="Delete an endpoint with its delivery log.")
+    @strawberry.mutation  # Delete an endpoint with its delivery log.
     async def delete_webhook_endpoint(
         self, info: Info, id: strawberry.ID
     ) -> DeleteWebhookEndpointResult:
@@ -462,9 +462,7 @@ class WebhookMutation:
             return _not_found(ENDPOINT, id)
         return DeleteWebhookEndpointPayload(deleted_id=id)
 
-    @strawberry.mutation(
-        description="Replace the signing secret now; the new one is returned once."
-    )
+    @strawberry.mutation  # Replace the signing secret now; the new one is returned once.
     async def rotate_webhook_secret(
         self, info: Info, id: strawberry.ID
     ) -> RotateWebhookSecretResult:
@@ -484,13 +482,13 @@ class WebhookMutation:
             endpoint=WebhookEndpoint.of(endpoint), secret=secret
         )
 
-    @strawberry.mutation(description="Queue a `ping` to the endpoint (sent by the worker).")
+    @strawberry.mutation  # Queue a `ping` to the endpoint (sent by the worker).
     async def test_webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookDeliveryResult:
         ctx = info.context
         try:
             pk = _pk(id, ENDPOINT, "id")
         except _Bad as bad:
-            return bad.error  # type: ignore[return-value]
+            return bad.error
         async with ctx.transaction() as conn:
             endpoint = await store.get_endpoint(conn, ctx.workspace_id, pk)
             if endpoint is None:
@@ -504,9 +502,7 @@ class WebhookMutation:
         assert delivery is not None
         return WebhookDeliveryPayload(delivery=WebhookDelivery.of(delivery))
 
-    @strawberry.mutation(
-        description="Send a delivery again now, with the same webhook-id and a fresh retry cycle."
-    )
+    @strawberry.mutation  # Send a delivery again now, with the same webhook-id and a fresh retry cycle.
     async def redeliver_webhook(
         self, info: Info, delivery_id: strawberry.ID
     ) -> WebhookDeliveryResult:
@@ -514,7 +510,7 @@ class WebhookMutation:
         try:
             pk = _pk(delivery_id, DELIVERY, "deliveryId")
         except _Bad as bad:
-            return bad.error  # type: ignore[return-value]
+            return bad.error
         async with ctx.transaction() as conn:
             delivery = await store.get_delivery(conn, ctx.workspace_id, pk)
             if delivery is None:

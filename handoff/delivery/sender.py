@@ -1,7 +1,7 @@
 """One webhook attempt: POST the signed body, classify the outcome, never raise.
 
 Success is any 2xx. Redirects are not followed (a 3xx is a failure). The response
-body is read only up to `EXCERPT_BYTES`; the whole attempt is bounded by `timeout`.
+body is read only up to `EXCERPT_BYTES`; the whole attempt is bounded by `limit_seconds`.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ async def attempt(
     msg_id: str,
     body: str,
     now: datetime,
-    timeout: float,
+    limit_seconds: float,
 ) -> AttemptResult:
     """POST one delivery. `now` is the signing timestamp (from the caller's clock)."""
     headers = signed_headers(secret, msg_id, now, body)
@@ -64,7 +64,7 @@ async def attempt(
         return int((time.perf_counter() - started) * 1000)
 
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit_seconds):
             async with client.stream("POST", url, content=body.encode(), headers=headers) as resp:
                 chunks: list[bytes] = []
                 size = 0
@@ -83,7 +83,7 @@ async def attempt(
             reason += " (redirects are not followed)"
         return AttemptResult("http_error", code, ms(), excerpt, reason)
     except (TimeoutError, httpx.TimeoutException):
-        return AttemptResult("timeout", None, ms(), None, f"timed out after {timeout:g} s")
+        return AttemptResult("timeout", None, ms(), None, f"timed out after {limit_seconds:g} s")
     except httpx.TransportError as exc:
         refused = _refusal(exc)
         if refused is not None:

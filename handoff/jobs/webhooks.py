@@ -174,7 +174,7 @@ async def _send_locked(
                 msg_id=delivery.public_id,
                 body=body,
                 now=at,
-                timeout=timeout,
+                limit_seconds=timeout,
             )
             WEBHOOK_ATTEMPTS.labels(outcome=result.outcome).inc()
             if result.succeeded:

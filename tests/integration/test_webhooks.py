@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from datetime import UTC, datetime, timedelta
 
 from standardwebhooks import Webhook
@@ -123,7 +122,7 @@ async def test_retry_after_500_and_timeout_then_success_is_one_delivery(
         harness(db_url, redis_url, clock, webhook_timeout_seconds=0.3) as h,
     ):
         ws = await h.workspace("acme")
-        endpoint_id, secret = await create(h, ws, rx.url)
+        endpoint_id, _ = await create(h, ws, rx.url)
         rx.program(Reply(status=500, body=b"boom"), Reply(delay=1.0))
         await h.event(ws, "handoff.created", DATA)
 
@@ -186,4 +185,3 @@ async def test_a_tenant_cannot_see_or_redeliver_another_workspaces_deliveries(
         assert rx.requests[0].headers["webhook-id"] == rx.requests[1].headers["webhook-id"]
         [d] = await deliveries(h, a, endpoint_id)
         assert d["status"] == "SUCCEEDED" and d["attemptCount"] == 2
-        _ = json

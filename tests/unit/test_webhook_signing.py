@@ -1,0 +1,87 @@
+"""Signatures checked independently (hmac/hashlib) and with the reference library."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from standardwebhooks import Webhook
+
+from handoff.delivery.payload import build_body
+from handoff.delivery.signing import (
+    BadSecret,
+    WebhookVerificationError,
+    generate_secret,
+    sign,
+    signed_headers,
+    verify,
+)
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def independent(secret: str, msg_id: str, ts: int, body: str) -> str:
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{msg_id}.{ts}.{body}".encode(), hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def test_secret_shape() -> None:
+    secret = generate_secret()
+    assert secret.startswith("whsec_")
+    assert len(base64.b64decode(secret[6:])) == 32
+    assert generate_secret() != secret
+
+
+def test_signature_matches_the_standard_algorithm() -> None:
+    secret = generate_secret()
+    body = build_body("handoff.created", NOW, {"handoffId": "x", "note": "ünïcode"})
+    headers = signed_headers(secret, "msg_abc", NOW, body)
+    assert headers["webhook-id"] == "msg_abc"
+    assert headers["webhook-timestamp"] == str(int(NOW.timestamp()))
+    assert headers["webhook-signature"] == independent(
+        secret, "msg_abc", int(NOW.timestamp()), body
+    )
+    # the reference library verifies it too
+    assert Webhook(secret).verify(body, headers) == json.loads(body)
+
+
+def test_non_utc_timestamps_are_converted_not_relabelled() -> None:
+    secret = generate_secret()
+    local = NOW.astimezone(__import__("zoneinfo").ZoneInfo("Australia/Sydney"))
+    assert sign(secret, "msg_1", local, "{}") == sign(secret, "msg_1", NOW, "{}")
+
+
+def test_verify_accepts_valid_and_explains_invalid() -> None:
+    secret = generate_secret()
+    body = build_body("ping", NOW, {})
+    headers = signed_headers(secret, "msg_1", NOW, body)
+    assert verify(secret, headers, body, now=NOW) == json.loads(body)
+    with pytest.raises(WebhookVerificationError, match="no matching v1 signature"):
+        verify(secret, headers, body + " ", now=NOW)
+    with pytest.raises(WebhookVerificationError, match="no matching v1 signature"):
+        verify(generate_secret(), headers, body, now=NOW)
+    with pytest.raises(WebhookVerificationError, match="too old"):
+        verify(secret, headers, body, now=NOW + timedelta(minutes=6))
+    # an old logged delivery can be checked without the timestamp tolerance
+    assert verify(secret, headers, body, now=NOW + timedelta(days=9), tolerance=None)
+    with pytest.raises(WebhookVerificationError, match="missing header"):
+        verify(secret, {"webhook-id": "msg_1"}, body, now=NOW)
+
+
+def test_bad_secret_messages_never_echo_the_secret() -> None:
+    with pytest.raises(BadSecret) as info:
+        sign("nope-supersecretvalue", "msg", NOW, "{}")
+    assert "supersecretvalue" not in str(info.value)
+
+
+def test_body_shape() -> None:
+    body = json.loads(build_body("handoff.delivered", NOW, {"a": 1}))
+    assert body == {"type": "handoff.delivered", "timestamp": body["timestamp"], "data": {"a": 1}}
+    assert body["timestamp"].endswith("Z")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        build_body("x", datetime(2026, 1, 1), {})
