@@ -42,10 +42,13 @@ FIRST_QUERY = """{
   viewer { name }
   handoffs(first: 10) {
     edges { node {
-      summary
+      workItem { title }
+      note { summary }
       sender { name timezone }
       receiver { name timezone }
+      status
       deliverAt
+      respondBy
       explanation
     } }
   }
@@ -219,16 +222,19 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)
 
 
-def _stop_child(name: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        say(f"{name} did not stop within {timeout:g}s; killing it")
-        proc.kill()
-        proc.wait()
+def _stop_children(children: dict[str, subprocess.Popen[bytes]], timeout: float) -> None:
+    """SIGTERM every child at once (each finishes its in-flight work), then wait, bounded."""
+    for proc in children.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for name, proc in children.items():
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            say(f"{name} did not stop within {timeout:g}s; killing it")
+            proc.kill()
+            proc.wait()
 
 
 def _wait_ready(url: str, children: dict[str, subprocess.Popen[bytes]], signals: _Signals) -> None:
@@ -352,7 +358,14 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Sign
             redis = EmbeddedRedis(data_dir / "redis", persistent=True)
             redis.port = _choose_port(options.redis_port, ports.get("redis"), DEFAULT_REDIS_PORT)
             say(f"starting Redis on 127.0.0.1:{redis.port} (data: {redis.data_dir})")
-            redis_url = redis.start()
+            # Redis would share our process group, so a terminal's Ctrl-C would reach it
+            # directly and it would quit under the still-running worker. Started with
+            # SIGINT blocked (the mask is inherited), it only stops when we stop it.
+            previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                redis_url = redis.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
             if redis._proc is not None:
                 _remember_pid(pids_file, "redis", redis._proc.pid, str(redis.data_dir))
         else:
@@ -413,8 +426,7 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Sign
     finally:
         if signals.received is not None:
             say(f"\n{signal.Signals(signals.received).name}: stopping (the data stays in place)")
-        for name, proc in children.items():
-            _stop_child(name, proc, CHILD_STOP_TIMEOUT_SECONDS)
+        _stop_children(children, CHILD_STOP_TIMEOUT_SECONDS)
         if redis is not None:
             say("stopping Redis")
             redis.stop()
