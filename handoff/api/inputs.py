@@ -128,7 +128,7 @@ class UpdatePersonInput:
     id: strawberry.ID
     name: str | None = None
     handle: str | None = None
-    email: str | None = strawberry.UNSET  # type: ignore[assignment]
+    email: str | None = strawberry.UNSET
 
 
 @strawberry.input

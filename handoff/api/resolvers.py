@@ -24,6 +24,7 @@ from handoff.api.inputs import (
     require_aware,
 )
 from handoff.api.loaders import loader
+from handoff.api.scalars import Duration
 from handoff.api.types import (
     Availability,
     AvailabilityResult,
@@ -319,7 +320,7 @@ class Query:
                     Window(start=a, end=b, start_local=pattern.local(a), end_local=pattern.local(b))
                     for a, b in windows
                 ],
-                working_time=sum((b - a for a, b in windows), timedelta()),
+                working_time=Duration(sum((b - a for a, b in windows), timedelta())),
             )
 
         return await attempt(run)
@@ -334,7 +335,7 @@ class Query:
             shared = overlap([p.pattern for p in people], start, end)
             return Overlap(
                 windows=[OverlapWindow(start=a, end=b) for a, b in shared],
-                total=sum((b - a for a, b in shared), timedelta()),
+                total=Duration(sum((b - a for a, b in shared), timedelta())),
             )
 
         return await attempt(run)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 _DURATION = re.compile(
     r"^P(?!$)(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
@@ -59,4 +60,4 @@ DURATION_SCALAR = strawberry.scalar(
     parse_value=parse_duration,
     description="An ISO 8601 duration such as PT4H (weeks, days, hours, minutes, seconds).",
 )
-SCALAR_MAP = {Duration: DURATION_SCALAR}
+SCALAR_MAP: dict[object, ScalarDefinition] = {Duration: DURATION_SCALAR}

@@ -425,7 +425,8 @@ class Handoff(Node):
 
     @strawberry.field
     def expect_response_within(self) -> Duration | None:
-        return self._m.respond_within
+        window = self._m.respond_within
+        return None if window is None else Duration(window)
 
     @strawberry.field(description="Human-readable reasons for deliverAt and respondBy, in order")
     def explanation(self) -> list[str]:

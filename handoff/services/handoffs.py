@@ -241,7 +241,7 @@ async def create_handoff(
             raise Conflict(f"work item {item.title!r} is done")
     else:
         assert new.new_work_item_title is not None
-        item = await one(
+        inserted = await one(
             conn,
             "work_item_insert",
             {
@@ -253,7 +253,8 @@ async def create_handoff(
             },
             WorkItem.from_row,
         )
-        assert item is not None
+        assert inserted is not None
+        item = inserted
     item = await _set_item(conn, ws, now, item.id, "IN_HANDOFF", item.holder_id or sender.id)
     if new.max_reminders is not None:
         max_reminders = new.max_reminders
