@@ -1,0 +1,145 @@
+"""The `handoff` command: migrate, token create, schema export, --help everywhere."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from handoff.cli import SCHEMA_FILE, app
+from handoff.storage.migrate import available
+
+HANDOFF_BIN = Path(sys.executable).parent / "handoff"
+
+
+def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script, with HANDOFF_* from `env` only."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HANDOFF_")}
+    return subprocess.run(
+        [str(HANDOFF_BIN), *args],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_migrate_shows_progress_then_is_a_noop(empty_db_url: str) -> None:
+    first = run("migrate", HANDOFF_DATABASE_URL=empty_db_url)
+    assert first.returncode == 0, first.stderr
+    for migration in available():
+        assert f"applying {migration.version}" in first.stderr
+    assert f"applied {len(available())} migration(s)" in first.stderr
+    second = run("migrate", HANDOFF_DATABASE_URL=empty_db_url)
+    assert second.returncode == 0, second.stderr
+    assert "up to date" in second.stderr
+    assert "applying" not in second.stderr
+
+
+def test_commands_that_need_a_database_say_so() -> None:
+    result = run("migrate")
+    assert result.returncode == 2
+    assert "HANDOFF_DATABASE_URL is not set" in result.stderr
+
+
+def test_token_create_prints_the_token_once_and_it_works(db_url: str) -> None:
+    from handoff.storage.tokens import TOKEN_PREFIX, hash_token
+
+    result = run("token", "create", "--workspace", "acme", HANDOFF_DATABASE_URL=db_url)
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    assert result.stdout == token + "\n"  # the token alone on stdout
+    assert token.startswith(TOKEN_PREFIX)
+    assert token not in result.stderr
+    assert "cannot be shown again" in result.stderr
+
+    again = run("token", "create", "--workspace", "acme", HANDOFF_DATABASE_URL=db_url)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() != token
+    with psycopg.connect(db_url, row_factory=dict_row) as conn:
+        rows = conn.execute(
+            "SELECT w.name, t.token_hash FROM api_tokens t JOIN workspaces w "
+            "ON w.id = t.workspace_id ORDER BY t.id"
+        ).fetchall()
+    assert [r["name"] for r in rows] == ["acme", "acme"]
+    assert bytes(rows[0]["token_hash"]) == hash_token(token)
+
+
+def test_token_create_rejects_an_empty_workspace_name(db_url: str) -> None:
+    result = run("token", "create", "--workspace", "  ", HANDOFF_DATABASE_URL=db_url)
+    assert result.returncode == 2
+    assert "1 to 200 characters" in result.stderr
+
+
+def test_schema_export_writes_and_check_detects_drift(tmp_path: Path) -> None:
+    target = tmp_path / "schema.graphql"
+    runner = CliRunner()
+    written = runner.invoke(app, ["schema", "export", "--path", str(target)])
+    assert written.exit_code == 0, written.output
+    sdl = target.read_text()
+    assert "type Query" in sdl and sdl.endswith("\n")
+
+    ok = runner.invoke(app, ["schema", "export", "--check", "--path", str(target)])
+    assert ok.exit_code == 0, ok.output
+
+    target.write_text(sdl.replace("type Query", "type Querry"))
+    drift = runner.invoke(app, ["schema", "export", "--check", "--path", str(target)])
+    assert drift.exit_code == 1
+    assert "out of date" in drift.output
+    assert "Querry" in target.read_text()  # --check never writes
+
+    target.unlink()
+    missing = runner.invoke(app, ["schema", "export", "--check", "--path", str(target)])
+    assert missing.exit_code == 1
+
+
+def test_the_committed_schema_matches_the_code() -> None:
+    result = run("schema", "export", "--check")
+    assert result.returncode == 0, (
+        f"{SCHEMA_FILE} differs from the code: run `make schema` and commit it\n{result.stderr}"
+    )
+
+
+def _command_paths() -> list[list[str]]:
+    paths: list[list[str]] = []
+
+    def walk(command: object, prefix: list[str]) -> None:
+        paths.append(prefix)
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, [*prefix, name])
+
+    walk(get_command(app), [])
+    return paths
+
+
+def test_every_command_has_help() -> None:
+    paths = _command_paths()
+    names = {" ".join(p) for p in paths}
+    for expected in (
+        "dev",
+        "serve",
+        "worker",
+        "migrate",
+        "token create",
+        "schema export",
+        "webhook",
+    ):
+        assert expected in names
+    runner = CliRunner()
+    for path in paths:
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage" in result.output
+
+
+@pytest.mark.parametrize("module", ["fastapi", "uvicorn", "psycopg", "strawberry", "arq"])
+def test_importing_the_cli_loads_nothing_heavy(module: str) -> None:
+    code = f"import handoff.cli, sys; sys.exit({module!r} in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
