@@ -139,17 +139,85 @@ def serve(
 
 
 @app.command()
-def worker() -> None:
-    """Run one background worker (arq): the relay and the delivery/follow-up jobs."""
+def worker(
+    metrics_port: Annotated[
+        int,
+        typer.Option(
+            envvar="HANDOFF_WORKER_METRICS_PORT",
+            help="serve this worker's Prometheus /metrics on this port (0 = off)",
+        ),
+    ] = 0,
+    metrics_host: Annotated[
+        str, typer.Option(envvar="HANDOFF_WORKER_METRICS_HOST", help="bind address for metrics")
+    ] = "127.0.0.1",
+) -> None:
+    """Run one background worker (arq): the relay and the delivery/follow-up jobs.
+
+    SIGTERM stops it picking up jobs and lets in-flight ones finish (bounded).
+    """
     settings = _settings()
     _configure_logging(settings)
     _database_url(settings)
     if settings.redis_url is None:
         typer.echo("HANDOFF_REDIS_URL is not set", err=True)
         raise typer.Exit(2)
+    if metrics_port:
+        # follow-ups delivered/late, lateness, webhook attempts are counted in the worker
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=metrics_host)
     from handoff.jobs.worker import run_worker
 
     run_worker(settings)
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def settings_table() -> str:
+    """Every setting as a Markdown table (the README's table is this output)."""
+    from pydantic import SecretStr
+
+    from handoff.settings import Settings
+
+    lines = [
+        "| setting | environment variable | default | meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    prefix = Settings.model_config.get("env_prefix", "")
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        if default is None:
+            shown = "unset"
+        elif isinstance(default, SecretStr):
+            shown = "(secret)"
+        else:
+            shown = f"`{default}`"
+        meaning = (field.description or "").replace("|", "\\|")
+        lines.append(f"| `{name}` | `{prefix}{name.upper()}` | {shown} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+@app.command("settings")
+def show_settings(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="print the documentation table instead")
+    ] = False,
+) -> None:
+    """Show the effective settings (from HANDOFF_* variables; secrets masked)."""
+    if markdown:
+        typer.echo(settings_table(), nl=False)
+        return
+    from pydantic import SecretStr
+
+    from handoff.observability.logging import redact
+
+    settings = _settings()
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        secret = isinstance(value, SecretStr)
+        shown = redact(value.get_secret_value()) if secret else str(value)
+        typer.echo(f"{name} = {shown}")
 
 
 # --- migrate ----------------------------------------------------------------------------------
