@@ -143,3 +143,22 @@ def test_every_command_has_help() -> None:
 def test_importing_the_cli_loads_nothing_heavy(module: str) -> None:
     code = f"import handoff.cli, sys; sys.exit({module!r} in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_the_operations_docs_list_every_setting_exactly() -> None:
+    from handoff.cli import settings_table
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    start = docs.index("<!-- settings-table:start -->\n") + len("<!-- settings-table:start -->\n")
+    end = docs.index("<!-- settings-table:end -->")
+    assert docs[start:end] == settings_table(), (
+        "docs/operations.md's settings table is stale: "
+        "replace it with the output of `handoff settings --markdown`"
+    )
+
+
+def test_settings_command_masks_passwords() -> None:
+    result = run("settings", HANDOFF_DATABASE_URL="postgresql://app:s3cret@db/handoff")
+    assert result.returncode == 0, result.stderr
+    assert "s3cret" not in result.stdout
+    assert "database_url = postgresql://app:[REDACTED]@db/handoff" in result.stdout
