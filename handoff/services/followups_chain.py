@@ -316,8 +316,9 @@ async def handle_batch(
     if not rows:
         return outcome
 
-    ctx = await store.load_context(conn, {r.handoff_id for r in rows})
-    ctx.people = {pid: _cached(p) for pid, p in ctx.people.items()}
+    if len(_PEOPLE) >= _PEOPLE_LIMIT:
+        _PEOPLE.clear()
+    ctx = await store.load_context(conn, {r.handoff_id for r in rows}, _PEOPLE)
     batch = _Batch(conn, now, ctx)
 
     for r in rows:

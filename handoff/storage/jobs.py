@@ -95,14 +95,17 @@ class Context:
     teams: dict[int, Team] = field(default_factory=dict)
 
 
-async def load_context(conn: Conn, handoff_ids: set[int]) -> Context:
+async def load_context(
+    conn: Conn, handoff_ids: set[int], cache: dict[tuple[int, datetime], Person] | None = None
+) -> Context:
+    """`cache` maps (person id, updated_at) to parsed people reused across batches."""
     ctx = Context()
     if not handoff_ids:
         return ctx
     for h in await many(conn, "jobs_handoffs", {"ids": sorted(handoff_ids)}, Handoff.from_row):
         ctx.handoffs[h.id] = h
     await load_people(
-        conn, ctx, {p for h in ctx.handoffs.values() for p in (h.sender_id, h.receiver_id)}
+        conn, ctx, {p for h in ctx.handoffs.values() for p in (h.sender_id, h.receiver_id)}, cache
     )
     wi_ids = sorted({h.work_item_id for h in ctx.handoffs.values()})
     for w in await many(conn, "jobs_work_items", {"ids": wi_ids}, WorkItem.from_row):
@@ -114,11 +117,29 @@ async def load_context(conn: Conn, handoff_ids: set[int]) -> Context:
     return ctx
 
 
-async def load_people(conn: Conn, ctx: Context, ids: set[int]) -> None:
+async def load_people(
+    conn: Conn,
+    ctx: Context,
+    ids: set[int],
+    cache: dict[tuple[int, datetime], Person] | None = None,
+) -> None:
     missing = sorted(ids - ctx.people.keys())
+    if missing and cache is not None:
+        # Only (id, updated_at) first: unchanged people come from the cache unparsed.
+        stamps = await rows(conn, "jobs_people_stamps", {"ids": missing})
+        still = []
+        for r in stamps:
+            hit = cache.get((r["id"], r["updated_at"]))
+            if hit is None:
+                still.append(r["id"])
+            else:
+                ctx.people[r["id"]] = hit
+        missing = still
     if missing:
         for p in await many(conn, "jobs_people", {"ids": missing}, Person.from_row):
             ctx.people[p.id] = p
+            if cache is not None:
+                cache[(p.id, p.updated_at)] = p
 
 
 async def team_members(conn: Conn, team_id: int) -> list[Person]:
@@ -181,18 +202,19 @@ async def insert_events(conn: Conn, events: list[NewEvent], now: datetime) -> No
     """Append events to the outbox in one statement (same columns as `record_event`)."""
     if not events:
         return
-    await execute(
-        conn,
-        "jobs_events_insert_many",
+    rows = [
         {
-            "now": now,
-            "workspace_ids": [e.workspace_id for e in events],
-            "types": [e.type for e in events],
-            "handoff_ids": [e.handoff_id for e in events],
-            "person_ids": [e.person_id for e in events],
-            "payloads": [json.dumps(e.data, default=str) for e in events],
-            "public_ids": [f"msg_{uuid.uuid4().hex}" for _ in events],
-        },
+            "ws": e.workspace_id,
+            "type": e.type,
+            "h": e.handoff_id,
+            "p": e.person_id,
+            "data": e.data,
+            "pub": f"msg_{uuid.uuid4().hex}",
+        }
+        for e in events
+    ]
+    await execute(
+        conn, "jobs_events_insert_many", {"now": now, "rows": json.dumps(rows, default=str)}
     )
 
 
@@ -211,17 +233,16 @@ async def insert_follow_ups(conn: Conn, new: list[NewFollowUp], now: datetime) -
     """Schedule follow-up rows (state PENDING) in one statement."""
     if not new:
         return
-    await execute(
-        conn,
-        "jobs_follow_ups_insert_many",
+    rows = [
         {
-            "now": now,
-            "workspace_ids": [f.workspace_id for f in new],
-            "handoff_ids": [f.handoff_id for f in new],
-            "person_ids": [f.person_id for f in new],
-            "kinds": [f.kind for f in new],
-            "due_ats": [f.due_at for f in new],
-            "digests": [f.digest for f in new],
-            "explanations": [json.dumps(f.explanation) for f in new],
-        },
-    )
+            "ws": f.workspace_id,
+            "h": f.handoff_id,
+            "p": f.person_id,
+            "kind": f.kind,
+            "due": f.due_at.isoformat(),
+            "digest": f.digest,
+            "explanation": f.explanation,
+        }
+        for f in new
+    ]
+    await execute(conn, "jobs_follow_ups_insert_many", {"now": now, "rows": json.dumps(rows)})

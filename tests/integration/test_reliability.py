@@ -6,6 +6,7 @@ Real PostgreSQL, real Redis, real arq workers; the outage test starts its own Po
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -195,10 +196,8 @@ async def test_postgres_outage_jobs_retry_and_worker_recovers_without_restart(tm
                 clock.advance(timedelta(minutes=1))
                 relayed = 0
                 for _ in range(50):
-                    try:
+                    with contextlib.suppress(psycopg.OperationalError):  # pre-restart conn
                         relayed += await relay_once(pool, redis, clock, settings, horizon_seconds=0)
-                    except psycopg.OperationalError:
-                        pass  # a pooled connection from before the restart
                     if (await _safe_counts(pool)).get("done") == 600:
                         break
                     await asyncio.sleep(0.2)
