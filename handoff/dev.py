@@ -346,8 +346,16 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Sign
     try:
         if settings.database_url is None:
             postgres = EmbeddedPostgres(data_dir / "postgres", durable=True)
-            postgres.stop()  # a server left over from a killed run holds the port
-            postgres.port = _choose_port(options.pg_port, ports.get("postgres"), DEFAULT_PG_PORT)
+            remembered = ports.get("postgres")
+            if (
+                (postgres.data_dir / "postmaster.pid").exists()
+                and remembered
+                and not options.pg_port
+            ):
+                # left over from a killed run and holding its port: start() stops it first
+                postgres.port = int(remembered)
+            else:
+                postgres.port = _choose_port(options.pg_port, remembered, DEFAULT_PG_PORT)
             say(f"starting PostgreSQL on 127.0.0.1:{postgres.port} (data: {postgres.data_dir})")
             database_url = postgres.start()
         else:
@@ -367,7 +375,9 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Sign
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, previous)
             if redis._proc is not None:
-                _remember_pid(pids_file, "redis", redis._proc.pid, str(redis.data_dir))
+                # (redis-server rewrites its process title, so match on the name only;
+                # the recorded start time rules out a recycled pid)
+                _remember_pid(pids_file, "redis", redis._proc.pid, "redis-server")
         else:
             redis_url = settings.redis_url.get_secret_value()
             say("using Redis from HANDOFF_REDIS_URL")

@@ -145,6 +145,7 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("x", logging.INFO, "x", 0, "x
     "request_id",
     "workspace_id",
     "taskName",
+    "color_message",  # uvicorn's ANSI-coloured copy of the message
 }
 
 # --- formatters --------------------------------------------------------------------------
