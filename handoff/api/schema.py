@@ -6,13 +6,9 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaskErrors,
-    MaxAliasesLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as alias_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.schema.config import StrawberryConfig
 
 from handoff.api.resolvers import Mutation as CoreMutation
@@ -60,6 +56,12 @@ def _should_mask(error: GraphQLError) -> bool:
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with depth and alias limits and parser/validation caches."""
     settings = settings or Settings()
+    # The limit rules are built once: ValidationCache keys on the rule classes, so rules
+    # created per request (what the limiter extensions do) would never hit the cache.
+    limits = [
+        depth_validator(settings.max_query_depth, None, None),
+        alias_validator(settings.max_aliases),
+    ]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -68,8 +70,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             # Factories: a fresh extension per request; the parser and validation
             # caches live at module level, so they are shared across requests.
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: AddValidationRules(limits),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
