@@ -1,0 +1,82 @@
+"""Hardening: depth and alias limits, body size, page size bound, masked errors."""
+
+from __future__ import annotations
+
+from tests.integration.api._helpers import AMS, create_person, sql
+
+
+async def test_query_depth_over_the_limit_is_rejected(gql) -> None:
+    ana = await create_person(gql, "Ana", AMS)
+    await create_person(gql, "Sam", AMS)
+    shallow = "{ viewer { name } }"
+    assert (await gql(shallow))["viewer"]["name"] == "acme"
+    # node > Person ... each WorkItem/handoffs/sender level adds depth
+    inner = "id"
+    for _ in range(7):
+        inner = f"handoffs {{ workItem {{ {inner} }} }}"
+    deep = f'{{ node(id: "{ana["id"]}") {{ ... on WorkItem {{ {inner} }} }} }}'
+    body = (await gql.raw(deep)).json()
+    assert body["data"] is None
+    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+
+
+async def test_more_than_30_aliases_is_rejected(gql) -> None:
+    ok_query = "{ " + " ".join(f"a{i}: viewer {{ name }}" for i in range(30)) + " }"
+    assert len(await gql(ok_query)) == 30
+    too_many = "{ " + " ".join(f"a{i}: viewer {{ name }}" for i in range(31)) + " }"
+    body = (await gql.raw(too_many)).json()
+    assert body["data"] is None
+    assert "aliases" in body["errors"][0]["message"].lower()
+
+
+async def test_request_body_over_the_limit_is_413(gql, http) -> None:
+    padding = "#" + "x" * 256_100 + "\n"
+    response = await gql.raw(padding + "{ viewer { name } }")
+    assert response.status_code == 413
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+    # Without a Content-Length (chunked), the limit holds while reading.
+    big = ('{"query": "' + "#" + "x" * 300_000 + '\\n{ viewer { name } }"}').encode()
+
+    async def chunks():
+        for i in range(0, len(big), 65_536):
+            yield big[i : i + 65_536]
+
+    response = await http.post(
+        "/graphql",
+        content=chunks(),
+        headers={"Authorization": f"Bearer {gql.token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+    # Just under the limit is fine.
+    assert (await gql("#" + "x" * 200_000 + "\n{ viewer { name } }"))["viewer"]["name"] == "acme"
+
+
+async def test_page_size_is_bounded(gql) -> None:
+    await create_person(gql, "Ana", AMS)
+    assert len((await gql("{ people(first: 100) { nodes { id } } }"))["people"]["nodes"]) == 1
+    for first in (101, 0, -1):
+        for field in ("people", "teams", "workItems", "handoffs"):
+            body = (await gql.raw(f"{{ {field}(first: {first}) {{ nodes {{ id }} }} }}")).json()
+            assert body["data"] is None, (field, first)
+            # The client is told what was wrong, not "Unexpected error."
+            assert "first must be between 1 and 100" in body["errors"][0]["message"], body
+
+
+async def test_unexpected_errors_are_masked(gql, db_url, caplog) -> None:
+    await create_person(gql, "Ana", AMS)
+    # Break this test database only, so the people query fails inside PostgreSQL.
+    await sql(db_url, "ALTER TABLE people RENAME COLUMN name TO name2")
+    response = await gql.raw("{ people { nodes { id name } } }")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "Unexpected error."
+    assert body["errors"][0]["path"] == ["people"]
+    text = response.text
+    for internal in ("name2", "UndefinedColumn", "psycopg", "Traceback", "does not exist"):
+        assert internal not in text, internal
+    # ... but the server log has the details.
+    assert any("unexpected error" in r.getMessage() for r in caplog.records)
