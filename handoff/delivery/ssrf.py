@@ -14,8 +14,10 @@ meant for local development and tests only.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -228,6 +230,12 @@ class RefusedConnection(httpcore.ConnectError):
     """The SSRF guard refused to connect (raised inside httpcore, surfaces as httpx.ConnectError)."""
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # loading the CA bundle takes ~0.1 s: once per process, shared by every client
+    return httpx.create_ssl_context()
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """An httpx transport whose connections go through `GuardedBackend`."""
 
@@ -236,21 +244,23 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         *,
         allow_private: bool,
         resolver: Resolver | None = None,
-        max_connections: int = 100,
-        keepalive: int = 20,
+        max_connections: int = 10,
+        keepalive: int = 10,
     ) -> None:
-        super().__init__(trust_env=False, retries=0)
-        # httpx has no public knob for the network backend; swap in a pool built with
-        # ours (tests/unit/test_ssrf.py proves connections go through it).
-        ctx = httpx.create_ssl_context()
+        # httpx has no public knob for the network backend, so instead of
+        # super().__init__() (which would build a pool and load CA certificates) we set
+        # the one attribute AsyncHTTPTransport uses, a pool built with our backend.
+        # tests/unit/test_ssrf.py and the pinning test prove connections go through it.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ctx,
+            ssl_context=_ssl_context(),
             max_connections=max_connections,
             max_keepalive_connections=keepalive,
             keepalive_expiry=5.0,
             http1=True,
             http2=False,
             retries=0,
+            # headers and body go out in separate writes; don't let Nagle delay the body
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
             network_backend=GuardedBackend(allow_private=allow_private, resolver=resolver),
         )
 

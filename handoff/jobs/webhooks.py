@@ -22,6 +22,7 @@ import random
 import time
 from typing import Any
 
+import httpx
 from arq import cron
 from arq.worker import func
 from psycopg import AsyncConnection
@@ -51,40 +52,27 @@ def send_job_id(endpoint_id: int) -> str:
 TICK_JOB_ID = "webhook:tick"
 
 
-# arq hands each job a shallow copy of the worker ctx, so a client stored by a job would
-# be lost: clients live in ctx["webhook_clients"] when `setup` put one there at startup,
-# else in this process-wide registry. `close_clients` closes both.
-_PROCESS_CLIENTS: dict[Any, Any] = {}
+def _client(ctx: dict[str, Any]) -> httpx.AsyncClient:
+    """A client for one sender run (closed at its end).
+
+    One per run rather than one per worker: httpcore checks every idle pooled connection
+    on each request, so a shared pool of N connections costs N syscalls per request;
+    a sender talks to one endpoint, one connection, kept alive for the whole run.
+    """
+    settings = ctx["settings"]
+    return guarded_client(
+        allow_private=settings.webhook_allow_private,
+        timeout=settings.webhook_timeout_seconds,
+        resolver=ctx.get("webhook_resolver"),
+    )
 
 
 async def setup(ctx: dict[str, Any]) -> None:
-    """Call from the worker's on_startup: a per-worker registry of HTTP clients."""
-    ctx.setdefault("webhook_clients", {})
-
-
-def _client(ctx: dict[str, Any]) -> Any:
-    settings = ctx["settings"]
-    resolver = ctx.get("webhook_resolver")
-    key = (settings.webhook_allow_private, settings.webhook_timeout_seconds, id(resolver))
-    clients: dict[Any, Any] = ctx.get("webhook_clients", _PROCESS_CLIENTS)
-    client = clients.get(key)
-    if client is None:
-        client = guarded_client(
-            allow_private=settings.webhook_allow_private,
-            timeout=settings.webhook_timeout_seconds,
-            resolver=resolver,
-        )
-        clients[key] = client
-    return client
+    """Worker on_startup hook (nothing to prepare today; kept for a stable interface)."""
 
 
 async def close_clients(ctx: dict[str, Any]) -> None:
-    """Close the HTTP clients the jobs opened (call from the worker's on_shutdown)."""
-    clients: dict[Any, Any] = ctx.pop("webhook_clients", {})
-    for registry in (clients, _PROCESS_CLIENTS):
-        while registry:
-            _, client = registry.popitem()
-            await client.aclose()
+    """Worker on_shutdown hook (clients are closed by each sender run)."""
 
 
 async def dispatch(ctx: dict[str, Any]) -> tuple[int, set[int]]:
@@ -147,9 +135,19 @@ def _first(row: Any) -> Any:
 async def _send_locked(
     ctx: dict[str, Any], conn: AsyncConnection, endpoint_id: int
 ) -> dict[str, int]:
-    clock, settings = ctx["clock"], ctx["settings"]
     rng: random.Random = ctx.get("webhook_random") or random.Random()
-    client = _client(ctx)
+    async with _client(ctx) as client:
+        return await _send_with(ctx, conn, endpoint_id, client, rng)
+
+
+async def _send_with(
+    ctx: dict[str, Any],
+    conn: AsyncConnection,
+    endpoint_id: int,
+    client: httpx.AsyncClient,
+    rng: random.Random,
+) -> dict[str, int]:
+    clock, settings = ctx["clock"], ctx["settings"]
     timeout = float(settings.webhook_timeout_seconds)
     deadline = time.monotonic() + SEND_BUDGET_SECONDS
     totals = {"attempts": 0, "succeeded": 0, "failed": 0, "disabled": 0}

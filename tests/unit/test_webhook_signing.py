@@ -85,3 +85,34 @@ def test_body_shape() -> None:
     assert body["timestamp"].endswith("Z")
     with pytest.raises(ValueError, match="timezone-aware"):
         build_body("x", datetime(2026, 1, 1), {})
+
+
+def test_cli_verify() -> None:
+    from typer.testing import CliRunner
+
+    from handoff.cli_webhook import app
+
+    runner = CliRunner()
+    secret = generate_secret()
+    body = build_body("handoff.created", NOW, {"x": 1})
+    headers = signed_headers(secret, "msg_cli", datetime.now(UTC), body)
+
+    ok = runner.invoke(
+        app, ["verify", "--secret", secret, "--headers", json.dumps(headers), "--body", body]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "valid: handoff.created" in ok.output
+
+    repeated = [arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")]
+    ok = runner.invoke(app, ["verify", "--secret", secret, *repeated, "--body", body])
+    assert ok.exit_code == 0, ok.output
+
+    bad = runner.invoke(app, ["verify", "--secret", secret, *repeated, "--body", body + "x"])
+    assert bad.exit_code == 1
+    assert "no matching v1 signature" in bad.output
+
+    wrong = runner.invoke(app, ["verify", "--secret", "nope", *repeated, "--body", body])
+    assert wrong.exit_code == 1 and "whsec_" in wrong.output
+
+    malformed = runner.invoke(app, ["verify", "--secret", secret, "-H", "garbage", "--body", body])
+    assert malformed.exit_code == 2 and "--headers" in malformed.output
