@@ -600,6 +600,12 @@ class Tally:
                 f"{describe()}: raised {type(e).__name__}: {e}"
             )
             return
+        if who == "engine" and value.utcoffset() != timedelta(0):
+            self.wrong[who] += 1
+            self.examples.setdefault(who, []).append(
+                f"{describe()}: returned {value!r}, not an aware UTC datetime"
+            )
+            return
         if us_since_epoch(value) == us_since_epoch(expected):
             return
         lo, hi = sorted((value, expected), key=us_since_epoch)
