@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         default=30.0, description="rows due within this horizon are handed to arq"
     )
     batch_size: int = Field(default=500, description="follow-ups handled per batch job")
+    requeue_after_seconds: float = Field(
+        default=60.0,
+        description="an enqueued follow-up whose job has not run by then is enqueued again",
+    )
     webhook_allow_private: bool = Field(
         default=False,
         description="allow webhooks to private/loopback addresses (development and tests only)",

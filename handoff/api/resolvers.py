@@ -129,7 +129,11 @@ async def _people(info: Info, raw_ids: list[strawberry.ID], field: str) -> list[
 
 
 async def _person_model(info: Info, raw_id: strawberry.ID, field: str) -> m.Person:
-    return (await _people(info, [raw_id], field))[0]
+    pid = decode_id(raw_id, "Person", field)
+    found = await loader(info.context, "person").load(pid)
+    if found is None:
+        raise Missing("Person", pid)
+    return found
 
 
 def _new_handoff(data: CreateHandoffInput) -> handoff_service.NewHandoff:

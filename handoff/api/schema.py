@@ -15,6 +15,7 @@ from handoff.api.resolvers import Mutation as CoreMutation
 from handoff.api.resolvers import Query as CoreQuery
 from handoff.api.scalars import SCALAR_MAP
 from handoff.api.types import Handoff, Person, Team, WorkItem, Workspace
+from handoff.services.errors import ServiceError
 from handoff.settings import Settings
 
 log = logging.getLogger("handoff.api")
@@ -47,7 +48,9 @@ def _should_mask(error: GraphQLError) -> bool:
     # with their traceback and return a message without internals. Query-language errors
     # (syntax, validation, limits) have no original error and say what was wrong.
     original = error.original_error
-    if original is None or isinstance(original, GraphQLError):
+    if original is None or isinstance(original, GraphQLError | ServiceError):
+        # ServiceError reaches here only from list fields (bad `first`, cursor or
+        # filter ID), which have no union result: its message is meant for the client.
         return False
     log.error("unexpected error in %s", ".".join(map(str, error.path or [])), exc_info=original)
     return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from handoff.ids import encode
+
 
 class ServiceError(Exception):
     """An expected failure with a message for the client."""
@@ -23,9 +25,11 @@ class NotFound(ServiceError):
     """No such object in the caller's workspace (also for other workspaces' IDs)."""
 
     def __init__(self, type_name: str, ident: object) -> None:
-        super().__init__(f"{type_name} {ident} not found")
+        # Row ids are shown as the global IDs clients know, never as internal numbers.
+        shown = encode(type_name, ident) if isinstance(ident, int) else str(ident)
+        super().__init__(f"{type_name} {shown} not found")
         self.type_name = type_name
-        self.ident = ident
+        self.ident = shown
 
 
 class Conflict(ServiceError):

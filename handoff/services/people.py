@@ -68,7 +68,15 @@ def build_policy(data: dict[str, Any], field: str) -> DeliveryPolicy:
 
 
 def _join(prefix: str, sub: str) -> str:
-    return f"{prefix}.{sub}" if sub else prefix
+    # The engine names fields like its dict (time_off); clients know the input names
+    # (timeOff), so each segment is turned into camelCase.
+    camel = ".".join(_camel(part) for part in sub.split(".")) if sub else ""
+    return f"{prefix}.{camel}" if camel else prefix
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(word.title() for word in rest)
 
 
 async def get_person(conn: AsyncConnection[Any], ws: int, person_id: int) -> Person:

@@ -1,6 +1,6 @@
 """Storage of the delivery engine: claiming due follow-ups and applying a batch's effects.
 
-Queries live in `queries/jobs.sql`. The caller owns the transaction; effects are written
+Queries live in `sql/jobs.sql`. The caller owns the transaction; effects are written
 set-based (one statement per kind of effect per batch), so a batch of hundreds of rows
 costs a handful of round trips.
 """

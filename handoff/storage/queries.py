@@ -1,4 +1,4 @@
-"""Named SQL queries loaded from `queries/*.sql`.
+"""Named SQL queries loaded from `sql/*.sql`.
 
 A file holds blocks that start with `-- name: <query_name>`; parameters are
 `%(name)s` placeholders. Names are unique across files.
@@ -10,7 +10,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-QUERIES_DIR = Path(__file__).parent / "queries"
+QUERIES_DIR = Path(__file__).parent / "sql"
 _NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
 
 
