@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
@@ -61,7 +61,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     # The limit rules are built once: ValidationCache keys on the rule classes, so rules
     # created per request (what the limiter extensions do) would never hit the cache.
-    limits = [
+    limits: list[type[ASTValidationRule]] = [
         depth_validator(settings.max_query_depth, None, None),
         alias_validator(settings.max_aliases),
     ]
