@@ -14,8 +14,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from handoff.api.context import Context
+from handoff.api.health import MetricsMiddleware
+from handoff.api.health import router as health_router
 from handoff.api.schema import build_schema
 from handoff.clock import Clock, SystemClock
+from handoff.observability.logging import RequestContextMiddleware, bind
 from handoff.settings import Settings
 from handoff.storage.db import open_pool
 from handoff.storage.tokens import workspace_for_token
@@ -149,6 +152,8 @@ def create_app(
                 raise Unauthenticated(
                     "missing bearer token" if not token else "invalid or revoked token"
                 )
+        if workspace_id:
+            bind(workspace_id=workspace_id)
         return Context(
             pool=request.app.state.pool,
             workspace_id=workspace_id,
@@ -167,17 +172,8 @@ def create_app(
     )
     app.include_router(router, prefix="/graphql")
 
-    with contextlib.suppress(ImportError):
-        from handoff.api.health import router as health_router
-
-        app.include_router(health_router)
-    with contextlib.suppress(ImportError):
-        from handoff.api.health import MetricsMiddleware
-
-        app.add_middleware(MetricsMiddleware)
-    with contextlib.suppress(ImportError):
-        from handoff.observability.logging import RequestContextMiddleware
-
-        app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router)
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestContextMiddleware)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     return app

@@ -15,22 +15,11 @@ from handoff.api.resolvers import Mutation as CoreMutation
 from handoff.api.resolvers import Query as CoreQuery
 from handoff.api.scalars import SCALAR_MAP
 from handoff.api.types import Handoff, Person, Team, WorkItem, Workspace
+from handoff.api.webhooks import WebhookMutation, WebhookQuery
 from handoff.services.errors import ServiceError
 from handoff.settings import Settings
 
 log = logging.getLogger("handoff.api")
-
-try:  # the webhook API lives in its own module; mounted when present
-    from handoff.api.webhooks import WebhookMutation, WebhookQuery
-except ImportError:  # pragma: no cover - only while that module does not exist
-
-    @strawberry.type
-    class WebhookQuery:  # type: ignore[no-redef]
-        pass
-
-    @strawberry.type
-    class WebhookMutation:  # type: ignore[no-redef]
-        pass
 
 
 @strawberry.type

@@ -148,11 +148,11 @@ def test_importing_the_cli_loads_nothing_heavy(module: str) -> None:
 def test_the_operations_docs_list_every_setting_exactly() -> None:
     from handoff.cli import settings_table
 
-    docs = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    docs = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     start = docs.index("<!-- settings-table:start -->\n") + len("<!-- settings-table:start -->\n")
     end = docs.index("<!-- settings-table:end -->")
     assert docs[start:end] == settings_table(), (
-        "docs/operations.md's settings table is stale: "
+        "README.md's settings table is stale: "
         "replace it with the output of `handoff settings --markdown`"
     )
 
