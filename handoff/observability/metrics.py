@@ -9,7 +9,9 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
-    "handoff_http_requests_total", "HTTP requests by GraphQL operation and status", ["operation", "status"]
+    "handoff_http_requests_total",
+    "HTTP requests by GraphQL operation and status",
+    ["operation", "status"],
 )
 HTTP_LATENCY = Histogram(
     "handoff_http_request_seconds",
