@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handoff.calendar.errors import InvalidPattern
 from handoff.calendar.intervals import WEEKDAYS, WallInterval, parse_day_intervals, parse_weekly
-from handoff.calendar.public_holidays import HolidayRegion, holiday_name
-from handoff.calendar.timeline import Timeline
+from handoff.calendar.public_holidays import HolidayRegion, holiday_name, holiday_table
+from handoff.calendar.timeline import CHUNK_DAYS, Chunk, Timeline
 from handoff.calendar.wallclock import EPOCH, from_us, to_us
 
 __all__ = ["DaySource", "TimeOff", "WorkingPattern", "load_zone"]
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _US = timedelta(microseconds=1)
+_ZERO = timedelta(0)
 _TOP_KEYS = ("timezone", "weekly", "holidays", "time_off", "overrides")
 
 DayKind = Literal["weekly", "holiday", "time_off", "override"]
@@ -134,6 +136,7 @@ class WorkingPattern:
     """
 
     __slots__ = (
+        "_chunks",
         "_hash",
         "_key",
         "_off_ranges",
@@ -158,6 +161,7 @@ class WorkingPattern:
     _override_map: dict[int, tuple[WallInterval, ...]]
     _off_ranges: tuple[tuple[int, int], ...]
     _timeline: Timeline
+    _chunks: dict[int, Chunk]
 
     def __init__(
         self,
@@ -193,13 +197,16 @@ class WorkingPattern:
         timeline = _TIMELINES.get(key)
         if timeline is None:
             never = not any(self.weekly) and not any(ivs for _, ivs in self.overrides)
-            timeline = Timeline(zone, self._day_intervals, never)
+            timeline = Timeline(zone, self.weekly, self._exceptions, never)
             if len(_TIMELINES) >= _TIMELINES_LIMIT:
                 # Drop the oldest tenth; dicts keep insertion order.
                 for old in list(_TIMELINES)[: _TIMELINES_LIMIT // 10]:
                     del _TIMELINES[old]
             _TIMELINES[key] = timeline
         setattr_(self, "_timeline", timeline)
+        # The timeline's chunk dict itself (never rebound, only cleared), so a
+        # warm query reaches its chunk without going through the timeline.
+        setattr_(self, "_chunks", timeline._chunks)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("WorkingPattern is immutable")
@@ -269,6 +276,44 @@ class WorkingPattern:
                 return ()
         return day
 
+    def _exceptions(self, first: int, last: int) -> dict[int, tuple[WallInterval, ...]]:
+        """Local dates in ``[first, last]`` whose intervals differ from the weekly pattern.
+
+        Maps each to its intervals; agrees with :meth:`_day_intervals` on every date.
+        """
+        out: dict[int, tuple[WallInterval, ...]] = {}
+        weekly = self.weekly
+        for lo, hi in self._off_ranges:
+            if lo <= last and hi >= first:
+                for o in range(max(lo, first), min(hi, last) + 1):
+                    if weekly[(o - 1) % 7]:
+                        out[o] = ()
+        if self._override_map:
+            for o, ivs in self._override_map.items():
+                if (
+                    first <= o <= last
+                    and o not in out
+                    and not self._is_off(o)
+                    and ivs != weekly[(o - 1) % 7]
+                ):
+                    out[o] = ivs
+        if self.holidays is not None:
+            y0 = date.fromordinal(first).year
+            y1 = date.fromordinal(last).year
+            for year in range(y0, y1 + 1):
+                for o in holiday_table(self.holidays, year):
+                    if (
+                        first <= o <= last
+                        and o not in out
+                        and o not in self._override_map
+                        and weekly[(o - 1) % 7]
+                    ):
+                        out[o] = ()
+        return out
+
+    def _is_off(self, ordinal: int) -> bool:
+        return any(lo <= ordinal <= hi for lo, hi in self._off_ranges)
+
     def day_source(self, local_date: date) -> DaySource:
         """Which rule decides ``local_date`` and the intervals that start on it."""
         ordinal = local_date.toordinal()
@@ -300,9 +345,24 @@ class WorkingPattern:
         Raises ``NoWorkingTime`` when there is none within 730 days.
         """
         try:
-            us = (at - EPOCH) // _US
+            td: object = at - EPOCH
         except TypeError:
-            us = to_us(at, "at")  # raises the clear error
+            td = None  # naive or not a datetime: to_us raises the clear error
+        if type(td) is timedelta:
+            # Hot path: timedelta arithmetic on the chunk of ``at``, no calls.
+            c = self._chunks.get(td.days // CHUNK_DAYS)
+            if c is not None:
+                starts = c.td_starts
+                i = bisect_right(starts, td)
+                if i and td < c.td_ends[i - 1]:
+                    if at.tzinfo is UTC and type(at) is datetime:
+                        return at
+                    return EPOCH + td
+                if i < len(starts):
+                    return EPOCH + starts[i]
+            us = td // _US
+        else:
+            us = to_us(at, "at")  # raises the clear error for naive values
         return EPOCH + timedelta(0, 0, self._timeline.next_working(us))
 
     def add_working_time(self, at: datetime, duration: timedelta) -> datetime:
@@ -310,6 +370,26 @@ class WorkingPattern:
 
         Zero returns ``at`` in UTC; negative durations raise ``InvalidPattern``.
         """
+        if type(duration) is timedelta and duration > _ZERO:
+            try:
+                td: object = at - EPOCH
+            except TypeError:
+                td = None  # naive or not a datetime: to_us below raises
+            if type(td) is timedelta:
+                # Hot path: the answer lies in the chunk of ``at``.
+                c = self._chunks.get(td.days // CHUNK_DAYS)
+                if c is not None:
+                    ends = c.td_ends
+                    i = bisect_right(ends, td)
+                    if i < len(ends):
+                        cum = c.td_cum
+                        s = c.td_starts[i]
+                        target = cum[i] + duration
+                        if s < td:
+                            target += td - s
+                        if target <= c.td_total:
+                            j = bisect_left(cum, target, 1) - 1
+                            return EPOCH + (c.td_starts[j] + (target - cum[j]))
         try:
             # Attribute arithmetic is several times faster than ``duration // 1µs``.
             d = (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
@@ -317,10 +397,7 @@ class WorkingPattern:
             raise InvalidPattern(f"duration {duration!r} must be a timedelta", "duration") from None
         if d < 0:
             raise InvalidPattern(f"duration {duration} is negative", "duration")
-        try:
-            us = (at - EPOCH) // _US
-        except TypeError:
-            us = to_us(at, "at")  # raises the clear error
+        us = to_us(at, "at")  # raises the clear error for naive values
         return EPOCH + timedelta(0, 0, self._timeline.add(us, d))
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:

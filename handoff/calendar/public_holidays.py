@@ -12,7 +12,7 @@ import holidays as _holidays
 
 from handoff.calendar.errors import InvalidPattern
 
-__all__ = ["HolidayRegion", "holiday_name"]
+__all__ = ["HolidayRegion", "holiday_name", "holiday_table"]
 
 _CACHE: dict[tuple[str, str | None, int], dict[int, str]] = {}
 
@@ -82,3 +82,8 @@ def _year_table(region: HolidayRegion, year: int) -> dict[int, str]:
 def holiday_name(region: HolidayRegion, year: int, ordinal: int) -> str | None:
     """The holiday name on local date ``ordinal`` (in ``year``), or None."""
     return _year_table(region, year).get(ordinal)
+
+
+def holiday_table(region: HolidayRegion, year: int) -> dict[int, str]:
+    """Every holiday of ``year`` as ``local date ordinal -> name`` (do not modify)."""
+    return _year_table(region, year)

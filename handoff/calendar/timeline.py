@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from handoff.calendar.errors import NoWorkingTime
 from handoff.calendar.intervals import WallInterval
 from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, resolve
 
-__all__ = ["CHUNK_US", "HORIZON_US", "Chunk", "Timeline"]
+__all__ = ["CHUNK_DAYS", "CHUNK_US", "HORIZON_US", "Chunk", "Timeline", "WeeklyBase", "weekly_base"]
 
 CHUNK_DAYS = 14
 CHUNK_US = CHUNK_DAYS * DAY_US
@@ -28,17 +29,24 @@ _HORIZON_CHUNKS = HORIZON_DAYS // CHUNK_DAYS + 2
 # Bound per-timeline memory for callers that sweep over many years.
 _MAX_CHUNKS = 2_000
 
-DayIntervals = Callable[[int], tuple[WallInterval, ...]]
+# Local date ordinal range -> the dates in it whose intervals differ from the
+# weekly pattern (holidays, time off, overrides), with their intervals.
+Exceptions = Callable[[int, int], dict[int, tuple[WallInterval, ...]]]
+Weekly = tuple[tuple[WallInterval, ...], ...]
 
 
 class Chunk:
     """Merged, sorted, disjoint working intervals inside one UTC chunk.
 
     ``cum[i]`` is the working time before ``starts[i]`` within the chunk;
-    ``cum[-1]`` is the chunk's total.
+    ``cum[-1]`` is the chunk's total. The ``td_*`` lists mirror ``starts``,
+    ``ends`` and ``cum`` as timedeltas since the epoch, so the hot paths of
+    ``WorkingPattern`` can answer with timedelta arithmetic and skip the
+    costlier datetime <-> integer conversions. Chunks are shared between
+    timelines and never modified after construction.
     """
 
-    __slots__ = ("cum", "ends", "starts", "total")
+    __slots__ = ("cum", "ends", "starts", "td_cum", "td_ends", "td_starts", "td_total", "total")
 
     def __init__(self, starts: list[int], ends: list[int]) -> None:
         self.starts = starts
@@ -50,6 +58,10 @@ class Chunk:
             cum.append(acc)
         self.cum = cum
         self.total = acc
+        self.td_starts = [timedelta(0, 0, s) for s in starts]
+        self.td_ends = [timedelta(0, 0, e) for e in ends]
+        self.td_cum = [timedelta(0, 0, w) for w in cum]
+        self.td_total = self.td_cum[-1]
 
     def worked_before(self, pos: int) -> int:
         """Working time inside this chunk before instant ``pos``."""
@@ -60,18 +72,143 @@ class Chunk:
         return w
 
 
+_EMPTY = Chunk([], [])
+
+
 def _empty_chunk() -> Chunk:
-    return Chunk([], [])
+    return _EMPTY
+
+
+def _chunk_days(k: int) -> tuple[int, int]:
+    """First and last local date ordinal whose intervals can reach chunk ``k``.
+
+    Offsets are within ±26 h and an interval lasts at most 24 h after a
+    start on its date.
+    """
+    lo = k * CHUNK_US
+    return lo // DAY_US + EPOCH_ORDINAL - 2, (lo + CHUNK_US - 1) // DAY_US + EPOCH_ORDINAL + 1
+
+
+def _merge(raw: list[tuple[int, int]]) -> Chunk:
+    """Sort and merge overlapping or touching intervals into a chunk."""
+    raw.sort()
+    starts: list[int] = []
+    ends: list[int] = []
+    last_end = -1 << 62
+    for s, e in raw:
+        # Overnight shifts and DST gaps can make neighbouring days' intervals meet.
+        if s <= last_end:
+            if e > last_end:
+                ends[-1] = last_end = e
+        else:
+            starts.append(s)
+            ends.append(e)
+            last_end = e
+    return Chunk(starts, ends)
+
+
+def _resolve_day(
+    zone: ZoneInfo, ordinal: int, intervals: tuple[WallInterval, ...], lo: int, hi: int
+) -> list[tuple[int, int]]:
+    """The intervals starting on local date ``ordinal`` as instants clipped to ``[lo, hi)``."""
+    out: list[tuple[int, int]] = []
+    for iv in intervals:
+        s = resolve(zone, ordinal, iv.start)
+        if s >= hi:
+            continue
+        e = resolve(zone, ordinal, iv.end)
+        if e <= lo:
+            continue
+        s = max(s, lo)
+        e = min(e, hi)
+        if s < e:
+            out.append((s, e))
+    return out
+
+
+class WeeklyBase:
+    """The weekly pattern alone (no holidays, time off or overrides) in one zone.
+
+    Shared by every timeline with the same zone and weekly intervals, so the
+    wall-to-UTC work of a chunk is done once for all people of that shape.
+    Keeps, per chunk, each local date's resolved intervals (so a timeline can
+    swap out the few dates its exceptions change) and the merged chunk.
+    """
+
+    __slots__ = ("_chunks", "_days", "weekly", "zone")
+
+    def __init__(self, zone: ZoneInfo, weekly: Weekly) -> None:
+        self.zone = zone
+        self.weekly = weekly
+        self._days: dict[int, list[tuple[int, list[tuple[int, int]]]]] = {}
+        self._chunks: dict[int, Chunk] = {}
+
+    def days(self, k: int) -> list[tuple[int, list[tuple[int, int]]]]:
+        """``(ordinal, clipped instants)`` for each working local date reaching chunk ``k``."""
+        d = self._days.get(k)
+        if d is None:
+            lo = k * CHUNK_US
+            hi = lo + CHUNK_US
+            first, last = _chunk_days(k)
+            zone = self.zone
+            weekly = self.weekly
+            d = []
+            try:
+                for ordinal in range(first, last + 1):
+                    day = weekly[(ordinal - 1) % 7]
+                    if day:
+                        spans = _resolve_day(zone, ordinal, day, lo, hi)
+                        if spans:
+                            d.append((ordinal, spans))
+            except OverflowError:
+                # Near year 1 or 9999: treat as no working time rather than crash.
+                d = []
+            if len(self._days) >= _MAX_CHUNKS:
+                self._days.clear()
+                self._chunks.clear()
+            self._days[k] = d
+        return d
+
+    def chunk(self, k: int) -> Chunk:
+        c = self._chunks.get(k)
+        if c is None:
+            c = _merge([span for _, spans in self.days(k) for span in spans])
+            self._chunks[k] = c
+        return c
+
+
+# (zone key, weekly) -> shared base; bounded by clearing (it refills cheaply).
+_BASES: dict[tuple[str, Weekly], WeeklyBase] = {}
+_BASES_LIMIT = 20_000
+
+
+def weekly_base(zone: ZoneInfo, weekly: Weekly) -> WeeklyBase:
+    """The shared :class:`WeeklyBase` of ``zone`` and ``weekly``."""
+    key = (zone.key, weekly)
+    base = _BASES.get(key)
+    if base is None:
+        if len(_BASES) >= _BASES_LIMIT:
+            _BASES.clear()
+        base = _BASES[key] = WeeklyBase(zone, weekly)
+    return base
 
 
 class Timeline:
-    """Lazily built working intervals of one zone and one day-to-intervals rule."""
+    """Lazily built working intervals of one zone and one day-to-intervals rule.
 
-    __slots__ = ("_chunks", "_day_intervals", "_never_works", "zone")
+    A chunk without exceptions (holidays, time off, overrides that change a
+    date) is the shared weekly base chunk itself; otherwise the base's
+    per-date intervals are reused and only the changed dates are resolved.
+    """
 
-    def __init__(self, zone: ZoneInfo, day_intervals: DayIntervals, never_works: bool) -> None:
+    __slots__ = ("_base", "_chunks", "_exceptions", "_never_works", "zone")
+
+    def __init__(
+        self, zone: ZoneInfo, weekly: Weekly, exceptions: Exceptions, never_works: bool
+    ) -> None:
         self.zone = zone
-        self._day_intervals = day_intervals
+        self._base = weekly_base(zone, weekly)
+        self._exceptions = exceptions
         # A pattern with no interval anywhere: answer "no working time" at once.
         self._never_works = never_works
         self._chunks: dict[int, Chunk] = {}
@@ -90,45 +227,22 @@ class Timeline:
 
     def _build(self, k: int) -> Chunk:
         if self._never_works:
-            return _empty_chunk()
+            return _EMPTY
+        first, last = _chunk_days(k)
+        changed = self._exceptions(first, last)
+        base = self._base
+        if not changed:
+            return base.chunk(k)
         lo = k * CHUNK_US
         hi = lo + CHUNK_US
-        # Local dates whose intervals can reach this span: offsets are within
-        # ±26 h and an interval lasts at most 24 h after a start on its date.
-        first = lo // DAY_US + EPOCH_ORDINAL - 2
-        last = (hi - 1) // DAY_US + EPOCH_ORDINAL + 1
-        zone = self.zone
-        day_intervals = self._day_intervals
-        raw: list[tuple[int, int]] = []
+        raw = [span for ordinal, spans in base.days(k) if ordinal not in changed for span in spans]
         try:
-            for ordinal in range(first, last + 1):
-                for iv in day_intervals(ordinal):
-                    s = resolve(zone, ordinal, iv.start)
-                    if s >= hi:
-                        continue
-                    e = resolve(zone, ordinal, iv.end)
-                    if e <= lo:
-                        continue
-                    s = max(s, lo)
-                    e = min(e, hi)
-                    if s < e:
-                        raw.append((s, e))
+            for ordinal, intervals in changed.items():
+                if intervals:
+                    raw.extend(_resolve_day(self.zone, ordinal, intervals, lo, hi))
         except OverflowError:
-            # Near year 1 or 9999: treat as no working time rather than crash.
-            return _empty_chunk()
-        raw.sort()
-        starts: list[int] = []
-        ends: list[int] = []
-        for s, e in raw:
-            # Merge overlapping and touching intervals (overnight shifts and
-            # DST gaps can make neighbouring days' intervals meet).
-            if ends and s <= ends[-1]:
-                if e > ends[-1]:
-                    ends[-1] = e
-            else:
-                starts.append(s)
-                ends.append(e)
-        return Chunk(starts, ends)
+            return _EMPTY
+        return _merge(raw)
 
     # -- queries (all in integer microseconds) -------------------------------
 
