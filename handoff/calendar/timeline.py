@@ -28,6 +28,7 @@ HORIZON_US = HORIZON_DAYS * DAY_US
 _HORIZON_CHUNKS = HORIZON_DAYS // CHUNK_DAYS + 2
 # Bound per-timeline memory for callers that sweep over many years.
 _MAX_CHUNKS = 2_000
+_MAX_PATCHED = 20_000
 
 # Local date ordinal range -> the dates in it whose intervals differ from the
 # weekly pattern (holidays, time off, overrides), with their intervals.
@@ -135,13 +136,18 @@ class WeeklyBase:
     swap out the few dates its exceptions change) and the merged chunk.
     """
 
-    __slots__ = ("_chunks", "_days", "weekly", "zone")
+    __slots__ = ("_chunks", "_days", "_patched", "weekly", "zone")
 
     def __init__(self, zone: ZoneInfo, weekly: Weekly) -> None:
         self.zone = zone
         self.weekly = weekly
         self._days: dict[int, list[tuple[int, list[tuple[int, int]]]]] = {}
         self._chunks: dict[int, Chunk] = {}
+        # (chunk, changed dates) -> chunk: people of one shape with the same
+        # holidays (or the same time off) in a chunk share its patched chunk.
+        self._patched: dict[
+            tuple[int, tuple[tuple[int, tuple[WallInterval, ...]], ...]], Chunk
+        ] = {}
 
     def days(self, k: int) -> list[tuple[int, list[tuple[int, int]]]]:
         """``(ordinal, clipped instants)`` for each working local date reaching chunk ``k``."""
@@ -163,17 +169,39 @@ class WeeklyBase:
             except OverflowError:
                 # Near year 1 or 9999: treat as no working time rather than crash.
                 d = []
-            if len(self._days) >= _MAX_CHUNKS:
+            if len(self._days) >= _MAX_CHUNKS or len(self._patched) >= _MAX_PATCHED:
                 self._days.clear()
                 self._chunks.clear()
+                self._patched.clear()
             self._days[k] = d
         return d
 
     def chunk(self, k: int) -> Chunk:
+        """Chunk ``k`` of the weekly pattern alone."""
         c = self._chunks.get(k)
         if c is None:
             c = _merge([span for _, spans in self.days(k) for span in spans])
             self._chunks[k] = c
+        return c
+
+    def patched(self, k: int, changed: dict[int, tuple[WallInterval, ...]]) -> Chunk:
+        """Chunk ``k`` with the dates in ``changed`` given those intervals instead."""
+        key = (k, tuple(sorted(changed.items())))
+        c = self._patched.get(key)
+        if c is not None:
+            return c
+        lo = k * CHUNK_US
+        hi = lo + CHUNK_US
+        raw = [span for ordinal, spans in self.days(k) if ordinal not in changed for span in spans]
+        try:
+            for ordinal, intervals in changed.items():
+                if intervals:
+                    raw.extend(_resolve_day(self.zone, ordinal, intervals, lo, hi))
+        except OverflowError:
+            c = _EMPTY
+        else:
+            c = _merge(raw)
+        self._patched[key] = c
         return c
 
 
@@ -230,19 +258,9 @@ class Timeline:
             return _EMPTY
         first, last = _chunk_days(k)
         changed = self._exceptions(first, last)
-        base = self._base
         if not changed:
-            return base.chunk(k)
-        lo = k * CHUNK_US
-        hi = lo + CHUNK_US
-        raw = [span for ordinal, spans in base.days(k) if ordinal not in changed for span in spans]
-        try:
-            for ordinal, intervals in changed.items():
-                if intervals:
-                    raw.extend(_resolve_day(self.zone, ordinal, intervals, lo, hi))
-        except OverflowError:
-            return _EMPTY
-        return _merge(raw)
+            return self._base.chunk(k)
+        return self._base.patched(k, changed)
 
     # -- queries (all in integer microseconds) -------------------------------
 
