@@ -21,6 +21,8 @@ __all__ = ["DaySource", "TimeOff", "WorkingPattern", "load_zone"]
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _US = timedelta(microseconds=1)
 _ZERO = timedelta(0)
+# Chunks the inlined query paths walk before handing over to the timeline.
+_FAST_CHUNKS = 4
 _TOP_KEYS = ("timezone", "weekly", "holidays", "time_off", "overrides")
 
 DayKind = Literal["weekly", "holiday", "time_off", "override"]
@@ -349,8 +351,10 @@ class WorkingPattern:
         except TypeError:
             td = None  # naive or not a datetime: to_us raises the clear error
         if type(td) is timedelta:
-            # Hot path: timedelta arithmetic on the chunk of ``at``, no calls.
-            c = self._chunks.get(td.days // CHUNK_DAYS)
+            # Hot path: timedelta arithmetic on built chunks, no further calls.
+            chunks = self._chunks
+            k = td.days // CHUNK_DAYS
+            c = chunks.get(k)
             if c is not None:
                 starts = c.td_starts
                 i = bisect_right(starts, td)
@@ -360,6 +364,13 @@ class WorkingPattern:
                     return EPOCH + td
                 if i < len(starts):
                     return EPOCH + starts[i]
+                # Nothing later in this chunk: the first start of a following one.
+                for k2 in range(k + 1, k + _FAST_CHUNKS):
+                    c = chunks.get(k2)
+                    if c is None:
+                        break
+                    if c.td_starts:
+                        return EPOCH + c.td_starts[0]
             us = td // _US
         else:
             us = to_us(at, "at")  # raises the clear error for naive values
@@ -376,20 +387,29 @@ class WorkingPattern:
             except TypeError:
                 td = None  # naive or not a datetime: to_us below raises
             if type(td) is timedelta:
-                # Hot path: the answer lies in the chunk of ``at``.
-                c = self._chunks.get(td.days // CHUNK_DAYS)
-                if c is not None:
+                # Hot path: walk built chunks in timedelta arithmetic; anything
+                # else (a chunk not built yet, long gaps) goes to the timeline.
+                chunks = self._chunks
+                k0 = td.days // CHUNK_DAYS
+                pos = td
+                remaining = duration
+                for k in range(k0, k0 + _FAST_CHUNKS):
+                    c = chunks.get(k)
+                    if c is None:
+                        break
                     ends = c.td_ends
-                    i = bisect_right(ends, td)
+                    i = bisect_right(ends, pos)
                     if i < len(ends):
                         cum = c.td_cum
                         s = c.td_starts[i]
-                        target = cum[i] + duration
-                        if s < td:
-                            target += td - s
+                        target = cum[i] + remaining
+                        if s < pos:
+                            target += pos - s
                         if target <= c.td_total:
                             j = bisect_left(cum, target, 1) - 1
                             return EPOCH + (c.td_starts[j] + (target - cum[j]))
+                        remaining = target - c.td_total
+                    pos = timedelta((k + 1) * CHUNK_DAYS)
         try:
             # Attribute arithmetic is several times faster than ``duration // 1µs``.
             d = (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds

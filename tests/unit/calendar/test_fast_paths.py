@@ -40,12 +40,19 @@ def test_warm_paths_equal_timeline(data: dict[str, Any], at: datetime, d: timede
         with pytest.raises(NoWorkingTime):
             p.next_working_instant(at)
         return
-    expected_add = _slow_add(p, at, d)
+    try:
+        expected_add: datetime | None = _slow_add(p, at, d)
+    except NoWorkingTime:
+        expected_add = None
     local = at.astimezone(ZoneInfo("Asia/Kolkata"))
     for _ in range(2):  # cold, then warm
         for value in (at, local):
             got = p.next_working_instant(value)
             assert got == expected_next and got.tzinfo is UTC
+            if expected_add is None:
+                with pytest.raises(NoWorkingTime):
+                    p.add_working_time(value, d)
+                continue
             got = p.add_working_time(value, d)
             assert got == expected_add and got.tzinfo is UTC
 
@@ -99,3 +106,38 @@ def test_warm_paths_reject_bad_input() -> None:
     with pytest.raises(InvalidPattern):
         p.next_working_instant(date(2026, 3, 2))  # type: ignore[arg-type]
     assert p.add_working_time(at, timedelta(0)) == at
+
+
+@pytest.mark.parametrize("hours", [1, 3, 30, 24 * 14 * 3, 24 * 14 * 5])
+def test_warm_add_across_chunk_edges(hours: int) -> None:
+    # Every day 00:00-24:00 in UTC: working time equals elapsed time.
+    p = WorkingPattern.from_dict(
+        {
+            "timezone": "UTC",
+            "weekly": {
+                d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            },
+        }
+    )
+    edge = EPOCH + timedelta(
+        0, 0, (to_us(datetime(2026, 5, 1, tzinfo=UTC), "x") // CHUNK_US + 1) * CHUNK_US
+    )
+    at = edge - timedelta(hours=2)
+    d = timedelta(hours=hours)
+    p.windows(at - timedelta(days=1), at + timedelta(days=80))  # build the chunks
+    assert p.add_working_time(at, d) == at + d
+    assert p.next_working_instant(edge) == edge
+
+
+def test_warm_next_in_a_following_chunk() -> None:
+    p = WorkingPattern.from_dict(
+        {"timezone": "Europe/Amsterdam", "weekly": {"wed": ["09:00-10:00"]}}
+    )
+    k = to_us(datetime(2026, 6, 1, tzinfo=UTC), "x") // CHUNK_US
+    last_start = p._timeline.chunk(k).starts[-1]
+    at = EPOCH + timedelta(0, 0, last_start) + timedelta(hours=2)
+    for _ in range(2):
+        got = p.next_working_instant(at)
+        assert got == _slow_next(p, at)
+        assert got > EPOCH + timedelta(0, 0, (k + 1) * CHUNK_US)
+        assert p.add_working_time(at, timedelta(hours=3)) == _slow_add(p, at, timedelta(hours=3))
