@@ -101,10 +101,30 @@ def parse_interval(value: object, field: str) -> WallInterval:
     return WallInterval(start, end)
 
 
+# Valid day lists already parsed (the same few shapes recur across people);
+# bounded by clearing. Errors are never cached: their messages name the field.
+_DAY_CACHE: dict[tuple[str, ...], tuple[WallInterval, ...]] = {}
+_DAY_CACHE_LIMIT = 10_000
+
+
 def parse_day_intervals(values: object, field: str) -> tuple[WallInterval, ...]:
     """Parse one day's list of intervals; they must not overlap each other."""
     if isinstance(values, str) or not isinstance(values, Sequence):
         raise InvalidPattern(f"{values!r} must be a list of 'HH:MM-HH:MM' intervals", field)
+    key = tuple(values)
+    try:
+        return _DAY_CACHE[key]
+    except (KeyError, TypeError):  # TypeError: an unhashable item, rejected below
+        pass
+    result = _parse_day_intervals(values, field)
+    if all(type(v) is str for v in key):
+        if len(_DAY_CACHE) >= _DAY_CACHE_LIMIT:
+            _DAY_CACHE.clear()
+        _DAY_CACHE[key] = result
+    return result
+
+
+def _parse_day_intervals(values: Sequence[object], field: str) -> tuple[WallInterval, ...]:
     parsed = [(parse_interval(v, f"{field}.{i}"), i) for i, v in enumerate(values)]
     ordered = sorted(parsed)
     for (prev, prev_i), (cur, cur_i) in pairwise(ordered):

@@ -15,6 +15,9 @@ from handoff.calendar.errors import InvalidPattern
 __all__ = ["HolidayRegion", "holiday_name", "holiday_table"]
 
 _CACHE: dict[tuple[str, str | None, int], dict[int, str]] = {}
+# (country, subdivision) pairs already validated: building a ``holidays``
+# object just to validate costs about a millisecond per pattern.
+_VALID: set[tuple[str, str | None]] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,8 @@ class HolidayRegion:
                 f"{field}.subdivision",
             )
         country = country.strip().upper()
+        if (country, subdivision) in _VALID:
+            return cls(country, subdivision)
         try:
             _holidays.country_holidays(country)
         except NotImplementedError:
@@ -62,6 +67,7 @@ class HolidayRegion:
                     f"unknown holiday subdivision {subdivision!r} for country {country!r}",
                     f"{field}.subdivision",
                 ) from None
+        _VALID.add((country, subdivision))
         return cls(country, subdivision)
 
     def to_dict(self) -> dict[str, str | None]:
