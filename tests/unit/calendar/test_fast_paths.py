@@ -141,3 +141,18 @@ def test_warm_next_in_a_following_chunk() -> None:
         assert got == _slow_next(p, at)
         assert got > EPOCH + timedelta(0, 0, (k + 1) * CHUNK_US)
         assert p.add_working_time(at, timedelta(hours=3)) == _slow_add(p, at, timedelta(hours=3))
+
+
+def test_parse_caches_never_hide_errors() -> None:
+    good = {"timezone": "UTC", "weekly": {"mon": ["09:00-12:00", "13:00-17:00"]}}
+    assert WorkingPattern.from_dict(good) == WorkingPattern.from_dict(good)
+    for field, bad in (("weekly.tue.1", ["09:00-12:00", "11:00-13:00"]), ("weekly.tue.0", ["9-5"])):
+        for _ in range(2):
+            with pytest.raises(InvalidPattern) as e:
+                WorkingPattern.from_dict({"timezone": "UTC", "weekly": {"tue": bad}})
+            assert e.value.field == field
+    nl = {"timezone": "UTC", "holidays": {"country": "NL", "subdivision": None}}
+    assert WorkingPattern.from_dict(nl).holidays is not None
+    for _ in range(2):
+        with pytest.raises(InvalidPattern, match="unknown holiday country"):
+            WorkingPattern.from_dict({"timezone": "UTC", "holidays": {"country": "XX"}})
