@@ -70,5 +70,13 @@ async def test_viewer_and_a_handoff(gql) -> None:
     handoff = result["handoff"]
     assert handoff["deliverAt"] == "2026-11-30T08:00:00+00:00"
     assert handoff["respondBy"] == "2026-11-30T12:00:00+00:00"
+    # The README's worked example shows exactly these lines.
+    assert handoff["explanation"] == [
+        "Friday 27 Nov is Ana's day off.",
+        "Ana's next working time starts Monday 30 Nov 09:00 Europe/Amsterdam.",
+        "Lands Monday 30 Nov 09:00 Europe/Amsterdam (08:00 UTC).",
+        "Expects a response within 4h of Ana's working time: "
+        "respond by Monday 30 Nov 13:00 Europe/Amsterdam (12:00 UTC).",
+    ]
     assert handoff["status"] == "SCHEDULED"
     assert handoff["workItem"]["status"] == "IN_HANDOFF"
