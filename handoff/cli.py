@@ -263,7 +263,7 @@ def token_create(
     if not 1 <= len(name) <= 200:
         typer.echo("--workspace must be 1 to 200 characters", err=True)
         raise typer.Exit(2)
-    token = asyncio.run(_create_token(url, name, label))
+    token = asyncio.run(_create_token(url, name, label, settings.default_reminders))
     # the token alone on stdout, so `TOKEN=$(handoff token create ...)` works
     typer.echo(token)
     typer.echo(
@@ -273,7 +273,7 @@ def token_create(
     )
 
 
-async def _create_token(url: str, workspace: str, label: str) -> str:
+async def _create_token(url: str, workspace: str, label: str, reminders: int) -> str:
     from datetime import UTC, datetime
 
     import psycopg
@@ -282,7 +282,9 @@ async def _create_token(url: str, workspace: str, label: str) -> str:
     from handoff.storage.tokens import create_token
 
     async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row) as conn:
-        token = await create_token(conn, workspace, datetime.now(UTC), label=label)
+        token = await create_token(
+            conn, workspace, datetime.now(UTC), label=label, reminders=reminders
+        )
         await conn.commit()
     return token
 

@@ -35,10 +35,15 @@ async def ensure_workspace(
 
 
 async def create_token(
-    conn: AsyncConnection[Any], workspace_name: str, now: datetime, label: str = ""
+    conn: AsyncConnection[Any],
+    workspace_name: str,
+    now: datetime,
+    label: str = "",
+    reminders: int = 1,
 ) -> str:
-    """Create a token for the workspace (creating it if needed); returns it, once."""
-    workspace = await ensure_workspace(conn, workspace_name, now)
+    """Create a token for the workspace (creating it, with `reminders` before escalation,
+    if needed); returns it, once."""
+    workspace = await ensure_workspace(conn, workspace_name, now, reminders)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     await execute(
         conn,

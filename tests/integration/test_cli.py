@@ -72,6 +72,23 @@ def test_token_create_prints_the_token_once_and_it_works(db_url: str) -> None:
     assert bytes(rows[0]["token_hash"]) == hash_token(token)
 
 
+def test_a_new_workspace_takes_the_default_reminders_setting(db_url: str) -> None:
+    result = run(
+        "token",
+        "create",
+        "--workspace",
+        "globex",
+        HANDOFF_DATABASE_URL=db_url,
+        HANDOFF_DEFAULT_REMINDERS="3",
+    )
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute(
+            "SELECT reminders_before_escalation FROM workspaces WHERE name = 'globex'"
+        ).fetchone()
+    assert row == (3,)
+
+
 def test_token_create_rejects_an_empty_workspace_name(db_url: str) -> None:
     result = run("token", "create", "--workspace", "  ", HANDOFF_DATABASE_URL=db_url)
     assert result.returncode == 2
