@@ -374,7 +374,7 @@ class WorkingPattern:
             us = td // _US
         else:
             us = to_us(at, "at")  # raises the clear error for naive values
-        return EPOCH + timedelta(0, 0, self._timeline.next_working(us))
+        return EPOCH + _US * self._timeline.next_working(us)
 
     def add_working_time(self, at: datetime, duration: timedelta) -> datetime:
         """Earliest ``t >= at`` with ``working_time_between(at, t) >= duration``.
@@ -390,26 +390,33 @@ class WorkingPattern:
                 # Hot path: walk built chunks in timedelta arithmetic; anything
                 # else (a chunk not built yet, long gaps) goes to the timeline.
                 chunks = self._chunks
-                k0 = td.days // CHUNK_DAYS
-                pos = td
-                remaining = duration
-                for k in range(k0, k0 + _FAST_CHUNKS):
-                    c = chunks.get(k)
-                    if c is None:
-                        break
+                k = td.days // CHUNK_DAYS
+                c = chunks.get(k)
+                if c is not None:
+                    # The chunk of ``at`` first, without loop overhead.
                     ends = c.td_ends
-                    i = bisect_right(ends, pos)
+                    i = bisect_right(ends, td)
+                    remaining = duration
                     if i < len(ends):
                         cum = c.td_cum
                         s = c.td_starts[i]
-                        target = cum[i] + remaining
-                        if s < pos:
-                            target += pos - s
+                        target = cum[i] + duration
+                        if s < td:
+                            target += td - s
                         if target <= c.td_total:
                             j = bisect_left(cum, target, 1) - 1
                             return EPOCH + (c.td_starts[j] + (target - cum[j]))
                         remaining = target - c.td_total
-                    pos = timedelta((k + 1) * CHUNK_DAYS)
+                    # Then whole following chunks that are already built.
+                    for k2 in range(k + 1, k + _FAST_CHUNKS):
+                        c = chunks.get(k2)
+                        if c is None:
+                            break
+                        cum = c.td_cum
+                        if remaining <= c.td_total:
+                            j = bisect_left(cum, remaining, 1) - 1
+                            return EPOCH + (c.td_starts[j] + (remaining - cum[j]))
+                        remaining -= c.td_total
         try:
             # Attribute arithmetic is several times faster than ``duration // 1µs``.
             d = (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
@@ -418,7 +425,7 @@ class WorkingPattern:
         if d < 0:
             raise InvalidPattern(f"duration {duration} is negative", "duration")
         us = to_us(at, "at")  # raises the clear error for naive values
-        return EPOCH + timedelta(0, 0, self._timeline.add(us, d))
+        return EPOCH + _US * self._timeline.add(us, d)
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Real elapsed working time in ``[start, end)``; zero when ``end <= start``."""

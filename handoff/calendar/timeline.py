@@ -28,6 +28,7 @@ HORIZON_US = HORIZON_DAYS * DAY_US
 _HORIZON_CHUNKS = HORIZON_DAYS // CHUNK_DAYS + 2
 # Bound per-timeline memory for callers that sweep over many years.
 _MAX_CHUNKS = 2_000
+_ONE_US = timedelta(microseconds=1)
 _MAX_PATCHED = 20_000
 
 # Local date ordinal range -> the dates in it whose intervals differ from the
@@ -59,9 +60,10 @@ class Chunk:
             cum.append(acc)
         self.cum = cum
         self.total = acc
-        self.td_starts = [timedelta(0, 0, s) for s in starts]
-        self.td_ends = [timedelta(0, 0, e) for e in ends]
-        self.td_cum = [timedelta(0, 0, w) for w in cum]
+        # ``1µs * n`` builds a timedelta about 3x faster than ``timedelta(0, 0, n)``.
+        self.td_starts = [_ONE_US * s for s in starts]
+        self.td_ends = [_ONE_US * e for e in ends]
+        self.td_cum = [_ONE_US * w for w in cum]
         self.td_total = self.td_cum[-1]
 
     def worked_before(self, pos: int) -> int:

@@ -63,7 +63,7 @@ def to_us(value: datetime, field: str) -> int:
 
 def from_us(us: int) -> datetime:
     """Microseconds since the epoch to an aware UTC datetime."""
-    return EPOCH + timedelta(0, 0, us)
+    return EPOCH + _ONE_US * us  # faster than timedelta(0, 0, us), equally exact
 
 
 def local_date_ordinal(us: int, zone: ZoneInfo) -> int:
