@@ -536,14 +536,15 @@ def bulk_child() -> None:
     t0 = time.perf_counter()
     patterns = [engine.WorkingPattern.from_dict(spec) for spec in people]
     build_s = time.perf_counter() - t0
+    # CPU time beside wall time: on a shared machine the wall clock mostly measures load.
     gc.collect()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     cold = run_queries(patterns, queries)
-    cold_s = time.perf_counter() - t0
+    cold_s, cold_cpu_s = time.perf_counter() - t0, time.process_time() - c0
     gc.collect()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     warm = run_queries(patterns, queries)
-    warm_s = time.perf_counter() - t0
+    warm_s, warm_cpu_s = time.perf_counter() - t0, time.process_time() - c0
     print(
         json.dumps(
             {
@@ -551,6 +552,8 @@ def bulk_child() -> None:
                 "build_s": build_s,
                 "cold_s": cold_s,
                 "warm_s": warm_s,
+                "cold_cpu_s": cold_cpu_s,
+                "warm_cpu_s": warm_cpu_s,
                 "same_answers": cold == warm,
                 "distinct_patterns": len({json.dumps(p, sort_keys=True) for p in people}),
             }
@@ -768,6 +771,7 @@ def bench_bulk(args: argparse.Namespace) -> tuple[list[list[str]], list[dict[str
                 f"bulk {N_QUERIES:,} queries / {N_PEOPLE:,} people, {label}",
                 fmt_s(best),
                 fmt_s(median([r[key] for r in runs])),
+                fmt_s(min(r[key.replace("_s", "_cpu_s")] for r in runs)),
                 f"{N_QUERIES / best:,.0f}",
                 f"<= {target:g} s {'PASS' if best <= target else 'MISS'}",
             ]
@@ -891,10 +895,10 @@ def main() -> int:
         print("\nbulk (fresh child processes) ...", flush=True)
         bulk_rows, runs = bench_bulk(args)
         print_table(
-            ["bulk", "best s", "median s", "queries/s (best)", "target (best)"],
+            ["bulk", "best s", "median s", "best CPU s", "queries/s (best)", "target (best)"],
             bulk_rows,
             title="Bulk: 50% next_working_instant, 50% add_working_time (1 min .. 16 h), instants 2026-03-23 .. 04-06",
-            align="lrrrl",
+            align="lrrrrl",
         )
         print(
             f"\n  {len(runs)} fresh child processes: cold "
