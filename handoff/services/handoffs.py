@@ -6,8 +6,8 @@ transaction, so they commit (or roll back) together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -18,8 +18,8 @@ from handoff.observability.metrics import HANDOFFS_CREATED
 from handoff.services.errors import Conflict, Invalid, NotFound
 from handoff.services.payloads import handoff_data
 from handoff.services.people import get_person
-from handoff.services.routing import Plan, plan_for_person, plan_for_team, times_for
-from handoff.storage.events import record_event
+from handoff.services.routing import Plan, Recipient, plan_for_person, plan_for_team, times_for
+from handoff.storage.events import new_public_id, record_event
 from handoff.storage.models import Handoff, Person, Team, WorkItem
 from handoff.storage.run import execute, many, one, rows
 
@@ -143,9 +143,10 @@ async def _plan(
     respond_within: timedelta | None,
     *,
     advance_round_robin: bool,
+    known: dict[int, Person] | None = None,
 ) -> tuple[Plan, Team | None]:
     if to_person_id is not None:
-        receiver = await get_person(conn, ws, to_person_id)
+        receiver = (known or {}).get(to_person_id) or await get_person(conn, ws, to_person_id)
         if receiver.id == sender.id:
             raise Invalid("toPersonId", "a handoff needs someone else to receive it")
         return plan_for_person(receiver, now, respond_within, "toPersonId"), None
@@ -207,22 +208,33 @@ async def create_handoff(
     """Create a handoff with its delivery follow-ups; returns (handoff, created).
 
     The same idempotency key again returns the first handoff and writes nothing.
+
+    Round trips: one read (`handoff_create_prefetch`: workspace default, an earlier handoff
+    with this key, fresh ids, sender and receiver) and one write (`handoff_create`: handoff,
+    work item, follow-ups and event in one statement), plus the team's and an existing work
+    item's rows when those are involved.
     """
     _validate(new)
-    if new.idempotency_key is not None:
-        # Serialise concurrent requests with the same key inside this workspace.
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, %s))", (new.idempotency_key, ws)
-        )
+    key = new.idempotency_key
+    if key is not None and new.to_team_id is not None:
+        # Round-robin advances the team's counter before the handoff row exists; serialise
+        # requests with the same key so a duplicate never advances it.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, %s))", (key, ws))
+    person_ids = [new.sender_id] if new.to_person_id is None else [new.sender_id, new.to_person_id]
+    found = await rows(
+        conn, "handoff_create_prefetch", {"workspace_id": ws, "key": key, "people": person_ids}
+    )
+    head = found[0]
+    if head["existing_id"] is not None:
         existing = await one(
-            conn,
-            "handoff_by_idempotency_key",
-            {"workspace_id": ws, "key": new.idempotency_key},
-            Handoff.from_row,
+            conn, "handoff_get", {"workspace_id": ws, "id": head["existing_id"]}, Handoff.from_row
         )
-        if existing is not None:
-            return existing, False
-    sender = await get_person(conn, ws, new.sender_id)
+        assert existing is not None
+        return existing, False
+    people = {r["id"]: Person.from_row(r) for r in found if r["id"] is not None}
+    sender = people.get(new.sender_id)
+    if sender is None:
+        raise NotFound("Person", new.sender_id)
     plan, team = await _plan(
         conn,
         ws,
@@ -232,46 +244,62 @@ async def create_handoff(
         new.to_team_id,
         new.respond_within,
         advance_round_robin=True,
+        known=people,
     )
     if new.work_item_id is not None:
-        item = await _work_item(conn, ws, new.work_item_id, lock=True)
-        if item.status == "IN_HANDOFF":
-            raise Conflict(f"work item {item.title!r} is already being handed off")
-        if item.status == "DONE":
-            raise Conflict(f"work item {item.title!r} is done")
+        old = await _work_item(conn, ws, new.work_item_id, lock=True)
+        if old.status == "IN_HANDOFF":
+            raise Conflict(f"work item {old.title!r} is already being handed off")
+        if old.status == "DONE":
+            raise Conflict(f"work item {old.title!r} is done")
+        item = replace(
+            old, status="IN_HANDOFF", holder_id=old.holder_id or sender.id, updated_at=now
+        )
     else:
         assert new.new_work_item_title is not None
-        inserted = await one(
-            conn,
-            "work_item_insert",
-            {
-                "workspace_id": ws,
-                "title": new.new_work_item_title.strip(),
-                "description": new.new_work_item_description,
-                "holder_id": sender.id,
-                "now": now,
-            },
-            WorkItem.from_row,
+        item = WorkItem(
+            id=head["new_work_item_id"],
+            workspace_id=ws,
+            title=new.new_work_item_title.strip(),
+            description=new.new_work_item_description,
+            status="IN_HANDOFF",
+            holder_id=sender.id,
+            created_at=now,
+            updated_at=now,
         )
-        assert inserted is not None
-        item = inserted
-    item = await _set_item(conn, ws, now, item.id, "IN_HANDOFF", item.holder_id or sender.id)
-    if new.max_reminders is not None:
-        max_reminders = new.max_reminders
-    else:
-        ws_row = (await rows(conn, "workspace_get", {"workspace_id": ws}))[0]
-        max_reminders = int(ws_row["reminders_before_escalation"])
+    max_reminders = (
+        new.max_reminders if new.max_reminders is not None else int(head["ws_reminders"])
+    )
     times = plan.receiver.times
+    receiver = plan.receiver.person
+    explanation = plan.explanation
+    summary = new.note.summary.strip()
+    # The event shows the handoff as the row will read back (instants in UTC).
+    shown = _NewRow(
+        id=head["new_handoff_id"],
+        status="SCHEDULED",
+        summary=summary,
+        done=new.note.done,
+        next_steps=new.note.next,
+        open_questions=new.note.open_questions,
+        created_at=now.astimezone(UTC),
+        deliver_at=times.deliver_at.astimezone(UTC),
+        respond_by=None if times.respond_by is None else times.respond_by.astimezone(UTC),
+        explanation=explanation,
+        return_note=None,
+    )
+    payload = handoff_data(shown, item, sender, receiver, team)  # type: ignore[arg-type]
     handoff = await one(
         conn,
-        "handoff_insert",
+        "handoff_create",
         {
+            "id": shown.id,
             "workspace_id": ws,
             "work_item_id": item.id,
             "sender_id": sender.id,
-            "receiver_id": plan.receiver.person.id,
+            "receiver_id": receiver.id,
             "team_id": team.id if team else None,
-            "summary": new.note.summary.strip(),
+            "summary": summary,
             "done": new.note.done,
             "next_steps": new.note.next,
             "open_questions": Jsonb(new.note.open_questions),
@@ -279,24 +307,50 @@ async def create_handoff(
             "now": now,
             "deliver_at": times.deliver_at,
             "respond_by": times.respond_by,
-            "explanation": Jsonb(plan.explanation),
+            "explanation": Jsonb(explanation),
             "max_reminders": max_reminders,
-            "idempotency_key": new.idempotency_key,
+            "idempotency_key": key,
+            "insert_item": new.work_item_id is None,
+            "item_title": item.title,
+            "item_description": item.description,
+            "item_holder_id": item.holder_id,
+            "follow_ups": Jsonb(_delivery_rows(plan)),
+            "payload": Jsonb(payload),
+            "public_id": new_public_id(),
         },
         Handoff.from_row,
     )
-    assert handoff is not None, "the advisory lock makes a key conflict impossible here"
-    await _schedule_deliveries(conn, ws, now, handoff, plan)
-    await _event(
-        conn, ws, now, "handoff.created", handoff, item, sender, plan.receiver.person, team
-    )
+    if handoff is None:
+        # A concurrent request with the same key committed first (the insert waited for it
+        # on the unique index): nothing was written here; answer with its handoff.
+        existing = await one(
+            conn, "handoff_by_idempotency_key", {"workspace_id": ws, "key": key}, Handoff.from_row
+        )
+        assert existing is not None, "an idempotency-key conflict leaves a visible row"
+        return existing, False
     HANDOFFS_CREATED.inc()
     return handoff, True
 
 
-async def _schedule_deliveries(
-    conn: AsyncConnection[Any], ws: int, now: datetime, handoff: Handoff, plan: Plan
-) -> None:
+@dataclass(frozen=True)
+class _NewRow:
+    """The handoff fields the created event shows, known before the row is written."""
+
+    id: int
+    status: str
+    summary: str
+    done: str
+    next_steps: str
+    open_questions: list[str]
+    created_at: datetime
+    deliver_at: datetime
+    respond_by: datetime | None
+    explanation: list[str]
+    return_note: str | None
+
+
+def _explanations(plan: Plan) -> list[tuple[Recipient, list[str]]]:
+    out = []
     for recipient in plan.recipients:
         explanation = (
             plan.explanation
@@ -305,6 +359,26 @@ async def _schedule_deliveries(
             if recipient.times.respond_by is not None
             else [*plan.reasons, *recipient.times.explanation]
         )
+        out.append((recipient, explanation))
+    return out
+
+
+def _delivery_rows(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {
+            "person_id": recipient.person.id,
+            "due_at": recipient.times.deliver_at.isoformat(),
+            "digest": bool(recipient.person.policy.digest_times),
+            "explanation": explanation,
+        }
+        for recipient, explanation in _explanations(plan)
+    ]
+
+
+async def _schedule_deliveries(
+    conn: AsyncConnection[Any], ws: int, now: datetime, handoff: Handoff, plan: Plan
+) -> None:
+    for recipient, explanation in _explanations(plan):
         await execute(
             conn,
             "follow_up_insert",

@@ -12,6 +12,11 @@ from psycopg.types.json import Jsonb
 from handoff.storage.queries import q
 
 
+def new_public_id() -> str:
+    """A fresh standard-webhooks message id."""
+    return f"msg_{uuid.uuid4().hex}"
+
+
 async def record_event(
     conn: AsyncConnection,
     workspace_id: int,
@@ -32,7 +37,7 @@ async def record_event(
             "person_id": person_id,
             "payload": Jsonb(data),
             "occurred_at": now,
-            "public_id": f"msg_{uuid.uuid4().hex}",
+            "public_id": new_public_id(),
         },
     )
     row = await cur.fetchone()

@@ -69,3 +69,60 @@ UPDATE handoffs SET deliver_at = %(deliver_at)s, respond_by = %(respond_by)s,
     explanation = %(explanation)s, updated_at = %(now)s
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
+
+-- name: handoff_create_prefetch
+-- Everything createHandoff reads before it writes, in one round trip: the workspace's
+-- reminder default, the handoff already made with this idempotency key (if any), fresh ids
+-- for the handoff and its new work item, and the people involved (sender, receiver).
+WITH head AS MATERIALIZED (
+    SELECT w.reminders_before_escalation AS ws_reminders,
+           (SELECT h.id FROM handoffs h
+            WHERE h.workspace_id = %(workspace_id)s AND h.idempotency_key = %(key)s) AS existing_id,
+           nextval(pg_get_serial_sequence('handoffs', 'id')) AS new_handoff_id,
+           nextval(pg_get_serial_sequence('work_items', 'id')) AS new_work_item_id
+    FROM workspaces w WHERE w.id = %(workspace_id)s
+)
+SELECT head.*, p.*
+FROM head LEFT JOIN people p ON p.workspace_id = %(workspace_id)s AND p.id = ANY(%(people)s);
+
+-- name: handoff_create
+-- The handoff, its work item (inserted, or moved to IN_HANDOFF), its DELIVERY follow-ups and
+-- its event in one statement. Everything hangs off the handoff row: when the idempotency key
+-- conflicts (a concurrent request with the same key committed first), nothing is written.
+-- Foreign keys are checked at the end of the statement, after the work item exists.
+WITH h AS (
+    INSERT INTO handoffs (id, workspace_id, work_item_id, sender_id, receiver_id, team_id, summary,
+                          done, next_steps, open_questions, respond_within, created_at, deliver_at,
+                          respond_by, explanation, max_reminders, updated_at, idempotency_key)
+    OVERRIDING SYSTEM VALUE
+    VALUES (%(id)s, %(workspace_id)s, %(work_item_id)s, %(sender_id)s, %(receiver_id)s, %(team_id)s,
+            %(summary)s, %(done)s, %(next_steps)s, %(open_questions)s, %(respond_within)s, %(now)s,
+            %(deliver_at)s, %(respond_by)s, %(explanation)s, %(max_reminders)s, %(now)s,
+            %(idempotency_key)s)
+    ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
+    RETURNING *
+), new_item AS (
+    INSERT INTO work_items (id, workspace_id, title, description, status, holder_id, created_at,
+                            updated_at)
+    OVERRIDING SYSTEM VALUE
+    SELECT %(work_item_id)s, %(workspace_id)s, %(item_title)s, %(item_description)s, 'IN_HANDOFF',
+           %(item_holder_id)s, %(now)s, %(now)s
+    FROM h WHERE %(insert_item)s
+), moved_item AS (
+    UPDATE work_items SET status = 'IN_HANDOFF', holder_id = %(item_holder_id)s, updated_at = %(now)s
+    WHERE workspace_id = %(workspace_id)s AND id = %(work_item_id)s AND NOT %(insert_item)s
+      AND EXISTS (SELECT 1 FROM h)
+), follow_up AS (
+    INSERT INTO follow_ups (workspace_id, handoff_id, person_id, kind, due_at, digest, explanation,
+                            created_at)
+    SELECT %(workspace_id)s, h.id, f.person_id, 'DELIVERY', f.due_at, f.digest, f.explanation,
+           %(now)s
+    FROM h, jsonb_to_recordset(%(follow_ups)s)
+         AS f(person_id bigint, due_at timestamptz, digest boolean, explanation jsonb)
+), event AS (
+    INSERT INTO events (workspace_id, type, handoff_id, person_id, payload, occurred_at, public_id)
+    SELECT %(workspace_id)s, 'handoff.created', h.id, %(receiver_id)s, %(payload)s, %(now)s,
+           %(public_id)s
+    FROM h
+)
+SELECT * FROM h;
