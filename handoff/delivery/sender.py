@@ -11,12 +11,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-import httpx
-
+from handoff.delivery.http import EXCERPT_BYTES, ProtocolError, WebhookClient
 from handoff.delivery.signing import signed_headers
-from handoff.delivery.ssrf import RefusedConnection
-
-EXCERPT_BYTES = 1024
+from handoff.delivery.ssrf import RefusedConnection, UnsafeURL
 
 
 @dataclass(frozen=True)
@@ -34,19 +31,8 @@ class AttemptResult:
         return self.outcome == "success"
 
 
-def _refusal(exc: BaseException) -> RefusedConnection | None:
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        if isinstance(cur, RefusedConnection):
-            return cur
-        seen.add(id(cur))
-        cur = cur.__cause__ or cur.__context__
-    return None
-
-
 async def attempt(
-    client: httpx.AsyncClient,
+    client: WebhookClient,
     url: str,
     *,
     secret: str,
@@ -56,6 +42,7 @@ async def attempt(
     limit_seconds: float,
 ) -> AttemptResult:
     """POST one delivery. `now` is the signing timestamp (from the caller's clock)."""
+    raw_body = body.encode()
     headers = signed_headers(secret, msg_id, now, body)
     headers["content-type"] = "application/json"
     started = time.perf_counter()
@@ -65,33 +52,23 @@ async def attempt(
 
     try:
         async with asyncio.timeout(limit_seconds):
-            async with client.stream("POST", url, content=body.encode(), headers=headers) as resp:
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in resp.aiter_raw():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size >= EXCERPT_BYTES:
-                        break
-                raw = b"".join(chunks)[:EXCERPT_BYTES]
-                excerpt = raw.decode("utf-8", errors="replace")
-                code = resp.status_code
+            resp = await client.post(url, raw_body, headers)
+        code = resp.status_code
+        excerpt = resp.excerpt[:EXCERPT_BYTES].decode("utf-8", errors="replace")
         if 200 <= code < 300:
             return AttemptResult("success", code, ms(), excerpt, None)
         reason = f"HTTP {code}"
         if 300 <= code < 400:
             reason += " (redirects are not followed)"
         return AttemptResult("http_error", code, ms(), excerpt, reason)
-    except (TimeoutError, httpx.TimeoutException):
+    except TimeoutError:
         return AttemptResult("timeout", None, ms(), None, f"timed out after {limit_seconds:g} s")
-    except httpx.TransportError as exc:
-        refused = _refusal(exc)
-        if refused is not None:
-            return AttemptResult(
-                "refused", None, ms(), None, f"refused by the SSRF guard: {refused}"
-            )
+    except RefusedConnection as exc:
+        return AttemptResult("refused", None, ms(), None, f"refused by the SSRF guard: {exc}")
+    except (OSError, EOFError, ProtocolError) as exc:
+        # connection refused/reset, TLS failure, the server hung up or spoke bad HTTP
         kind = type(exc).__name__
         detail = str(exc) or kind
         return AttemptResult("connect_error", None, ms(), None, f"{kind}: {detail}"[:500])
-    except httpx.HTTPError as exc:
+    except (ValueError, UnsafeURL) as exc:
         return AttemptResult("error", None, ms(), None, f"{type(exc).__name__}: {exc}"[:500])

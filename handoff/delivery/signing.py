@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import math
 import secrets
@@ -41,7 +42,9 @@ def generate_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
+@functools.lru_cache(maxsize=256)
 def _webhook(secret: str) -> Webhook:
+    """The signer for `secret` (cached: a sender signs many messages with one secret)."""
     if not secret.startswith(SECRET_PREFIX):
         raise BadSecret("the secret must start with 'whsec_'")
     try:

@@ -1,11 +1,11 @@
 """The SSRF guard: webhooks may only reach public addresses.
 
 A URL is checked when an endpoint is created or changed (`validate_url`) and again on
-every connection (`GuardedBackend`): the host is resolved once, every address is
-checked, and the socket connects to the checked address itself, so a DNS answer that
-changes between the check and the connect (DNS rebinding) cannot slip through. TLS
-still verifies the certificate against the URL's host name. Redirects are never
-followed and proxies from the environment are ignored.
+every connection (`http.WebhookClient` calls `checked_addresses`): the host is resolved
+once per connection, every address is checked, and the socket connects to the checked
+address itself, so a DNS answer that changes between the check and the connect (DNS
+rebinding) cannot slip through. TLS still verifies the certificate against the URL's
+host name. Redirects are never followed and proxies from the environment are ignored.
 
 `HANDOFF_WEBHOOK_ALLOW_PRIVATE=true` (`allow_private`) lifts the address checks; it is
 meant for local development and tests only.
@@ -14,16 +14,10 @@ meant for local development and tests only.
 from __future__ import annotations
 
 import asyncio
-import functools
 import ipaddress
 import socket
-import ssl
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import SplitResult, urlsplit
-
-import httpcore
-import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # (host, port) -> addresses; injectable so tests can answer differently per call.
@@ -177,102 +171,5 @@ async def validate_url(url: str, *, allow_private: bool, resolver: Resolver | No
     return url
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """A network backend that resolves, checks and pins the address of every connection."""
-
-    def __init__(self, *, allow_private: bool, resolver: Resolver | None = None) -> None:
-        self._inner = httpcore.AnyIOBackend()
-        self._allow_private = allow_private
-        self._resolver = resolver
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore signature)
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            addresses = await checked_addresses(
-                host, port, allow_private=self._allow_private, resolver=self._resolver
-            )
-        except UnsafeURL as exc:
-            raise RefusedConnection(str(exc)) from None
-        last: Exception | None = None
-        for addr in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    addr,
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-        assert last is not None
-        raise last
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore signature)
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise RefusedConnection("webhooks never connect to unix sockets")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class RefusedConnection(httpcore.ConnectError):
-    """The SSRF guard refused to connect (raised inside httpcore, surfaces as httpx.ConnectError)."""
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    # loading the CA bundle takes ~0.1 s: once per process, shared by every client
-    return httpx.create_ssl_context()
-
-
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """An httpx transport whose connections go through `GuardedBackend`."""
-
-    def __init__(
-        self,
-        *,
-        allow_private: bool,
-        resolver: Resolver | None = None,
-        max_connections: int = 10,
-        keepalive: int = 10,
-    ) -> None:
-        # httpx has no public knob for the network backend, so instead of
-        # super().__init__() (which would build a pool and load CA certificates) we set
-        # the one attribute AsyncHTTPTransport uses, a pool built with our backend.
-        # tests/unit/test_ssrf.py and the pinning test prove connections go through it.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_ssl_context(),
-            max_connections=max_connections,
-            max_keepalive_connections=keepalive,
-            keepalive_expiry=5.0,
-            http1=True,
-            http2=False,
-            retries=0,
-            # headers and body go out in separate writes; don't let Nagle delay the body
-            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
-            network_backend=GuardedBackend(allow_private=allow_private, resolver=resolver),
-        )
-
-
-def guarded_client(
-    *, allow_private: bool, timeout: float, resolver: Resolver | None = None
-) -> httpx.AsyncClient:
-    """An httpx client for webhooks: guarded connections, no redirects, no env proxies."""
-    return httpx.AsyncClient(
-        transport=GuardedTransport(allow_private=allow_private, resolver=resolver),
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=False,
-        trust_env=False,
-        headers={"user-agent": "handoff-webhooks/0.1"},
-    )
+class RefusedConnection(Exception):
+    """The SSRF guard refused to connect (raised by `http.WebhookClient` at connect time)."""

@@ -22,15 +22,14 @@ import random
 import time
 from typing import Any
 
-import httpx
 from arq import cron
 from arq.worker import func
 from psycopg import AsyncConnection
 
 from handoff.delivery.backoff import GIVE_UP_AFTER, next_delay
+from handoff.delivery.http import WebhookClient
 from handoff.delivery.payload import build_body
 from handoff.delivery.sender import attempt
-from handoff.delivery.ssrf import guarded_client
 from handoff.observability.metrics import WEBHOOK_ATTEMPTS
 from handoff.storage import webhooks as store
 
@@ -52,17 +51,11 @@ def send_job_id(endpoint_id: int) -> str:
 TICK_JOB_ID = "webhook:tick"
 
 
-def _client(ctx: dict[str, Any]) -> httpx.AsyncClient:
-    """A client for one sender run (closed at its end).
-
-    One per run rather than one per worker: httpcore checks every idle pooled connection
-    on each request, so a shared pool of N connections costs N syscalls per request;
-    a sender talks to one endpoint, one connection, kept alive for the whole run.
-    """
-    settings = ctx["settings"]
-    return guarded_client(
-        allow_private=settings.webhook_allow_private,
-        timeout=settings.webhook_timeout_seconds,
+def _client(ctx: dict[str, Any]) -> WebhookClient:
+    """A client for one sender run (closed at its end): a sender talks to one endpoint
+    over one keep-alive connection, resolved and SSRF-checked when it is opened."""
+    return WebhookClient(
+        allow_private=ctx["settings"].webhook_allow_private,
         resolver=ctx.get("webhook_resolver"),
     )
 
@@ -144,7 +137,7 @@ async def _send_with(
     ctx: dict[str, Any],
     conn: AsyncConnection,
     endpoint_id: int,
-    client: httpx.AsyncClient,
+    client: WebhookClient,
     rng: random.Random,
 ) -> dict[str, int]:
     clock, settings = ctx["clock"], ctx["settings"]

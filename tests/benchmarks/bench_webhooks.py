@@ -165,6 +165,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--endpoints", type=int, default=20)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the run to FILE")
     args = parser.parse_args()
     if args.quick:
         args.events, args.endpoints = 200, 10
@@ -182,7 +183,15 @@ def main() -> int:
         pg_url = pg.start()
         redis_url = rd.start()
         migrate(pg_url)
-        result = asyncio.run(run(args.events, args.endpoints, pg_url, redis_url, port))
+        coro = run(args.events, args.endpoints, pg_url, redis_url, port)
+        if args.profile:
+            import cProfile
+
+            with cProfile.Profile() as prof:
+                result = asyncio.run(coro)
+            prof.dump_stats(args.profile)
+        else:
+            result = asyncio.run(coro)
     finally:
         receiver.terminate()
         receiver.wait(10)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
-import httpx
 import pytest
 
-from handoff.delivery.sender import attempt
+from handoff.delivery.http import WebhookClient
+from handoff.delivery.sender import AttemptResult, attempt
 from handoff.delivery.signing import generate_secret
-from handoff.delivery.ssrf import UnsafeURL, address_problem, guarded_client, validate_url
+from handoff.delivery.ssrf import RefusedConnection, UnsafeURL, address_problem, validate_url
 
 REFUSED = [
     ("http://127.0.0.1/hook", "loopback"),
@@ -99,22 +101,23 @@ async def test_connect_time_check_catches_dns_rebinding() -> None:
     resolve = resolver_returning(["93.184.215.14"], ["127.0.0.1"])
     url = "http://rebind.example.com:8080/hook"
     assert await validate_url(url, allow_private=False, resolver=resolve) == url
-    async with guarded_client(allow_private=False, timeout=2, resolver=resolve) as client:
+    async with WebhookClient(allow_private=False, resolver=resolve) as client:
         result = await attempt(
             client,
             url,
             secret=generate_secret(),
             msg_id="msg_1",
             body="{}",
-            now=__import__("datetime").datetime.now(__import__("datetime").UTC),
+            now=datetime.now(UTC),
             limit_seconds=2,
         )
         assert result.outcome == "refused"
         assert result.error is not None
         assert "resolves to 127.0.0.1, which is a loopback address" in result.error
         # a plain request through the client is refused the same way
-        with pytest.raises(httpx.ConnectError, match="loopback"):
-            await client.get(url)
+        with pytest.raises(RefusedConnection, match="loopback"):
+            await client.post(url, b"{}", {})
+        assert client.connections_opened == 0
     assert resolve.calls == ["rebind.example.com"] * 3  # type: ignore[attr-defined]
 
 
@@ -129,3 +132,136 @@ def test_address_classes() -> None:
         address_problem(ipaddress.ip_address("2002:7f00:1::"))
         == "a 6to4 form of a loopback address"
     )
+
+
+# -- the guarded HTTP client (handoff/delivery/http.py) against a raw local server ----
+
+
+class RawServer:
+    """A raw HTTP/1.1 server on 127.0.0.1 answering each request with the next reply."""
+
+    def __init__(self, *replies: bytes, close_after: bool = False) -> None:
+        self.replies = list(replies)
+        self.close_after = close_after
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self.server: asyncio.AbstractServer | None = None
+
+    async def __aenter__(self) -> RawServer:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                body = await reader.readexactly(length)
+                self.requests.append(head + body)
+                reply = self.replies.pop(0) if self.replies else OK
+                if reply == b"hang":
+                    await asyncio.sleep(5)
+                writer.write(reply)
+                await writer.drain()
+                if self.close_after:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+OK = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+
+
+async def _post(client: WebhookClient, url: str, limit: float = 2.0) -> AttemptResult:
+    return await attempt(
+        client,
+        url,
+        secret=generate_secret(),
+        msg_id="msg_1",
+        body='{"a":1}',
+        now=datetime.now(UTC),
+        limit_seconds=limit,
+    )
+
+
+async def test_one_keep_alive_connection_per_endpoint_per_run() -> None:
+    async with RawServer() as srv, WebhookClient(allow_private=True) as client:
+        port = srv.port
+        url = f"http://localhost:{port}/hook/1?x=a b"
+        for _ in range(5):
+            assert (await _post(client, url)).outcome == "success"
+    assert srv.connections == 1 and client.connections_opened == 1
+    first = srv.requests[0]
+    assert first.startswith(b"POST /hook/1?x=a%20b HTTP/1.1\r\n")
+    assert f"host: localhost:{port}\r\n".encode() in first
+    assert b"webhook-signature: v1," in first and first.endswith(b'\r\n\r\n{"a":1}')
+
+
+async def test_a_closed_keep_alive_connection_is_replaced() -> None:
+    # the server hangs up after every answer without saying so: the next request is
+    # sent once more on a fresh connection
+    async with RawServer(close_after=True) as srv, WebhookClient(allow_private=True) as client:
+        url = f"http://127.0.0.1:{srv.port}/hook"
+        for _ in range(3):
+            assert (await _post(client, url)).outcome == "success"
+    assert srv.connections == 3 and len(srv.requests) == 3
+
+
+async def test_redirects_are_not_followed_and_excerpts_are_bounded() -> None:
+    big = b"x" * 5000
+    chunked = (
+        b"HTTP/1.1 500 Oops\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+    )
+    async with (
+        RawServer(
+            b"HTTP/1.1 302 Found\r\nlocation: http://169.254.169.254/\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 5000\r\n\r\n" + big,
+            chunked,
+            b"HTTP/1.1 204 No Content\r\n\r\n",
+        ) as srv,
+        WebhookClient(allow_private=True) as client,
+    ):
+        url = f"http://127.0.0.1:{srv.port}/hook"
+        redirect = await _post(client, url)
+        assert redirect.outcome == "http_error" and redirect.status_code == 302
+        assert redirect.error == "HTTP 302 (redirects are not followed)"
+        long = await _post(client, url)
+        assert long.outcome == "success" and long.response_excerpt == "x" * 1024
+        failed = await _post(client, url)
+        assert (failed.status_code, failed.response_excerpt) == (500, "abcde")
+        assert (await _post(client, url)).status_code == 204
+    assert len(srv.requests) == 4 and srv.connections == 1
+
+
+async def test_a_timed_out_connection_is_never_reused() -> None:
+    async with RawServer(b"hang") as srv, WebhookClient(allow_private=True) as client:
+        url = f"http://127.0.0.1:{srv.port}/hook"
+        slow = await _post(client, url, limit=0.2)
+        assert slow.outcome == "timeout" and slow.error == "timed out after 0.2 s"
+        assert (await _post(client, url)).outcome == "success"
+    assert srv.connections == 2
+
+
+async def test_bad_http_and_refused_ports_are_connect_errors() -> None:
+    async with RawServer(b"SMTP ready\r\n\r\n") as srv, WebhookClient(allow_private=True) as client:
+        bad = await _post(client, f"http://127.0.0.1:{srv.port}/hook")
+        assert bad.outcome == "connect_error" and "malformed status line" in (bad.error or "")
+        port = srv.port
+    async with WebhookClient(allow_private=True) as client:
+        gone = await _post(client, f"http://127.0.0.1:{port}/hook")
+        assert gone.outcome == "connect_error"
