@@ -56,6 +56,10 @@ class ProtocolError(Exception):
     """The server's answer is not valid HTTP/1.1."""
 
 
+class _StaleConnection(Exception):
+    """A reused connection was closed by the server before any byte of an answer."""
+
+
 @dataclass(frozen=True)
 class Response:
     status_code: int
@@ -207,11 +211,10 @@ class WebhookClient:
         if conn is not None:
             try:
                 return await self._exchange(target, conn, request)
-            except (ConnectionError, asyncio.IncompleteReadError) as exc:
-                # the server closed an idle keep-alive connection before answering:
-                # the usual race of HTTP keep-alive; send once more on a fresh one
-                if not getattr(exc, "_before_response", False):
-                    raise
+            except _StaleConnection:
+                # the server closed an idle keep-alive connection before answering
+                # (the usual race of HTTP keep-alive): send once more on a fresh one
+                pass
         conn = await self._connect(target)
         return await self._exchange(target, conn, request)
 
@@ -220,17 +223,14 @@ class WebhookClient:
         conn.used += 1
         reader = conn.reader
         try:
-            conn.writer.write(request)
-            await conn.writer.drain()
             try:
+                conn.writer.write(request)
+                await conn.writer.drain()
                 status_line = await reader.readuntil(b"\n")
-            except asyncio.IncompleteReadError as exc:
-                if reused and not exc.partial:
-                    exc._before_response = True  # type: ignore[attr-defined]
-                raise
-            except ConnectionError as exc:
-                if reused:
-                    exc._before_response = True  # type: ignore[attr-defined]
+            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                partial = isinstance(exc, asyncio.IncompleteReadError) and exc.partial
+                if reused and not partial:
+                    raise _StaleConnection from exc
                 raise
             while True:
                 code, headers = await self._read_head(reader, status_line)
