@@ -299,27 +299,68 @@ class _Batch:
             )
 
 
+def _count(outcome: BatchOutcome, r: FollowUp, now: datetime) -> None:
+    outcome.handled[r.kind] += 1
+    late = max(0.0, (now - r.due_at).total_seconds())
+    FOLLOW_UP_LATENESS.observe(late)
+    if late > 1.0:
+        FOLLOW_UPS_LATE.labels(r.kind).inc()
+
+
 async def handle_batch(
     conn: AsyncConnection[Any], items: list[tuple[int, int]], now: datetime
 ) -> BatchOutcome:
-    """Carry out the follow-ups `(id, version)` in the caller's transaction."""
+    """Carry out the follow-ups `(id, version)` in the caller's transaction.
+
+    Plain deliveries (to the handoff's receiver, not bundled, handoff still SCHEDULED) are
+    carried out by one statement that also builds their events; only the rest, and the
+    deadlines of delivered handoffs that expect an answer, load handoffs and people.
+    """
     outcome = BatchOutcome()
     wanted = dict(items)
     locked = await store.lock_rows(conn, list(wanted))
-    seen = {r.id for r in locked}
+    seen = {x.row.id for x in locked}
     outcome.locked_out = [(i, v) for i, v in items if i not in seen]
-    rows = [r for r in locked if r.version == wanted[r.id]]
-    outcome.ignored += len(locked) - len(rows)
-    digest_people = sorted({r.person_id for r in rows if r.digest and r.kind == "DELIVERY"})
+    current = [x for x in locked if x.row.version == wanted[x.row.id]]
+    outcome.ignored += len(locked) - len(current)
+    digest_people = sorted(
+        {x.row.person_id for x in current if x.row.digest and x.row.kind == "DELIVERY"}
+    )
     if digest_people:
-        rows += await store.lock_digest_siblings(conn, digest_people, list(wanted), now)
-    if not rows:
+        current += await store.lock_digest_siblings(conn, digest_people, list(wanted), now)
+    if not current:
         return outcome
+
+    # One row per handoff goes the set-based way; any other row of the same handoff takes
+    # the general path below, which then sees the handoff DELIVERED.
+    plain: dict[int, store.Locked] = {}
+    for x in current:
+        if x.plain_delivery and x.row.handoff_id not in plain:
+            plain[x.row.handoff_id] = x
+    delivered = await store.deliver_many(
+        conn, [x.row.id for x in plain.values()], sorted(plain), now
+    )
+    rows = [
+        x.row
+        for x in current
+        if x.row.handoff_id not in delivered or plain.get(x.row.handoff_id) is not x
+    ]
+    answer = {h for h in delivered if plain[h].expects_answer}
 
     if len(_PEOPLE) >= _PEOPLE_LIMIT:
         _PEOPLE.clear()
-    ctx = await store.load_context(conn, {r.handoff_id for r in rows}, _PEOPLE)
+    ctx = await store.load_context(conn, {r.handoff_id for r in rows} | answer, _PEOPLE)
     batch = _Batch(conn, now, ctx)
+
+    for hid in delivered:
+        r = plain[hid].row
+        h = ctx.handoffs.get(hid)
+        if h is not None and h.respond_by is not None:
+            batch.after_deadline(r, h, h.respond_by, reminders_sent=h.reminders_sent)
+        batch.done.append(r.id)
+        _count(outcome, r, now)
+    if delivered:
+        FOLLOW_UPS_DELIVERED.labels("DELIVERY").inc(len(delivered))
 
     for r in rows:
         h = ctx.handoffs[r.handoff_id]
@@ -331,12 +372,8 @@ async def handle_batch(
             acted = await batch.escalate(r, h)
         batch.done.append(r.id)
         if acted:
-            outcome.handled[r.kind] += 1
-            late = max(0.0, (now - r.due_at).total_seconds())
+            _count(outcome, r, now)
             FOLLOW_UPS_DELIVERED.labels(r.kind).inc()
-            FOLLOW_UP_LATENESS.observe(late)
-            if late > 1.0:
-                FOLLOW_UPS_LATE.labels(r.kind).inc()
         else:
             outcome.ignored += 1
     batch.flush_digests()

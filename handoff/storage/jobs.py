@@ -55,21 +55,68 @@ async def oldest_open_due(conn: Conn, now: datetime) -> datetime | None:
     return found[0]["due_at"] if found else None
 
 
-async def lock_rows(conn: Conn, ids: list[int]) -> list[FollowUp]:
+@dataclass(frozen=True)
+class Locked:
+    """A follow-up row read under lock, with what its handoff looked like then."""
+
+    row: FollowUp
+    handoff_status: str
+    handoff_receiver_id: int
+    expects_answer: bool  # the handoff has a respond_by deadline
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Locked:
+        return cls(
+            FollowUp.from_row(row),
+            row["handoff_status"],
+            row["handoff_receiver_id"],
+            row["handoff_expects_answer"],
+        )
+
+    @property
+    def plain_delivery(self) -> bool:
+        """A delivery to the handoff's receiver, not bundled: `deliver_many` carries it out."""
+        r = self.row
+        return (
+            r.kind == "DELIVERY"
+            and not r.digest
+            and self.handoff_status == "SCHEDULED"
+            and r.person_id == self.handoff_receiver_id
+        )
+
+
+async def lock_rows(conn: Conn, ids: list[int]) -> list[Locked]:
     """Open rows among `ids`, locked with their handoffs; rows held elsewhere are skipped."""
-    return await many(conn, "jobs_lock_rows", {"ids": ids}, FollowUp.from_row)
+    return await many(conn, "jobs_lock_rows", {"ids": ids}, Locked.from_row)
 
 
 async def lock_digest_siblings(
     conn: Conn, person_ids: list[int], exclude_ids: list[int], now: datetime
-) -> list[FollowUp]:
+) -> list[Locked]:
     """Open digest deliveries of these people due by `now` outside this batch, locked."""
     return await many(
         conn,
         "jobs_lock_digest_siblings",
         {"person_ids": person_ids, "ids": exclude_ids, "now": now},
-        FollowUp.from_row,
+        Locked.from_row,
     )
+
+
+async def deliver_many(
+    conn: Conn, follow_up_ids: list[int], handoff_ids: list[int], now: datetime
+) -> set[int]:
+    """Deliver SCHEDULED handoffs with their events built in SQL; the handoff ids delivered.
+
+    One follow-up row per handoff: each row of `follow_up_ids` gets one event.
+    """
+    if not follow_up_ids:
+        return set()
+    found = await rows(
+        conn,
+        "jobs_deliver_many",
+        {"ids": follow_up_ids, "handoff_ids": handoff_ids, "now": now},
+    )
+    return {r["handoff_id"] for r in found}
 
 
 async def still_open(conn: Conn, items: Iterable[tuple[int, int]]) -> list[int]:

@@ -3,7 +3,9 @@
 Starts its own embedded PostgreSQL and Redis (like the test fixtures), runs the real
 worker (`python -m handoff.jobs.worker`, one process, system clock) and prints a table.
 
-    .venv/bin/python tests/benchmarks/bench_delivery.py [--quick]
+    .venv/bin/python tests/benchmarks/bench_delivery.py [--quick] [--surge-only]
+
+`--surge-only` runs the surge alone (several times with `--repeat N`) and prints each result.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from handoff.storage.db import open_pool  # noqa: E402
 from handoff.storage.migrate import migrate  # noqa: E402
 
 QUICK = "--quick" in sys.argv
+SURGE_ONLY = "--surge-only" in sys.argv
+REPEAT = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 1
 SURGE_N = 10_000
 SURGE_RECEIVERS = 2_000
 RATE = 200
@@ -300,6 +304,19 @@ async def main() -> None:
         base = admin.rsplit("/", 1)[0]
         import psycopg
 
+        if SURGE_ONLY:
+            results = []
+            for k in range(REPEAT):
+                with psycopg.connect(admin, autocommit=True) as c:
+                    c.execute(f"CREATE DATABASE surge{k}")
+                migrate(f"{base}/surge{k}")
+                results.append(await surge(f"{base}/surge{k}", redis_url))
+                print(f"surge run {k + 1}: {results[-1]:.2f} s", flush=True)
+            print(
+                f"surge: best {min(results):.2f} s, median {statistics.median(results):.2f} s "
+                f"over {len(results)} runs"
+            )
+            return
         with psycopg.connect(admin, autocommit=True) as c:
             for name in ("surge", "steady", "scale"):
                 c.execute(f"CREATE DATABASE {name}")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from handoff.clock import ManualClock
+from handoff.ids import encode
 from handoff.jobs.followups import handle_follow_ups
 from handoff.jobs.relay import relay_once
 from handoff.jobs.worker import run_due
-from handoff.services.handoffs import transition
+from handoff.services.handoffs import NewHandoff, Note, create_handoff, transition
+from handoff.services.payloads import handoff_data
 from handoff.services.people import set_working_pattern
 from handoff.services.teams import create_team
+from handoff.storage.models import Handoff, Person, Team, WorkItem
 from tests.integration._delivery_helpers import (
     WEEKDAYS_9_17,
     engine,
@@ -303,3 +308,91 @@ async def test_team_escalation_routes_again_follow_the_sun(db_url, redis_url):
         ]
         assert evs[2]["payload"]["escalation"]["to"] == "team"
         assert evs[3]["person_id"] == hal.id
+
+
+async def _sql_event_data(conn: Any, handoff_id: int, receiver_id: int) -> Any:
+    cur = await conn.execute(
+        "SELECT handoff_event_data(h, w, s, r, t) AS data FROM handoffs h "
+        "JOIN work_items w ON w.id = h.work_item_id JOIN people s ON s.id = h.sender_id "
+        "JOIN people r ON r.id = %s LEFT JOIN teams t ON t.id = h.team_id WHERE h.id = %s",
+        (receiver_id, handoff_id),
+    )
+    row = await cur.fetchone()
+    return row["data"]
+
+
+async def _python_event_data(conn: Any, handoff_id: int, receiver_id: int) -> Any:
+    async def one(sql: str, *args: Any) -> Any:
+        cur = await conn.execute(sql, args)
+        return await cur.fetchone()
+
+    h = Handoff.from_row(await one("SELECT * FROM handoffs WHERE id = %s", handoff_id))
+    w = WorkItem.from_row(await one("SELECT * FROM work_items WHERE id = %s", h.work_item_id))
+    s = Person.from_row(await one("SELECT * FROM people WHERE id = %s", h.sender_id))
+    r = Person.from_row(await one("SELECT * FROM people WHERE id = %s", receiver_id))
+    t = None
+    if h.team_id is not None:
+        t = Team.from_row(await one("SELECT * FROM teams WHERE id = %s", h.team_id))
+    # Through JSON, as the outbox stores what Python builds.
+    return json.loads(json.dumps(handoff_data(h, w, s, r, t)))
+
+
+async def test_sql_built_event_data_equals_handoff_data(db_url, redis_url, clock):
+    """Plain deliveries build their events in SQL (migration 0003): same data as Python."""
+    async with engine(db_url, redis_url) as (pool, _redis, _settings):
+        async with pool.connection() as conn, conn.transaction():
+            ws = await workspace(conn, clock.now())
+            ana = await person(conn, ws, clock.now(), "Ana", AMS)
+            bo = await person(conn, ws, clock.now(), "Bo", NYC)
+            cy = await person(conn, ws, clock.now(), "Cy", SYD)
+            team = await create_team(conn, ws, clock.now(), "Süpport ✓", member_ids=[bo.id, cy.id])
+            to_team, _ = await create_handoff(
+                conn,
+                ws,
+                clock.now(),
+                NewHandoff(
+                    sender_id=ana.id,
+                    note=Note("sum\nmary", "done 'x'", "next\t", ["q1?", 'q2 "quoted"']),
+                    new_work_item_title="Title ✓",
+                    to_team_id=team.id,
+                    respond_within=timedelta(hours=3),
+                ),
+            )
+            to_person = await handoff(conn, ws, clock.now(), bo, to=ana)
+            for pid, name in ((ana.id, 'Ana "the sender" Ølstad'), (bo.id, "Bo \\ 李")):
+                await conn.execute("UPDATE people SET name = %s WHERE id = %s", (name, pid))
+            # Instants with and without microseconds (Python prints six digits or none).
+            await conn.execute(
+                "UPDATE handoffs SET created_at = %s, respond_by = %s, return_note = %s, "
+                "status = 'DELIVERED' WHERE id = %s",
+                (
+                    utc(2026, 11, 27, 14, 0, 0, 500),
+                    utc(2026, 11, 30, 9, 0, 1, 120000),
+                    "back to you",
+                    to_team.id,
+                ),
+            )
+        async with pool.connection() as conn:
+            for h, receiver in (
+                (to_team, to_team.receiver_id),
+                (to_team, cy.id),
+                (to_person, ana.id),
+            ):
+                expected = await _python_event_data(conn, h.id, receiver)
+                assert await _sql_event_data(conn, h.id, receiver) == expected
+            assert expected["team"] is None
+            # Global IDs of every length (base64 padding 0, 1 or 2) and type.
+            cur = await conn.execute(
+                "SELECT g, handoff_global_id('Handoff', g) AS a, handoff_global_id('WorkItem', g) AS b, "
+                "handoff_global_id('Person', g) AS c, handoff_global_id('Team', g) AS d "
+                "FROM unnest(%s::bigint[]) g",
+                ([*range(1, 300), 10**6, 123456789, 2**62, 2**63 - 1],),
+            )
+            for row in await cur.fetchall():
+                g = row["g"]
+                assert [row["a"], row["b"], row["c"], row["d"]] == [
+                    encode("Handoff", g),
+                    encode("WorkItem", g),
+                    encode("Person", g),
+                    encode("Team", g),
+                ]

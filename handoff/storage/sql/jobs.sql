@@ -23,7 +23,9 @@ WHERE state IN ('PENDING', 'ENQUEUED') AND due_at <= %(now)s;
 -- name: jobs_lock_rows
 -- A batch re-reads its rows and their handoffs under lock; rows another transaction holds
 -- are skipped (the job retries them), never waited for, so batches cannot deadlock.
-SELECT f.*
+-- The handoff's state comes along so plain deliveries can be told apart without loading it.
+SELECT f.*, h.status AS handoff_status, h.receiver_id AS handoff_receiver_id,
+       h.respond_by IS NOT NULL AS handoff_expects_answer
 FROM follow_ups f JOIN handoffs h ON h.id = f.handoff_id
 WHERE f.id = ANY(%(ids)s) AND f.state IN ('PENDING', 'ENQUEUED')
 ORDER BY f.id
@@ -32,7 +34,8 @@ FOR UPDATE OF f, h SKIP LOCKED;
 -- name: jobs_lock_digest_siblings
 -- Digest rows of the same people that are due by now but sit in another batch (or were
 -- not claimed yet): they join this digest instead of making a second one.
-SELECT f.*
+SELECT f.*, h.status AS handoff_status, h.receiver_id AS handoff_receiver_id,
+       h.respond_by IS NOT NULL AS handoff_expects_answer
 FROM follow_ups f JOIN handoffs h ON h.id = f.handoff_id
 WHERE f.person_id = ANY(%(person_ids)s) AND f.digest AND f.kind = 'DELIVERY'
   AND f.state IN ('PENDING', 'ENQUEUED') AND f.due_at <= %(now)s
@@ -49,6 +52,33 @@ WHERE f.state IN ('PENDING', 'ENQUEUED');
 
 -- name: jobs_mark_done
 UPDATE follow_ups SET state = 'DONE', handled_at = %(now)s WHERE id = ANY(%(ids)s);
+
+-- name: jobs_deliver_many
+-- Plain deliveries of a batch in one statement: the handoffs become DELIVERED and each
+-- follow-up row's `handoff.delivered` event is built here from the updated handoff row
+-- (handoff_event_data, migration 0003, inlined by the planner), so no payload passes
+-- through Python. %(ids)s holds one follow-up row per handoff.
+WITH d AS (
+    UPDATE handoffs h SET status = 'DELIVERED', delivered_at = %(now)s, updated_at = %(now)s
+    WHERE h.id = ANY(%(handoff_ids)s) AND h.status = 'SCHEDULED'
+    RETURNING h
+)
+INSERT INTO events (workspace_id, type, handoff_id, person_id, payload, occurred_at, public_id)
+SELECT f.workspace_id, 'handoff.delivered', f.handoff_id, f.person_id,
+       handoff_event_data(d.h, w, s, r, t)
+           || jsonb_build_object('followUp', jsonb_build_object(
+                  'kind', f.kind, 'dueAt', handoff_isoformat(f.due_at),
+                  'explanation', f.explanation)),
+       %(now)s, 'msg_' || replace(gen_random_uuid()::text, '-', '')
+FROM d
+JOIN follow_ups f ON f.handoff_id = (d.h).id
+JOIN work_items w ON w.id = (d.h).work_item_id
+JOIN people s ON s.id = (d.h).sender_id
+JOIN people r ON r.id = f.person_id
+LEFT JOIN teams t ON t.id = (d.h).team_id
+WHERE f.id = ANY(%(ids)s)
+ORDER BY f.id
+RETURNING handoff_id;
 
 -- name: jobs_handoffs_delivered
 UPDATE handoffs SET status = 'DELIVERED', delivered_at = %(now)s, updated_at = %(now)s
