@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from handoff.calendar import DeliveryPolicy, WorkingPattern
 
@@ -57,11 +57,38 @@ class Person:
 
     @cached_property
     def pattern(self) -> WorkingPattern:
-        return WorkingPattern.from_dict(self.pattern_data)
+        return _parsed(_PATTERNS, self.id, self.updated_at, self.pattern_data, WorkingPattern)
 
     @cached_property
     def policy(self) -> DeliveryPolicy:
-        return DeliveryPolicy.from_dict(self.policy_data)
+        return _parsed(_POLICIES, self.id, self.updated_at, self.policy_data, DeliveryPolicy)
+
+
+# Per-process caches of parsed patterns and policies: rows are read on every request, but
+# change rarely. Keyed by (person id, updated_at); a hit also needs equal data, so an edit
+# that kept updated_at (a frozen test clock) is never served stale.
+_CACHE_LIMIT = 10_000
+_PATTERNS: dict[tuple[int, datetime], tuple[dict[str, Any], WorkingPattern]] = {}
+_POLICIES: dict[tuple[int, datetime], tuple[dict[str, Any], DeliveryPolicy]] = {}
+_P = TypeVar("_P", WorkingPattern, DeliveryPolicy)
+
+
+def _parsed(
+    cache: dict[tuple[int, datetime], tuple[dict[str, Any], _P]],
+    person_id: int,
+    updated_at: datetime,
+    data: dict[str, Any],
+    kind: type[_P],
+) -> _P:
+    key = (person_id, updated_at)
+    hit = cache.get(key)
+    if hit is not None and hit[0] == data:
+        return hit[1]
+    value = kind.from_dict(data)
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = (data, value)
+    return value
 
 
 @dataclass(frozen=True)
