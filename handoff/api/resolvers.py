@@ -55,6 +55,8 @@ from handoff.api.types import (
     WorkItemPayload,
     WorkItemResult,
     Workspace,
+    WorkspacePayload,
+    WorkspaceResult,
     connection,
     decode_cursor,
     workspace_from,
@@ -65,6 +67,7 @@ from handoff.services import handoffs as handoff_service
 from handoff.services import people as people_service
 from handoff.services import teams as team_service
 from handoff.services import work_items as work_item_service
+from handoff.services import workspaces as workspace_service
 from handoff.services.errors import Invalid, ServiceError
 from handoff.services.errors import NotFound as Missing
 from handoff.storage import models as m
@@ -447,6 +450,18 @@ def _handoff_id(value: strawberry.ID) -> int:
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(
+        description="Reminders before a handoff escalates (0-20), for handoffs created from now on"
+    )
+    async def update_workspace(
+        self, info: Info, reminders_before_escalation: int
+    ) -> WorkspaceResult:
+        async def run() -> WorkspacePayload:
+            ws = await _in_tx(info, workspace_service.set_reminders, reminders_before_escalation)()
+            return WorkspacePayload(workspace=workspace_from(ws))
+
+        return await attempt(run)
+
     @strawberry.mutation
     async def create_person(self, info: Info, input: CreatePersonInput) -> PersonResult:
         async def run() -> PersonPayload:

@@ -468,6 +468,11 @@ class Handoff(Node):
 
 
 @strawberry.type
+class WorkspacePayload:
+    workspace: Workspace
+
+
+@strawberry.type
 class PersonPayload:
     person: Person
 
@@ -536,6 +541,7 @@ class NextReachable:
     candidates: list[ReachableCandidate]
 
 
+WorkspaceResult = Annotated[WorkspacePayload | ValidationError, strawberry.union("WorkspaceResult")]
 PersonResult = Annotated[
     PersonPayload | ValidationError | NotFound, strawberry.union("PersonResult")
 ]

@@ -14,3 +14,8 @@ SELECT workspace_id FROM api_tokens WHERE token_hash = %(token_hash)s AND revoke
 -- name: token_insert
 INSERT INTO api_tokens (workspace_id, token_hash, label, created_at)
 VALUES (%(workspace_id)s, %(token_hash)s, %(label)s, %(now)s);
+
+-- name: workspace_set_reminders
+UPDATE workspaces SET reminders_before_escalation = %(reminders)s
+WHERE id = %(workspace_id)s
+RETURNING *;
