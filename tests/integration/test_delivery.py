@@ -396,3 +396,62 @@ async def test_sql_built_event_data_equals_handoff_data(db_url, redis_url, clock
                     encode("Person", g),
                     encode("Team", g),
                 ]
+
+
+async def test_a_batch_delivers_a_handoff_once_and_mixes_plain_and_bundled_rows(
+    db_url, redis_url, clock
+):
+    """Plain deliveries go set-based, others through Python, in one batch; none twice."""
+    async with engine(db_url, redis_url) as (pool, _redis, _settings):
+        async with pool.connection() as conn, conn.transaction():
+            ws = await workspace(conn, clock.now())
+            everyday = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+            ana = await person(conn, ws, clock.now(), "Ana", AMS, weekly=everyday)
+            bo = await person(conn, ws, clock.now(), "Bo", AMS, weekly=everyday)
+            di = await person(
+                conn,
+                ws,
+                clock.now(),
+                "Di",
+                AMS,
+                weekly=everyday,
+                policy={"digest_times": ["15:00"]},
+            )
+            plain = await handoff(
+                conn, ws, clock.now(), ana, to=bo, respond_within=timedelta(hours=2)
+            )
+            bundled = await handoff(conn, ws, clock.now(), ana, to=di)
+            # A second open DELIVERY row for the plain handoff (as a race could leave).
+            await conn.execute(
+                "INSERT INTO follow_ups (workspace_id, handoff_id, person_id, kind, due_at, "
+                "created_at) SELECT workspace_id, handoff_id, person_id, kind, due_at, "
+                "created_at FROM follow_ups WHERE handoff_id = %s",
+                (plain.id,),
+            )
+            cur = await conn.execute(
+                "SELECT id, version FROM follow_ups WHERE handoff_id = ANY(%s) ORDER BY id",
+                ([plain.id, bundled.id],),
+            )
+            items = [(r["id"], r["version"]) for r in await cur.fetchall()]
+        assert len(items) == 3
+        clock.set(utc(2026, 11, 27, 15, 0))
+        ctx = {"pool": pool, "clock": clock, "settings": _settings, "job_try": 1}
+        result = await handle_follow_ups(ctx, [list(i) for i in items])
+        assert result == {"handled": 2, "ignored": 1, "waiting": 0}
+        async with pool.connection() as conn:
+            evs = [e for e in await events_of(conn) if e["type"] != "handoff.created"]
+            plain_rows = await follow_ups_of(conn, plain.id)
+            bundled_rows = await follow_ups_of(conn, bundled.id)
+        assert sorted((e["type"], e["person_id"]) for e in evs) == sorted(
+            [("handoff.delivered", bo.id), ("digest.delivered", di.id)]
+        )
+        delivered = next(e for e in evs if e["type"] == "handoff.delivered")
+        assert delivered["payload"]["handoff"]["status"] == "DELIVERED"
+        assert delivered["payload"]["followUp"]["kind"] == "DELIVERY"
+        # The handoff that expects an answer got its reminder scheduled.
+        assert [(r["kind"], r["state"]) for r in plain_rows] == [
+            ("DELIVERY", "DONE"),
+            ("DELIVERY", "DONE"),
+            ("REMINDER", "PENDING"),
+        ]
+        assert [(r["kind"], r["state"]) for r in bundled_rows] == [("DELIVERY", "DONE")]
