@@ -220,6 +220,22 @@ class TextFormatter(logging.Formatter):
 _HANDLER_MARK = "_handoff_handler"
 
 
+class QuietTicks(logging.Filter):
+    """Drop arq's start/finish lines of the every-second cron ticks in readable (dev) logs.
+
+    They would bury everything else on a developer's terminal; production (JSON) logs
+    keep them for tracing.
+    """
+
+    TICKS = ("cron:webhook_tick", "→ relay()", "← relay ●")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name != "arq.worker" or record.levelno > logging.INFO:
+            return True
+        message = record.getMessage()
+        return not any(tick in message for tick in self.TICKS)
+
+
 def make_handler(log_format: str, stream: Any = None) -> logging.Handler:
     """A stream handler with the context and redaction filters and the chosen format."""
     if log_format not in ("json", "text"):
@@ -227,6 +243,8 @@ def make_handler(log_format: str, stream: Any = None) -> logging.Handler:
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.addFilter(ContextFilter())
     handler.addFilter(RedactingFilter())
+    if log_format == "text":
+        handler.addFilter(QuietTicks())
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     setattr(handler, _HANDLER_MARK, True)
     return handler

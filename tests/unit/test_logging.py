@@ -189,3 +189,25 @@ async def test_middleware_uses_or_generates_the_request_id(captured: io.StringIO
     assert access[0]["request_id"] == "client-chosen-1"
     assert "duration_ms" in access[0]
     assert current_request_id() is None
+
+
+def test_dev_logs_hide_cron_ticks_but_keep_jobs_and_warnings() -> None:
+    import io
+    import logging
+
+    from handoff.observability.logging import make_handler
+
+    out = io.StringIO()
+    handler = make_handler("text", out)
+    log = logging.getLogger("arq.worker")
+    for message, level in (
+        ("  0.05s → cron:webhook_tick()", logging.INFO),
+        ("  1.77s ← relay ● 0", logging.INFO),
+        ("  0.04s → fu:1:abc:handle_follow_ups([[3, 1]])", logging.INFO),
+        ("  0.05s → cron:webhook_tick() failed", logging.WARNING),
+    ):
+        handler.handle(log.makeRecord(log.name, level, __file__, 1, message, (), None))
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2
+    assert "handle_follow_ups" in lines[0]
+    assert "failed" in lines[1]
