@@ -80,3 +80,11 @@ async def test_viewer_and_a_handoff(gql) -> None:
     ]
     assert handoff["status"] == "SCHEDULED"
     assert handoff["workItem"]["status"] == "IN_HANDOFF"
+
+
+async def test_graphiql_page_loads_without_a_token_but_queries_need_one(http) -> None:
+    page = await http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+    query = await http.get("/graphql", params={"query": "{ viewer { name } }"})
+    assert query.status_code == 401
