@@ -147,3 +147,41 @@ async def test_bad_input_and_illegal_transitions(db_url: str) -> None:
         assert cancelled.status == "CANCELLED"
         cur = await conn.execute("SELECT state, version FROM follow_ups")
         assert await cur.fetchall() == [{"state": "CANCELLED", "version": 2}]
+
+
+async def test_create_handoff_reads_its_people_under_a_share_lock(db_url: str) -> None:
+    """Between createHandoff's read of the receiver and its insert, a pattern change must
+    wait: otherwise the handoff would be scheduled with the old pattern and the change's
+    rescheduling would not see it."""
+    import asyncio
+
+    from handoff.services.people import set_working_pattern
+    from handoff.storage.run import rows
+
+    async with (
+        await AsyncConnection.connect(db_url, row_factory=dict_row) as first,
+        await AsyncConnection.connect(db_url, row_factory=dict_row) as second,
+    ):
+        async with first.transaction():
+            ws, ana, sam, _ = await _setup(first)
+
+        async def change_pattern() -> None:
+            async with second.transaction():
+                await set_working_pattern(
+                    second,
+                    ws,
+                    FRIDAY_1500_AMS,
+                    ana,
+                    {"timezone": "Europe/Amsterdam", "weekly": {"fri": ["16:00-18:00"]}},
+                )
+
+        async with first.transaction():
+            await rows(
+                first,
+                "handoff_create_prefetch",
+                {"workspace_id": ws, "key": None, "people": [sam, ana]},
+            )
+            change = asyncio.create_task(change_pattern())
+            await asyncio.sleep(0.3)
+            assert not change.done(), "the pattern change must wait for the handoff's read"
+        await change

@@ -74,6 +74,9 @@ RETURNING *;
 -- Everything createHandoff reads before it writes, in one round trip: the workspace's
 -- reminder default, the handoff already made with this idempotency key (if any), fresh ids
 -- for the handoff and its new work item, and the people involved (sender, receiver).
+-- The people are locked FOR SHARE: a concurrent change of their working pattern (FOR UPDATE,
+-- then rescheduling their open follow-ups) waits for this handoff, so it moves its follow-up
+-- too instead of missing it.
 WITH head AS MATERIALIZED (
     SELECT w.reminders_before_escalation AS ws_reminders,
            (SELECT h.id FROM handoffs h
@@ -83,7 +86,12 @@ WITH head AS MATERIALIZED (
     FROM workspaces w WHERE w.id = %(workspace_id)s
 )
 SELECT head.*, p.*
-FROM head LEFT JOIN people p ON p.workspace_id = %(workspace_id)s AND p.id = ANY(%(people)s);
+FROM head LEFT JOIN LATERAL (
+    SELECT * FROM people
+    WHERE workspace_id = %(workspace_id)s AND id = ANY(%(people)s)
+    ORDER BY id
+    FOR SHARE
+) p ON true;
 
 -- name: handoff_create
 -- The handoff, its work item (inserted, or moved to IN_HANDOFF), its DELIVERY follow-ups and
