@@ -226,7 +226,7 @@ class _Batch:
             self.event(r, "handoff.escalated", data, h.sender_id)
             return True
         # A team handoff: route it again, follow-the-sun, to someone else.
-        members = await store.team_members(self.conn, h.team_id)
+        members = await store.team_members(self.conn, h.workspace_id, h.team_id)
         best = None
         for m in members:
             if m.id in (h.receiver_id, h.sender_id):

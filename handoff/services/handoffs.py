@@ -96,12 +96,10 @@ async def get_team(conn: AsyncConnection[Any], ws: int, team_id: int) -> Team:
 
 
 async def team_members(conn: AsyncConnection[Any], ws: int, team_id: int) -> list[Person]:
-    """A team's members, by id."""
-    ids = [
-        r["person_id"]
-        for r in await rows(conn, "team_member_ids", {"workspace_id": ws, "team_ids": [team_id]})
-    ]
-    return await many(conn, "people_by_ids", {"workspace_id": ws, "ids": ids}, Person.from_row)
+    """A team's members, by id, locked FOR SHARE until the caller's transaction ends."""
+    return await many(
+        conn, "team_members_for_share", {"workspace_id": ws, "team_id": team_id}, Person.from_row
+    )
 
 
 def _validate(new: NewHandoff) -> None:

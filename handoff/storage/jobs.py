@@ -189,8 +189,14 @@ async def load_people(
                 cache[(p.id, p.updated_at)] = p
 
 
-async def team_members(conn: Conn, team_id: int) -> list[Person]:
-    return await many(conn, "jobs_team_members", {"team_id": team_id}, Person.from_row)
+async def team_members(conn: Conn, workspace_id: int, team_id: int) -> list[Person]:
+    """A team's members for escalation routing (the same locked read as createHandoff)."""
+    return await many(
+        conn,
+        "team_members_for_share",
+        {"workspace_id": workspace_id, "team_id": team_id},
+        Person.from_row,
+    )
 
 
 async def mark_done(conn: Conn, ids: list[int], now: datetime) -> None:

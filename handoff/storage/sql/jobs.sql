@@ -129,6 +129,3 @@ SELECT id, updated_at FROM people WHERE id = ANY(%(ids)s);
 -- name: jobs_people
 SELECT * FROM people WHERE id = ANY(%(ids)s);
 
--- name: jobs_team_members
-SELECT p.* FROM team_members m JOIN people p ON p.id = m.person_id
-WHERE m.team_id = %(team_id)s ORDER BY p.id;

@@ -35,3 +35,12 @@ ON CONFLICT DO NOTHING;
 -- name: team_member_remove
 DELETE FROM team_members
 WHERE workspace_id = %(workspace_id)s AND team_id = %(team_id)s AND person_id = %(person_id)s;
+
+-- name: team_members_for_share
+-- A team's members, locked FOR SHARE for routing: a concurrent pattern change of a member
+-- waits for the handoff being routed, then reschedules (or reroutes) it.
+SELECT p.* FROM team_members m
+JOIN people p ON p.workspace_id = m.workspace_id AND p.id = m.person_id
+WHERE m.workspace_id = %(workspace_id)s AND m.team_id = %(team_id)s
+ORDER BY p.id
+FOR SHARE OF p;
