@@ -157,6 +157,28 @@ def _new_handoff(data: CreateHandoffInput) -> handoff_service.NewHandoff:
     )
 
 
+async def _id_page(
+    info: Info,
+    query: str,
+    filters: dict[str, Any],
+    build: Callable[[dict[str, Any]], Any],
+    wrap: Callable[[Any], Any],
+    first: int | None,
+    after: str | None,
+) -> Any:
+    """One page of a list ordered by row id, scoped to the caller's workspace."""
+    limit, after_id = _limit(info, first), _after_id(after)
+    params = {
+        **filters,
+        "workspace_id": info.context.workspace_id,
+        "after_id": after_id,
+        "limit": limit + 1,
+    }
+    async with info.context.pool.connection() as conn:
+        found = await many(conn, query, params, build)
+    return connection(found, limit, lambda row: str(row.id), wrap)
+
+
 async def _viewer(info: Info) -> Workspace:
     ctx = info.context
     async with ctx.pool.connection() as conn:
@@ -198,19 +220,7 @@ class Query:
     async def people(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Person]:
-        limit, after_id = _limit(info, first), _after_id(after)
-        async with info.context.pool.connection() as conn:
-            found = await many(
-                conn,
-                "people_page",
-                {
-                    "workspace_id": info.context.workspace_id,
-                    "after_id": after_id,
-                    "limit": limit + 1,
-                },
-                m.Person.from_row,
-            )
-        return connection(found, limit, lambda p: str(p.id), Person.wrap)
+        return await _id_page(info, "people_page", {}, m.Person.from_row, Person.wrap, first, after)
 
     @strawberry.field
     async def person(self, info: Info, id: strawberry.ID) -> PersonResult:
@@ -223,19 +233,7 @@ class Query:
     async def teams(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Team]:
-        limit, after_id = _limit(info, first), _after_id(after)
-        async with info.context.pool.connection() as conn:
-            found = await many(
-                conn,
-                "teams_page",
-                {
-                    "workspace_id": info.context.workspace_id,
-                    "after_id": after_id,
-                    "limit": limit + 1,
-                },
-                m.Team.from_row,
-            )
-        return connection(found, limit, lambda t: str(t.id), Team.wrap)
+        return await _id_page(info, "teams_page", {}, m.Team.from_row, Team.wrap, first, after)
 
     @strawberry.field
     async def work_items(
@@ -245,18 +243,14 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[WorkItem]:
-        limit, after_id = _limit(info, first), _after_id(after)
         f = filter or WorkItemFilter()
-        params = {
-            "workspace_id": info.context.workspace_id,
-            "after_id": after_id,
-            "limit": limit + 1,
+        filters = {
             "status": f.status.value if f.status else None,
             "holder_id": decode_optional(f.holder_id, "Person", "filter.holderId"),
         }
-        async with info.context.pool.connection() as conn:
-            found = await many(conn, "work_items_page", params, m.WorkItem.from_row)
-        return connection(found, limit, lambda w: str(w.id), WorkItem.wrap)
+        return await _id_page(
+            info, "work_items_page", filters, m.WorkItem.from_row, WorkItem.wrap, first, after
+        )
 
     @strawberry.field
     async def handoffs(
@@ -266,20 +260,16 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Handoff]:
-        limit, after_id = _limit(info, first), _after_id(after)
         f = filter or HandoffFilter()
-        params = {
-            "workspace_id": info.context.workspace_id,
-            "after_id": after_id,
-            "limit": limit + 1,
+        filters = {
             "status": f.status.value if f.status else None,
             "receiver_id": decode_optional(f.receiver_id, "Person", "filter.receiverId"),
             "sender_id": decode_optional(f.sender_id, "Person", "filter.senderId"),
             "team_id": decode_optional(f.team_id, "Team", "filter.teamId"),
         }
-        async with info.context.pool.connection() as conn:
-            found = await many(conn, "handoffs_page", params, m.Handoff.from_row)
-        return connection(found, limit, lambda h: str(h.id), Handoff.wrap)
+        return await _id_page(
+            info, "handoffs_page", filters, m.Handoff.from_row, Handoff.wrap, first, after
+        )
 
     @strawberry.field(description="Delivered, not yet acknowledged, oldest first")
     async def inbox(
