@@ -124,15 +124,16 @@ def _explain_not_working(pattern: WorkingPattern, us: int, name: str) -> str:
 def _explain_days_between(
     pattern: WorkingPattern, start: int, end: int, name: str, reasons: _Reasons
 ) -> None:
-    # Mention dates in between that are off for a special reason (a holiday
-    # or time off on what would be a working day); plain weekends stay silent.
+    # Mention dates in between that are off: a holiday, time off, an override, or a
+    # weekday the person does not work (a "trail Friday" is worth saying); Saturdays
+    # and Sundays off are what everyone expects and stay silent.
     zone = pattern.zone
     first = from_us(start).astimezone(zone).date().toordinal() + 1
     last = from_us(end).astimezone(zone).date().toordinal()
     for ordinal in range(first, min(last, first + 60)):
         d = date.fromordinal(ordinal)
         source = pattern.day_source(d)
-        if source.kind != "weekly" and not source.intervals:
+        if not source.intervals and (source.kind != "weekly" or d.weekday() < 5):
             reasons.skip(wording.day_off(name, d, source))
 
 

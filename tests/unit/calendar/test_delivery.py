@@ -43,6 +43,18 @@ def test_friday_day_off_then_monday_focus_block() -> None:
     )
 
 
+def test_a_weekday_off_between_now_and_the_next_working_time_is_named() -> None:
+    thursday_evening = datetime(2026, 11, 26, 18, tzinfo=UTC)  # 19:00 in Amsterdam
+    d = next_delivery(_ana(), DeliveryPolicy(), thursday_evening, name="Ana")
+    assert d.at == datetime(2026, 11, 30, 8, tzinfo=UTC)
+    assert d.reasons == (
+        "Thursday 26 Nov 19:00 Europe/Amsterdam is outside Ana's working hours (09:00–17:00).",
+        "Friday 27 Nov is Ana's day off.",  # the weekday off is said; the weekend is not
+        "Ana's next working time starts Monday 30 Nov 09:00 Europe/Amsterdam.",
+        "Lands Monday 30 Nov 09:00 Europe/Amsterdam (08:00 UTC).",
+    )
+
+
 def test_focus_block_later_in_the_day_does_not_delay() -> None:
     policy = DeliveryPolicy.from_dict({"focus_blocks": {"mon": ["10:00-12:00"]}})
     d = next_delivery(_ana(), policy, datetime(2026, 11, 27, 14, tzinfo=UTC), name="Ana")
