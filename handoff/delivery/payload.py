@@ -15,6 +15,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "handoff.completed",
     "handoff.returned",
     "handoff.cancelled",
+    "handoff.reassigned",
     "digest.delivered",
     "person.availability_changed",
 )

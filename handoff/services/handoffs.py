@@ -506,7 +506,7 @@ async def reassign(
         handoff.respond_within,
         advance_round_robin=True,
     )
-    return await _reroute(conn, ws, now, handoff, plan, team)
+    return await _reroute(conn, ws, now, handoff, sender, plan, team)
 
 
 async def reroute_team_handoff(
@@ -525,7 +525,7 @@ async def reroute_team_handoff(
         handoff.respond_within,
         advance_round_robin=False,
     )
-    return await _reroute(conn, ws, now, handoff, plan, team)
+    return await _reroute(conn, ws, now, handoff, sender, plan, team)
 
 
 async def _reroute(
@@ -533,9 +533,12 @@ async def _reroute(
     ws: int,
     now: datetime,
     handoff: Handoff,
+    sender: Person,
     plan: Plan,
     team: Team | None,
 ) -> Handoff:
+    """Cancel the handoff's open follow-ups, schedule it for the plan's receiver(s) and
+    record `handoff.reassigned`."""
     await execute(
         conn,
         "follow_ups_cancel_for_handoff",
@@ -559,4 +562,8 @@ async def _reroute(
     )
     assert updated is not None
     await _schedule_deliveries(conn, ws, now, updated, plan)
+    item = await _work_item(conn, ws, updated.work_item_id, lock=False)
+    await _event(
+        conn, ws, now, "handoff.reassigned", updated, item, sender, plan.receiver.person, team
+    )
     return updated

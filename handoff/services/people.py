@@ -9,10 +9,18 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
-from handoff.calendar import DeliveryPolicy, InvalidPattern, WorkingPattern
+from handoff.calendar import (
+    DeliveryPolicy,
+    InvalidPattern,
+    NoWorkingTime,
+    WorkingPattern,
+    next_delivery,
+)
 from handoff.calendar.pattern import load_zone
 from handoff.services.errors import Invalid, NotFound
+from handoff.services.payloads import person_ref
 from handoff.services.reschedule import reschedule_person
+from handoff.storage.events import record_event
 from handoff.storage.models import Person
 from handoff.storage.run import one
 
@@ -187,11 +195,16 @@ async def set_working_pattern(
     """Replace a person's working pattern and move their pending follow-ups."""
     await _locked(conn, ws, person_id)
     pattern = build_pattern(data, None, "workingPattern")
-    return await _store_pattern(conn, ws, now, person_id, pattern)
+    return await _store_pattern(conn, ws, now, person_id, pattern, "working_pattern")
 
 
 async def _store_pattern(
-    conn: AsyncConnection[Any], ws: int, now: datetime, person_id: int, pattern: WorkingPattern
+    conn: AsyncConnection[Any],
+    ws: int,
+    now: datetime,
+    person_id: int,
+    pattern: WorkingPattern,
+    change: str,
 ) -> Person:
     person = await one(
         conn,
@@ -206,8 +219,32 @@ async def _store_pattern(
         Person.from_row,
     )
     assert person is not None
-    await reschedule_person(conn, ws, now, person)
+    moved = await reschedule_person(conn, ws, now, person)
+    await _availability_changed(conn, ws, now, person, change, moved)
     return person
+
+
+async def _availability_changed(
+    conn: AsyncConnection[Any], ws: int, now: datetime, person: Person, change: str, moved: int
+) -> None:
+    """Record `person.availability_changed` beside the change and the follow-ups it moved."""
+    try:
+        reachable: str | None = next_delivery(person.pattern, person.policy, now).at.isoformat()
+    except NoWorkingTime:
+        reachable = None
+    await record_event(
+        conn,
+        ws,
+        "person.availability_changed",
+        {
+            "person": person_ref(person),
+            "change": change,
+            "nextReachableAt": reachable,
+            "followUpsMoved": moved,
+        },
+        now,
+        person_id=person.id,
+    )
 
 
 async def set_delivery_policy(
@@ -228,7 +265,8 @@ async def set_delivery_policy(
         Person.from_row,
     )
     assert person is not None
-    await reschedule_person(conn, ws, now, person)
+    moved = await reschedule_person(conn, ws, now, person)
+    await _availability_changed(conn, ws, now, person, "delivery_policy", moved)
     return person
 
 
@@ -253,7 +291,7 @@ async def add_time_off(
         return person
     data["time_off"] = [*data.get("time_off", []), entry]
     pattern = build_pattern(data, None, "timeOff")
-    return await _store_pattern(conn, ws, now, person_id, pattern)
+    return await _store_pattern(conn, ws, now, person_id, pattern, "time_off")
 
 
 async def remove_time_off(
@@ -270,4 +308,5 @@ async def remove_time_off(
     if len(kept) == len(data.get("time_off", [])):
         raise NotFound("TimeOff", f"{start.isoformat()}..{end.isoformat()}")
     data["time_off"] = kept
-    return await _store_pattern(conn, ws, now, person_id, build_pattern(data, None, "timeOff"))
+    pattern = build_pattern(data, None, "timeOff")
+    return await _store_pattern(conn, ws, now, person_id, pattern, "time_off")

@@ -118,6 +118,21 @@ async def test_time_off_moves_pending_delivery_and_team_reroutes(db_url: str) ->
             (kolkata.id, "CANCELLED"),
             (ana, "PENDING"),
         ]
+        cur = await conn.execute("SELECT type, payload FROM events ORDER BY id")
+        events = await cur.fetchall()
+        assert [e["type"] for e in events] == [
+            "handoff.created",
+            "handoff.reassigned",
+            "person.availability_changed",
+        ]
+        reassigned, changed = events[1]["payload"], events[2]["payload"]
+        assert reassigned["receiver"]["name"] == "Ana"
+        assert reassigned["team"]["name"] == "Support"
+        assert changed["person"]["name"] == "Priya"
+        assert changed["change"] == "time_off"
+        assert changed["followUpsMoved"] == 1
+        # back at work on Monday 7 Dec, 09:00 IST
+        assert changed["nextReachableAt"] == "2026-12-07T03:30:00+00:00"
 
 
 async def test_bad_input_and_illegal_transitions(db_url: str) -> None:
