@@ -165,6 +165,34 @@ async def test_worker_killed_mid_batch_restarts_and_fires_everything_once(db_url
         assert counts == {"delivered": n, "events": n, "max_per_handoff": 1, "open": 0, "done": n}
 
 
+async def test_worker_sigterm_finishes_in_flight_batches_then_exits(db_url, redis_url):
+    """SIGTERM: the batches already running commit (no half-done batch), the process exits
+    0 within the grace period, and a new worker carries out the rest exactly once."""
+    n = 4000
+    async with engine(db_url, redis_url) as (pool, _redis, settings):
+        now = SystemClock().now()
+        await _setup(pool, now, n, now - timedelta(seconds=1), receivers=200)
+        env = _worker_env(db_url, redis_url, settings.queue_name)
+        proc = _start_worker(env)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if (await delivery_counts(pool))["done"] >= 200:
+                    break
+                await asyncio.sleep(0.01)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(25) == 0
+            at_stop = await delivery_counts(pool)
+            # batches commit whole: every finished row has its handoff DELIVERED and one event
+            assert at_stop["done"] == at_stop["delivered"] == at_stop["events"], at_stop
+            proc = _start_worker(env)
+            counts = await _wait_all_done(pool, n, 40)
+        finally:
+            proc.kill()
+            proc.wait(10)
+        assert counts == {"delivered": n, "events": n, "max_per_handoff": 1, "open": 0, "done": n}
+
+
 @pytest.mark.slow
 async def test_postgres_outage_jobs_retry_and_worker_recovers_without_restart(tmp_path, redis_url):
     server = EmbeddedPostgres(tmp_path / "pg", durable=False)
