@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from handoff.calendar import DeliveryPolicy, WorkingPattern
 
 
+class FromRow:
+    """Built from a row whose column names are the dataclass's field names."""
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
-class Workspace:
+class Workspace(FromRow):
     id: int
     name: str
     reminders_before_escalation: int
     created_at: datetime
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Workspace:
-        return cls(
-            id=row["id"],
-            name=row["name"],
-            reminders_before_escalation=row["reminders_before_escalation"],
-            created_at=row["created_at"],
-        )
 
 
 @dataclass(frozen=True)
@@ -92,26 +91,16 @@ def _parsed(
 
 
 @dataclass(frozen=True)
-class Team:
+class Team(FromRow):
     id: int
     workspace_id: int
     name: str
     routing: str
     created_at: datetime
 
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Team:
-        return cls(
-            id=row["id"],
-            workspace_id=row["workspace_id"],
-            name=row["name"],
-            routing=row["routing"],
-            created_at=row["created_at"],
-        )
-
 
 @dataclass(frozen=True)
-class WorkItem:
+class WorkItem(FromRow):
     id: int
     workspace_id: int
     title: str
@@ -121,22 +110,9 @@ class WorkItem:
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> WorkItem:
-        return cls(
-            id=row["id"],
-            workspace_id=row["workspace_id"],
-            title=row["title"],
-            description=row["description"],
-            status=row["status"],
-            holder_id=row["holder_id"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
-
 
 @dataclass(frozen=True)
-class Handoff:
+class Handoff(FromRow):
     id: int
     workspace_id: int
     work_item_id: int
@@ -165,13 +141,9 @@ class Handoff:
     updated_at: datetime
     idempotency_key: str | None
 
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Handoff:
-        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
-
 
 @dataclass(frozen=True)
-class FollowUp:
+class FollowUp(FromRow):
     id: int
     workspace_id: int
     handoff_id: int
@@ -184,7 +156,3 @@ class FollowUp:
     explanation: list[str]
     created_at: datetime
     handled_at: datetime | None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> FollowUp:
-        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
