@@ -216,8 +216,23 @@ def show_settings(
     for name in type(settings).model_fields:
         value = getattr(settings, name)
         secret = isinstance(value, SecretStr)
-        shown = redact(value.get_secret_value()) if secret else str(value)
+        shown = _masked_url(value.get_secret_value()) if secret else redact(str(value))
         typer.echo(f"{name} = {shown}")
+
+
+def _masked_url(value: str) -> str:
+    """A connection string with its password replaced, whatever characters it holds."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from handoff.observability.logging import REDACTED, redact
+
+    parts = urlsplit(value)
+    if parts.scheme and parts.netloc and "@" in parts.netloc:
+        userinfo, _, host = parts.netloc.rpartition("@")
+        user = userinfo.partition(":")[0]
+        masked = f"{user}:{REDACTED}@{host}" if ":" in userinfo else parts.netloc
+        return urlunsplit(parts._replace(netloc=masked))
+    return redact(value)
 
 
 # --- migrate ----------------------------------------------------------------------------------

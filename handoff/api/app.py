@@ -28,6 +28,15 @@ from handoff.storage.tokens import workspace_for_token
 TOKEN_CACHE_SECONDS = 30.0
 
 
+def _is_graphiql_page(request: Request) -> bool:
+    """A browser asking for the GraphiQL page, not running an operation."""
+    return (
+        request.method == "GET"
+        and "text/html" in request.headers.get("accept", "")
+        and "query" not in request.query_params
+    )
+
+
 class Unauthenticated(Exception):
     """No token, or a token that belongs to no workspace."""
 
@@ -145,8 +154,9 @@ def create_app(
                 if workspace_id is not None:
                     tokens.put(token, workspace_id)
         if workspace_id is None:
-            if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
-                # GraphiQL's page itself needs no token; its queries do.
+            if _is_graphiql_page(request):
+                # GraphiQL's page itself needs no token; every query does (a GET that
+                # carries a query runs it, so it must not get here).
                 workspace_id = 0
             else:
                 raise Unauthenticated(

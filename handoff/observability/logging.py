@@ -69,12 +69,24 @@ _PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     (re.compile(r"\bhnd_[A-Za-z0-9_-]+"), "hnd_" + REDACTED),
     (re.compile(r"\bwhsec_[A-Za-z0-9+/=_-]+"), "whsec_" + REDACTED),
     # scheme://user:password@host
-    (re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@"), r"\1" + REDACTED + "@"),
-    # password=..., secret: ..., api_key=..., token=... (conninfo strings, query strings)
+    # (to the last "@" before the path: "pa@ss" is a password URL parsers accept)
+    (re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^\s/]+@"), r"\1" + REDACTED + "@"),
+    # password='quoted value with spaces' (libpq conninfo)
     (
         re.compile(
             r"""(?ix)
-            \b((?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|token)
+            ((?:password|passwd|pwd|secret)\s*=\s*)
+            '(?:[^'\\]|\\.)*'
+            """
+        ),
+        r"\1'" + REDACTED + "'",
+    ),
+    # password=..., secret: ..., api_key=..., token=... (conninfo strings, query strings);
+    # PGPASSWORD= too (no word boundary inside it)
+    (
+        re.compile(
+            r"""(?ix)
+            ((?:\b|(?<=PG))(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|token)
                ['"]?\s*[=:]\s*['"]?)
             (?!\[REDACTED\])[^\s'"&,;}]+
             """

@@ -14,6 +14,7 @@ from handoff.storage.models import Team
 from handoff.storage.run import execute, one
 
 ROUTINGS = ("FOLLOW_THE_SUN", "ROUND_ROBIN", "ALL")
+MAX_MEMBERS_AT_CREATION = 100
 
 
 async def create_team(
@@ -30,6 +31,12 @@ async def create_team(
         raise Invalid("name", "name must be 1 to 200 characters")
     if routing not in ROUTINGS:
         raise Invalid("routing", f"routing {routing!r} must be one of {', '.join(ROUTINGS)}")
+    member_ids = member_ids or []
+    if len(set(member_ids)) > MAX_MEMBERS_AT_CREATION:
+        raise Invalid(
+            "memberIds",
+            f"at most {MAX_MEMBERS_AT_CREATION} members at creation; add more with addTeamMember",
+        )
     team = await one(
         conn,
         "team_insert",
@@ -38,7 +45,11 @@ async def create_team(
     )
     if team is None:
         raise Invalid("name", f"a team called {name!r} already exists")
-    for i, person_id in enumerate(member_ids or []):
+    seen: set[int] = set()
+    for i, person_id in enumerate(member_ids):
+        if person_id in seen:
+            continue
+        seen.add(person_id)
         try:
             await add_member(conn, ws, now, team.id, person_id)
         except NotFound as e:

@@ -179,3 +179,6 @@ def test_settings_command_masks_passwords() -> None:
     assert result.returncode == 0, result.stderr
     assert "s3cret" not in result.stdout
     assert "database_url = postgresql://app:[REDACTED]@db/handoff" in result.stdout
+    tricky = run("settings", HANDOFF_REDIS_URL="redis://default:pa@ss@redis:6379/0")
+    assert "pa@ss" not in tricky.stdout and "ss@redis" not in tricky.stdout
+    assert "redis_url = redis://default:[REDACTED]@redis:6379/0" in tricky.stdout

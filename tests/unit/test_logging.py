@@ -35,6 +35,10 @@ SECRETS = [
     ("host=db user=app password=hunter2 dbname=handoff", "hunter2"),
     ("GET /graphql?token=t0k3n-value&x=1", "t0k3n-value"),
     ("sent bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", "eyJhbGciOiJIUzI1NiJ9"),
+    # a quoted libpq password with spaces, a password containing "@", PGPASSWORD
+    ("host=db user=app password='correct horse battery' dbname=x", "horse battery"),
+    ("redis://default:pa@ss@redis:6379/0", "ss@redis"),
+    ("env PGPASSWORD=abc123 psql", "abc123"),
 ]
 
 

@@ -26,6 +26,7 @@ REFUSED = [
     ("http://[fd00:ec2::254]/", "cloud metadata"),
     ("http://[fc00::1]/", "private"),
     ("http://[fe80::1]/", "link-local"),
+    ("http://[fec0::1]/", "site-local"),
     ("http://[::ffff:127.0.0.1]/", "IPv4-mapped IPv6 form of a loopback"),
     ("http://[::ffff:10.1.1.1]/", "IPv4-mapped IPv6 form of a private"),
     ("http://[::ffff:169.254.169.254]/", "IPv4-mapped IPv6 form of a cloud metadata"),

@@ -88,3 +88,13 @@ async def test_graphiql_page_loads_without_a_token_but_queries_need_one(http) ->
     assert "graphiql" in page.text.lower()
     query = await http.get("/graphql", params={"query": "{ viewer { name } }"})
     assert query.status_code == 401
+
+
+async def test_a_get_that_carries_a_query_needs_a_token_even_from_a_browser(http) -> None:
+    response = await http.get(
+        "/graphql",
+        params={"query": "{ people { nodes { id } } }"},
+        headers={"Accept": "text/html"},
+    )
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -172,3 +172,19 @@ async def test_a_team_of_only_the_sender_is_refused(gql, db_url) -> None:
         ]
         assert (result["__typename"], result["field"]) == ("ValidationError", "input.toTeamId")
     assert await snapshot(db_url) == before
+
+
+async def test_create_team_caps_its_member_list(gql) -> None:
+    from handoff.ids import encode
+
+    ids = [encode("Person", n) for n in range(1, 102)]  # 101 distinct ids
+    result = (
+        await gql(
+            """mutation($ids: [ID!]) { createTeam(input: {name: "Big", memberIds: $ids}) {
+                __typename ... on ValidationError { field message } } }""",
+            {"ids": ids},
+        )
+    )["createTeam"]
+    assert result["__typename"] == "ValidationError"
+    assert result["field"] == "input.memberIds"
+    assert (await gql("{ teams { nodes { id } } }"))["teams"]["nodes"] == []
