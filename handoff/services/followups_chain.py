@@ -350,6 +350,9 @@ async def handle_batch(
     if len(_PEOPLE) >= _PEOPLE_LIMIT:
         _PEOPLE.clear()
     ctx = await store.load_context(conn, {r.handoff_id for r in rows} | answer, _PEOPLE)
+    # A row's person is not always the handoff's sender or receiver: ALL-routing notifies
+    # every team member.
+    await store.load_people(conn, ctx, {r.person_id for r in rows}, _PEOPLE)
     batch = _Batch(conn, now, ctx)
 
     for hid in delivered:

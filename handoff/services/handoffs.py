@@ -246,6 +246,17 @@ async def create_handoff(
     )
     if new.work_item_id is not None:
         old = await _work_item(conn, ws, new.work_item_id, lock=True)
+        if old.status == "IN_HANDOFF" and key is not None:
+            # A concurrent request with the same key may have committed while we waited
+            # for the item's lock: that is the retry the key exists for.
+            existing = await one(
+                conn,
+                "handoff_by_idempotency_key",
+                {"workspace_id": ws, "key": key},
+                Handoff.from_row,
+            )
+            if existing is not None:
+                return existing, False
         if old.status == "IN_HANDOFF":
             raise Conflict(f"work item {old.title!r} is already being handed off")
         if old.status == "DONE":
@@ -393,19 +404,6 @@ async def _schedule_deliveries(
         )
 
 
-async def _set_item(
-    conn: AsyncConnection[Any], ws: int, now: datetime, item_id: int, status: str, holder_id: int
-) -> WorkItem:
-    item = await one(
-        conn,
-        "work_item_set_state",
-        {"workspace_id": ws, "id": item_id, "status": status, "holder_id": holder_id, "now": now},
-        WorkItem.from_row,
-    )
-    assert item is not None
-    return item
-
-
 async def _event(
     conn: AsyncConnection[Any],
     ws: int,
@@ -473,7 +471,19 @@ async def transition(
         "RETURNED": ("OPEN", handoff.sender_id),
         "CANCELLED": ("OPEN", handoff.sender_id),
     }[status]
-    item = await _set_item(conn, ws, now, handoff.work_item_id, item_status, holder)
+    item = await one(
+        conn,
+        "work_item_follow_handoff",
+        {
+            "workspace_id": ws,
+            "id": handoff.work_item_id,
+            "handoff_id": handoff.id,
+            "status": item_status,
+            "holder_id": holder,
+            "now": now,
+        },
+        WorkItem.from_row,
+    ) or await _work_item(conn, ws, handoff.work_item_id, lock=False)
     sender = await get_person(conn, ws, handoff.sender_id)
     receiver = await get_person(conn, ws, handoff.receiver_id)
     team = await get_team(conn, ws, handoff.team_id) if handoff.team_id else None

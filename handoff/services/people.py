@@ -219,7 +219,8 @@ async def _store_pattern(
         Person.from_row,
     )
     assert person is not None
-    moved = await reschedule_person(conn, ws, now, person)
+    field = "workingPattern" if change == "working_pattern" else "start"
+    moved = await reschedule_person(conn, ws, now, person, field)
     await _availability_changed(conn, ws, now, person, change, moved)
     return person
 
@@ -265,7 +266,7 @@ async def set_delivery_policy(
         Person.from_row,
     )
     assert person is not None
-    moved = await reschedule_person(conn, ws, now, person)
+    moved = await reschedule_person(conn, ws, now, person, "deliveryPolicy")
     await _availability_changed(conn, ws, now, person, "delivery_policy", moved)
     return person
 

@@ -15,12 +15,24 @@ from handoff.storage.run import execute, many, one
 
 
 async def reschedule_person(
-    conn: AsyncConnection[Any], ws: int, now: datetime, person: Person
+    conn: AsyncConnection[Any],
+    ws: int,
+    now: datetime,
+    person: Person,
+    field: str = "workingPattern",
 ) -> int:
     """Recompute every open follow-up for `person` in the caller's transaction.
 
-    A scheduled team handoff whose chosen member changed is routed again, so a member
-    going on leave before delivery does not hold it. Returns the number of rows moved.
+    - A delivery is recomputed from when the handoff was made (or now, if later). When
+      `person` is the member a team chose and their delivery instant changed, the team
+      routes the handoff again, so a member going on leave does not hold it.
+    - A reminder, or an escalation back to the sender, waits for the person's next
+      delivery instant after the deadline, under the new rules.
+    - A team escalation stays due at the deadline itself: the receiver's availability
+      must not delay handing it to someone else.
+
+    `field` names the input blamed when the change leaves a pending handoff with no
+    working time. Returns the number of rows moved.
     """
     from handoff.services.handoffs import reroute_team_handoff, times_from
 
@@ -38,15 +50,24 @@ async def reschedule_person(
             Handoff.from_row,
         )
         assert handoff is not None
+        if row.kind == "ESCALATION" and row.person_id != handoff.sender_id:
+            continue
         try:
-            if row.kind == "DELIVERY" and handoff.status == "SCHEDULED":
-                if handoff.team_id is not None and handoff.receiver_id == person.id:
-                    await reroute_team_handoff(conn, ws, now, handoff)
-                    moved += 1
+            if row.kind == "DELIVERY":
+                chosen = handoff.receiver_id == person.id and handoff.status == "SCHEDULED"
+                try:
+                    times = times_from(person, max(now, handoff.created_at), handoff.respond_within)
+                except NoWorkingTime:
+                    times = None
+                if chosen and handoff.team_id is not None:
+                    if times is None or times.deliver_at != row.due_at:
+                        await reroute_team_handoff(conn, ws, now, handoff)
+                        moved += 1
                     continue
-                times = times_from(person, max(now, handoff.created_at), handoff.respond_within)
+                if times is None:
+                    raise NoWorkingTime(person.name)
                 due, explanation = times.deliver_at, list(times.explanation)
-                if handoff.receiver_id == person.id:
+                if chosen:
                     await execute(
                         conn,
                         "handoff_set_times",
@@ -60,14 +81,12 @@ async def reschedule_person(
                         },
                     )
             else:
-                # Reminders and escalations wait for the next delivery instant after
-                # the deadline that triggered them, under the new rules.
                 basis = max(now, handoff.respond_by or now)
                 delivery = next_delivery(person.pattern, person.policy, basis, name=person.name)
                 due, explanation = delivery.at, list(delivery.reasons)
         except NoWorkingTime:
             raise Invalid(
-                "workingPattern",
+                field,
                 f"{person.name} would have no working time in the next two years "
                 f"for a pending handoff ({handoff.summary!r})",
             ) from None

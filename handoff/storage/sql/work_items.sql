@@ -20,7 +20,14 @@ WHERE workspace_id = %(workspace_id)s AND id > %(after_id)s
 ORDER BY id
 LIMIT %(limit)s;
 
--- name: work_item_set_state
-UPDATE work_items SET status = %(status)s, holder_id = %(holder_id)s, updated_at = %(now)s
-WHERE workspace_id = %(workspace_id)s AND id = %(id)s
+
+-- name: work_item_follow_handoff
+-- A handoff's outcome moves its work item only while it is the item's latest handoff: an
+-- older one, acknowledged and since passed on, must not pull the item back.
+UPDATE work_items w SET status = %(status)s, holder_id = %(holder_id)s, updated_at = %(now)s
+WHERE w.workspace_id = %(workspace_id)s AND w.id = %(id)s
+  AND NOT EXISTS (
+      SELECT 1 FROM handoffs h
+      WHERE h.workspace_id = w.workspace_id AND h.work_item_id = w.id AND h.id > %(handoff_id)s
+  )
 RETURNING *;
