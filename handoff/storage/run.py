@@ -33,6 +33,13 @@ async def many(
     return [build(row) for row in await cur.fetchall()]
 
 
+async def first(conn: AsyncConnection[Any], name: str, params: dict[str, Any]) -> Row | None:
+    """The first row of query `name` as a dict, or None."""
+    cur = await conn.execute(q(name), params)
+    row = await cur.fetchone()
+    return None if row is None else dict(row)
+
+
 async def rows(conn: AsyncConnection[Any], name: str, params: dict[str, Any]) -> list[Row]:
     """Every row of query `name` as dicts."""
     cur = await conn.execute(q(name), params)

@@ -16,14 +16,17 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from handoff.storage.models import FromRow
 from handoff.storage.queries import q
+from handoff.storage.run import first
+from handoff.storage.run import rows as fetch_rows
 
 OPEN_STATUSES = ("PENDING", "FAILED")
 STATUSES = ("PENDING", "SUCCEEDED", "FAILED", "DEAD")
 
 
 @dataclass(frozen=True)
-class Endpoint:
+class Endpoint(FromRow):
     id: int
     workspace_id: int
     url: str
@@ -36,23 +39,6 @@ class Endpoint:
     failing_since: datetime | None
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Endpoint:
-        return cls(
-            id=row["id"],
-            workspace_id=row["workspace_id"],
-            url=row["url"],
-            description=row["description"],
-            event_types=list(row["event_types"]),
-            secret=row["secret"],
-            enabled=row["enabled"],
-            disabled_at=row["disabled_at"],
-            disabled_reason=row["disabled_reason"],
-            failing_since=row["failing_since"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
 
 
 @dataclass(frozen=True)
@@ -68,7 +54,7 @@ class EndpointRecord:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class Delivery(FromRow):
     id: int
     workspace_id: int
     endpoint_id: int
@@ -85,13 +71,9 @@ class Delivery:
     created_at: datetime
     completed_at: datetime | None
 
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Delivery:
-        return cls(**{k: row[k] for k in cls.__dataclass_fields__})
-
 
 @dataclass(frozen=True)
-class Attempt:
+class Attempt(FromRow):
     id: int
     delivery_id: int
     number: int
@@ -101,21 +83,6 @@ class Attempt:
     latency_ms: int
     response_excerpt: str | None
     error: str | None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Attempt:
-        return cls(**{k: row[k] for k in cls.__dataclass_fields__})
-
-
-async def _one(conn: AsyncConnection, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
-    cur = await conn.execute(q(name), params)
-    row = await cur.fetchone()
-    return row  # type: ignore[return-value]
-
-
-async def _all(conn: AsyncConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    cur = await conn.execute(q(name), params)
-    return await cur.fetchall()  # type: ignore[return-value]
 
 
 # -- endpoints (API) ----------------------------------------------------------------
@@ -131,7 +98,7 @@ async def insert_endpoint(
     secret: str,
     now: datetime,
 ) -> Endpoint:
-    row = await _one(
+    row = await first(
         conn,
         "webhook_endpoint_insert",
         {
@@ -148,14 +115,14 @@ async def insert_endpoint(
 
 
 async def list_endpoints(conn: AsyncConnection, workspace_id: int) -> list[Endpoint]:
-    rows = await _all(conn, "webhook_endpoint_list", {"workspace_id": workspace_id})
+    rows = await fetch_rows(conn, "webhook_endpoint_list", {"workspace_id": workspace_id})
     return [Endpoint.from_row(r) for r in rows]
 
 
 async def get_endpoint(
     conn: AsyncConnection, workspace_id: int, endpoint_id: int
 ) -> Endpoint | None:
-    row = await _one(
+    row = await first(
         conn, "webhook_endpoint_get", {"workspace_id": workspace_id, "id": endpoint_id}
     )
     return Endpoint.from_row(row) if row else None
@@ -172,7 +139,7 @@ async def update_endpoint(
     event_types: Sequence[str] | None = None,
     enabled: bool | None = None,
 ) -> Endpoint | None:
-    row = await _one(
+    row = await first(
         conn,
         "webhook_endpoint_update",
         {
@@ -191,7 +158,7 @@ async def update_endpoint(
 async def rotate_secret(
     conn: AsyncConnection, workspace_id: int, endpoint_id: int, secret: str, now: datetime
 ) -> Endpoint | None:
-    row = await _one(
+    row = await first(
         conn,
         "webhook_endpoint_rotate_secret",
         {"workspace_id": workspace_id, "id": endpoint_id, "secret": secret, "now": now},
@@ -200,7 +167,7 @@ async def rotate_secret(
 
 
 async def delete_endpoint(conn: AsyncConnection, workspace_id: int, endpoint_id: int) -> bool:
-    row = await _one(
+    row = await first(
         conn, "webhook_endpoint_delete", {"workspace_id": workspace_id, "id": endpoint_id}
     )
     return row is not None
@@ -209,7 +176,7 @@ async def delete_endpoint(conn: AsyncConnection, workspace_id: int, endpoint_id:
 async def endpoint_records(
     conn: AsyncConnection, endpoint_ids: Sequence[int]
 ) -> dict[int, list[EndpointRecord]]:
-    rows = await _all(conn, "webhook_endpoint_records", {"endpoint_ids": list(endpoint_ids)})
+    rows = await fetch_rows(conn, "webhook_endpoint_records", {"endpoint_ids": list(endpoint_ids)})
     out: dict[int, list[EndpointRecord]] = {i: [] for i in endpoint_ids}
     for r in rows:
         out.setdefault(r["endpoint_id"], []).append(
@@ -229,7 +196,7 @@ async def insert_ping(
     conn: AsyncConnection, workspace_id: int, endpoint_id: int, data: dict[str, Any], now: datetime
 ) -> int:
     """A `ping` event (already dispatched) and its one delivery; returns the delivery id."""
-    row = await _one(
+    row = await first(
         conn,
         "webhook_ping_insert",
         {
@@ -256,7 +223,7 @@ async def list_deliveries(
     before: int | None,
     limit: int,
 ) -> list[Delivery]:
-    rows = await _all(
+    rows = await fetch_rows(
         conn,
         "webhook_delivery_list",
         {
@@ -273,7 +240,7 @@ async def list_deliveries(
 async def get_delivery(
     conn: AsyncConnection, workspace_id: int, delivery_id: int
 ) -> Delivery | None:
-    row = await _one(
+    row = await first(
         conn, "webhook_delivery_get", {"workspace_id": workspace_id, "id": delivery_id}
     )
     return Delivery.from_row(row) if row else None
@@ -282,7 +249,7 @@ async def get_delivery(
 async def redeliver(
     conn: AsyncConnection, workspace_id: int, delivery_id: int, now: datetime
 ) -> bool:
-    row = await _one(
+    row = await first(
         conn,
         "webhook_delivery_redeliver",
         {"workspace_id": workspace_id, "id": delivery_id, "now": now},
@@ -293,7 +260,7 @@ async def redeliver(
 async def attempts_for(
     conn: AsyncConnection, delivery_ids: Sequence[int]
 ) -> dict[int, list[Attempt]]:
-    rows = await _all(conn, "webhook_attempts_for", {"delivery_ids": list(delivery_ids)})
+    rows = await fetch_rows(conn, "webhook_attempts_for", {"delivery_ids": list(delivery_ids)})
     out: dict[int, list[Attempt]] = {i: [] for i in delivery_ids}
     for r in rows:
         out.setdefault(r["delivery_id"], []).append(Attempt.from_row(r))
@@ -312,13 +279,13 @@ class DispatchResult:
 
 async def dispatch_events(conn: AsyncConnection, now: datetime, limit: int) -> DispatchResult:
     """Fan out one batch of undispatched events (call inside a transaction)."""
-    row = await _one(conn, "webhook_dispatch", {"now": now, "limit": limit})
+    row = await first(conn, "webhook_dispatch", {"now": now, "limit": limit})
     assert row is not None
     return DispatchResult(int(row["events"]), int(row["deliveries"]), list(row["endpoint_ids"]))
 
 
 async def due_endpoints(conn: AsyncConnection, now: datetime, limit: int = 1000) -> list[int]:
-    rows = await _all(conn, "webhook_due_endpoints", {"now": now, "limit": limit})
+    rows = await fetch_rows(conn, "webhook_due_endpoints", {"now": now, "limit": limit})
     return [int(r["id"]) for r in rows]
 
 
@@ -335,13 +302,13 @@ class DueDelivery:
 
 
 async def sender_endpoint(conn: AsyncConnection, endpoint_id: int) -> dict[str, Any] | None:
-    return await _one(conn, "webhook_sender_endpoint", {"id": endpoint_id})
+    return await first(conn, "webhook_sender_endpoint", {"id": endpoint_id})
 
 
 async def due_batch(
     conn: AsyncConnection, endpoint_id: int, now: datetime, limit: int
 ) -> list[DueDelivery]:
-    rows = await _all(
+    rows = await fetch_rows(
         conn, "webhook_due_batch", {"endpoint_id": endpoint_id, "now": now, "limit": limit}
     )
     return [DueDelivery(**r) for r in rows]
@@ -383,7 +350,7 @@ async def update_health(
     conn: AsyncConnection, endpoint_id: int, *, succeeded: bool, failed_at: datetime | None
 ) -> datetime | None:
     """Track `failing_since`; returns its new value (None = healthy)."""
-    row = await _one(
+    row = await first(
         conn,
         "webhook_endpoint_health",
         {"endpoint_id": endpoint_id, "succeeded": succeeded, "failed_at": failed_at},
@@ -392,7 +359,7 @@ async def update_health(
 
 
 async def auto_disable(conn: AsyncConnection, endpoint_id: int, now: datetime, reason: str) -> bool:
-    row = await _one(
+    row = await first(
         conn,
         "webhook_endpoint_auto_disable",
         {"endpoint_id": endpoint_id, "now": now, "reason": reason},
