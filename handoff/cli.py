@@ -210,7 +210,7 @@ def show_settings(
         return
     from pydantic import SecretStr
 
-    from handoff.observability.logging import redact
+    from handoff.observability.redaction import redact
 
     settings = _settings()
     for name in type(settings).model_fields:
@@ -224,7 +224,7 @@ def _masked_url(value: str) -> str:
     """A connection string with its password replaced, whatever characters it holds."""
     from urllib.parse import urlsplit, urlunsplit
 
-    from handoff.observability.logging import REDACTED, redact
+    from handoff.observability.redaction import REDACTED, redact
 
     parts = urlsplit(value)
     if parts.scheme and parts.netloc and "@" in parts.netloc:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from handoff.delivery.signing import BadSecret, WebhookVerificationError, verify
+from handoff.webhooks.signing import BadSecret, WebhookVerificationError, verify
 
 app = typer.Typer(help="Webhook tools.", no_args_is_help=True)
 

@@ -449,7 +449,7 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Sign
 
 
 def _redact(text: str) -> str:
-    from handoff.observability.logging import redact
+    from handoff.observability.redaction import redact
 
     return redact(text)
 

@@ -193,7 +193,9 @@ async def seed_demo(
     from handoff.services.handoffs import NewHandoff, Note, create_handoff
     from handoff.services.people import create_person
     from handoff.services.teams import create_team
-    from handoff.storage.tokens import ensure_workspace
+    from handoff.states import Routing
+    from handoff.storage import people as stored_people
+    from handoff.storage import workspaces
 
     def step(message: str) -> None:
         if progress is not None:
@@ -201,11 +203,9 @@ async def seed_demo(
 
     # the people and the team exist from before the oldest handoff
     setup_at = now - timedelta(days=14)
-    workspace = await ensure_workspace(conn, DEMO_WORKSPACE, setup_at)
+    workspace = await workspaces.ensure(conn, DEMO_WORKSPACE, setup_at)
     ws = workspace.id
-    cur = await conn.execute("SELECT count(*) FROM people WHERE workspace_id = %s", (ws,))
-    row = await cur.fetchone()
-    if row is not None and _first(row) > 0:
+    if await stored_people.count(conn, ws) > 0:
         return f"workspace {DEMO_WORKSPACE!r} already seeded; left as it is"
 
     people = {}
@@ -224,7 +224,12 @@ async def seed_demo(
         )
     step(f"team {TEAM_NAME}")
     team = await create_team(
-        conn, ws, setup_at, TEAM_NAME, "FOLLOW_THE_SUN", [person.id for person in people.values()]
+        conn,
+        ws,
+        setup_at,
+        TEAM_NAME,
+        Routing.FOLLOW_THE_SUN,
+        [person.id for person in people.values()],
     )
     by_handle = {p.handle: p for p in PEOPLE}
     for h in HANDOFFS:
@@ -265,9 +270,3 @@ async def seed_demo(
     return (
         f"workspace {DEMO_WORKSPACE!r}: {len(PEOPLE)} people, 1 team, {len(HANDOFFS) + 1} handoffs"
     )
-
-
-def _first(row: Any) -> Any:
-    if isinstance(row, dict):
-        return next(iter(row.values()))
-    return row[0]

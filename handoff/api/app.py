@@ -5,20 +5,23 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
-from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from handoff.api.context import Context
-from handoff.api.health import MetricsMiddleware
 from handoff.api.health import router as health_router
+from handoff.api.middleware import (
+    BodyLimit,
+    MetricsMiddleware,
+    RequestContextMiddleware,
+    graphql_error,
+)
 from handoff.api.schema import build_schema
 from handoff.clock import Clock, SystemClock
-from handoff.observability.logging import RequestContextMiddleware, bind
+from handoff.observability.logging import bind
 from handoff.settings import Settings
 from handoff.storage.db import open_pool
 from handoff.storage.tokens import workspace_for_token
@@ -39,55 +42,6 @@ def _is_graphiql_page(request: Request) -> bool:
 
 class Unauthenticated(Exception):
     """No token, or a token that belongs to no workspace."""
-
-
-def graphql_error(message: str, code: str, status: int) -> JSONResponse:
-    """A GraphQL-shaped error body for failures before GraphQL runs."""
-    return JSONResponse(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-    )
-
-
-class BodyLimit:
-    """Refuse request bodies larger than the limit with 413, before reading them whole."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = dict(scope.get("headers") or {}).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(scope, receive, send)
-            return
-        seen = 0
-
-        async def limited() -> Any:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = graphql_error(
-            f"request body larger than {self.max_bytes} bytes", "REQUEST_TOO_LARGE", 413
-        )
-        await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class TokenCache:

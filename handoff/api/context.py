@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
@@ -13,6 +14,10 @@ from strawberry.fastapi import BaseContext
 
 from handoff.clock import Clock
 from handoff.settings import Settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+Service = Callable[Concatenate[AsyncConnection[Any], int, datetime, P], Awaitable[R]]
 
 
 @dataclass
@@ -30,7 +35,19 @@ class Context(BaseContext):
         super().__init__()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+    async def transaction(self) -> AsyncIterator[AsyncConnection[Any]]:
         """A connection inside one transaction; commits on success, rolls back on error."""
         async with self.pool.connection() as conn, conn.transaction():
             yield conn
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection[Any]]:
+        """A connection for reads."""
+        async with self.pool.connection() as conn:
+            yield conn
+
+    async def change(self, service: Service[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a service `fn(conn, workspace, now, ...)` in one transaction, now by the
+        request's clock."""
+        async with self.transaction() as conn:
+            return await service(conn, self.workspace_id, self.clock.now(), *args, **kwargs)

@@ -2,74 +2,71 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
+from psycopg import AsyncConnection
 from strawberry.dataloader import DataLoader
 
 from handoff.api.context import Context
-from handoff.storage.models import FollowUp, Handoff, Person, Team, WorkItem
-from handoff.storage.run import many, rows
+from handoff.storage import follow_ups, handoffs, people, teams, webhooks, work_items
 
-T = TypeVar("T")
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+T = TypeVar("T", bound=_HasId)
+V = TypeVar("V")
+Conn = AsyncConnection[Any]
 
 
 def _by_id(
-    ctx: Context, query: str, build: Callable[[dict[str, Any]], T]
+    ctx: Context, fetch: Callable[[Conn, int, Sequence[int]], Awaitable[list[T]]]
 ) -> DataLoader[int, T | None]:
     async def load(ids: Sequence[int]) -> list[T | None]:
-        async with ctx.pool.connection() as conn:
-            found = {
-                obj.id: obj  # type: ignore[attr-defined]
-                for obj in await many(
-                    conn, query, {"workspace_id": ctx.workspace_id, "ids": list(ids)}, build
-                )
-            }
+        async with ctx.connection() as conn:
+            found = {obj.id: obj for obj in await fetch(conn, ctx.workspace_id, ids)}
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)
 
 
 def _grouped(
-    ctx: Context, query: str, key: str, build: Callable[[dict[str, Any]], T]
-) -> DataLoader[int, list[T]]:
-    async def load(ids: Sequence[int]) -> list[list[T]]:
-        groups: dict[int, list[T]] = defaultdict(list)
-        async with ctx.pool.connection() as conn:
-            for row in await rows(
-                conn, query, {"workspace_id": ctx.workspace_id, "ids": list(ids)}
-            ):
-                groups[row[key]].append(build(row))
+    ctx: Context, fetch: Callable[[Conn, int, Sequence[int]], Awaitable[Mapping[int, list[V]]]]
+) -> DataLoader[int, list[V]]:
+    async def load(ids: Sequence[int]) -> list[list[V]]:
+        async with ctx.connection() as conn:
+            groups = await fetch(conn, ctx.workspace_id, ids)
         return [groups.get(i, []) for i in ids]
 
     return DataLoader(load_fn=load)
 
 
-def _team_members(ctx: Context) -> DataLoader[int, list[int]]:
-    async def load(ids: Sequence[int]) -> list[list[int]]:
-        groups: dict[int, list[int]] = defaultdict(list)
-        async with ctx.pool.connection() as conn:
-            params = {"workspace_id": ctx.workspace_id, "team_ids": list(ids)}
-            for row in await rows(conn, "team_member_ids", params):
-                groups[row["team_id"]].append(row["person_id"])
+def _by_endpoint(
+    ctx: Context, fetch: Callable[[Conn, Sequence[int]], Awaitable[Mapping[int, list[V]]]]
+) -> DataLoader[int, list[V]]:
+    # Webhook rows are reached only through an endpoint or delivery already read within
+    # the caller's workspace, so these are keyed by that row's id alone.
+    async def load(ids: Sequence[int]) -> list[list[V]]:
+        async with ctx.connection() as conn:
+            groups = await fetch(conn, ids)
         return [groups.get(i, []) for i in ids]
 
     return DataLoader(load_fn=load)
 
 
 _FACTORIES: dict[str, Callable[[Context], DataLoader[Any, Any]]] = {
-    "person": lambda ctx: _by_id(ctx, "people_by_ids", Person.from_row),
-    "team": lambda ctx: _by_id(ctx, "teams_by_ids", Team.from_row),
-    "work_item": lambda ctx: _by_id(ctx, "work_items_by_ids", WorkItem.from_row),
-    "handoff": lambda ctx: _by_id(ctx, "handoffs_by_ids", Handoff.from_row),
-    "team_members": _team_members,
-    "handoffs_by_item": lambda ctx: _grouped(
-        ctx, "handoffs_for_work_items", "work_item_id", Handoff.from_row
-    ),
-    "follow_ups_by_handoff": lambda ctx: _grouped(
-        ctx, "follow_ups_for_handoffs", "handoff_id", FollowUp.from_row
-    ),
+    "person": lambda ctx: _by_id(ctx, people.by_ids),
+    "team": lambda ctx: _by_id(ctx, teams.by_ids),
+    "work_item": lambda ctx: _by_id(ctx, work_items.by_ids),
+    "handoff": lambda ctx: _by_id(ctx, handoffs.by_ids),
+    "team_members": lambda ctx: _grouped(ctx, teams.member_ids),
+    "handoffs_by_item": lambda ctx: _grouped(ctx, handoffs.for_work_items),
+    "follow_ups_by_handoff": lambda ctx: _grouped(ctx, follow_ups.for_handoffs),
+    "webhook_records": lambda ctx: _by_endpoint(ctx, webhooks.endpoint_records),
+    "webhook_attempts": lambda ctx: _by_endpoint(ctx, webhooks.attempts_for),
 }
 
 

@@ -14,25 +14,13 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 
-from handoff.api.resolvers import Mutation as CoreMutation
-from handoff.api.resolvers import Query as CoreQuery
+from handoff.api.resolvers import Mutation, Query
 from handoff.api.scalars import SCALAR_MAP
 from handoff.api.types import Handoff, Person, Team, WorkItem, Workspace
-from handoff.api.webhooks import WebhookMutation, WebhookQuery
 from handoff.services.errors import ServiceError
 from handoff.settings import Settings
 
 log = logging.getLogger("handoff.api")
-
-
-@strawberry.type
-class Query(CoreQuery, WebhookQuery):
-    pass
-
-
-@strawberry.type
-class Mutation(CoreMutation, WebhookMutation):
-    pass
 
 
 def _should_mask(error: GraphQLError) -> bool:

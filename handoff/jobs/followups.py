@@ -1,6 +1,6 @@
 """The batch job: carry out the follow-ups of one batch, exactly once each.
 
-The job is thin: one transaction around `services.followups_chain.handle_batch`, which
+The job is thin: one transaction around `services.follow_ups.handle_batch`, which
 re-reads the rows under lock and ignores rows whose state or version changed. A database
 error (PostgreSQL down, a deadlock, a pool timeout) becomes `Retry` with a growing delay,
 so an outage is survived without restarting the worker. Rows another transaction held
@@ -14,10 +14,9 @@ from typing import Any
 
 import psycopg
 from arq import Retry
-from psycopg_pool import PoolTimeout
 
-from handoff.services.followups_chain import handle_batch
-from handoff.storage import jobs as store
+from handoff.services.follow_ups import handle_batch
+from handoff.storage import follow_ups
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +41,8 @@ async def handle_follow_ups(ctx: dict[str, Any], items: list[list[int]]) -> dict
         async with pool.connection(timeout=5) as conn:
             async with conn.transaction():
                 outcome = await handle_batch(conn, pairs, clock.now())
-            waiting = await store.still_open(conn, outcome.locked_out)
-    except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+            waiting = await follow_ups.still_open(conn, outcome.locked_out)
+    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:  # PoolTimeout included
         delay = retry_delay(job_try)
         log.warning("follow-up batch failed (try %d), retrying in %.2fs: %s", job_try, delay, exc)
         raise Retry(defer=delay) from exc

@@ -10,10 +10,11 @@ its rows at the enqueued version and carries them out.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import math
-import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,8 +26,8 @@ from psycopg_pool import AsyncConnectionPool
 from handoff.clock import Clock
 from handoff.observability.metrics import FOLLOW_UPS_DUE, QUEUE_DEPTH, RELAY_LAG
 from handoff.settings import Settings
-from handoff.storage import jobs as store
-from handoff.storage.jobs import Claimed
+from handoff.storage import follow_ups
+from handoff.storage.follow_ups import Claimed
 
 log = logging.getLogger(__name__)
 
@@ -35,19 +36,6 @@ JOB_NAME = "handle_follow_ups"
 CLAIM_LIMIT = 5_000
 # Rows due within one bucket share a job (deferred to the bucket's end, never early).
 BUCKET_MS = 100
-DEFAULT_REQUEUE_AFTER_SECONDS = 60.0
-
-
-def requeue_after_seconds(settings: Settings) -> float:
-    """How long an ENQUEUED row may wait for its job before the relay enqueues it again.
-
-    `settings.requeue_after_seconds` when the settings define it, else the
-    `HANDOFF_REQUEUE_AFTER_SECONDS` environment variable, else 60 s.
-    """
-    value: Any = getattr(settings, "requeue_after_seconds", None)
-    if value is None:
-        value = os.environ.get("HANDOFF_REQUEUE_AFTER_SECONDS", DEFAULT_REQUEUE_AFTER_SECONDS)
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -116,12 +104,12 @@ async def relay_once(
 ) -> int:
     """One relay pass; returns how many rows it handed to arq."""
     horizon = settings.relay_horizon_seconds if horizon_seconds is None else horizon_seconds
-    stale = requeue_after_seconds(settings) if requeue_after is None else requeue_after
+    stale = settings.requeue_after_seconds if requeue_after is None else requeue_after
     total = 0
     while True:
         now = clock.now()
         async with pool.connection(timeout=10) as conn, conn.transaction():
-            claimed = await store.claim_due(
+            claimed = await follow_ups.claim_due(
                 conn,
                 now,
                 now + timedelta(seconds=horizon),
@@ -161,7 +149,7 @@ async def _gauges(
     try:
         now = clock.now()
         async with pool.connection(timeout=5) as conn:
-            oldest = await store.oldest_open_due(conn, now)
+            oldest = await follow_ups.oldest_open_due(conn, now)
         RELAY_LAG.set(0.0 if oldest is None else (now - oldest).total_seconds())
         QUEUE_DEPTH.set(await redis.zcard(settings.queue_name))
     except Exception:  # gauges are best effort
@@ -175,9 +163,6 @@ async def relay_cron(ctx: dict[str, Any]) -> int:
     quarter second, so a follow-up that is already due when it is written (a receiver
     who is working right now) waits well under a second instead of a whole interval.
     """
-    import asyncio
-    import time
-
     settings: Settings = ctx["settings"]
     deadline = time.monotonic() + max(0.0, settings.relay_interval_seconds - 0.3)
     total = 0

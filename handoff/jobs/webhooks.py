@@ -26,12 +26,13 @@ from arq import cron
 from arq.worker import func
 from psycopg import AsyncConnection
 
-from handoff.delivery.backoff import GIVE_UP_AFTER, next_delay
-from handoff.delivery.http import WebhookClient
-from handoff.delivery.payload import build_body
-from handoff.delivery.sender import attempt
 from handoff.observability.metrics import WEBHOOK_ATTEMPTS
+from handoff.states import WebhookDeliveryStatus
 from handoff.storage import webhooks as store
+from handoff.webhooks.backoff import GIVE_UP_AFTER, next_delay
+from handoff.webhooks.http import WebhookClient
+from handoff.webhooks.payload import build_body
+from handoff.webhooks.sender import attempt
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,6 @@ DISPATCH_BATCH = 1000
 DISPATCH_MAX_BATCHES = 50
 SEND_BATCH = 100
 SEND_BUDGET_SECONDS = 60.0
-# pg_try_advisory_lock(namespace, endpoint id): one sender per endpoint at a time.
-LOCK_NAMESPACE = 0x57484B  # "WHK"
 
 
 def send_job_id(endpoint_id: int) -> str:
@@ -58,14 +57,6 @@ def _client(ctx: dict[str, Any]) -> WebhookClient:
         allow_private=ctx["settings"].webhook_allow_private,
         resolver=ctx.get("webhook_resolver"),
     )
-
-
-async def setup(ctx: dict[str, Any]) -> None:
-    """Worker on_startup hook (nothing to prepare today; kept for a stable interface)."""
-
-
-async def close_clients(ctx: dict[str, Any]) -> None:
-    """Worker on_shutdown hook (clients are closed by each sender run)."""
 
 
 async def dispatch(ctx: dict[str, Any]) -> tuple[int, set[int]]:
@@ -105,24 +96,14 @@ async def webhook_send(ctx: dict[str, Any], endpoint_id: int) -> dict[str, int]:
     async with pool.connection() as conn:
         await conn.set_autocommit(True)
         try:
-            cur = await conn.execute(
-                "SELECT pg_try_advisory_lock(%s, %s) AS ok", (LOCK_NAMESPACE, endpoint_id)
-            )
-            row = await cur.fetchone()
-            if not row or not _first(row):
+            if not await store.try_lock_endpoint(conn, endpoint_id):
                 return {"attempts": 0, "busy": 1}
             try:
                 return await _send_locked(ctx, conn, endpoint_id)
             finally:
-                await conn.execute(
-                    "SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, endpoint_id)
-                )
+                await store.unlock_endpoint(conn, endpoint_id)
         finally:
             await conn.set_autocommit(False)
-
-
-def _first(row: Any) -> Any:
-    return next(iter(row.values())) if isinstance(row, dict) else row[0]
 
 
 async def _send_locked(
@@ -146,7 +127,7 @@ async def _send_with(
     totals = {"attempts": 0, "succeeded": 0, "failed": 0, "disabled": 0}
     while time.monotonic() < deadline:
         endpoint = await store.sender_endpoint(conn, endpoint_id)
-        if endpoint is None or not endpoint["enabled"]:
+        if endpoint is None or not endpoint.enabled:
             break
         batch = await store.due_batch(conn, endpoint_id, clock.now(), SEND_BATCH)
         if not batch:
@@ -160,8 +141,8 @@ async def _send_with(
             body = build_body(delivery.type, delivery.occurred_at, delivery.payload)
             result = await attempt(
                 client,
-                endpoint["url"],
-                secret=endpoint["secret"],
+                endpoint.url,
+                secret=endpoint.secret,
                 msg_id=delivery.public_id,
                 body=body,
                 now=at,
@@ -169,11 +150,15 @@ async def _send_with(
             )
             WEBHOOK_ATTEMPTS.labels(outcome=result.outcome).inc()
             if result.succeeded:
-                status, next_at = "SUCCEEDED", None
+                status, next_at = WebhookDeliveryStatus.SUCCEEDED, None
                 succeeded = True
             else:
                 delay = next_delay(delivery.cycle_attempts + 1, rng)
-                status, next_at = ("DEAD", None) if delay is None else ("FAILED", at + delay)
+                status, next_at = (
+                    (WebhookDeliveryStatus.DEAD, None)
+                    if delay is None
+                    else (WebhookDeliveryStatus.FAILED, at + delay)
+                )
                 failed_at = at
                 last_error = result.error
                 log.info(
@@ -203,7 +188,7 @@ async def _send_with(
                 break  # later deliveries of this endpoint wait behind the failed one
         async with conn.transaction():
             await store.record_attempts(conn, records)
-            if failed_at is not None or endpoint["failing_since"] is not None:
+            if failed_at is not None or endpoint.failing_since is not None:
                 failing_since = await store.update_health(
                     conn, endpoint_id, succeeded=succeeded, failed_at=failed_at
                 )
@@ -220,8 +205,9 @@ async def _send_with(
                         totals["disabled"] = 1
                         log.warning("webhook endpoint disabled", extra={"endpoint_id": endpoint_id})
         totals["attempts"] += len(records)
-        totals["succeeded"] += sum(r.status == "SUCCEEDED" for r in records)
-        totals["failed"] += sum(r.status != "SUCCEEDED" for r in records)
+        ok = WebhookDeliveryStatus.SUCCEEDED
+        totals["succeeded"] += sum(r.status == ok for r in records)
+        totals["failed"] += sum(r.status != ok for r in records)
         if failed_at is not None:
             break
     return totals

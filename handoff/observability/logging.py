@@ -8,7 +8,9 @@ a log sink.
 
     configure_logging(settings)             # once per process (API, worker, CLI)
     with bind(workspace_id=7): ...          # or call bind(...) and let the request end
-    app.add_middleware(RequestContextMiddleware)
+
+Redaction lives in `handoff.observability.redaction`; the middleware that binds a request
+id per HTTP request in `handoff.api.middleware`.
 """
 
 from __future__ import annotations
@@ -16,26 +18,15 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import re
 import sys
-import time
-import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from handoff.observability.redaction import STANDARD_ATTRS, RedactingFilter, redact
+
 if TYPE_CHECKING:
     from handoff.settings import Settings
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-REDACTED = "[REDACTED]"
-REQUEST_ID_HEADER = "x-request-id"
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "handoff_request_id", default=None
@@ -48,107 +39,6 @@ _VARS: dict[str, contextvars.ContextVar[Any]] = {
     "workspace_id": workspace_id_var,
 }
 
-# --- redaction -------------------------------------------------------------------------
-
-# Order matters: the specific shapes first, the generic key=value shape last.
-_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
-    # Authorization: Bearer abc / "authorization": "Basic abc" / (b'authorization', b'...')
-    (
-        re.compile(
-            r"""(?ix)
-            (authorization['"]?\s*[:=,]\s*(?:(?-i:b)?['"])?)   # the header name and a separator
-            (?:(bearer|basic|token)\s+)?             # an optional scheme, kept
-            [^\s'",;}\])]+                           # the credential
-            """
-        ),
-        lambda m: m.group(1) + (f"{m.group(2)} " if m.group(2) else "") + REDACTED,
-    ),
-    # a bare bearer credential anywhere
-    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REDACTED),
-    # API tokens (handoff.storage.tokens.TOKEN_PREFIX) and webhook signing secrets
-    (re.compile(r"\bhnd_[A-Za-z0-9_-]+"), "hnd_" + REDACTED),
-    (re.compile(r"\bwhsec_[A-Za-z0-9+/=_-]+"), "whsec_" + REDACTED),
-    # scheme://user:password@host
-    # (to the last "@" before the path: "pa@ss" is a password URL parsers accept)
-    (re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^\s/]+@"), r"\1" + REDACTED + "@"),
-    # password='quoted value with spaces' (libpq conninfo)
-    (
-        re.compile(
-            r"""(?ix)
-            ((?:password|passwd|pwd|secret)\s*=\s*)
-            '(?:[^'\\]|\\.)*'
-            """
-        ),
-        r"\1'" + REDACTED + "'",
-    ),
-    # password=..., secret: ..., api_key=..., token=... (conninfo strings, query strings);
-    # PGPASSWORD= too (no word boundary inside it)
-    (
-        re.compile(
-            r"""(?ix)
-            ((?:\b|(?<=PG))(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|token)
-               ['"]?\s*[=:]\s*['"]?)
-            (?!\[REDACTED\])[^\s'"&,;}]+
-            """
-        ),
-        r"\1" + REDACTED,
-    ),
-]
-
-
-# Every pattern above needs one of these words; most lines (an access line per request)
-# have none, and one search is far cheaper than six substitutions.
-_MAYBE_SECRET = re.compile(
-    r"(?i)authorization|bearer|hnd_|whsec_|://|password|passwd|pwd|secret|api[_-]?key|token"
-)
-
-
-def redact(text: str) -> str:
-    """`text` with every token, secret and password replaced by [REDACTED]."""
-    if _MAYBE_SECRET.search(text) is None:
-        return text
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def _redact_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {k: _redact_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redact_value(v) for v in value]
-    if isinstance(value, int | float | bool) or value is None:
-        return value
-    return redact(str(value))
-
-
-class RedactingFilter(logging.Filter):
-    """Rewrites a record so its message, extras and traceback hold no secrets.
-
-    Attached to the handlers `configure_logging` installs, so it sees every record any
-    logger (ours, uvicorn's, arq's, psycopg's) propagates to the root.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string must not lose the line
-            message = f"{record.msg!r} {record.args!r}"
-        record.msg = redact(message)
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info)
-        for key, value in list(record.__dict__.items()):
-            if key not in _STANDARD_ATTRS:
-                record.__dict__[key] = _redact_value(value)
-        return True
-
 
 class ContextFilter(logging.Filter):
     """Adds `request_id` and `workspace_id` from the current context to every record."""
@@ -160,20 +50,11 @@ class ContextFilter(logging.Filter):
         return True
 
 
-_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None))) | {
-    "message",
-    "asctime",
-    "request_id",
-    "workspace_id",
-    "taskName",
-    "color_message",  # uvicorn's ANSI-coloured copy of the message
-}
-
 # --- formatters --------------------------------------------------------------------------
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
-    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
+    return {k: v for k, v in record.__dict__.items() if k not in STANDARD_ATTRS}
 
 
 class JsonFormatter(logging.Formatter):
@@ -327,59 +208,3 @@ def bind(**values: Any) -> _Binding:
 def current_request_id() -> str | None:
     """The request id of the request being handled, if any."""
     return request_id_var.get()
-
-
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-access_logger = logging.getLogger("handoff.access")
-
-
-class RequestContextMiddleware:
-    """ASGI middleware: a request id for every HTTP request, echoed in `X-Request-ID`.
-
-    The id comes from the client's `X-Request-ID` header when it is a sane token, else
-    a fresh one is generated. It is bound (with an empty workspace, which the auth step
-    fills in with `bind(workspace_id=...)`) for everything the request logs, and one
-    access line per request is logged (method, path without query string, status, ms).
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = None
-        for name, value in scope.get("headers", []):
-            if name.lower() == b"x-request-id":
-                candidate = value.decode("latin-1").strip()
-                if _VALID_REQUEST_ID.match(candidate):
-                    request_id = candidate
-                break
-        if request_id is None:
-            request_id = uuid.uuid4().hex
-        status = 500
-        start = time.perf_counter()
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
-                ]
-                headers.append((b"x-request-id", request_id.encode("latin-1")))
-                message["headers"] = headers
-            await send(message)
-
-        with bind(request_id=request_id, workspace_id=None):
-            try:
-                await self.app(scope, receive, send_with_id)
-            finally:
-                access_logger.info(
-                    "%s %s %s",
-                    scope.get("method", "?"),
-                    scope.get("path", "?"),
-                    status,
-                    extra={"duration_ms": round((time.perf_counter() - start) * 1000, 2)},
-                )

@@ -1,12 +1,17 @@
-"""Which team member a handoff goes to, and when it lands for each recipient."""
+"""Which team member a handoff goes to, and when it lands for each recipient.
+
+Pure functions over people already read: no I/O.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handoff.calendar import HandoffTimes, NoWorkingTime, schedule_handoff
 from handoff.services.errors import Invalid
+from handoff.states import Routing
 from handoff.storage.models import Person, Team
 
 
@@ -30,6 +35,15 @@ class Plan:
     def explanation(self) -> list[str]:
         return [*self.reasons, *self.receiver.times.explanation]
 
+    def explanation_for(self, recipient: Recipient) -> list[str]:
+        """What a recipient's delivery row says: the receiver's full explanation, or for
+        another member of an ALL team the routing reasons and their own landing."""
+        if recipient.person.id == self.receiver.person.id:
+            return self.explanation
+        own = recipient.times.explanation
+        # the last line names the receiver's response deadline, which is not theirs
+        return [*self.reasons, *(own[:-1] if recipient.times.respond_by is not None else own)]
+
 
 def times_for(person: Person, at: datetime, respond_within: timedelta | None) -> HandoffTimes:
     """When a handoff made at `at` lands for `person`; NoWorkingTime when never."""
@@ -49,6 +63,24 @@ def plan_for_person(
     return Plan(recipient, (recipient,), ())
 
 
+def reachable(
+    members: Iterable[Person], at: datetime, respond_within: timedelta | None
+) -> list[Recipient]:
+    """Members with working time ahead, by person id, with their times."""
+    found: list[Recipient] = []
+    for person in sorted(members, key=lambda p: p.id):
+        try:
+            found.append(Recipient(person, times_for(person, at, respond_within)))
+        except NoWorkingTime:
+            continue
+    return found
+
+
+def soonest(recipients: Iterable[Recipient]) -> Recipient | None:
+    """Follow-the-sun: the recipient it lands with first (ties: the lower person id)."""
+    return min(recipients, key=lambda r: (r.times.deliver_at, r.person.id), default=None)
+
+
 def plan_for_team(
     team: Team,
     members: list[Person],
@@ -58,29 +90,24 @@ def plan_for_team(
     field: str,
 ) -> Plan:
     """Route a team handoff: follow-the-sun, round-robin, or to all members."""
-    reachable: list[Recipient] = []
-    for person in sorted(members, key=lambda p: p.id):
-        try:
-            reachable.append(Recipient(person, times_for(person, at, respond_within)))
-        except NoWorkingTime:
-            continue
-    if not reachable:
+    candidates = reachable(members, at, respond_within)
+    first = soonest(candidates)
+    if first is None:
         raise Invalid(
             field, f"no member of team {team.name!r} has working time in the next two years"
         )
-    soonest = min(reachable, key=lambda r: (r.times.deliver_at, r.person.id))
-    if team.routing == "ROUND_ROBIN":
-        chosen = reachable[position % len(reachable)]
+    if team.routing == Routing.ROUND_ROBIN:
+        chosen = candidates[position % len(candidates)]
         why = f"Team {team.name} routes round-robin; it is {chosen.person.name}'s turn."
         return Plan(chosen, (chosen,), (why,))
-    if team.routing == "ALL":
+    if team.routing == Routing.ALL:
         why = (
-            f"Team {team.name} notifies all {len(reachable)} reachable members; "
-            f"{soonest.person.name} is reachable soonest and holds the response clock."
+            f"Team {team.name} notifies all {len(candidates)} reachable members; "
+            f"{first.person.name} is reachable soonest and holds the response clock."
         )
-        return Plan(soonest, tuple(reachable), (why,))
+        return Plan(first, tuple(candidates), (why,))
     why = (
-        f"Team {team.name} routes follow-the-sun: {soonest.person.name} "
-        f"({soonest.person.timezone}) is reachable soonest."
+        f"Team {team.name} routes follow-the-sun: {first.person.name} "
+        f"({first.person.timezone}) is reachable soonest."
     )
-    return Plan(soonest, (soonest,), (why,))
+    return Plan(first, (first,), (why,))

@@ -3,46 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from psycopg import AsyncConnection
-
+from handoff.services import lookups
 from handoff.services.errors import Invalid, NotFound
-from handoff.services.handoffs import get_team
-from handoff.services.people import get_person
+from handoff.states import Routing
+from handoff.storage import teams
 from handoff.storage.models import Team
-from handoff.storage.run import execute, one
+from handoff.storage.run import Conn
 
-ROUTINGS = ("FOLLOW_THE_SUN", "ROUND_ROBIN", "ALL")
 MAX_MEMBERS_AT_CREATION = 100
 
 
 async def create_team(
-    conn: AsyncConnection[Any],
+    conn: Conn,
     ws: int,
     now: datetime,
     name: str,
-    routing: str = "FOLLOW_THE_SUN",
+    routing: Routing = Routing.FOLLOW_THE_SUN,
     member_ids: list[int] | None = None,
 ) -> Team:
     """Create a team, optionally with members."""
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise Invalid("name", "name must be 1 to 200 characters")
-    if routing not in ROUTINGS:
-        raise Invalid("routing", f"routing {routing!r} must be one of {', '.join(ROUTINGS)}")
+    try:
+        routing = Routing(routing)
+    except ValueError:
+        choices = ", ".join(Routing)
+        raise Invalid("routing", f"routing {routing!r} must be one of {choices}") from None
     member_ids = member_ids or []
     if len(set(member_ids)) > MAX_MEMBERS_AT_CREATION:
         raise Invalid(
             "memberIds",
             f"at most {MAX_MEMBERS_AT_CREATION} members at creation; add more with addTeamMember",
         )
-    team = await one(
-        conn,
-        "team_insert",
-        {"workspace_id": ws, "name": name, "routing": routing, "now": now},
-        Team.from_row,
-    )
+    team = await teams.insert(conn, ws, name, routing, now)
     if team is None:
         raise Invalid("name", f"a team called {name!r} already exists")
     seen: set[int] = set()
@@ -57,28 +52,17 @@ async def create_team(
     return team
 
 
-async def add_member(
-    conn: AsyncConnection[Any], ws: int, now: datetime, team_id: int, person_id: int
-) -> Team:
+async def add_member(conn: Conn, ws: int, now: datetime, team_id: int, person_id: int) -> Team:
     """Add a person to a team (no-op when already a member)."""
-    team = await get_team(conn, ws, team_id)
-    await get_person(conn, ws, person_id)
-    await execute(
-        conn,
-        "team_member_add",
-        {"workspace_id": ws, "team_id": team_id, "person_id": person_id, "now": now},
-    )
+    team = await lookups.team(conn, ws, team_id)
+    await lookups.person(conn, ws, person_id)
+    await teams.add_member(conn, ws, team_id, person_id, now)
     return team
 
 
-async def remove_member(
-    conn: AsyncConnection[Any], ws: int, now: datetime, team_id: int, person_id: int
-) -> Team:
+async def remove_member(conn: Conn, ws: int, now: datetime, team_id: int, person_id: int) -> Team:
     """Remove a person from a team; NotFound when they are not a member."""
-    team = await get_team(conn, ws, team_id)
-    removed = await execute(
-        conn, "team_member_remove", {"workspace_id": ws, "team_id": team_id, "person_id": person_id}
-    )
-    if not removed:
+    team = await lookups.team(conn, ws, team_id)
+    if not await teams.remove_member(conn, ws, team_id, person_id):
         raise NotFound("TeamMember", person_id)
     return team

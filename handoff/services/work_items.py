@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from psycopg import AsyncConnection
-
+from handoff.services import lookups
 from handoff.services.errors import Invalid
-from handoff.services.people import get_person
+from handoff.storage import work_items
 from handoff.storage.models import WorkItem
-from handoff.storage.run import one
+from handoff.storage.run import Conn
 
 
 async def create_work_item(
-    conn: AsyncConnection[Any],
+    conn: Conn,
     ws: int,
     now: datetime,
     title: str,
@@ -26,18 +24,5 @@ async def create_work_item(
     if not 1 <= len(title) <= 500:
         raise Invalid("title", "title must be 1 to 500 characters")
     if holder_id is not None:
-        await get_person(conn, ws, holder_id)
-    item = await one(
-        conn,
-        "work_item_insert",
-        {
-            "workspace_id": ws,
-            "title": title,
-            "description": description,
-            "holder_id": holder_id,
-            "now": now,
-        },
-        WorkItem.from_row,
-    )
-    assert item is not None
-    return item
+        await lookups.person(conn, ws, holder_id)
+    return await work_items.insert(conn, ws, title, description, holder_id, now)

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from psycopg import AsyncConnection
 
 from handoff.services.errors import Invalid
+from handoff.storage import workspaces
 from handoff.storage.models import Workspace
-from handoff.storage.run import one
+from handoff.storage.run import Conn
 
 MAX_REMINDERS = 20
 
 
-async def set_reminders(
-    conn: AsyncConnection[Any], ws: int, now: datetime, reminders: int
-) -> Workspace:
+async def set_reminders(conn: Conn, ws: int, now: datetime, reminders: int) -> Workspace:
     """How many reminders a handoff gets before it escalates, unless it says otherwise.
 
     Applies to handoffs created from now on; existing ones keep the count they were
@@ -27,11 +23,6 @@ async def set_reminders(
             "remindersBeforeEscalation",
             f"remindersBeforeEscalation must be between 0 and {MAX_REMINDERS}, got {reminders}",
         )
-    workspace = await one(
-        conn,
-        "workspace_set_reminders",
-        {"workspace_id": ws, "reminders": reminders},
-        Workspace.from_row,
-    )
+    workspace = await workspaces.set_reminders(conn, ws, reminders)
     assert workspace is not None
     return workspace

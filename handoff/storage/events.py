@@ -2,44 +2,63 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
-from handoff.storage.queries import q
+from handoff.storage.queries import Queries
+from handoff.storage.run import Conn, execute, scalar
+
+Q = Queries("events")
 
 
-def new_public_id() -> str:
-    """A fresh standard-webhooks message id."""
+def new_message_id() -> str:
+    """A fresh Standard Webhooks message id (an event's public id)."""
     return f"msg_{uuid.uuid4().hex}"
 
 
-async def record_event(
-    conn: AsyncConnection,
-    workspace_id: int,
-    type_: str,
-    data: dict[str, Any],
-    now: datetime,
-    *,
-    handoff_id: int | None = None,
-    person_id: int | None = None,
-) -> int:
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append to the outbox."""
+
+    workspace_id: int
+    type: str
+    data: dict[str, Any]
+    handoff_id: int | None = None
+    person_id: int | None = None
+
+
+async def record(conn: Conn, event: NewEvent, now: datetime) -> int:
     """Append one event to the outbox; returns its row id."""
-    cur = await conn.execute(
-        q("event_insert"),
+    params = {
+        "workspace_id": event.workspace_id,
+        "type": event.type,
+        "handoff_id": event.handoff_id,
+        "person_id": event.person_id,
+        "payload": Jsonb(event.data),
+        "occurred_at": now,
+        "public_id": new_message_id(),
+    }
+    return int(await scalar(conn, Q.insert, params))
+
+
+async def record_many(conn: Conn, events: list[NewEvent], now: datetime) -> None:
+    """Append events to the outbox in one statement, in list order."""
+    if not events:
+        return
+    rows = [
         {
-            "workspace_id": workspace_id,
-            "type": type_,
-            "handoff_id": handoff_id,
-            "person_id": person_id,
-            "payload": Jsonb(data),
-            "occurred_at": now,
-            "public_id": new_public_id(),
-        },
-    )
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row["id"]) if isinstance(row, dict) else int(row[0])
+            "ws": e.workspace_id,
+            "type": e.type,
+            "h": e.handoff_id,
+            "p": e.person_id,
+            "data": e.data,
+            "pub": new_message_id(),
+        }
+        for e in events
+    ]
+    await execute(conn, Q.insert_many, {"now": now, "rows": json.dumps(rows, default=str)})

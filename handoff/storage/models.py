@@ -2,20 +2,53 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import cached_property
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, get_type_hints
 
 from handoff.calendar import DeliveryPolicy, WorkingPattern
+from handoff.states import (
+    FollowUpKind,
+    FollowUpState,
+    HandoffStatus,
+    Routing,
+    WebhookDeliveryStatus,
+    WorkItemStatus,
+)
+
+_Converter = tuple[str, type[StrEnum] | None]
+_COLUMNS: dict[type, tuple[_Converter, ...]] = {}
+
+
+def _columns(cls: type) -> tuple[_Converter, ...]:
+    found = _COLUMNS.get(cls)
+    if found is None:
+        hints = get_type_hints(cls)
+        found = _COLUMNS[cls] = tuple(
+            (
+                f.name,
+                hints[f.name]
+                if isinstance(hints[f.name], type) and issubclass(hints[f.name], StrEnum)
+                else None,
+            )
+            for f in fields(cls)
+        )
+    return found
 
 
 class FromRow:
-    """Built from a row whose column names are the dataclass's field names."""
+    """Built from a row whose column names are the dataclass's field names.
+
+    Text columns whose field is a state enum come back as that enum's member.
+    """
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
-        return cls(**{f.name: row[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+        return cls(
+            **{name: row[name] if enum is None else enum(row[name]) for name, enum in _columns(cls)}
+        )
 
 
 @dataclass(frozen=True)
@@ -95,7 +128,8 @@ class Team(FromRow):
     id: int
     workspace_id: int
     name: str
-    routing: str
+    routing: Routing
+    rr_counter: int
     created_at: datetime
 
 
@@ -105,7 +139,7 @@ class WorkItem(FromRow):
     workspace_id: int
     title: str
     description: str
-    status: str
+    status: WorkItemStatus
     holder_id: int | None
     created_at: datetime
     updated_at: datetime
@@ -124,7 +158,7 @@ class Handoff(FromRow):
     next_steps: str
     open_questions: list[str]
     respond_within: timedelta | None
-    status: str
+    status: HandoffStatus
     created_at: datetime
     deliver_at: datetime
     respond_by: datetime | None
@@ -148,11 +182,81 @@ class FollowUp(FromRow):
     workspace_id: int
     handoff_id: int
     person_id: int
-    kind: str
+    kind: FollowUpKind
     due_at: datetime
-    state: str
+    state: FollowUpState
     version: int
     digest: bool
     explanation: list[str]
     created_at: datetime
     handled_at: datetime | None
+
+
+# -- webhooks -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint(FromRow):
+    """Where a workspace's events are POSTed. The secret is kept out of the repr so it
+    never reaches a log line."""
+
+    id: int
+    workspace_id: int
+    url: str
+    description: str
+    event_types: list[str]
+    secret: str = field(repr=False)
+    enabled: bool
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    failing_since: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class WebhookEndpointRecord(FromRow):
+    """A `webhook.disabled` record: the endpoint was switched off for failing."""
+
+    id: int
+    endpoint_id: int
+    type: str
+    occurred_at: datetime
+    reason: str
+    failing_since: datetime | None
+
+
+@dataclass(frozen=True)
+class WebhookDelivery(FromRow):
+    """One event to one endpoint; every attempt shares its message id."""
+
+    id: int
+    workspace_id: int
+    endpoint_id: int
+    event_id: int
+    event_type: str
+    message_id: str
+    event_occurred_at: datetime
+    status: WebhookDeliveryStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WebhookAttempt(FromRow):
+    """One HTTP attempt of a webhook delivery."""
+
+    id: int
+    delivery_id: int
+    number: int
+    attempted_at: datetime
+    outcome: str
+    status_code: int | None
+    latency_ms: int
+    response_excerpt: str | None
+    error: str | None

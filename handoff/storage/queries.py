@@ -1,16 +1,16 @@
-"""Named SQL queries loaded from `sql/*.sql`.
+"""Named SQL queries, loaded from the package's `sql/<aggregate>.sql` files.
 
-A file holds blocks that start with `-- name: <query_name>`; parameters are
-`%(name)s` placeholders. Names are unique across files.
+A file holds blocks that start with `-- name: <query_name>`; parameters are `%(name)s`
+placeholders. Each storage module owns one file (`Queries("people")`) and is the only
+code that runs its queries. Files are read on first use, never at import.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
-QUERIES_DIR = Path(__file__).parent / "sql"
 _NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
 
 
@@ -26,25 +26,30 @@ def parse(text: str, source: str = "<string>") -> dict[str, str]:
 
 
 @cache
-def all_queries() -> dict[str, str]:
-    """Every named query of every file, read once per process."""
-    merged: dict[str, str] = {}
-    for path in sorted(QUERIES_DIR.glob("*.sql")):
-        for name, sql in parse(path.read_text(), path.name).items():
-            if name in merged:
-                raise ValueError(f"query {name!r} defined in two files ({path.name})")
-            merged[name] = sql
-    return merged
+def _file(stem: str) -> dict[str, bytes]:
+    text = resources.files("handoff.storage").joinpath("sql").joinpath(f"{stem}.sql").read_text()
+    # bytes: psycopg's cheapest query form
+    return {name: sql.encode() for name, sql in parse(text, f"{stem}.sql").items()}
 
 
-def q(name: str) -> bytes:
-    """The SQL of query `name` (bytes: psycopg's cheapest query form)."""
-    return _encoded(name)
+def sql_files() -> list[str]:
+    """The stems of every query file shipped with the package."""
+    folder = resources.files("handoff.storage").joinpath("sql")
+    return sorted(p.name.removesuffix(".sql") for p in folder.iterdir() if p.name.endswith(".sql"))
 
 
-@cache
-def _encoded(name: str) -> bytes:
-    try:
-        return all_queries()[name].encode()
-    except KeyError:
-        raise KeyError(f"no SQL query named {name!r} in {QUERIES_DIR}") from None
+class Queries:
+    """The named queries of one `sql/<stem>.sql` file."""
+
+    def __init__(self, stem: str) -> None:
+        self.stem = stem
+
+    def __getattr__(self, name: str) -> bytes:
+        try:
+            return _file(self.stem)[name]
+        except KeyError:
+            raise AttributeError(f"no SQL query named {name!r} in sql/{self.stem}.sql") from None
+
+    def names(self) -> list[str]:
+        """Every query name of the file."""
+        return list(_file(self.stem))

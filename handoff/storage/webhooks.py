@@ -1,136 +1,76 @@
 """Webhook endpoints, deliveries and attempts in PostgreSQL.
 
-API-facing functions take the caller's workspace_id and never return another
-workspace's rows; worker-facing ones are keyed by endpoint id. Secrets are carried in
-`Endpoint.secret` but excluded from its repr so they never reach a log line.
+API-facing functions take the caller's workspace id and never return another
+workspace's rows; the worker's are keyed by endpoint id.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
-from handoff.storage.models import FromRow
-from handoff.storage.queries import q
-from handoff.storage.run import first
-from handoff.storage.run import rows as fetch_rows
+from handoff.states import WebhookDeliveryStatus
+from handoff.storage.events import new_message_id
+from handoff.storage.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEndpointRecord,
+)
+from handoff.storage.queries import Queries
+from handoff.storage.run import Conn, execute, many, one, rows, scalar
 
-OPEN_STATUSES = ("PENDING", "FAILED")
-STATUSES = ("PENDING", "SUCCEEDED", "FAILED", "DEAD")
-
-
-@dataclass(frozen=True)
-class Endpoint(FromRow):
-    id: int
-    workspace_id: int
-    url: str
-    description: str
-    event_types: list[str]
-    secret: str = field(repr=False)
-    enabled: bool
-    disabled_at: datetime | None
-    disabled_reason: str | None
-    failing_since: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class EndpointRecord:
-    """A `webhook.disabled` record."""
-
-    id: int
-    endpoint_id: int
-    type: str
-    occurred_at: datetime
-    reason: str
-    failing_since: datetime | None
-
-
-@dataclass(frozen=True)
-class Delivery(FromRow):
-    id: int
-    workspace_id: int
-    endpoint_id: int
-    event_id: int
-    event_type: str
-    message_id: str
-    event_occurred_at: datetime
-    status: str
-    attempts: int
-    next_attempt_at: datetime | None
-    last_attempt_at: datetime | None
-    last_status_code: int | None
-    last_error: str | None
-    created_at: datetime
-    completed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Attempt(FromRow):
-    id: int
-    delivery_id: int
-    number: int
-    attempted_at: datetime
-    outcome: str
-    status_code: int | None
-    latency_ms: int
-    response_excerpt: str | None
-    error: str | None
+Q = Queries("webhooks")
+# pg_try_advisory_lock(namespace, endpoint id): one sender per endpoint at a time.
+LOCK_NAMESPACE = 0x57484B  # "WHK"
 
 
 # -- endpoints (API) ----------------------------------------------------------------
 
 
 async def insert_endpoint(
-    conn: AsyncConnection,
-    workspace_id: int,
+    conn: Conn,
+    ws: int,
     *,
     url: str,
     description: str,
     event_types: Sequence[str],
     secret: str,
     now: datetime,
-) -> Endpoint:
-    row = await first(
-        conn,
-        "webhook_endpoint_insert",
-        {
-            "workspace_id": workspace_id,
-            "url": url,
-            "description": description,
-            "event_types": list(event_types),
-            "secret": secret,
-            "now": now,
-        },
-    )
-    assert row is not None
-    return Endpoint.from_row(row)
+) -> WebhookEndpoint:
+    """A new enabled endpoint."""
+    params = {
+        "workspace_id": ws,
+        "url": url,
+        "description": description,
+        "event_types": list(event_types),
+        "secret": secret,
+        "now": now,
+    }
+    endpoint = await one(conn, Q.endpoint_insert, params, WebhookEndpoint.from_row)
+    assert endpoint is not None
+    return endpoint
 
 
-async def list_endpoints(conn: AsyncConnection, workspace_id: int) -> list[Endpoint]:
-    rows = await fetch_rows(conn, "webhook_endpoint_list", {"workspace_id": workspace_id})
-    return [Endpoint.from_row(r) for r in rows]
+async def list_endpoints(conn: Conn, ws: int) -> list[WebhookEndpoint]:
+    """The workspace's endpoints, oldest first."""
+    return await many(conn, Q.endpoint_list, {"workspace_id": ws}, WebhookEndpoint.from_row)
 
 
-async def get_endpoint(
-    conn: AsyncConnection, workspace_id: int, endpoint_id: int
-) -> Endpoint | None:
-    row = await first(
-        conn, "webhook_endpoint_get", {"workspace_id": workspace_id, "id": endpoint_id}
-    )
-    return Endpoint.from_row(row) if row else None
+async def get_endpoint(conn: Conn, ws: int, endpoint_id: int) -> WebhookEndpoint | None:
+    """The endpoint, or None outside the workspace."""
+    params = {"workspace_id": ws, "id": endpoint_id}
+    return await one(conn, Q.endpoint_get, params, WebhookEndpoint.from_row)
 
 
 async def update_endpoint(
-    conn: AsyncConnection,
-    workspace_id: int,
+    conn: Conn,
+    ws: int,
     endpoint_id: int,
     *,
     now: datetime,
@@ -138,132 +78,100 @@ async def update_endpoint(
     description: str | None = None,
     event_types: Sequence[str] | None = None,
     enabled: bool | None = None,
-) -> Endpoint | None:
-    row = await first(
-        conn,
-        "webhook_endpoint_update",
-        {
-            "workspace_id": workspace_id,
-            "id": endpoint_id,
-            "url": url,
-            "description": description,
-            "event_types": list(event_types) if event_types is not None else None,
-            "enabled": enabled,
-            "now": now,
-        },
-    )
-    return Endpoint.from_row(row) if row else None
+) -> WebhookEndpoint | None:
+    """Change an endpoint (None keeps a field); `enabled` switches it on or off."""
+    params = {
+        "workspace_id": ws,
+        "id": endpoint_id,
+        "url": url,
+        "description": description,
+        "event_types": list(event_types) if event_types is not None else None,
+        "enabled": enabled,
+        "now": now,
+    }
+    return await one(conn, Q.endpoint_update, params, WebhookEndpoint.from_row)
 
 
 async def rotate_secret(
-    conn: AsyncConnection, workspace_id: int, endpoint_id: int, secret: str, now: datetime
-) -> Endpoint | None:
-    row = await first(
-        conn,
-        "webhook_endpoint_rotate_secret",
-        {"workspace_id": workspace_id, "id": endpoint_id, "secret": secret, "now": now},
-    )
-    return Endpoint.from_row(row) if row else None
+    conn: Conn, ws: int, endpoint_id: int, secret: str, now: datetime
+) -> WebhookEndpoint | None:
+    """Replace the signing secret."""
+    params = {"workspace_id": ws, "id": endpoint_id, "secret": secret, "now": now}
+    return await one(conn, Q.endpoint_rotate_secret, params, WebhookEndpoint.from_row)
 
 
-async def delete_endpoint(conn: AsyncConnection, workspace_id: int, endpoint_id: int) -> bool:
-    row = await first(
-        conn, "webhook_endpoint_delete", {"workspace_id": workspace_id, "id": endpoint_id}
-    )
-    return row is not None
+async def delete_endpoint(conn: Conn, ws: int, endpoint_id: int) -> bool:
+    """Delete an endpoint with its delivery log; False when there was none."""
+    found = await scalar(conn, Q.endpoint_delete, {"workspace_id": ws, "id": endpoint_id})
+    return found is not None
 
 
 async def endpoint_records(
-    conn: AsyncConnection, endpoint_ids: Sequence[int]
-) -> dict[int, list[EndpointRecord]]:
-    rows = await fetch_rows(conn, "webhook_endpoint_records", {"endpoint_ids": list(endpoint_ids)})
-    out: dict[int, list[EndpointRecord]] = {i: [] for i in endpoint_ids}
-    for r in rows:
-        out.setdefault(r["endpoint_id"], []).append(
-            EndpointRecord(
-                id=r["id"],
-                endpoint_id=r["endpoint_id"],
-                type=r["type"],
-                occurred_at=r["occurred_at"],
-                reason=r["reason"],
-                failing_since=r["failing_since"],
-            )
-        )
+    conn: Conn, endpoint_ids: Sequence[int]
+) -> dict[int, list[WebhookEndpointRecord]]:
+    """`webhook.disabled` records of each endpoint, oldest first."""
+    out: dict[int, list[WebhookEndpointRecord]] = defaultdict(list)
+    params = {"endpoint_ids": list(endpoint_ids)}
+    for r in await many(conn, Q.endpoint_records, params, WebhookEndpointRecord.from_row):
+        out[r.endpoint_id].append(r)
     return out
 
 
 async def insert_ping(
-    conn: AsyncConnection, workspace_id: int, endpoint_id: int, data: dict[str, Any], now: datetime
+    conn: Conn, ws: int, endpoint_id: int, data: dict[str, Any], now: datetime
 ) -> int:
     """A `ping` event (already dispatched) and its one delivery; returns the delivery id."""
-    row = await first(
-        conn,
-        "webhook_ping_insert",
-        {
-            "workspace_id": workspace_id,
-            "endpoint_id": endpoint_id,
-            "payload": Jsonb(data),
-            "now": now,
-            "public_id": f"msg_{uuid.uuid4().hex}",
-        },
-    )
-    assert row is not None
-    return int(row["id"])
+    params = {
+        "workspace_id": ws,
+        "endpoint_id": endpoint_id,
+        "payload": Jsonb(data),
+        "now": now,
+        "public_id": new_message_id(),
+    }
+    return int(await scalar(conn, Q.ping_insert, params))
 
 
 # -- deliveries (API) ---------------------------------------------------------------
 
 
 async def list_deliveries(
-    conn: AsyncConnection,
-    workspace_id: int,
+    conn: Conn,
+    ws: int,
     endpoint_id: int,
     *,
-    status: str | None,
+    status: WebhookDeliveryStatus | None,
     before: int | None,
     limit: int,
-) -> list[Delivery]:
-    rows = await fetch_rows(
-        conn,
-        "webhook_delivery_list",
-        {
-            "workspace_id": workspace_id,
-            "endpoint_id": endpoint_id,
-            "status": status,
-            "before": before,
-            "limit": limit,
-        },
-    )
-    return [Delivery.from_row(r) for r in rows]
+) -> list[WebhookDelivery]:
+    """An endpoint's deliveries, newest first, before delivery id `before`."""
+    params = {
+        "workspace_id": ws,
+        "endpoint_id": endpoint_id,
+        "status": status,
+        "before": before,
+        "limit": limit,
+    }
+    return await many(conn, Q.delivery_list, params, WebhookDelivery.from_row)
 
 
-async def get_delivery(
-    conn: AsyncConnection, workspace_id: int, delivery_id: int
-) -> Delivery | None:
-    row = await first(
-        conn, "webhook_delivery_get", {"workspace_id": workspace_id, "id": delivery_id}
-    )
-    return Delivery.from_row(row) if row else None
+async def get_delivery(conn: Conn, ws: int, delivery_id: int) -> WebhookDelivery | None:
+    """The delivery, or None outside the workspace."""
+    params = {"workspace_id": ws, "id": delivery_id}
+    return await one(conn, Q.delivery_get, params, WebhookDelivery.from_row)
 
 
-async def redeliver(
-    conn: AsyncConnection, workspace_id: int, delivery_id: int, now: datetime
-) -> bool:
-    row = await first(
-        conn,
-        "webhook_delivery_redeliver",
-        {"workspace_id": workspace_id, "id": delivery_id, "now": now},
-    )
-    return row is not None
+async def redeliver(conn: Conn, ws: int, delivery_id: int, now: datetime) -> bool:
+    """Start a new retry cycle now (same message id)."""
+    params = {"workspace_id": ws, "id": delivery_id, "now": now}
+    return await scalar(conn, Q.delivery_redeliver, params) is not None
 
 
-async def attempts_for(
-    conn: AsyncConnection, delivery_ids: Sequence[int]
-) -> dict[int, list[Attempt]]:
-    rows = await fetch_rows(conn, "webhook_attempts_for", {"delivery_ids": list(delivery_ids)})
-    out: dict[int, list[Attempt]] = {i: [] for i in delivery_ids}
-    for r in rows:
-        out.setdefault(r["delivery_id"], []).append(Attempt.from_row(r))
+async def attempts_for(conn: Conn, delivery_ids: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
+    """Every attempt of each delivery, in order."""
+    out: dict[int, list[WebhookAttempt]] = defaultdict(list)
+    params = {"delivery_ids": list(delivery_ids)}
+    for a in await many(conn, Q.attempts_for, params, WebhookAttempt.from_row):
+        out[a.delivery_id].append(a)
     return out
 
 
@@ -272,25 +180,61 @@ async def attempts_for(
 
 @dataclass(frozen=True)
 class DispatchResult:
+    """What one fan-out pass did."""
+
     events: int
     deliveries: int
     endpoint_ids: list[int]
 
 
-async def dispatch_events(conn: AsyncConnection, now: datetime, limit: int) -> DispatchResult:
+async def dispatch_events(conn: Conn, now: datetime, limit: int) -> DispatchResult:
     """Fan out one batch of undispatched events (call inside a transaction)."""
-    row = await first(conn, "webhook_dispatch", {"now": now, "limit": limit})
-    assert row is not None
+    row = (await rows(conn, Q.dispatch, {"now": now, "limit": limit}))[0]
     return DispatchResult(int(row["events"]), int(row["deliveries"]), list(row["endpoint_ids"]))
 
 
-async def due_endpoints(conn: AsyncConnection, now: datetime, limit: int = 1000) -> list[int]:
-    rows = await fetch_rows(conn, "webhook_due_endpoints", {"now": now, "limit": limit})
-    return [int(r["id"]) for r in rows]
+async def due_endpoints(conn: Conn, now: datetime, limit: int = 1000) -> list[int]:
+    """Enabled endpoints whose first open delivery is due."""
+    return [int(r["id"]) for r in await rows(conn, Q.due_endpoints, {"now": now, "limit": limit})]
+
+
+async def try_lock_endpoint(conn: Conn, endpoint_id: int) -> bool:
+    """Take the endpoint's session advisory lock if nobody holds it."""
+    params = {"namespace": LOCK_NAMESPACE, "endpoint_id": endpoint_id}
+    return bool(await scalar(conn, Q.try_lock_endpoint, params))
+
+
+async def unlock_endpoint(conn: Conn, endpoint_id: int) -> None:
+    """Release the endpoint's session advisory lock."""
+    await execute(
+        conn, Q.unlock_endpoint, {"namespace": LOCK_NAMESPACE, "endpoint_id": endpoint_id}
+    )
+
+
+@dataclass(frozen=True)
+class SenderEndpoint:
+    """What a sender needs of its endpoint; the secret stays out of the repr."""
+
+    id: int
+    workspace_id: int
+    url: str
+    secret: str
+    enabled: bool
+    failing_since: datetime | None
+
+    def __repr__(self) -> str:
+        return f"SenderEndpoint(id={self.id}, url={self.url!r}, enabled={self.enabled})"
+
+
+async def sender_endpoint(conn: Conn, endpoint_id: int) -> SenderEndpoint | None:
+    """The endpoint as its sender reads it."""
+    return await one(conn, Q.sender_endpoint, {"id": endpoint_id}, lambda r: SenderEndpoint(**r))
 
 
 @dataclass(frozen=True)
 class DueDelivery:
+    """An open delivery with its event, ready to send."""
+
     id: int
     event_id: int
     attempts: int
@@ -301,23 +245,18 @@ class DueDelivery:
     public_id: str
 
 
-async def sender_endpoint(conn: AsyncConnection, endpoint_id: int) -> dict[str, Any] | None:
-    return await first(conn, "webhook_sender_endpoint", {"id": endpoint_id})
-
-
-async def due_batch(
-    conn: AsyncConnection, endpoint_id: int, now: datetime, limit: int
-) -> list[DueDelivery]:
-    rows = await fetch_rows(
-        conn, "webhook_due_batch", {"endpoint_id": endpoint_id, "now": now, "limit": limit}
-    )
-    return [DueDelivery(**r) for r in rows]
+async def due_batch(conn: Conn, endpoint_id: int, now: datetime, limit: int) -> list[DueDelivery]:
+    """The leading run of due open deliveries of one endpoint, in event order."""
+    params = {"endpoint_id": endpoint_id, "now": now, "limit": limit}
+    return await many(conn, Q.due_batch, params, lambda r: DueDelivery(**r))
 
 
 @dataclass(frozen=True)
 class AttemptRecord:
+    """The outcome of one attempt, to record with its delivery's new state."""
+
     delivery_id: int
-    status: str
+    status: WebhookDeliveryStatus
     next_attempt_at: datetime | None
     attempted_at: datetime
     outcome: str
@@ -327,41 +266,34 @@ class AttemptRecord:
     error: str | None
 
 
-async def record_attempts(conn: AsyncConnection, records: Sequence[AttemptRecord]) -> None:
+async def record_attempts(conn: Conn, records: Sequence[AttemptRecord]) -> None:
+    """Update each delivery and append its attempt row, in one statement."""
     if not records:
         return
-    await conn.execute(
-        q("webhook_record_attempts"),
-        {
-            "ids": [r.delivery_id for r in records],
-            "statuses": [r.status for r in records],
-            "next_at": [r.next_attempt_at for r in records],
-            "at": [r.attempted_at for r in records],
-            "outcomes": [r.outcome for r in records],
-            "codes": [r.status_code for r in records],
-            "latencies": [r.latency_ms for r in records],
-            "excerpts": [r.response_excerpt for r in records],
-            "errors": [r.error for r in records],
-        },
-    )
+    params = {
+        "ids": [r.delivery_id for r in records],
+        "statuses": [str(r.status) for r in records],
+        "next_at": [r.next_attempt_at for r in records],
+        "at": [r.attempted_at for r in records],
+        "outcomes": [r.outcome for r in records],
+        "codes": [r.status_code for r in records],
+        "latencies": [r.latency_ms for r in records],
+        "excerpts": [r.response_excerpt for r in records],
+        "errors": [r.error for r in records],
+    }
+    await execute(conn, Q.record_attempts, params)
 
 
 async def update_health(
-    conn: AsyncConnection, endpoint_id: int, *, succeeded: bool, failed_at: datetime | None
+    conn: Conn, endpoint_id: int, *, succeeded: bool, failed_at: datetime | None
 ) -> datetime | None:
     """Track `failing_since`; returns its new value (None = healthy)."""
-    row = await first(
-        conn,
-        "webhook_endpoint_health",
-        {"endpoint_id": endpoint_id, "succeeded": succeeded, "failed_at": failed_at},
-    )
-    return row["failing_since"] if row else None
+    params = {"endpoint_id": endpoint_id, "succeeded": succeeded, "failed_at": failed_at}
+    found = await rows(conn, Q.endpoint_health, params)
+    return found[0]["failing_since"] if found else None
 
 
-async def auto_disable(conn: AsyncConnection, endpoint_id: int, now: datetime, reason: str) -> bool:
-    row = await first(
-        conn,
-        "webhook_endpoint_auto_disable",
-        {"endpoint_id": endpoint_id, "now": now, "reason": reason},
-    )
-    return row is not None
+async def auto_disable(conn: Conn, endpoint_id: int, now: datetime, reason: str) -> bool:
+    """Disable a failing endpoint and write its `webhook.disabled` record."""
+    params = {"endpoint_id": endpoint_id, "now": now, "reason": reason}
+    return await scalar(conn, Q.endpoint_auto_disable, params) is not None

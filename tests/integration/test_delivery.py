@@ -11,9 +11,10 @@ from handoff.ids import encode
 from handoff.jobs.followups import handle_follow_ups
 from handoff.jobs.relay import relay_once
 from handoff.jobs.worker import run_due
-from handoff.services.handoffs import NewHandoff, Note, create_handoff, transition
+from handoff.services.availability import set_working_pattern
+from handoff.services.handoffs import NewHandoff, Note, create_handoff
+from handoff.services.lifecycle import transition
 from handoff.services.payloads import handoff_data
-from handoff.services.people import set_working_pattern
 from handoff.services.teams import create_team
 from handoff.storage.models import Handoff, Person, Team, WorkItem
 from tests.integration._delivery_helpers import (

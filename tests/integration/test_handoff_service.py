@@ -8,11 +8,13 @@ import pytest
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from handoff.services.availability import add_time_off
 from handoff.services.errors import Conflict, Invalid
-from handoff.services.handoffs import NewHandoff, Note, create_handoff, transition
-from handoff.services.people import add_time_off, create_person
+from handoff.services.handoffs import NewHandoff, Note, create_handoff
+from handoff.services.lifecycle import transition
+from handoff.services.people import create_person
 from handoff.services.teams import create_team
-from handoff.storage.tokens import ensure_workspace
+from handoff.storage.workspaces import ensure as ensure_workspace
 
 FRIDAY_1500_AMS = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 WEEK = ["09:00-17:00"]
@@ -170,8 +172,8 @@ async def test_create_handoff_reads_its_people_under_a_share_lock(db_url: str) -
     rescheduling would not see it."""
     import asyncio
 
-    from handoff.services.people import set_working_pattern
-    from handoff.storage.run import rows
+    from handoff.services.availability import set_working_pattern
+    from handoff.storage import handoffs
 
     async with (
         await AsyncConnection.connect(db_url, row_factory=dict_row) as first,
@@ -191,11 +193,7 @@ async def test_create_handoff_reads_its_people_under_a_share_lock(db_url: str) -
                 )
 
         async with first.transaction():
-            await rows(
-                first,
-                "handoff_create_prefetch",
-                {"workspace_id": ws, "key": None, "people": [sam, ana]},
-            )
+            await handoffs.creation_context(first, ws, None, [sam, ana])
             change = asyncio.create_task(change_pattern())
             await asyncio.sleep(0.3)
             assert not change.done(), "the pattern change must wait for the handoff's read"

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
-from handoff.api.health import MAX_PARSED_BODY, MetricsMiddleware, operation_name
+from handoff.api.middleware import MAX_PARSED_BODY, MetricsMiddleware, operation_name
 from handoff.clock import ManualClock
 from handoff.embedded import EmbeddedPostgres, free_port
 from handoff.settings import Settings

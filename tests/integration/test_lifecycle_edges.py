@@ -7,8 +7,9 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 from handoff.jobs.worker import run_due
-from handoff.services.handoffs import NewHandoff, Note, create_handoff, transition
-from handoff.services.people import add_time_off, set_delivery_policy, set_working_pattern
+from handoff.services.availability import add_time_off, set_delivery_policy, set_working_pattern
+from handoff.services.handoffs import NewHandoff, Note, create_handoff
+from handoff.services.lifecycle import transition
 from handoff.services.teams import create_team
 from handoff.storage.db import open_pool
 from tests.integration._delivery_helpers import (

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from standardwebhooks import Webhook
 
 from handoff.clock import ManualClock
-from tests.integration.test_webhooks_support import Reply, harness, receiver
+from tests.integration._webhook_helpers import Reply, harness, receiver
 
 CREATE = """
 mutation($url: String!, $types: [String!]!) {

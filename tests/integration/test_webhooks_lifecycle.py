@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 
 from handoff.clock import ManualClock
-from handoff.delivery.ssrf import validate_url
 from handoff.storage import webhooks as store
+from handoff.webhooks.ssrf import validate_url
+from tests.integration._webhook_helpers import Reply, harness, receiver
 from tests.integration.test_webhooks import CREATE, DATA, REDELIVER, create, deliveries
-from tests.integration.test_webhooks_support import Reply, harness, receiver
 
 ENDPOINT = """
 query($id: ID!) {

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from handoff.delivery.backoff import GIVE_UP_AFTER, JITTER, next_delay, nominal_delay, schedule
+from handoff.webhooks.backoff import GIVE_UP_AFTER, JITTER, next_delay, nominal_delay, schedule
 
 
 class Fixed:

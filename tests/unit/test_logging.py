@@ -14,13 +14,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from handoff.observability.logging import (
-    RequestContextMiddleware,
-    bind,
-    configure_logging,
-    current_request_id,
-    redact,
-)
+from handoff.api.middleware import RequestContextMiddleware
+from handoff.observability.logging import bind, configure_logging, current_request_id
+from handoff.observability.redaction import redact
 from handoff.settings import Settings
 
 SECRETS = [

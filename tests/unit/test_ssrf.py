@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handoff.delivery.http import WebhookClient
-from handoff.delivery.sender import AttemptResult, attempt
-from handoff.delivery.signing import generate_secret
-from handoff.delivery.ssrf import RefusedConnection, UnsafeURL, address_problem, validate_url
+from handoff.webhooks.http import WebhookClient
+from handoff.webhooks.sender import AttemptResult, attempt
+from handoff.webhooks.signing import generate_secret
+from handoff.webhooks.ssrf import RefusedConnection, UnsafeURL, address_problem, validate_url
 
 REFUSED = [
     ("http://127.0.0.1/hook", "loopback"),
@@ -135,7 +135,7 @@ def test_address_classes() -> None:
     )
 
 
-# -- the guarded HTTP client (handoff/delivery/http.py) against a raw local server ----
+# -- the guarded HTTP client (handoff/webhooks/http.py) against a raw local server ----
 
 
 class RawServer:

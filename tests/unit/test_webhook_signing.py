@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks import Webhook
 
-from handoff.delivery.payload import build_body
-from handoff.delivery.signing import (
+from handoff.webhooks.payload import build_body
+from handoff.webhooks.signing import (
     BadSecret,
     WebhookVerificationError,
     generate_secret,

@@ -1,12 +1,15 @@
--- name: event_insert
+-- The event outbox: what webhooks carry, written in the transaction of the change.
+
+-- name: insert
 INSERT INTO events (workspace_id, type, handoff_id, person_id, payload, occurred_at, public_id)
-VALUES (%(workspace_id)s, %(type)s, %(handoff_id)s, %(person_id)s, %(payload)s, %(occurred_at)s, %(public_id)s)
+VALUES (%(workspace_id)s, %(type)s, %(handoff_id)s, %(person_id)s, %(payload)s, %(occurred_at)s,
+        %(public_id)s)
 RETURNING id;
 
--- name: events_list
-SELECT id, workspace_id, type, handoff_id, person_id, payload, occurred_at, public_id
-FROM events
-WHERE workspace_id = %(workspace_id)s AND id > %(after_id)s
-  AND (%(type)s::text IS NULL OR type = %(type)s)
-ORDER BY id
-LIMIT %(limit)s;
+-- name: insert_many
+-- One json array parameter instead of arrays of json text: psycopg escapes text arrays in
+-- Python, which dominated a 500-row batch.
+INSERT INTO events (workspace_id, type, handoff_id, person_id, payload, occurred_at, public_id)
+SELECT (e->>'ws')::bigint, e->>'type', (e->>'h')::bigint, (e->>'p')::bigint, e->'data',
+       %(now)s, e->>'pub'
+FROM jsonb_array_elements(%(rows)s::jsonb) AS e;

@@ -1,29 +1,92 @@
--- name: follow_up_insert
+-- Follow-ups: the scheduled deliveries, reminders and escalations of handoffs. The relay
+-- claims due rows, a batch job re-reads them under lock, and every effect of a batch
+-- commits with its rows' DONE.
+
+-- name: insert_many
 INSERT INTO follow_ups (workspace_id, handoff_id, person_id, kind, due_at, digest, explanation,
                         created_at)
-VALUES (%(workspace_id)s, %(handoff_id)s, %(person_id)s, %(kind)s, %(due_at)s, %(digest)s,
-        %(explanation)s, %(now)s)
-RETURNING *;
+SELECT (e->>'ws')::bigint, (e->>'h')::bigint, (e->>'p')::bigint, e->>'kind',
+       (e->>'due')::timestamptz, (e->>'digest')::boolean, e->'explanation', %(now)s
+FROM jsonb_array_elements(%(rows)s::jsonb) AS e;
 
--- name: follow_ups_cancel_for_handoff
+-- name: cancel_for_handoff
 UPDATE follow_ups SET state = 'CANCELLED', version = version + 1, handled_at = %(now)s
 WHERE handoff_id = %(handoff_id)s AND workspace_id = %(workspace_id)s
   AND state IN ('PENDING', 'ENQUEUED');
 
--- name: follow_ups_open_for_person
+-- name: open_for_person
 SELECT * FROM follow_ups
 WHERE workspace_id = %(workspace_id)s AND person_id = %(person_id)s
   AND state IN ('PENDING', 'ENQUEUED')
 ORDER BY id
 FOR UPDATE;
 
--- name: follow_up_reschedule
+-- name: reschedule
 -- A new version: a job enqueued for the old version finds it changed and does nothing.
 UPDATE follow_ups SET due_at = %(due_at)s, digest = %(digest)s, explanation = %(explanation)s,
     state = 'PENDING', version = version + 1, enqueued_at = NULL
 WHERE id = %(id)s AND workspace_id = %(workspace_id)s;
 
--- name: follow_ups_for_handoffs
+-- name: for_handoffs
 SELECT * FROM follow_ups
 WHERE workspace_id = %(workspace_id)s AND handoff_id = ANY(%(ids)s)
 ORDER BY handoff_id, id;
+
+-- name: claim_due
+-- Rows due before %(until)s that are PENDING, or ENQUEUED so long ago that their job is
+-- presumed lost (Redis flushed, worker killed). The partial index on due_at bounds the scan.
+WITH c AS (
+    SELECT id FROM follow_ups
+    WHERE state IN ('PENDING', 'ENQUEUED') AND due_at <= %(until)s
+      AND (state = 'PENDING' OR greatest(due_at, enqueued_at) < %(stale_before)s)
+    ORDER BY due_at, id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE follow_ups f SET state = 'ENQUEUED', enqueued_at = %(now)s
+FROM c WHERE f.id = c.id
+RETURNING f.id, f.version, f.due_at, f.kind, f.person_id, f.digest;
+
+-- name: open_stats
+-- For the gauges: how many rows wait, and the due instant of the oldest one due by now.
+SELECT count(*) AS pending,
+       min(due_at) FILTER (WHERE due_at <= %(now)s) AS oldest_due
+FROM follow_ups
+WHERE state IN ('PENDING', 'ENQUEUED');
+
+-- name: oldest_open_due
+SELECT min(due_at) AS due_at FROM follow_ups
+WHERE state IN ('PENDING', 'ENQUEUED') AND due_at <= %(now)s;
+
+-- name: lock_rows
+-- A batch re-reads its rows and their handoffs under lock; rows another transaction holds
+-- are skipped (the job retries them), never waited for, so batches cannot deadlock.
+-- The handoff's state comes along so plain deliveries can be told apart without loading it.
+SELECT f.*, h.status AS handoff_status, h.receiver_id AS handoff_receiver_id,
+       h.respond_by IS NOT NULL AS handoff_expects_answer
+FROM follow_ups f JOIN handoffs h ON h.id = f.handoff_id
+WHERE f.id = ANY(%(ids)s) AND f.state IN ('PENDING', 'ENQUEUED')
+ORDER BY f.id
+FOR UPDATE OF f, h SKIP LOCKED;
+
+-- name: lock_digest_siblings
+-- Digest rows of the same people that are due by now but sit in another batch (or were
+-- not claimed yet): they join this digest instead of making a second one.
+SELECT f.*, h.status AS handoff_status, h.receiver_id AS handoff_receiver_id,
+       h.respond_by IS NOT NULL AS handoff_expects_answer
+FROM follow_ups f JOIN handoffs h ON h.id = f.handoff_id
+WHERE f.person_id = ANY(%(person_ids)s) AND f.digest AND f.kind = 'DELIVERY'
+  AND f.state IN ('PENDING', 'ENQUEUED') AND f.due_at <= %(now)s
+  AND f.id <> ALL(%(ids)s)
+ORDER BY f.id
+FOR UPDATE OF f, h SKIP LOCKED;
+
+-- name: still_open
+-- Of the rows a batch could not lock, those still waiting for this very version.
+SELECT f.id FROM follow_ups f
+JOIN unnest(%(ids)s::bigint[], %(versions)s::int[]) AS v(id, version)
+  ON v.id = f.id AND v.version = f.version
+WHERE f.state IN ('PENDING', 'ENQUEUED');
+
+-- name: mark_done
+UPDATE follow_ups SET state = 'DONE', handled_at = %(now)s WHERE id = ANY(%(ids)s);

@@ -1,27 +1,19 @@
--- name: handoff_insert
-INSERT INTO handoffs (workspace_id, work_item_id, sender_id, receiver_id, team_id, summary, done,
-                      next_steps, open_questions, respond_within, created_at, deliver_at, respond_by,
-                      explanation, max_reminders, updated_at, idempotency_key)
-VALUES (%(workspace_id)s, %(work_item_id)s, %(sender_id)s, %(receiver_id)s, %(team_id)s,
-        %(summary)s, %(done)s, %(next_steps)s, %(open_questions)s, %(respond_within)s, %(now)s,
-        %(deliver_at)s, %(respond_by)s, %(explanation)s, %(max_reminders)s, %(now)s,
-        %(idempotency_key)s)
-ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
-RETURNING *;
+-- Handoffs: created with their follow-ups and event, moved through their life cycle, and
+-- the set-based effects of a follow-up batch.
 
--- name: handoff_by_idempotency_key
+-- name: by_idempotency_key
 SELECT * FROM handoffs WHERE workspace_id = %(workspace_id)s AND idempotency_key = %(key)s;
 
--- name: handoff_get
+-- name: get
 SELECT * FROM handoffs WHERE workspace_id = %(workspace_id)s AND id = %(id)s;
 
--- name: handoff_get_for_update
+-- name: get_for_update
 SELECT * FROM handoffs WHERE workspace_id = %(workspace_id)s AND id = %(id)s FOR UPDATE;
 
--- name: handoffs_by_ids
+-- name: by_ids
 SELECT * FROM handoffs WHERE workspace_id = %(workspace_id)s AND id = ANY(%(ids)s);
 
--- name: handoffs_page
+-- name: page
 SELECT * FROM handoffs
 WHERE workspace_id = %(workspace_id)s AND id > %(after_id)s
   AND (%(status)s::text IS NULL OR status = %(status)s)
@@ -31,7 +23,7 @@ WHERE workspace_id = %(workspace_id)s AND id > %(after_id)s
 ORDER BY id
 LIMIT %(limit)s;
 
--- name: handoffs_for_work_items
+-- name: for_work_items
 SELECT * FROM handoffs
 WHERE workspace_id = %(workspace_id)s AND work_item_id = ANY(%(ids)s)
 ORDER BY work_item_id, id;
@@ -44,7 +36,7 @@ WHERE workspace_id = %(workspace_id)s AND receiver_id = %(receiver_id)s AND stat
 ORDER BY delivered_at, id
 LIMIT %(limit)s;
 
--- name: handoff_transition
+-- name: transition
 UPDATE handoffs SET
     status = %(status)s,
     acknowledged_at = CASE WHEN %(status)s = 'ACKNOWLEDGED' THEN %(now)s ELSE acknowledged_at END,
@@ -56,7 +48,7 @@ UPDATE handoffs SET
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
 
--- name: handoff_reroute
+-- name: reroute
 UPDATE handoffs SET
     receiver_id = %(receiver_id)s, team_id = %(team_id)s, status = 'SCHEDULED',
     deliver_at = %(deliver_at)s, respond_by = %(respond_by)s, explanation = %(explanation)s,
@@ -64,13 +56,13 @@ UPDATE handoffs SET
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
 
--- name: handoff_set_times
+-- name: set_times
 UPDATE handoffs SET deliver_at = %(deliver_at)s, respond_by = %(respond_by)s,
     explanation = %(explanation)s, updated_at = %(now)s
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
 
--- name: handoff_create_prefetch
+-- name: create_prefetch
 -- Everything createHandoff reads before it writes, in one round trip: the workspace's
 -- reminder default, the handoff already made with this idempotency key (if any), fresh ids
 -- for the handoff and its new work item, and the people involved (sender, receiver).
@@ -93,7 +85,7 @@ FROM head LEFT JOIN LATERAL (
     FOR SHARE
 ) p ON true;
 
--- name: handoff_create
+-- name: create
 -- The handoff, its work item (inserted, or moved to IN_HANDOFF), its DELIVERY follow-ups and
 -- its event in one statement. Everything hangs off the handoff row: when the idempotency key
 -- conflicts (a concurrent request with the same key committed first), nothing is written.
@@ -134,3 +126,56 @@ WITH h AS (
     FROM h
 )
 SELECT * FROM h;
+
+-- name: lock_idempotency_key
+-- Serialises requests that carry the same idempotency key within a workspace.
+SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, %(workspace_id)s));
+
+-- name: by_ids_any_workspace
+SELECT * FROM handoffs WHERE id = ANY(%(ids)s);
+
+-- name: deliver_many
+-- Plain deliveries of a batch in one statement: the handoffs become DELIVERED and each
+-- follow-up row's `handoff.delivered` event is built here from the updated handoff row
+-- (handoff_event_data, migration 0003, inlined by the planner), so no payload passes
+-- through Python. %(ids)s holds one follow-up row per handoff.
+WITH d AS (
+    UPDATE handoffs h SET status = 'DELIVERED', delivered_at = %(now)s, updated_at = %(now)s
+    WHERE h.id = ANY(%(handoff_ids)s) AND h.status = 'SCHEDULED'
+    RETURNING h
+)
+INSERT INTO events (workspace_id, type, handoff_id, person_id, payload, occurred_at, public_id)
+SELECT f.workspace_id, 'handoff.delivered', f.handoff_id, f.person_id,
+       handoff_event_data(d.h, w, s, r, t)
+           || jsonb_build_object('followUp', jsonb_build_object(
+                  'kind', f.kind, 'dueAt', handoff_isoformat(f.due_at),
+                  'explanation', f.explanation)),
+       %(now)s, 'msg_' || replace(gen_random_uuid()::text, '-', '')
+FROM d
+JOIN follow_ups f ON f.handoff_id = (d.h).id
+JOIN work_items w ON w.id = (d.h).work_item_id
+JOIN people s ON s.id = (d.h).sender_id
+JOIN people r ON r.id = f.person_id
+LEFT JOIN teams t ON t.id = (d.h).team_id
+WHERE f.id = ANY(%(ids)s)
+ORDER BY f.id
+RETURNING handoff_id;
+
+-- name: mark_delivered
+UPDATE handoffs SET status = 'DELIVERED', delivered_at = %(now)s, updated_at = %(now)s
+WHERE id = ANY(%(ids)s) AND status = 'SCHEDULED';
+
+-- name: reminded
+UPDATE handoffs SET reminders_sent = reminders_sent + 1, respond_by = %(respond_by)s,
+    updated_at = %(now)s
+WHERE id = %(id)s;
+
+-- name: escalated
+UPDATE handoffs SET escalated_at = %(now)s, updated_at = %(now)s WHERE id = %(id)s;
+
+-- name: escalated_to_member
+-- Escalated within a team: a new member receives it, and the response clock starts again.
+UPDATE handoffs SET receiver_id = %(receiver_id)s, status = 'SCHEDULED',
+    deliver_at = %(deliver_at)s, respond_by = %(respond_by)s, reminders_sent = 0,
+    delivered_at = NULL, escalated_at = %(now)s, updated_at = %(now)s
+WHERE id = %(id)s;

@@ -1,4 +1,8 @@
--- name: person_insert
+-- People: who they are, their working pattern and delivery policy (the engine's dicts).
+-- updated_at moves forward on every change, even under a frozen test clock: parsed
+-- patterns are cached by (id, updated_at).
+
+-- name: insert
 INSERT INTO people (workspace_id, name, handle, email, timezone, working_pattern, delivery_policy,
                     created_at, updated_at)
 VALUES (%(workspace_id)s, %(name)s, %(handle)s, %(email)s, %(timezone)s, %(working_pattern)s,
@@ -6,42 +10,51 @@ VALUES (%(workspace_id)s, %(name)s, %(handle)s, %(email)s, %(timezone)s, %(worki
 ON CONFLICT (workspace_id, handle) DO NOTHING
 RETURNING *;
 
--- name: person_get
+-- name: get
 SELECT * FROM people WHERE workspace_id = %(workspace_id)s AND id = %(id)s;
 
--- name: person_get_for_update
+-- name: get_for_update
 SELECT * FROM people WHERE workspace_id = %(workspace_id)s AND id = %(id)s FOR UPDATE;
 
--- name: people_by_ids
+-- name: by_ids
 SELECT * FROM people WHERE workspace_id = %(workspace_id)s AND id = ANY(%(ids)s);
 
--- name: people_page
+-- name: by_ids_any_workspace
+-- For the worker, whose rows already name their people.
+SELECT * FROM people WHERE id = ANY(%(ids)s);
+
+-- name: page
 SELECT * FROM people
 WHERE workspace_id = %(workspace_id)s AND id > %(after_id)s
 ORDER BY id
 LIMIT %(limit)s;
 
--- name: person_update
+-- name: count
+SELECT count(*) FROM people WHERE workspace_id = %(workspace_id)s;
+
+-- name: update
 UPDATE people SET
     name = coalesce(%(name)s, name),
     handle = coalesce(%(handle)s, handle),
     email = CASE WHEN %(set_email)s THEN %(email)s ELSE email END,
-    updated_at = %(now)s
+    updated_at = greatest(%(now)s, updated_at + interval '1 microsecond')
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
 
--- name: person_handle_taken
+-- name: handle_taken
 SELECT EXISTS (
     SELECT 1 FROM people
     WHERE workspace_id = %(workspace_id)s AND handle = %(handle)s AND id <> %(id)s
-) AS taken;
+);
 
--- name: person_set_pattern
-UPDATE people SET working_pattern = %(working_pattern)s, timezone = %(timezone)s, updated_at = %(now)s
+-- name: set_pattern
+UPDATE people SET working_pattern = %(working_pattern)s, timezone = %(timezone)s,
+    updated_at = greatest(%(now)s, updated_at + interval '1 microsecond')
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
 
--- name: person_set_policy
-UPDATE people SET delivery_policy = %(delivery_policy)s, updated_at = %(now)s
+-- name: set_policy
+UPDATE people SET delivery_policy = %(delivery_policy)s,
+    updated_at = greatest(%(now)s, updated_at + interval '1 microsecond')
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;

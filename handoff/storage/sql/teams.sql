@@ -1,42 +1,47 @@
--- name: team_insert
+-- Teams, their members, and the round-robin position.
+
+-- name: insert
 INSERT INTO teams (workspace_id, name, routing, created_at)
 VALUES (%(workspace_id)s, %(name)s, %(routing)s, %(now)s)
 ON CONFLICT (workspace_id, name) DO NOTHING
 RETURNING *;
 
--- name: team_get
+-- name: get
 SELECT * FROM teams WHERE workspace_id = %(workspace_id)s AND id = %(id)s;
 
--- name: team_lock_and_advance
+-- name: advance_round_robin
 -- Round-robin position: read and advance under the team row's lock.
 UPDATE teams SET rr_counter = rr_counter + 1
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING rr_counter - 1 AS position;
 
--- name: teams_by_ids
+-- name: by_ids
 SELECT * FROM teams WHERE workspace_id = %(workspace_id)s AND id = ANY(%(ids)s);
 
--- name: teams_page
+-- name: by_ids_any_workspace
+SELECT * FROM teams WHERE id = ANY(%(ids)s);
+
+-- name: page
 SELECT * FROM teams
 WHERE workspace_id = %(workspace_id)s AND id > %(after_id)s
 ORDER BY id
 LIMIT %(limit)s;
 
--- name: team_member_ids
+-- name: member_ids
 SELECT team_id, person_id FROM team_members
 WHERE workspace_id = %(workspace_id)s AND team_id = ANY(%(team_ids)s)
 ORDER BY team_id, person_id;
 
--- name: team_member_add
+-- name: add_member
 INSERT INTO team_members (workspace_id, team_id, person_id, added_at)
 VALUES (%(workspace_id)s, %(team_id)s, %(person_id)s, %(now)s)
 ON CONFLICT DO NOTHING;
 
--- name: team_member_remove
+-- name: remove_member
 DELETE FROM team_members
 WHERE workspace_id = %(workspace_id)s AND team_id = %(team_id)s AND person_id = %(person_id)s;
 
--- name: team_members_for_share
+-- name: members_for_share
 -- A team's members, locked FOR SHARE for routing: a concurrent pattern change of a member
 -- waits for the handoff being routed, then reschedules (or reroutes) it.
 SELECT p.* FROM team_members m

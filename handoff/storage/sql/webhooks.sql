@@ -1,19 +1,19 @@
 -- Webhook endpoints, deliveries and attempts. Every API-facing query is scoped by
 -- workspace_id; the worker's queries are keyed by endpoint id.
 
--- name: webhook_endpoint_insert
+-- name: endpoint_insert
 INSERT INTO webhook_endpoints
     (workspace_id, url, description, event_types, secret, created_at, updated_at)
 VALUES (%(workspace_id)s, %(url)s, %(description)s, %(event_types)s, %(secret)s, %(now)s, %(now)s)
 RETURNING *;
 
--- name: webhook_endpoint_list
+-- name: endpoint_list
 SELECT * FROM webhook_endpoints WHERE workspace_id = %(workspace_id)s ORDER BY id;
 
--- name: webhook_endpoint_get
+-- name: endpoint_get
 SELECT * FROM webhook_endpoints WHERE workspace_id = %(workspace_id)s AND id = %(id)s;
 
--- name: webhook_endpoint_update
+-- name: endpoint_update
 UPDATE webhook_endpoints SET
     url = coalesce(%(url)s, url),
     description = coalesce(%(description)s, description),
@@ -32,19 +32,19 @@ UPDATE webhook_endpoints SET
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
 
--- name: webhook_endpoint_rotate_secret
+-- name: endpoint_rotate_secret
 UPDATE webhook_endpoints SET secret = %(secret)s, updated_at = %(now)s
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
 
--- name: webhook_endpoint_delete
+-- name: endpoint_delete
 DELETE FROM webhook_endpoints WHERE workspace_id = %(workspace_id)s AND id = %(id)s RETURNING id;
 
--- name: webhook_endpoint_records
+-- name: endpoint_records
 SELECT * FROM webhook_endpoint_records
 WHERE endpoint_id = ANY(%(endpoint_ids)s) ORDER BY endpoint_id, id;
 
--- name: webhook_ping_insert
+-- name: ping_insert
 WITH ev AS (
     INSERT INTO events (workspace_id, type, payload, occurred_at, public_id, dispatched_at)
     VALUES (%(workspace_id)s, 'ping', %(payload)s, %(now)s, %(public_id)s, %(now)s)
@@ -55,7 +55,7 @@ INSERT INTO webhook_deliveries
 SELECT %(workspace_id)s, %(endpoint_id)s, ev.id, 'PENDING', %(now)s, %(now)s FROM ev
 RETURNING id;
 
--- name: webhook_dispatch
+-- name: dispatch
 -- Fan a batch of undispatched outbox events out to every enabled endpoint subscribed to
 -- their type, and mark them dispatched, in one statement (one transaction).
 WITH batch AS (
@@ -81,7 +81,7 @@ SELECT (SELECT count(*) FROM upd) AS events,
        (SELECT count(*) FROM ins) AS deliveries,
        coalesce((SELECT array_agg(DISTINCT endpoint_id) FROM ins), '{}') AS endpoint_ids;
 
--- name: webhook_due_endpoints
+-- name: due_endpoints
 -- Enabled endpoints whose first open delivery (in event order) is due: later ones wait
 -- behind it, so an endpoint holding a retry is not woken up for them.
 SELECT e.id FROM webhook_endpoints e
@@ -93,10 +93,10 @@ WHERE e.enabled AND (
 ORDER BY e.id
 LIMIT %(limit)s;
 
--- name: webhook_sender_endpoint
+-- name: sender_endpoint
 SELECT id, workspace_id, url, secret, enabled, failing_since FROM webhook_endpoints WHERE id = %(id)s;
 
--- name: webhook_due_batch
+-- name: due_batch
 -- The leading run of due open deliveries of one endpoint, in event order; stops before
 -- the first open delivery that is not due yet (it holds the ones after it).
 WITH open AS (
@@ -113,7 +113,7 @@ WHERE o.event_id < coalesce(
     (SELECT min(event_id) FROM open WHERE next_attempt_at > %(now)s), 9223372036854775807)
 ORDER BY o.event_id;
 
--- name: webhook_record_attempts
+-- name: record_attempts
 -- Record a batch of attempts: update each delivery and append its attempt row.
 WITH r AS (
     SELECT * FROM unnest(
@@ -139,7 +139,7 @@ INSERT INTO webhook_attempts
 SELECT upd.id, upd.attempts, r.at, r.outcome, r.code, r.latency, r.excerpt, r.error
 FROM upd JOIN r ON r.id = upd.id;
 
--- name: webhook_endpoint_health
+-- name: endpoint_health
 UPDATE webhook_endpoints SET failing_since = CASE
         WHEN %(failed_at)s::timestamptz IS NULL THEN NULL
         WHEN %(succeeded)s THEN %(failed_at)s::timestamptz
@@ -147,7 +147,7 @@ UPDATE webhook_endpoints SET failing_since = CASE
 WHERE id = %(endpoint_id)s
 RETURNING failing_since, enabled;
 
--- name: webhook_endpoint_auto_disable
+-- name: endpoint_auto_disable
 WITH upd AS (
     UPDATE webhook_endpoints
     SET enabled = false, disabled_at = %(now)s, disabled_reason = %(reason)s, updated_at = %(now)s
@@ -159,7 +159,7 @@ INSERT INTO webhook_endpoint_records
 SELECT workspace_id, id, 'webhook.disabled', %(now)s, %(reason)s, failing_since FROM upd
 RETURNING id;
 
--- name: webhook_delivery_list
+-- name: delivery_list
 SELECT d.*, ev.type AS event_type, ev.public_id AS message_id, ev.occurred_at AS event_occurred_at
 FROM webhook_deliveries d JOIN events ev ON ev.id = d.event_id
 WHERE d.workspace_id = %(workspace_id)s AND d.endpoint_id = %(endpoint_id)s
@@ -168,17 +168,24 @@ WHERE d.workspace_id = %(workspace_id)s AND d.endpoint_id = %(endpoint_id)s
 ORDER BY d.id DESC
 LIMIT %(limit)s;
 
--- name: webhook_delivery_get
+-- name: delivery_get
 SELECT d.*, ev.type AS event_type, ev.public_id AS message_id, ev.occurred_at AS event_occurred_at
 FROM webhook_deliveries d JOIN events ev ON ev.id = d.event_id
 WHERE d.workspace_id = %(workspace_id)s AND d.id = %(id)s;
 
--- name: webhook_delivery_redeliver
+-- name: delivery_redeliver
 -- Start a new retry cycle now; the webhook-id (the event's public id) stays the same.
 UPDATE webhook_deliveries SET
     status = 'PENDING', cycle_attempts = 0, next_attempt_at = %(now)s, completed_at = NULL
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING id;
 
--- name: webhook_attempts_for
+-- name: attempts_for
 SELECT * FROM webhook_attempts WHERE delivery_id = ANY(%(delivery_ids)s) ORDER BY delivery_id, number;
+
+-- name: try_lock_endpoint
+-- One sender per endpoint at a time: a session advisory lock (namespace, endpoint id).
+SELECT pg_try_advisory_lock(%(namespace)s::int, %(endpoint_id)s::int);
+
+-- name: unlock_endpoint
+SELECT pg_advisory_unlock(%(namespace)s::int, %(endpoint_id)s::int);

@@ -1,18 +1,23 @@
--- name: work_item_insert
+-- Work items: the unit of work that travels.
+
+-- name: insert
 INSERT INTO work_items (workspace_id, title, description, holder_id, created_at, updated_at)
 VALUES (%(workspace_id)s, %(title)s, %(description)s, %(holder_id)s, %(now)s, %(now)s)
 RETURNING *;
 
--- name: work_item_get
+-- name: get
 SELECT * FROM work_items WHERE workspace_id = %(workspace_id)s AND id = %(id)s;
 
--- name: work_item_get_for_update
+-- name: get_for_update
 SELECT * FROM work_items WHERE workspace_id = %(workspace_id)s AND id = %(id)s FOR UPDATE;
 
--- name: work_items_by_ids
+-- name: by_ids
 SELECT * FROM work_items WHERE workspace_id = %(workspace_id)s AND id = ANY(%(ids)s);
 
--- name: work_items_page
+-- name: by_ids_any_workspace
+SELECT * FROM work_items WHERE id = ANY(%(ids)s);
+
+-- name: page
 SELECT * FROM work_items
 WHERE workspace_id = %(workspace_id)s AND id > %(after_id)s
   AND (%(status)s::text IS NULL OR status = %(status)s)
@@ -20,8 +25,7 @@ WHERE workspace_id = %(workspace_id)s AND id > %(after_id)s
 ORDER BY id
 LIMIT %(limit)s;
 
-
--- name: work_item_follow_handoff
+-- name: follow_handoff
 -- A handoff's outcome moves its work item only while it is the item's latest handoff: an
 -- older one, acknowledged and since passed on, must not pull the item back.
 UPDATE work_items w SET status = %(status)s, holder_id = %(holder_id)s, updated_at = %(now)s

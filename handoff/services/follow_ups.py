@@ -32,9 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from psycopg import AsyncConnection
-
-from handoff.calendar import NoWorkingTime, next_delivery, schedule_handoff
+from handoff.calendar import NoWorkingTime, next_delivery
 from handoff.ids import encode
 from handoff.observability.metrics import (
     FOLLOW_UP_LATENESS,
@@ -42,14 +40,51 @@ from handoff.observability.metrics import (
     FOLLOW_UPS_LATE,
 )
 from handoff.services.payloads import handoff_data, person_ref
-from handoff.storage import jobs as store
-from handoff.storage.models import FollowUp, Handoff, Person
+from handoff.services.routing import reachable, soonest
+from handoff.states import FollowUpKind, HandoffStatus
+from handoff.storage import events, follow_ups, handoffs, people, teams, work_items
+from handoff.storage.events import NewEvent
+from handoff.storage.follow_ups import Locked, NewFollowUp
+from handoff.storage.models import FollowUp, Handoff, Person, Team, WorkItem
+from handoff.storage.run import Conn
 
 log = logging.getLogger(__name__)
+K = FollowUpKind
+S = HandoffStatus
 
-# Parsed patterns are reused across batches while a person's row is unchanged.
-_PEOPLE: dict[tuple[int, datetime], Person] = {}
-_PEOPLE_LIMIT = 20_000
+
+@dataclass
+class Context:
+    """Handoffs, people, work items and teams a batch needs."""
+
+    handoffs: dict[int, Handoff] = field(default_factory=dict)
+    people: dict[int, Person] = field(default_factory=dict)
+    work_items: dict[int, WorkItem] = field(default_factory=dict)
+    teams: dict[int, Team] = field(default_factory=dict)
+
+    async def load(self, conn: Conn, handoff_ids: set[int], person_ids: set[int]) -> None:
+        """Read these handoffs with their work items, teams and people (four queries)."""
+        if handoff_ids:
+            for h in await handoffs.by_ids_any_workspace(conn, sorted(handoff_ids)):
+                self.handoffs[h.id] = h
+        found = self.handoffs.values()
+        await self.load_people(
+            conn, person_ids | {p for h in found for p in (h.sender_id, h.receiver_id)}
+        )
+        item_ids = sorted({h.work_item_id for h in found} - self.work_items.keys())
+        if item_ids:
+            for w in await work_items.by_ids_any_workspace(conn, item_ids):
+                self.work_items[w.id] = w
+        team_ids = sorted({h.team_id for h in found if h.team_id is not None} - self.teams.keys())
+        if team_ids:
+            for t in await teams.by_ids_any_workspace(conn, team_ids):
+                self.teams[t.id] = t
+
+    async def load_people(self, conn: Conn, ids: set[int]) -> None:
+        missing = sorted(ids - self.people.keys())
+        if missing:
+            for p in await people.by_ids_any_workspace(conn, missing):
+                self.people[p.id] = p
 
 
 @dataclass
@@ -65,28 +100,17 @@ class BatchOutcome:
         return sum(self.handled.values())
 
 
-def _cached(person: Person) -> Person:
-    key = (person.id, person.updated_at)
-    hit = _PEOPLE.get(key)
-    if hit is not None:
-        return hit
-    if len(_PEOPLE) >= _PEOPLE_LIMIT:
-        _PEOPLE.clear()
-    _PEOPLE[key] = person
-    return person
-
-
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
 class _Batch:
-    def __init__(self, conn: AsyncConnection[Any], now: datetime, ctx: store.Context) -> None:
+    def __init__(self, conn: Conn, now: datetime, ctx: Context) -> None:
         self.conn = conn
         self.now = now
         self.ctx = ctx
-        self.events: list[store.NewEvent] = []
-        self.new_rows: list[store.NewFollowUp] = []
+        self.events: list[NewEvent] = []
+        self.new_rows: list[NewFollowUp] = []
         self.delivered: list[int] = []
         self.done: list[int] = []
         self.digests: dict[int, list[tuple[FollowUp, Handoff]]] = defaultdict(list)
@@ -115,18 +139,18 @@ class _Batch:
             "dueAt": _iso(r.due_at),
             "explanation": r.explanation,
         }
-        self.events.append(store.NewEvent(r.workspace_id, type_, data, r.handoff_id, person_id))
+        self.events.append(NewEvent(r.workspace_id, type_, data, r.handoff_id, person_id))
 
     # -- the chain ----------------------------------------------------------------
 
     def deliver(self, r: FollowUp, h: Handoff) -> bool:
-        if h.status not in ("SCHEDULED", "DELIVERED"):
+        if h.status not in (S.SCHEDULED, S.DELIVERED):
             return False
-        if h.status == "DELIVERED" and r.person_id == h.receiver_id:
+        if h.status == S.DELIVERED and r.person_id == h.receiver_id:
             return False  # already delivered to this person (an older row); nothing to do
-        if h.status == "SCHEDULED":
+        if h.status == S.SCHEDULED:
             self.delivered.append(h.id)
-            h = dataclasses.replace(h, status="DELIVERED")
+            h = dataclasses.replace(h, status=S.DELIVERED)
         if r.digest:
             self.digests[r.person_id].append((r, h))
         else:
@@ -136,7 +160,7 @@ class _Batch:
         return True
 
     def remind(self, r: FollowUp, h: Handoff) -> bool:
-        if h.status != "DELIVERED" or r.person_id != h.receiver_id:
+        if h.status != S.DELIVERED or r.person_id != h.receiver_id:
             return False
         receiver = self.person(h.receiver_id)
         sent = h.reminders_sent + 1
@@ -169,11 +193,11 @@ class _Batch:
                 f"acknowledged by {deadline.isoformat()}."
             )
             self.new_rows.append(
-                store.NewFollowUp(
+                NewFollowUp(
                     r.workspace_id,
                     h.id,
                     receiver.id,
-                    "REMINDER",
+                    K.REMINDER,
                     d.at,
                     bool(receiver.policy.digest_times),
                     [why, *d.reasons],
@@ -191,9 +215,7 @@ class _Batch:
                 f"{h.max_reminders} reminder(s): team {team.name} routes it again."
             )
             self.new_rows.append(
-                store.NewFollowUp(
-                    r.workspace_id, h.id, receiver.id, "ESCALATION", deadline, False, [why]
-                )
+                NewFollowUp(r.workspace_id, h.id, receiver.id, K.ESCALATION, deadline, False, [why])
             )
             return
         self.escalate_to_sender(r, h, deadline)
@@ -211,13 +233,13 @@ class _Batch:
             f"it goes back to {sender.name}, in {sender.name}'s working hours."
         )
         self.new_rows.append(
-            store.NewFollowUp(
-                r.workspace_id, h.id, sender.id, "ESCALATION", d.at, False, [why, *d.reasons]
+            NewFollowUp(
+                r.workspace_id, h.id, sender.id, K.ESCALATION, d.at, False, [why, *d.reasons]
             )
         )
 
     async def escalate(self, r: FollowUp, h: Handoff) -> bool:
-        if h.status != "DELIVERED":
+        if h.status != S.DELIVERED:
             return False
         if r.person_id == h.sender_id or h.team_id is None:
             self.pending_escalated.append(h.id)
@@ -226,31 +248,21 @@ class _Batch:
             self.event(r, "handoff.escalated", data, h.sender_id)
             return True
         # A team handoff: route it again, follow-the-sun, to someone else.
-        members = await store.team_members(self.conn, h.workspace_id, h.team_id)
-        best = None
-        for m in members:
-            if m.id in (h.receiver_id, h.sender_id):
-                continue
-            m = _cached(m)
+        members = await teams.members_for_routing(self.conn, h.workspace_id, h.team_id)
+        others = [m for m in members if m.id not in (h.receiver_id, h.sender_id)]
+        for m in others:
             self.ctx.people.setdefault(m.id, m)
-            try:
-                times = schedule_handoff(
-                    m.pattern, m.policy, self.now, h.respond_within, name=m.name
-                )
-            except NoWorkingTime:
-                continue
-            if best is None or (times.deliver_at, m.id) < (best[1].deliver_at, best[0].id):
-                best = (m, times)
+        best = soonest(reachable(others, self.now, h.respond_within))
         if best is None:
             self.escalate_to_sender(r, h, self.now)
             return True
-        member, times = best
+        member, times = best.person, best.times
         team = self.ctx.teams[h.team_id]
         previous = self.person(h.receiver_id)
         moved = dataclasses.replace(
             h,
             receiver_id=member.id,
-            status="SCHEDULED",
+            status=S.SCHEDULED,
             deliver_at=times.deliver_at,
             respond_by=times.respond_by,
             reminders_sent=0,
@@ -270,11 +282,11 @@ class _Batch:
             f"and {member.name} is reachable soonest."
         )
         self.new_rows.append(
-            store.NewFollowUp(
+            NewFollowUp(
                 r.workspace_id,
                 h.id,
                 member.id,
-                "DELIVERY",
+                K.DELIVERY,
                 times.deliver_at,
                 bool(member.policy.digest_times),
                 [why, *times.explanation],
@@ -295,7 +307,7 @@ class _Batch:
                 ],
             }
             self.events.append(
-                store.NewEvent(first.workspace_id, "digest.delivered", data, None, person_id)
+                NewEvent(first.workspace_id, "digest.delivered", data, None, person_id)
             )
 
 
@@ -307,9 +319,7 @@ def _count(outcome: BatchOutcome, r: FollowUp, now: datetime) -> None:
         FOLLOW_UPS_LATE.labels(r.kind).inc()
 
 
-async def handle_batch(
-    conn: AsyncConnection[Any], items: list[tuple[int, int]], now: datetime
-) -> BatchOutcome:
+async def handle_batch(conn: Conn, items: list[tuple[int, int]], now: datetime) -> BatchOutcome:
     """Carry out the follow-ups `(id, version)` in the caller's transaction.
 
     Plain deliveries (to the handoff's receiver, not bundled, handoff still SCHEDULED) are
@@ -318,26 +328,26 @@ async def handle_batch(
     """
     outcome = BatchOutcome()
     wanted = dict(items)
-    locked = await store.lock_rows(conn, list(wanted))
+    locked = await follow_ups.lock_rows(conn, list(wanted))
     seen = {x.row.id for x in locked}
     outcome.locked_out = [(i, v) for i, v in items if i not in seen]
     current = [x for x in locked if x.row.version == wanted[x.row.id]]
     outcome.ignored += len(locked) - len(current)
     digest_people = sorted(
-        {x.row.person_id for x in current if x.row.digest and x.row.kind == "DELIVERY"}
+        {x.row.person_id for x in current if x.row.digest and x.row.kind == K.DELIVERY}
     )
     if digest_people:
-        current += await store.lock_digest_siblings(conn, digest_people, list(wanted), now)
+        current += await follow_ups.lock_digest_siblings(conn, digest_people, list(wanted), now)
     if not current:
         return outcome
 
     # One row per handoff goes the set-based way; any other row of the same handoff takes
     # the general path below, which then sees the handoff DELIVERED.
-    plain: dict[int, store.Locked] = {}
+    plain: dict[int, Locked] = {}
     for x in current:
         if x.plain_delivery and x.row.handoff_id not in plain:
             plain[x.row.handoff_id] = x
-    delivered = await store.deliver_many(
+    delivered = await handoffs.deliver_many(
         conn, [x.row.id for x in plain.values()], sorted(plain), now
     )
     rows = [
@@ -347,12 +357,10 @@ async def handle_batch(
     ]
     answer = {h for h in delivered if plain[h].expects_answer}
 
-    if len(_PEOPLE) >= _PEOPLE_LIMIT:
-        _PEOPLE.clear()
-    ctx = await store.load_context(conn, {r.handoff_id for r in rows} | answer, _PEOPLE)
+    ctx = Context()
     # A row's person is not always the handoff's sender or receiver: ALL-routing notifies
     # every team member.
-    await store.load_people(conn, ctx, {r.person_id for r in rows}, _PEOPLE)
+    await ctx.load(conn, {r.handoff_id for r in rows} | answer, {r.person_id for r in rows})
     batch = _Batch(conn, now, ctx)
 
     for hid in delivered:
@@ -363,13 +371,13 @@ async def handle_batch(
         batch.done.append(r.id)
         _count(outcome, r, now)
     if delivered:
-        FOLLOW_UPS_DELIVERED.labels("DELIVERY").inc(len(delivered))
+        FOLLOW_UPS_DELIVERED.labels(K.DELIVERY).inc(len(delivered))
 
     for r in rows:
         h = ctx.handoffs[r.handoff_id]
-        if r.kind == "DELIVERY":
+        if r.kind == K.DELIVERY:
             acted = batch.deliver(r, h)
-        elif r.kind == "REMINDER":
+        elif r.kind == K.REMINDER:
             acted = batch.remind(r, h)
         else:
             acted = await batch.escalate(r, h)
@@ -381,16 +389,16 @@ async def handle_batch(
             outcome.ignored += 1
     batch.flush_digests()
 
-    await store.handoffs_delivered(conn, batch.delivered, now)
+    await handoffs.mark_delivered(conn, batch.delivered, now)
     for hid, deadline in batch.pending_updates:
-        await store.handoff_reminded(conn, hid, deadline, now)
+        await handoffs.reminded(conn, hid, deadline, now)
     for hid in batch.pending_escalated:
-        await store.handoff_escalated(conn, hid, now)
+        await handoffs.escalated(conn, hid, now)
     for moved in batch.reroutes:
-        await store.handoff_rerouted(
+        await handoffs.escalated_to_member(
             conn, moved.id, moved.receiver_id, moved.deliver_at, moved.respond_by, now
         )
-    await store.insert_events(conn, batch.events, now)
-    await store.insert_follow_ups(conn, batch.new_rows, now)
-    await store.mark_done(conn, batch.done, now)
+    await events.record_many(conn, batch.events, now)
+    await follow_ups.insert_many(conn, batch.new_rows, now)
+    await follow_ups.mark_done(conn, batch.done, now)
     return outcome

@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 import httpx
 
-from handoff.delivery.ssrf import (
+from handoff.webhooks.ssrf import (
     RefusedConnection,
     Resolver,
     UnsafeURL,

@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from handoff.delivery.http import EXCERPT_BYTES, ProtocolError, WebhookClient
-from handoff.delivery.signing import signed_headers
-from handoff.delivery.ssrf import RefusedConnection, UnsafeURL
+from handoff.webhooks.http import EXCERPT_BYTES, ProtocolError, WebhookClient
+from handoff.webhooks.signing import signed_headers
+from handoff.webhooks.ssrf import RefusedConnection, UnsafeURL
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import strawberry
+import httpx
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
+from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
-from handoff.api.context import Context
-from handoff.api.webhooks import WebhookMutation, WebhookQuery
+from handoff.api.app import create_app
 from handoff.clock import Clock
 from handoff.jobs import webhooks as jobs
 from handoff.settings import Settings
+from handoff.storage import events, tokens, workspaces
 from handoff.storage.db import open_pool
 
 
@@ -141,45 +142,62 @@ async def receiver() -> AsyncIterator[Receiver]:
         r.stop()
 
 
-SCHEMA = strawberry.Schema(query=WebhookQuery, mutation=WebhookMutation)
-
-
 class Harness:
-    """One database, a workspace per tenant, a GraphQL executor and a webhook worker."""
+    """One database, a token per tenant, the real app over ASGI and a webhook worker."""
 
     def __init__(
-        self, pool: AsyncConnectionPool, redis: ArqRedis, clock: Clock, settings: Settings
+        self,
+        pool: AsyncConnectionPool,
+        redis: ArqRedis,
+        clock: Clock,
+        settings: Settings,
+        http: httpx.AsyncClient,
     ) -> None:
         self.pool = pool
         self.redis = redis
         self.clock = clock
         self.settings = settings
-        self.worker_ctx: dict[str, Any] = {"webhook_clients": {}}
+        self.http = http
+        self.tokens: dict[int, str] = {}
+        self.worker_ctx: dict[str, Any] = {}
 
     async def workspace(self, name: str) -> int:
+        """A workspace with a token for its GraphQL calls."""
         async with self.pool.connection() as conn:
-            cur = await conn.execute(
-                "INSERT INTO workspaces (name, created_at) VALUES (%s, %s) RETURNING id",
-                (name, self.clock.now()),
-            )
-            row = await cur.fetchone()
-            assert row is not None
-            return int(row["id"])
+            token = await tokens.create_token(conn, name, self.clock.now())
+            workspace_id = await tokens.workspace_for_token(conn, token)
+        assert workspace_id is not None
+        self.tokens[workspace_id] = token
+        return workspace_id
+
+    async def token(self, workspace_id: int) -> str:
+        """A token of the workspace (made by another harness on the same database too)."""
+        if workspace_id not in self.tokens:
+            async with self.pool.connection() as conn:
+                found = await workspaces.get(conn, workspace_id)
+                assert found is not None
+                self.tokens[workspace_id] = await tokens.create_token(
+                    conn, found.name, self.clock.now()
+                )
+        return self.tokens[workspace_id]
 
     async def gql(self, workspace_id: int, query: str, **variables: Any) -> dict[str, Any]:
-        ctx = Context(
-            pool=self.pool, workspace_id=workspace_id, clock=self.clock, settings=self.settings
+        """POST to /graphql with the workspace's token; fails on GraphQL errors."""
+        token = await self.token(workspace_id)
+        response = await self.http.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
         )
-        result = await SCHEMA.execute(query, variable_values=variables, context_value=ctx)
-        assert result.errors is None, result.errors
-        assert result.data is not None
-        return result.data
+        body = response.json()
+        assert response.status_code == 200, body
+        assert not body.get("errors"), body["errors"]
+        return dict(body["data"])
 
     async def event(self, workspace_id: int, type_: str, data: dict[str, Any]) -> int:
-        from handoff.storage.events import record_event
-
         async with self.pool.connection() as conn:
-            return await record_event(conn, workspace_id, type_, data, self.clock.now())
+            new = events.NewEvent(workspace_id, type_, data)
+            return await events.record(conn, new, self.clock.now())
 
     async def run_jobs(self, timeout: float = 60.0) -> dict[str, int]:
         """One tick (dispatch + enqueue due senders), then drain the queue with a burst worker."""
@@ -204,9 +222,6 @@ class Harness:
         ctx.update(pool=self.pool, clock=self.clock, settings=self.settings, redis=self.redis)
         return ctx
 
-    async def close(self) -> None:
-        await jobs.close_clients(self.worker_ctx)
-
 
 @asynccontextmanager
 async def harness(
@@ -214,14 +229,19 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     base: dict[str, Any] = {"webhook_allow_private": True, "webhook_timeout_seconds": 0.5}
     base.update(settings)
-    cfg = Settings(**base)
+    cfg = Settings(database_url=db_url, **base)
     pool = await open_pool(db_url, min_size=1, max_size=10)
     redis = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=cfg.queue_name)
-    h = Harness(pool, redis, clock, cfg)
+    app: FastAPI = create_app(cfg, clock=clock, pool=pool)
     try:
-        yield h
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://handoff.test"
+            ) as http,
+        ):
+            yield Harness(pool, redis, clock, cfg, http)
     finally:
-        await h.close()
         await redis.aclose()
         await pool.close()
 

@@ -1,0 +1,96 @@
+"""What resolvers share: page limits, cursors, time ranges, people by global ID."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Protocol, TypeVar
+
+import strawberry
+from psycopg import AsyncConnection
+
+from handoff.api.inputs import decode_id, require_aware
+from handoff.api.loaders import loader
+from handoff.api.types import Info, connection, decode_cursor
+from handoff.services.errors import Invalid, NotFound
+from handoff.storage import models as m
+
+FromArg = Annotated[datetime, strawberry.argument(name="from", description="Start of the range")]
+MAX_RANGE = timedelta(days=92)
+MAX_PEOPLE = 50
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+T = TypeVar("T", bound=_HasId)
+
+
+def page_limit(info: Info, first: int | None) -> int:
+    """The page size asked for, within the server's cap (default 50)."""
+    cap = info.context.settings.max_page_size
+    if first is None:
+        return min(50, cap)
+    if not 1 <= first <= cap:
+        raise Invalid("first", f"first must be between 1 and {cap}, got {first}")
+    return first
+
+
+def after_id(after: str | None) -> int:
+    """The row id a cursor of an id-ordered list stands for (0 = from the start)."""
+    raw = decode_cursor(after)
+    if raw is None:
+        return 0
+    if not raw.isdigit():
+        raise Invalid("after", f"{after!r} is not a cursor of this list")
+    return int(raw)
+
+
+async def id_page(
+    info: Info,
+    fetch: Callable[[AsyncConnection[Any], int, int, int], Awaitable[Sequence[T]]],
+    wrap: Callable[[T], Any],
+    first: int | None,
+    after: str | None,
+) -> Any:
+    """One page of a list ordered by row id; `fetch(conn, ws, after_id, limit)`."""
+    limit, start = page_limit(info, first), after_id(after)
+    async with info.context.connection() as conn:
+        found = await fetch(conn, info.context.workspace_id, start, limit + 1)
+    return connection(list(found), limit, lambda row: str(row.id), wrap)
+
+
+def time_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """A `from`/`to` pair: aware, ordered, at most 92 days."""
+    require_aware(start, "from")
+    require_aware(end, "to")
+    if end <= start:
+        raise Invalid("to", "to must be after from")
+    if end - start > MAX_RANGE:
+        raise Invalid("to", "the range may span at most 92 days")
+    return start, end
+
+
+async def person_model(info: Info, raw_id: strawberry.ID, field: str) -> m.Person:
+    """The person behind a global ID, through the request's loader."""
+    pid = decode_id(raw_id, "Person", field)
+    found = await loader(info.context, "person").load(pid)
+    if found is None:
+        raise NotFound("Person", pid)
+    return found
+
+
+async def people_models(info: Info, raw_ids: list[strawberry.ID], field: str) -> list[m.Person]:
+    """The people behind 1 to 50 global IDs, in the order given."""
+    if not raw_ids:
+        raise Invalid(field, "give at least one person")
+    if len(raw_ids) > MAX_PEOPLE:
+        raise Invalid(field, f"at most {MAX_PEOPLE} people")
+    person_ids = [decode_id(v, "Person", f"{field}.{i}") for i, v in enumerate(raw_ids)]
+    found = await loader(info.context, "person").load_many(person_ids)
+    for pid, person in zip(person_ids, found, strict=True):
+        if person is None:
+            raise NotFound("Person", pid)
+    return [p for p in found if p is not None]

@@ -1,0 +1,121 @@
+"""People: who they are, and when they work."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from handoff.api.errors import expected_failures
+from handoff.api.inputs import (
+    CreatePersonInput,
+    DeliveryPolicyInput,
+    UpdatePersonInput,
+    WorkingPatternInput,
+    decode_id,
+)
+from handoff.api.resolvers.common import id_page, person_model
+from handoff.api.types import Connection, Info, Person
+from handoff.api.types.results import PersonPayload, PersonResult
+from handoff.services import availability
+from handoff.services import people as people_service
+from handoff.storage import models as m
+from handoff.storage import people
+
+
+def _payload(person: m.Person) -> PersonPayload:
+    return PersonPayload(person=Person.wrap(person))
+
+
+@strawberry.type
+class PeopleQuery:
+    @strawberry.field(description="The workspace's people, by creation")
+    async def people(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Person]:
+        return await id_page(info, people.page, Person.wrap, first, after)
+
+    @strawberry.field(description="One person by global ID")
+    @expected_failures()
+    async def person(self, info: Info, id: strawberry.ID) -> PersonResult:
+        return _payload(await person_model(info, id, "id"))
+
+
+@strawberry.type
+class PeopleMutation:
+    @strawberry.mutation(description="Add a person; Mon-Fri 09:00-17:00 unless a pattern is given")
+    @expected_failures("input")
+    async def create_person(self, info: Info, input: CreatePersonInput) -> PersonResult:
+        pattern = input.working_pattern.to_dict() if input.working_pattern else None
+        policy = input.delivery_policy.to_dict() if input.delivery_policy else None
+        person = await info.context.change(
+            people_service.create_person,
+            name=input.name,
+            handle=input.handle,
+            timezone=input.timezone,
+            email=input.email,
+            working_pattern=pattern,
+            delivery_policy=policy,
+        )
+        return _payload(person)
+
+    @strawberry.mutation(description="Change a person's name, handle or email")
+    @expected_failures("input")
+    async def update_person(self, info: Info, input: UpdatePersonInput) -> PersonResult:
+        set_email = input.email is not strawberry.UNSET
+        person = await info.context.change(
+            people_service.update_person,
+            decode_id(input.id, "Person", "id"),
+            name=input.name,
+            handle=input.handle,
+            email=input.email if set_email else None,
+            set_email=set_email,
+        )
+        return _payload(person)
+
+    @strawberry.mutation(description="Replace a person's working pattern; pending follow-ups move")
+    @expected_failures()
+    async def set_working_pattern(
+        self, info: Info, person_id: strawberry.ID, pattern: WorkingPatternInput
+    ) -> PersonResult:
+        pid = decode_id(person_id, "Person", "personId")
+        person = await info.context.change(
+            availability.set_working_pattern, pid, pattern.to_dict(), field="pattern"
+        )
+        return _payload(person)
+
+    @strawberry.mutation(
+        description="Replace focus blocks and digest times; pending follow-ups move"
+    )
+    @expected_failures()
+    async def set_delivery_policy(
+        self, info: Info, person_id: strawberry.ID, policy: DeliveryPolicyInput
+    ) -> PersonResult:
+        pid = decode_id(person_id, "Person", "personId")
+        person = await info.context.change(
+            availability.set_delivery_policy, pid, policy.to_dict(), field="policy"
+        )
+        return _payload(person)
+
+    @strawberry.mutation(description="Local dates, both inclusive")
+    @expected_failures()
+    async def add_time_off(
+        self,
+        info: Info,
+        person_id: strawberry.ID,
+        start: date,
+        end: date,
+        reason: str | None = None,
+    ) -> PersonResult:
+        pid = decode_id(person_id, "Person", "personId")
+        person = await info.context.change(availability.add_time_off, pid, start, end, reason)
+        return _payload(person)
+
+    @strawberry.mutation(description="Remove the time off with exactly these dates")
+    @expected_failures()
+    async def remove_time_off(
+        self, info: Info, person_id: strawberry.ID, start: date, end: date
+    ) -> PersonResult:
+        pid = decode_id(person_id, "Person", "personId")
+        person = await info.context.change(availability.remove_time_off, pid, start, end)
+        return _payload(person)

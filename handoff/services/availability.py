@@ -1,0 +1,193 @@
+"""When people can be reached: working pattern, delivery policy and time off.
+
+A change moves every open follow-up it affects in the caller's transaction (a team
+handoff whose chosen member is no longer the soonest is routed again) and records one
+`person.availability_changed` event naming how many moved.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from handoff.calendar import NoWorkingTime, WorkingPattern, next_delivery
+from handoff.services import lookups
+from handoff.services.errors import Invalid, NotFound
+from handoff.services.lifecycle import reroute_team_handoff
+from handoff.services.patterns import build_pattern, build_policy
+from handoff.services.payloads import person_ref
+from handoff.services.routing import times_for
+from handoff.states import FollowUpKind, HandoffStatus
+from handoff.storage import events, follow_ups, handoffs, people
+from handoff.storage.events import NewEvent
+from handoff.storage.models import Person
+from handoff.storage.run import Conn
+
+
+async def set_working_pattern(
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    person_id: int,
+    data: dict[str, Any],
+    field: str = "workingPattern",
+) -> Person:
+    """Replace a person's working pattern (in their zone unless it names one) and move
+    their pending follow-ups; `field` names the input in errors."""
+    person = await lookups.person(conn, ws, person_id, lock=True)
+    pattern = build_pattern({"timezone": person.timezone, **data}, None, field)
+    return await _store_pattern(conn, ws, now, person_id, pattern, "working_pattern", field)
+
+
+async def set_delivery_policy(
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    person_id: int,
+    data: dict[str, Any],
+    field: str = "deliveryPolicy",
+) -> Person:
+    """Replace focus blocks and digest times and move pending follow-ups."""
+    await lookups.person(conn, ws, person_id, lock=True)
+    policy = build_policy(data, field)
+    person = await people.set_policy(conn, ws, person_id, policy.to_dict(), now)
+    assert person is not None
+    moved = await reschedule_person(conn, ws, now, person, field)
+    await _availability_changed(conn, ws, now, person, "delivery_policy", moved)
+    return person
+
+
+async def add_time_off(
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    person_id: int,
+    start: date,
+    end: date,
+    reason: str | None = None,
+) -> Person:
+    """Add a time-off period (local dates, both inclusive)."""
+    person = await lookups.person(conn, ws, person_id, lock=True)
+    if end < start:
+        raise Invalid("end", f"end {end.isoformat()} is before start {start.isoformat()}")
+    data = person.pattern.to_dict()
+    entry: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat()}
+    if reason:
+        entry["reason"] = reason
+    if entry in data.get("time_off", []):
+        return person
+    data["time_off"] = [*data.get("time_off", []), entry]
+    pattern = build_pattern(data, None, "timeOff")
+    return await _store_pattern(conn, ws, now, person_id, pattern, "time_off", "start")
+
+
+async def remove_time_off(
+    conn: Conn, ws: int, now: datetime, person_id: int, start: date, end: date
+) -> Person:
+    """Remove the time-off period that starts and ends on these dates."""
+    person = await lookups.person(conn, ws, person_id, lock=True)
+    data = person.pattern.to_dict()
+    kept = [
+        t
+        for t in data.get("time_off", [])
+        if (t["start"], t["end"]) != (start.isoformat(), end.isoformat())
+    ]
+    if len(kept) == len(data.get("time_off", [])):
+        raise NotFound("TimeOff", f"{start.isoformat()}..{end.isoformat()}")
+    data["time_off"] = kept
+    pattern = build_pattern(data, None, "timeOff")
+    return await _store_pattern(conn, ws, now, person_id, pattern, "time_off", "start")
+
+
+async def _store_pattern(
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    person_id: int,
+    pattern: WorkingPattern,
+    change: str,
+    field: str,
+) -> Person:
+    person = await people.set_pattern(conn, ws, person_id, pattern.to_dict(), pattern.timezone, now)
+    assert person is not None
+    moved = await reschedule_person(conn, ws, now, person, field)
+    await _availability_changed(conn, ws, now, person, change, moved)
+    return person
+
+
+async def _availability_changed(
+    conn: Conn, ws: int, now: datetime, person: Person, change: str, moved: int
+) -> None:
+    """Record `person.availability_changed` beside the change and the follow-ups it moved."""
+    try:
+        reachable: str | None = next_delivery(person.pattern, person.policy, now).at.isoformat()
+    except NoWorkingTime:
+        reachable = None
+    data = {
+        "person": person_ref(person),
+        "change": change,
+        "nextReachableAt": reachable,
+        "followUpsMoved": moved,
+    }
+    await events.record(
+        conn, NewEvent(ws, "person.availability_changed", data, person_id=person.id), now
+    )
+
+
+async def reschedule_person(
+    conn: Conn, ws: int, now: datetime, person: Person, field: str = "workingPattern"
+) -> int:
+    """Recompute every open follow-up for `person` in the caller's transaction.
+
+    - A delivery is recomputed from when the handoff was made (or now, if later). When
+      `person` is the member a team chose and their delivery instant changed, the team
+      routes the handoff again, so a member going on leave does not hold it.
+    - A reminder, or an escalation back to the sender, waits for the person's next
+      delivery instant after the deadline, under the new rules.
+    - A team escalation stays due at the deadline itself: the receiver's availability
+      must not delay handing it to someone else.
+
+    `field` names the input blamed when the change leaves a pending handoff with no
+    working time. Returns the number of rows moved.
+    """
+    moved = 0
+    for row in await follow_ups.open_for_person(conn, ws, person.id):
+        handoff = await lookups.handoff(conn, ws, row.handoff_id, lock=True)
+        if row.kind == FollowUpKind.ESCALATION and row.person_id != handoff.sender_id:
+            continue
+        try:
+            if row.kind == FollowUpKind.DELIVERY:
+                chosen = (
+                    handoff.receiver_id == person.id and handoff.status == HandoffStatus.SCHEDULED
+                )
+                try:
+                    times = times_for(person, max(now, handoff.created_at), handoff.respond_within)
+                except NoWorkingTime:
+                    times = None
+                if chosen and handoff.team_id is not None:
+                    if times is None or times.deliver_at != row.due_at:
+                        await reroute_team_handoff(conn, ws, now, handoff)
+                        moved += 1
+                    continue
+                if times is None:
+                    raise NoWorkingTime(person.name)
+                due, explanation = times.deliver_at, list(times.explanation)
+                if chosen:
+                    await handoffs.set_times(
+                        conn, ws, handoff.id, times.deliver_at, times.respond_by, explanation, now
+                    )
+            else:
+                basis = max(now, handoff.respond_by or now)
+                delivery = next_delivery(person.pattern, person.policy, basis, name=person.name)
+                due, explanation = delivery.at, list(delivery.reasons)
+        except NoWorkingTime:
+            raise Invalid(
+                field,
+                f"{person.name} would have no working time in the next two years "
+                f"for a pending handoff ({handoff.summary!r})",
+            ) from None
+        if due != row.due_at or explanation != row.explanation:
+            digest = bool(person.policy.digest_times)
+            await follow_ups.reschedule(conn, ws, row.id, due, digest, explanation)
+            moved += 1
+    return moved

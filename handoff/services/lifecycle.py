@@ -1,0 +1,157 @@
+"""A handoff after creation: acknowledged, completed, returned, cancelled, reassigned.
+
+Every change writes the handoff, its follow-ups and its event in the caller's
+transaction, so they commit (or roll back) together.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handoff.services import lookups
+from handoff.services.errors import Conflict, Invalid
+from handoff.services.handoffs import deliveries, plan_route
+from handoff.services.payloads import handoff_data
+from handoff.services.routing import Plan
+from handoff.states import IN_FLIGHT, HandoffStatus, WorkItemStatus
+from handoff.storage import events, follow_ups, handoffs, work_items
+from handoff.storage.events import NewEvent
+from handoff.storage.models import Handoff, Person, Team
+from handoff.storage.run import Conn
+
+S = HandoffStatus
+
+# target status -> the statuses a handoff may be in to move there
+_ALLOWED_FROM: dict[HandoffStatus, tuple[HandoffStatus, ...]] = {
+    S.ACKNOWLEDGED: (S.DELIVERED,),
+    S.COMPLETED: (S.DELIVERED, S.ACKNOWLEDGED),
+    S.RETURNED: (S.DELIVERED, S.ACKNOWLEDGED),
+    S.CANCELLED: (S.SCHEDULED, S.DELIVERED, S.ACKNOWLEDGED),
+}
+# target status -> what its work item becomes, and who holds it ("receiver" or "sender")
+_ITEM_AFTER: dict[HandoffStatus, tuple[WorkItemStatus, str]] = {
+    S.ACKNOWLEDGED: (WorkItemStatus.OPEN, "receiver"),
+    S.COMPLETED: (WorkItemStatus.DONE, "receiver"),
+    S.RETURNED: (WorkItemStatus.OPEN, "sender"),
+    S.CANCELLED: (WorkItemStatus.OPEN, "sender"),
+}
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].upper() in "AEIOU" else "a"
+
+
+async def _record(
+    conn: Conn, ws: int, now: datetime, type_: str, handoff: Handoff, receiver: Person | None = None
+) -> None:
+    """Record a `handoff.*` event with the handoff as it now reads."""
+    item = await lookups.work_item(conn, ws, handoff.work_item_id)
+    sender = await lookups.person(conn, ws, handoff.sender_id)
+    receiver = receiver or await lookups.person(conn, ws, handoff.receiver_id)
+    team: Team | None = (
+        await lookups.team(conn, ws, handoff.team_id) if handoff.team_id is not None else None
+    )
+    data = handoff_data(handoff, item, sender, receiver, team)
+    await events.record(conn, NewEvent(ws, type_, data, handoff.id, receiver.id), now)
+
+
+async def transition(
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    handoff_id: int,
+    status: HandoffStatus,
+    note: str | None = None,
+) -> Handoff:
+    """Acknowledge, complete, return or cancel; cancels pending follow-ups."""
+    handoff = await lookups.handoff(conn, ws, handoff_id, lock=True)
+    allowed = _ALLOWED_FROM[status]
+    if handoff.status not in allowed:
+        raise Conflict(
+            f"cannot move {_article(handoff.status)} {handoff.status} handoff to {status}; "
+            f"only {' or '.join(allowed)} handoffs can be"
+        )
+    if status == S.RETURNED and not (note or "").strip():
+        raise Invalid("note", "say why it goes back: note must not be empty")
+    updated = await handoffs.transition(conn, ws, handoff.id, status, note, now)
+    assert updated is not None
+    await follow_ups.cancel_for_handoff(conn, ws, handoff.id, now)
+    item_status, holder = _ITEM_AFTER[status]
+    holder_id = handoff.receiver_id if holder == "receiver" else handoff.sender_id
+    await work_items.follow_handoff(
+        conn, ws, handoff.work_item_id, handoff.id, item_status, holder_id, now
+    )
+    await _record(conn, ws, now, f"handoff.{status.lower()}", updated)
+    return updated
+
+
+async def reassign(
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    handoff_id: int,
+    to_person_id: int | None,
+    to_team_id: int | None,
+) -> Handoff:
+    """Send a scheduled or delivered handoff to someone else, computed afresh from now."""
+    if (to_person_id is None) == (to_team_id is None):
+        raise Invalid("toPersonId", "give exactly one of toPersonId and toTeamId")
+    handoff = await lookups.handoff(conn, ws, handoff_id, lock=True)
+    if handoff.status not in IN_FLIGHT:
+        raise Conflict(
+            f"cannot reassign {_article(handoff.status)} {handoff.status} handoff; "
+            "only scheduled or delivered"
+        )
+    sender = await lookups.person(conn, ws, handoff.sender_id)
+    plan, team = await plan_route(
+        conn,
+        ws,
+        now,
+        sender,
+        to_person_id,
+        to_team_id,
+        handoff.respond_within,
+        advance_round_robin=True,
+    )
+    return await _reroute(conn, ws, now, handoff, plan, team)
+
+
+async def reroute_team_handoff(conn: Conn, ws: int, now: datetime, handoff: Handoff) -> Handoff:
+    """Route a scheduled team handoff again (its member's availability changed)."""
+    assert handoff.team_id is not None
+    sender = await lookups.person(conn, ws, handoff.sender_id)
+    plan, team = await plan_route(
+        conn,
+        ws,
+        now,
+        sender,
+        None,
+        handoff.team_id,
+        handoff.respond_within,
+        advance_round_robin=False,
+    )
+    return await _reroute(conn, ws, now, handoff, plan, team)
+
+
+async def _reroute(
+    conn: Conn, ws: int, now: datetime, handoff: Handoff, plan: Plan, team: Team | None
+) -> Handoff:
+    """Cancel the handoff's open follow-ups, schedule it for the plan's receiver(s) and
+    record `handoff.reassigned`."""
+    await follow_ups.cancel_for_handoff(conn, ws, handoff.id, now)
+    times = plan.receiver.times
+    updated = await handoffs.reroute(
+        conn,
+        ws,
+        handoff.id,
+        receiver_id=plan.receiver.person.id,
+        team_id=team.id if team else None,
+        deliver_at=times.deliver_at,
+        respond_by=times.respond_by,
+        explanation=plan.explanation,
+        now=now,
+    )
+    assert updated is not None
+    await follow_ups.insert_many(conn, deliveries(ws, updated.id, plan), now)
+    await _record(conn, ws, now, "handoff.reassigned", updated, plan.receiver.person)
+    return updated

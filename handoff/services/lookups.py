@@ -1,0 +1,49 @@
+"""Reads that every service needs: an object of the caller's workspace, or NotFound.
+
+This module imports no other service, so any service may use it.
+"""
+
+from __future__ import annotations
+
+from handoff.services.errors import NotFound
+from handoff.storage import handoffs, people, teams, work_items
+from handoff.storage.models import Handoff, Person, Team, WorkItem
+from handoff.storage.run import Conn
+
+
+async def person(conn: Conn, ws: int, person_id: int, *, lock: bool = False) -> Person:
+    """The person (locked FOR UPDATE with `lock`), or NotFound (also for another
+    workspace's person)."""
+    found = await people.get(conn, ws, person_id, lock=lock)
+    if found is None:
+        raise NotFound("Person", person_id)
+    return found
+
+
+async def team(conn: Conn, ws: int, team_id: int) -> Team:
+    """The team, or NotFound."""
+    found = await teams.get(conn, ws, team_id)
+    if found is None:
+        raise NotFound("Team", team_id)
+    return found
+
+
+async def work_item(conn: Conn, ws: int, item_id: int, *, lock: bool = False) -> WorkItem:
+    """The work item (locked FOR UPDATE with `lock`), or NotFound."""
+    found = await work_items.get(conn, ws, item_id, lock=lock)
+    if found is None:
+        raise NotFound("WorkItem", item_id)
+    return found
+
+
+async def handoff(conn: Conn, ws: int, handoff_id: int, *, lock: bool = False) -> Handoff:
+    """The handoff (locked FOR UPDATE with `lock`), or NotFound."""
+    found = await handoffs.get(conn, ws, handoff_id, lock=lock)
+    if found is None:
+        raise NotFound("Handoff", handoff_id)
+    return found
+
+
+async def team_members(conn: Conn, ws: int, team_id: int) -> list[Person]:
+    """A team's members, by id, locked FOR SHARE until the caller's transaction ends."""
+    return await teams.members_for_routing(conn, ws, team_id)

@@ -1,0 +1,66 @@
+"""The states and kinds of stored things, defined once.
+
+They are `StrEnum`s: a member equals its text, so SQL keeps plain text columns (with
+CHECK constraints listing the same values) and rows read back compare equal to members.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class HandoffStatus(StrEnum):
+    """Where a handoff stands in its life cycle."""
+
+    SCHEDULED = "SCHEDULED"
+    DELIVERED = "DELIVERED"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    COMPLETED = "COMPLETED"
+    RETURNED = "RETURNED"
+    CANCELLED = "CANCELLED"
+
+
+# A handoff still travelling: it can be reassigned, and it holds its work item.
+IN_FLIGHT = frozenset({HandoffStatus.SCHEDULED, HandoffStatus.DELIVERED})
+
+
+class WorkItemStatus(StrEnum):
+    """Whether a work item is with someone, on its way, or finished."""
+
+    OPEN = "OPEN"
+    IN_HANDOFF = "IN_HANDOFF"
+    DONE = "DONE"
+
+
+class FollowUpKind(StrEnum):
+    """What a scheduled follow-up does when it fires."""
+
+    DELIVERY = "DELIVERY"
+    REMINDER = "REMINDER"
+    ESCALATION = "ESCALATION"
+
+
+class FollowUpState(StrEnum):
+    """Where a follow-up row stands between PostgreSQL and the queue."""
+
+    PENDING = "PENDING"
+    ENQUEUED = "ENQUEUED"
+    DONE = "DONE"
+    CANCELLED = "CANCELLED"
+
+
+class Routing(StrEnum):
+    """How a team picks the member a handoff lands with."""
+
+    FOLLOW_THE_SUN = "FOLLOW_THE_SUN"
+    ROUND_ROBIN = "ROUND_ROBIN"
+    ALL = "ALL"
+
+
+class WebhookDeliveryStatus(StrEnum):
+    """Where one event's delivery to one endpoint stands."""
+
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    DEAD = "DEAD"

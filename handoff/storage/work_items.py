@@ -1,0 +1,86 @@
+"""Work items in PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from handoff.states import WorkItemStatus
+from handoff.storage.models import WorkItem
+from handoff.storage.queries import Queries
+from handoff.storage.run import Conn, many, one
+
+Q = Queries("work_items")
+
+
+async def insert(
+    conn: Conn, ws: int, title: str, description: str, holder_id: int | None, now: datetime
+) -> WorkItem:
+    """A new OPEN work item."""
+    params = {
+        "workspace_id": ws,
+        "title": title,
+        "description": description,
+        "holder_id": holder_id,
+        "now": now,
+    }
+    item = await one(conn, Q.insert, params, WorkItem.from_row)
+    assert item is not None
+    return item
+
+
+async def get(conn: Conn, ws: int, item_id: int, *, lock: bool = False) -> WorkItem | None:
+    """The work item (locked FOR UPDATE with `lock`), or None outside the workspace."""
+    sql = Q.get_for_update if lock else Q.get
+    return await one(conn, sql, {"workspace_id": ws, "id": item_id}, WorkItem.from_row)
+
+
+async def by_ids(conn: Conn, ws: int, ids: Sequence[int]) -> list[WorkItem]:
+    """The workspace's work items among `ids`."""
+    return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": list(ids)}, WorkItem.from_row)
+
+
+async def by_ids_any_workspace(conn: Conn, ids: Sequence[int]) -> list[WorkItem]:
+    """Work items by id whatever their workspace (for the worker)."""
+    return await many(conn, Q.by_ids_any_workspace, {"ids": list(ids)}, WorkItem.from_row)
+
+
+async def page(
+    conn: Conn,
+    ws: int,
+    after_id: int,
+    limit: int,
+    *,
+    status: WorkItemStatus | None = None,
+    holder_id: int | None = None,
+) -> list[WorkItem]:
+    """Up to `limit` work items after row id `after_id`, by id, optionally filtered."""
+    params = {
+        "workspace_id": ws,
+        "after_id": after_id,
+        "limit": limit,
+        "status": status,
+        "holder_id": holder_id,
+    }
+    return await many(conn, Q.page, params, WorkItem.from_row)
+
+
+async def follow_handoff(
+    conn: Conn,
+    ws: int,
+    item_id: int,
+    handoff_id: int,
+    status: WorkItemStatus,
+    holder_id: int,
+    now: datetime,
+) -> WorkItem | None:
+    """Move the item after its handoff's outcome; None when a later handoff owns it."""
+    params = {
+        "workspace_id": ws,
+        "id": item_id,
+        "handoff_id": handoff_id,
+        "status": status,
+        "holder_id": holder_id,
+        "now": now,
+    }
+    return await one(conn, Q.follow_handoff, params, WorkItem.from_row)
