@@ -28,7 +28,17 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, description="largest `first` a connection accepts")
     max_query_depth: int = Field(default=12, description="deepest GraphQL query accepted")
     max_aliases: int = Field(default=30, description="most aliases in one GraphQL request")
-    max_request_bytes: int = Field(default=256_000, description="largest GraphQL request body")
+    max_request_bytes: int = Field(
+        default=2_000_000, description="largest request body (413 beyond it)"
+    )
+    max_json_depth: int = Field(
+        default=32, description="deepest nesting of a GraphQL request's JSON (400 beyond it)"
+    )
+    cors_origins: str = Field(
+        default="",
+        description="comma-separated origins whose pages may call the API (`*` = any); "
+        "empty = same origin only",
+    )
     default_reminders: int = Field(
         default=1, description="reminders before escalation for new workspaces"
     )
@@ -49,6 +59,10 @@ class Settings(BaseSettings):
     log_format: str = Field(default="json", description="`json` or `text`")
     log_level: str = Field(default="INFO", description="log level")
     queue_name: str = Field(default="handoff:queue", description="arq queue name")
+
+    def allowed_origins(self) -> list[str]:
+        """The CORS origins, one per comma-separated entry, without trailing slashes."""
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     def require_database_url(self) -> str:
         """The PostgreSQL URL, or a clear error when it is not configured."""

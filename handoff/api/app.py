@@ -5,17 +5,21 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from functools import cache
+from importlib import resources
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from psycopg_pool import AsyncConnectionPool
 from strawberry.fastapi import GraphQLRouter
 
 from handoff.api.context import Context
 from handoff.api.health import router as health_router
 from handoff.api.middleware import (
-    BodyLimit,
     MetricsMiddleware,
+    RequestBody,
     RequestContextMiddleware,
     graphql_error,
 )
@@ -26,6 +30,14 @@ from handoff.settings import Settings
 from handoff.storage.db import open_pool
 from handoff.storage.tokens import workspace_for_token
 
+# What a page on another origin may read of a response.
+CORS_EXPOSED_HEADERS = [
+    "X-Request-ID",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+]
 # Token -> workspace lookups are cached briefly so every request does not cost a query;
 # a revoked token stops working within this many seconds.
 TOKEN_CACHE_SECONDS = 30.0
@@ -42,6 +54,19 @@ def _is_graphiql_page(request: Request) -> bool:
 
 class Unauthenticated(Exception):
     """No token, or a token that belongs to no workspace."""
+
+
+@cache
+def _graphiql_page() -> str:
+    return resources.files("handoff.api").joinpath("static/graphiql/page.html").read_text()
+
+
+class Router(GraphQLRouter[Context, None]):
+    """strawberry's router, with the GraphiQL page served from the package: it loads no
+    script from the network and asks for a token before its first schema fetch."""
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(_graphiql_page())
 
 
 class TokenCache:
@@ -131,13 +156,27 @@ def create_app(
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
 
-    router: GraphQLRouter[Context, None] = GraphQLRouter(
-        build_schema(settings), context_getter=get_context, graphql_ide="graphiql"
-    )
+    router = Router(build_schema(settings), context_getter=get_context, graphql_ide="graphiql")
     app.include_router(router, prefix="/graphql")
+    app.mount("/static", StaticFiles(packages=[("handoff.api", "static")]), name="static")
 
     app.include_router(health_router)
+    # added innermost first: a request meets CORS, then the request id, then the metrics,
+    # then the body checks
+    app.add_middleware(
+        RequestBody, max_bytes=settings.max_request_bytes, max_depth=settings.max_json_depth
+    )
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    origins = settings.allowed_origins()
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=CORS_EXPOSED_HEADERS,
+            allow_credentials=False,
+            max_age=600,
+        )
     return app

@@ -1,14 +1,21 @@
-"""Expected failures as GraphQL types: one convention for every mutation and query.
+"""How the API says what went wrong.
 
-Every fallible operation returns `Payload | ValidationError | NotFound | Conflict`
-(or a subset). Resolvers raise the service layer's errors; `expected_failures` turns
-them into these values.
+- Expected failures of an operation are values: every fallible field returns
+  `Payload | ValidationError | NotFound | Conflict` (or a subset). Resolvers raise the
+  service layer's errors; `expected_failures` turns them into these values, after
+  checking every text input (no NUL byte, no lone surrogate, not absurdly long).
+- Everything else is a GraphQL error with `extensions.code` from `ErrorCode`
+  (`handoff.api.extensions` assigns it).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from enum import StrEnum
 from typing import Any, ParamSpec, TypeVar
 
 import strawberry
@@ -59,17 +66,76 @@ def from_service_error(
     raise TypeError(f"unexpected service error {type(error).__name__}") from error
 
 
+class ErrorCode(StrEnum):
+    """`extensions.code` of a GraphQL error (the README has the table)."""
+
+    BAD_REQUEST = "BAD_REQUEST"  # the body is not UTF-8 JSON of a GraphQL request
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"  # the document is not GraphQL
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"  # not valid against the schema
+    BAD_USER_INPUT = "BAD_USER_INPUT"  # an argument or variable has the wrong form
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    RATE_LIMITED = "RATE_LIMITED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    INTERNAL = "INTERNAL"
+
+
+# Longest text any input takes; fields with their own, smaller limit say so themselves.
+MAX_INPUT_TEXT = 100_000
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def camel(name: str) -> str:
+    """A Python name as the schema spells it (`open_questions` -> `openQuestions`)."""
+    head, *rest = name.split("_")
+    return head + "".join(word.title() for word in rest)
+
+
+def check_text(value: object, path: str) -> None:
+    """Refuse NUL bytes, lone surrogates and overlong text anywhere in an input value, and
+    instants without an offset.
+
+    Walks strings, lists and strawberry input objects; `path` is the dotted GraphQL path.
+    """
+    if isinstance(value, str):
+        if len(value) > MAX_INPUT_TEXT:
+            raise Invalid(path, f"at most {MAX_INPUT_TEXT:,} characters, got {len(value):,}")
+        bad = _BAD_TEXT.search(value)
+        if bad is not None:
+            what = "a NUL byte" if bad.group() == "\x00" else "a lone UTF-16 surrogate"
+            raise Invalid(path, f"text must not contain {what} (at character {bad.start()})")
+    elif isinstance(value, datetime) and value.utcoffset() is None:
+        raise Invalid(
+            path, f"{value.isoformat()} has no UTC offset; send e.g. '2026-11-27T15:00:00+01:00'"
+        )
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            check_text(item, f"{path}.{i}")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            check_text(getattr(value, f.name), f"{path}.{camel(f.name)}")
+
+
 def expected_failures(
     prefix: str = "",
 ) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[Any]]]:
     """Decorate a resolver whose expected failures are union values.
 
-    `prefix` names the argument the service's field paths are relative to (`input`).
+    Every argument's text is checked first (`check_text`); `prefix` names the argument
+    the service's field paths are relative to (`input`).
     """
 
     def decorate(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[Any]]:
         @functools.wraps(resolver)
         async def run(*args: P.args, **kwargs: P.kwargs) -> Any:
+            try:
+                for name, value in kwargs.items():
+                    if name != "info":
+                        check_text(value, camel(name.rstrip("_")))
+            except Invalid as error:
+                return from_service_error(error)
             try:
                 return await resolver(*args, **kwargs)
             except ServiceError as error:

@@ -1,9 +1,10 @@
 """The ASGI middlewares around the app, outermost first as `create_app` adds them:
 
-- `BodyLimit`: refuse request bodies over the limit with 413 before reading them whole;
 - `RequestContextMiddleware`: a request id per request (echoed in `X-Request-ID`),
   bound for every log line, and one access line per request;
-- `MetricsMiddleware`: request counts and latency by GraphQL operation name.
+- `MetricsMiddleware`: request counts and latency by GraphQL operation name;
+- `RequestBody`: bodies over the limit get 413, GraphQL bodies that are not UTF-8 JSON
+  of a sane depth get 400, before anything parses them.
 """
 
 from __future__ import annotations
@@ -36,21 +37,79 @@ def graphql_error(message: str, code: str, status: int) -> JSONResponse:
     )
 
 
-class BodyLimit:
-    """Refuse request bodies larger than the limit with 413, before reading them whole."""
+class RequestBody:
+    """Read, bound and check request bodies before anything parses them.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Any body over `max_bytes` gets 413 (PAYLOAD_TOO_LARGE), checked against
+    Content-Length first and while reading. A JSON body posted to the GraphQL path must
+    be UTF-8, valid JSON and nested at most `max_depth` deep, else 400 (BAD_REQUEST):
+    a client's malformed body never reaches the parsers that would fail on it with a
+    500. The operation's name is left in the scope for the metrics.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, max_depth: int, graphql_path: str = "/graphql"
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_depth = max_depth
+        self.graphql_path = graphql_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope.get("headers") or {}).get(b"content-length")
+        headers = dict(scope.get("headers") or {})
+        length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+            await self._too_large(scope, receive, send)
             return
+        graphql = scope.get("path", "").rstrip("/") == self.graphql_path
+        if not graphql or scope.get("method") != "POST":
+            if graphql:
+                scope[OPERATION_KEY] = operation_name(None, scope.get("query_string", b""))
+            await self._limited(scope, receive, send)
+            return
+        body = await self._read(receive)
+        if body is None:
+            await self._too_large(scope, receive, send)
+            return
+        if b"json" in headers.get(b"content-type", b"application/json").lower():
+            problem = body_problem(body, self.max_depth)
+            if problem is not None:
+                scope[OPERATION_KEY] = "invalid"
+                await graphql_error(problem, "BAD_REQUEST", 400)(scope, receive, send)
+                return
+        scope[OPERATION_KEY] = operation_name(body)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body, or None once it grows past the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         seen = 0
 
         async def limited() -> Any:
@@ -64,17 +123,51 @@ class BodyLimit:
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await self._refuse(scope, receive, send)
+            await self._too_large(scope, receive, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = graphql_error(
-            f"request body larger than {self.max_bytes} bytes", "REQUEST_TOO_LARGE", 413
-        )
-        await response(scope, receive, send)
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[OPERATION_KEY] = "oversize"
+        message = f"request body larger than {self.max_bytes} bytes"
+        await graphql_error(message, "PAYLOAD_TOO_LARGE", 413)(scope, receive, send)
 
 
 class _TooLarge(Exception):
     pass
+
+
+OPERATION_KEY = "handoff.operation"
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(body: bytes) -> int:
+    """How deep arrays and objects nest in a JSON text (strings skipped), without
+    recursion, so no body can exhaust the stack while it is measured."""
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', body)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def body_problem(body: bytes, max_depth: int) -> str | None:
+    """What is wrong with a GraphQL request body, or None when it can be parsed."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return f"the request body is not UTF-8 (invalid byte at offset {e.start})"
+    if json_depth(body) > max_depth:
+        return f"the request body nests deeper than {max_depth} levels"
+    try:
+        payload = json.loads(text)
+    except ValueError as e:
+        return f"the request body is not JSON: {e}"
+    if not isinstance(payload, dict | list):
+        return "the request body must be a JSON object with a `query`"
+    return None
 
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -139,8 +232,6 @@ _FIRST_OPERATION = re.compile(
 )
 # Bound label cardinality: clients choose operation names, so cap the distinct ones.
 MAX_OPERATION_LABELS = 200
-# Bodies larger than this are passed through without looking for the operation name.
-MAX_PARSED_BODY = 1_000_000
 
 
 def operation_name(body: bytes | None, query_string: bytes = b"") -> str:
@@ -209,40 +300,14 @@ class MetricsMiddleware:
                 status = int(message["status"])
             await send(message)
 
-        if path == self.graphql_path:
-            operation, receive = await self._graphql_operation(scope, receive)
-            operation = self._label(operation)
-        elif path in ("/healthz", "/readyz", "/metrics"):
-            operation = path.lstrip("/")
-        else:
-            operation = "other"
         try:
             await self.app(scope, receive, send_status)
         finally:
+            if path == self.graphql_path:
+                operation = self._label(scope.get(OPERATION_KEY, "anonymous"))
+            elif path in ("/healthz", "/readyz", "/metrics"):
+                operation = path.lstrip("/")
+            else:
+                operation = "other"
             HTTP_REQUESTS.labels(operation=operation, status=str(status)).inc()
             HTTP_LATENCY.labels(operation=operation).observe(time.perf_counter() - start)
-
-    async def _graphql_operation(self, scope: Scope, receive: Receive) -> tuple[str, Receive]:
-        """Read the body (up to MAX_PARSED_BODY) and return a receive that replays it."""
-        if scope.get("method") != "POST":
-            return operation_name(None, scope.get("query_string", b"")), receive
-        chunks: list[Message] = []
-        size = 0
-        more = True
-        while more and size <= MAX_PARSED_BODY:
-            message = await receive()
-            chunks.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            more = message.get("more_body", False)
-        complete = not more and all(m["type"] == "http.request" for m in chunks)
-        body = b"".join(m.get("body", b"") for m in chunks) if complete else None
-        name = operation_name(body) if complete else "oversize"
-
-        async def replay() -> Message:
-            if chunks:
-                return chunks.pop(0)
-            return await receive()
-
-        return name, replay

@@ -1,9 +1,14 @@
-"""Scalars: ISO 8601 durations."""
+"""Scalars: instants (RFC 3339, one form everywhere) and ISO 8601 durations.
+
+Every DateTime the API returns reads `2026-11-30T08:00:00+00:00`: whole seconds and a
+numeric offset (`+00:00` for instants, the person's offset for their local time). Input
+instants must carry an offset; a naive one is ambiguous and refused.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NewType
 
 import strawberry
@@ -24,9 +29,16 @@ def parse_duration(value: str) -> timedelta:
             "(weeks, days, hours, minutes and seconds only)"
         )
     parts = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
-    return timedelta(
-        weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"]
-    )
+    try:
+        return timedelta(
+            weeks=parts["w"],
+            days=parts["d"],
+            hours=parts["h"],
+            minutes=parts["m"],
+            seconds=parts["s"],
+        )
+    except OverflowError:
+        raise ValueError(f"{value!r} is longer than any duration this API accepts") from None
 
 
 def format_duration(value: timedelta) -> str:
@@ -52,6 +64,36 @@ def format_duration(value: timedelta) -> str:
     return f"{sign}P{date_part}{'T' + time_part if time_part else ''}"
 
 
+def serialize_datetime(value: datetime) -> str:
+    """RFC 3339 with whole seconds and a numeric offset."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("the API never returns a naive datetime")
+    return value.isoformat(timespec="seconds")
+
+
+def parse_datetime(value: object) -> datetime:
+    """An instant: `2026-11-27T15:00:00+01:00` or `...Z`. A naive one parses, so the field
+    that takes it can refuse it as a ValidationError naming itself (`check_text`)."""
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        try:
+            return datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+        except ValueError:
+            pass
+    raise ValueError(
+        f"{value!r} is not an RFC 3339 instant like '2026-11-27T15:00:00+01:00' or "
+        "'2026-11-27T14:00:00Z'"
+    )
+
+
+DATETIME_SCALAR = strawberry.scalar(
+    name="DateTime",
+    serialize=serialize_datetime,
+    parse_value=parse_datetime,
+    description="An instant, RFC 3339 with an offset: 2026-11-30T08:00:00+00:00. Returned "
+    "with whole seconds; inputs without an offset are refused.",
+)
+
 Duration = NewType("Duration", timedelta)
 
 DURATION_SCALAR = strawberry.scalar(
@@ -60,4 +102,4 @@ DURATION_SCALAR = strawberry.scalar(
     parse_value=parse_duration,
     description="An ISO 8601 duration such as PT4H (weeks, days, hours, minutes, seconds).",
 )
-SCALAR_MAP: dict[object, ScalarDefinition] = {Duration: DURATION_SCALAR}
+SCALAR_MAP: dict[object, ScalarDefinition] = {Duration: DURATION_SCALAR, datetime: DATETIME_SCALAR}

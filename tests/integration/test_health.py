@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
-from handoff.api.middleware import MAX_PARSED_BODY, MetricsMiddleware, operation_name
+from handoff.api.middleware import MetricsMiddleware, RequestBody, operation_name
 from handoff.clock import ManualClock
 from handoff.embedded import EmbeddedPostgres, free_port
 from handoff.settings import Settings
@@ -202,8 +202,12 @@ def _echo_app() -> FastAPI:
     async def get(request: Request) -> JSONResponse:
         return JSONResponse({})
 
+    app.add_middleware(RequestBody, max_bytes=BODY_LIMIT, max_depth=32)
     app.add_middleware(MetricsMiddleware)
     return app
+
+
+BODY_LIMIT = 1_000_000
 
 
 def _count(operation: str, status: str = "200") -> float:
@@ -241,12 +245,16 @@ async def test_metrics_middleware_labels_by_operation_and_replays_the_body() -> 
     )
 
     transport = httpx.ASGITransport(app=_echo_app())
-    big = b'{"query": "' + b"x" * (MAX_PARSED_BODY + 10) + b'"}'
+    big = b'{"query": "query Big { ' + b"x" * (BODY_LIMIT - 40) + b' }"}'
+    too_big = b'{"query": "' + b"x" * (BODY_LIMIT + 10) + b'"}'
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        before = _count("oversize")
         response = await client.post("/graphql", content=big)
         assert response.json()["size"] == len(big)  # nothing lost in the replay
-        assert _count("oversize") == before + 1
+        before = _count("oversize", "413")
+        response = await client.post("/graphql", content=too_big)
+        assert response.status_code == 413
+        assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+        assert _count("oversize", "413") == before + 1
         response = await client.post("/graphql", json={"query": "{ __typename }"})
         assert response.json()["head"] == '{"query":"{ __typename }"}'
 

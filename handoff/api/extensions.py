@@ -1,0 +1,242 @@
+"""What every GraphQL request goes through besides its resolvers.
+
+- `ParseAndValidate`: a parse cache, the depth and alias limits, a validation cache.
+- `coded`: the error as the client sees it, with `extensions.code` (`ErrorCode`); an
+  unexpected error's message is replaced by one naming the request id, so no internals
+  leak. `handoff.api.schema.HandoffSchema` applies it to every result.
+- `classify` + `log_errors`: one log line per error, client mistakes at INFO without a
+  traceback, unexpected errors at ERROR with theirs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    Node,
+    parse,
+)
+from graphql.language import ArgumentNode, ObjectFieldNode, Visitor, print_ast, visit
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from handoff.api.errors import ErrorCode
+from handoff.observability.logging import current_request_id
+from handoff.services.errors import Conflict, Invalid, NotFound, ServiceError
+
+log = logging.getLogger("handoff.api")
+
+PARSE_CACHE_SIZE = 256
+VALIDATION_CACHE_SIZE = 256
+
+
+class ApiError(Exception):
+    """A request the API refuses as a whole, with its code (e.g. FORBIDDEN)."""
+
+    code: ErrorCode = ErrorCode.BAD_USER_INPUT
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Forbidden(ApiError):
+    """The caller may not do this."""
+
+    code = ErrorCode.FORBIDDEN
+
+
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
+def cached_parse(query: str, **options: object) -> DocumentNode:
+    """A parsed document, shared between requests with the same text."""
+    return parse(query, **options)  # type: ignore[arg-type]
+
+
+_Rules = tuple[type[ASTValidationRule], ...]
+# (schema, document, rules) -> (document, errors), keyed by the identity of the schema and of
+# the document the parse cache returned (the entry holds the document, so its id stays unique
+# while the entry exists): no hashing of the whole syntax tree on every request, which is
+# what strawberry's ValidationCache does.
+_validated: dict[tuple[int, int, _Rules], tuple[DocumentNode, list[GraphQLError]]] = {}
+
+
+def _validate(schema: GraphQLSchema, document: DocumentNode, rules: _Rules) -> list[GraphQLError]:
+    key = (id(schema), id(document), rules)
+    found = _validated.get(key)
+    if found is not None and found[0] is document:
+        return found[1]
+    errors = validate_document(schema, document, rules)
+    if len(_validated) >= VALIDATION_CACHE_SIZE:
+        _validated.clear()
+    _validated[key] = (document, errors)
+    return errors
+
+
+class ParseAndValidate(SchemaExtension):
+    """Parser cache, the limit rules and a validation cache in one extension.
+
+    Does what AddValidationRules + ParserCache + ValidationCache did, with one set of hooks
+    per request instead of three and a validation cache keyed by document identity.
+    """
+
+    def __init__(self, rules: _Rules) -> None:
+        self.rules = rules
+
+    def on_parse(self) -> Iterator[None]:
+        ctx = self.execution_context
+        ctx.graphql_document = cached_parse(ctx.query, **ctx.parse_options)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        assert ctx.graphql_document is not None
+        ctx.pre_execution_errors = _validate(
+            ctx.schema._schema, ctx.graphql_document, ctx.validation_rules + self.rules
+        )
+        yield
+
+
+# -- error codes ------------------------------------------------------------------------
+
+_BAD_INPUT = re.compile(
+    r"^(Variable '\$\w+'|Expected value of type|Argument '\w+' of (required|non-null) type"
+    r"|Field '\w+' of required type|Int cannot represent|Float cannot represent"
+    r"|String cannot represent|Boolean cannot represent|ID cannot represent|Enum '\w+' cannot)"
+)
+_VARIABLE_PATH = re.compile(r"^Variable '\$(\w+)'.*? at '([\w.\[\]]+)'")
+_VARIABLE = re.compile(r"^Variable '\$(\w+)'")
+
+
+def _original(error: GraphQLError) -> BaseException | None:
+    original = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    return original
+
+
+def classify(error: GraphQLError) -> ErrorCode:
+    """The code of an error the executor (or a resolver) produced."""
+    original = _original(error)
+    if isinstance(original, ApiError):
+        return original.code
+    if isinstance(original, Invalid):
+        return ErrorCode.BAD_USER_INPUT
+    if isinstance(original, NotFound):
+        return ErrorCode.NOT_FOUND
+    if isinstance(original, Conflict):
+        return ErrorCode.CONFLICT
+    if error.message.startswith("Syntax Error"):
+        return ErrorCode.GRAPHQL_PARSE_FAILED
+    if _BAD_INPUT.match(error.message):
+        # a scalar's own parser (Duration, DateTime) refusing a value is a client mistake
+        return ErrorCode.BAD_USER_INPUT
+    if original is None or isinstance(original, GraphQLError):
+        return ErrorCode.GRAPHQL_VALIDATION_FAILED
+    return ErrorCode.INTERNAL
+
+
+class _PathOf(Visitor):
+    """Finds the dotted argument path of a value node in a document; with `found` (the
+    printed literal an error complains about), of the field inside it holding that value."""
+
+    def __init__(self, target: Node, found: str | None) -> None:
+        super().__init__()
+        self.target = target
+        self.found = found
+        self.inside = False
+        self.path: str | None = None
+
+    def enter(
+        self, node: Node, key: object, parent: object, path: object, ancestors: list[object]
+    ) -> None:
+        if node is self.target:
+            self.inside = True
+            self.path = _names([*ancestors, parent, node])
+        elif (
+            self.inside
+            and self.found is not None
+            and isinstance(node, ObjectFieldNode)
+            and print_ast(node.value) == self.found
+        ):
+            self.path = _names([*ancestors, parent, node])
+            self.found = None  # the first such field is the one
+
+    def leave(
+        self, node: Node, key: object, parent: object, path: object, ancestors: list[object]
+    ) -> None:
+        if node is self.target:
+            self.inside = False
+
+
+def _names(nodes: list[object]) -> str | None:
+    names = [n.name.value for n in nodes if isinstance(n, ArgumentNode | ObjectFieldNode)]
+    return ".".join(names) or None
+
+
+_FOUND = re.compile(r"; found: (.+)\.$", re.DOTALL)
+
+
+def _field_of(error: GraphQLError, document: DocumentNode | None) -> str | None:
+    original = _original(error)
+    if isinstance(original, Invalid | ApiError):
+        return original.field
+    found = _VARIABLE_PATH.match(error.message)
+    if found:
+        return found.group(2)
+    found = _VARIABLE.match(error.message)
+    if found:
+        return found.group(1)
+    if document is not None and error.nodes:
+        found = _FOUND.search(error.message)
+        finder = _PathOf(error.nodes[0], found.group(1) if found else None)
+        visit(document, finder)
+        return finder.path
+    return None
+
+
+def coded(error: GraphQLError, document: DocumentNode | None = None) -> GraphQLError:
+    """The error as the client sees it: with `extensions.code` (and `field` when known);
+    an unexpected one without its internal message."""
+    code = classify(error)
+    extensions = dict(error.extensions or {})
+    extensions["code"] = code.value
+    message = error.message
+    if code is ErrorCode.INTERNAL:
+        request_id = current_request_id()
+        extensions["requestId"] = request_id
+        message = f"Internal error; quote request id {request_id} when you report it."
+    else:
+        original = _original(error)
+        if isinstance(original, ServiceError | ApiError):
+            message = original.message
+        field = _field_of(error, document)
+        if field:
+            extensions["field"] = field
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
+
+
+def log_errors(errors: list[GraphQLError]) -> None:
+    """One line per error: a client's mistake at INFO, an unexpected error at ERROR."""
+    for error in errors:
+        code = classify(error)
+        where = ".".join(map(str, error.path or [])) or "request"
+        if code is ErrorCode.INTERNAL:
+            log.error("unexpected error in %s", where, exc_info=_original(error))
+        else:
+            log.info("client error %s in %s: %s", code.value, where, error.message)
