@@ -39,48 +39,69 @@ def require_aware(value: datetime, field: str) -> datetime:
     return value
 
 
-@strawberry.input(description="Missing day = not working. Intervals 'HH:MM-HH:MM'.")
+_DAY = (
+    "Intervals 'HH:MM-HH:MM' that start on this weekday, wall-clock in the zone; an end at "
+    "or before the start runs into the next day ('22:00-06:00'; '06:00-06:00' is 24 hours)"
+)
+
+
+@strawberry.input(description="Intervals per weekday. A missing or empty day has none.")
 class WeeklyInput:
-    mon: list[str] | None = None
-    tue: list[str] | None = None
-    wed: list[str] | None = None
-    thu: list[str] | None = None
-    fri: list[str] | None = None
-    sat: list[str] | None = None
-    sun: list[str] | None = None
+    mon: list[str] | None = strawberry.field(default=None, description=_DAY)
+    tue: list[str] | None = strawberry.field(default=None, description=_DAY)
+    wed: list[str] | None = strawberry.field(default=None, description=_DAY)
+    thu: list[str] | None = strawberry.field(default=None, description=_DAY)
+    fri: list[str] | None = strawberry.field(default=None, description=_DAY)
+    sat: list[str] | None = strawberry.field(default=None, description=_DAY)
+    sun: list[str] | None = strawberry.field(default=None, description=_DAY)
 
     def to_dict(self) -> dict[str, list[str]]:
         return {d: v for d in WEEKDAYS if (v := getattr(self, d)) is not None}
 
 
-@strawberry.input
+@strawberry.input(description="Whose public holidays are days off.")
 class HolidayRegionInput:
-    country: str
-    subdivision: str | None = None
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code, e.g. NL")
+    subdivision: str | None = strawberry.field(
+        default=None, description="State or province code, e.g. NY for the US; null = national"
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Local dates without work, both inclusive.")
 class TimeOffInput:
-    start: date
-    end: date
-    reason: str | None = None
+    start: date = strawberry.field(description="First day off (local date)")
+    end: date = strawberry.field(description="Last day off (local date), not before start")
+    reason: str | None = strawberry.field(
+        default=None, description="Shown in explanations, e.g. 'holiday'"
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Different hours on one local date.")
 class DateOverrideInput:
-    date: date
-    intervals: list[str]
+    date: date = strawberry.field(description="The local date")
+    intervals: list[str] = strawberry.field(
+        description="That day's intervals 'HH:MM-HH:MM' instead of the weekly ones; [] = off"
+    )
 
 
-@strawberry.input
+@strawberry.input(
+    description="When a person works. Precedence on a date: time off > override > "
+    "public holiday > weekly pattern."
+)
 class WorkingPatternInput:
     timezone: str | None = strawberry.field(
-        default=None, description="defaults to the person's timezone"
+        default=None, description="IANA zone; defaults to the person's timezone"
     )
-    weekly: WeeklyInput
-    holidays: HolidayRegionInput | None = None
-    time_off: list[TimeOffInput] | None = None
-    overrides: list[DateOverrideInput] | None = None
+    weekly: WeeklyInput = strawberry.field(description="The usual week")
+    holidays: HolidayRegionInput | None = strawberry.field(
+        default=None, description="Public holidays of this region are days off; null = none"
+    )
+    time_off: list[TimeOffInput] | None = strawberry.field(
+        default=None, description="Periods off (replaces the list)"
+    )
+    overrides: list[DateOverrideInput] | None = strawberry.field(
+        default=None, description="Dates with different hours (replaces the list)"
+    )
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"weekly": self.weekly.to_dict()}
@@ -102,10 +123,15 @@ class WorkingPatternInput:
         return data
 
 
-@strawberry.input
+@strawberry.input(description="When, inside working time, a person takes notifications.")
 class DeliveryPolicyInput:
-    focus_blocks: WeeklyInput | None = None
-    digest_times: list[str] | None = None
+    focus_blocks: WeeklyInput | None = strawberry.field(
+        default=None, description="Weekly intervals that are never interrupted"
+    )
+    digest_times: list[str] | None = strawberry.field(
+        default=None,
+        description="Local times 'HH:MM' at which deliveries are bundled; empty = as they come",
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,62 +140,84 @@ class DeliveryPolicyInput:
         }
 
 
-@strawberry.input
+@strawberry.input(description="A new person.")
 class CreatePersonInput:
-    name: str
-    handle: str
-    timezone: str
-    email: str | None = None
+    name: str = strawberry.field(description="Display name, 1 to 200 characters")
+    handle: str = strawberry.field(
+        description="Unique in the workspace: 1-64 lowercase letters, digits, '.', '_', '-'"
+    )
+    timezone: str = strawberry.field(description="IANA zone, e.g. Europe/Amsterdam")
+    email: str | None = strawberry.field(default=None, description="Email address")
     working_pattern: WorkingPatternInput | None = strawberry.field(
         default=None, description="defaults to Mon-Fri 09:00-17:00 in the timezone"
     )
-    delivery_policy: DeliveryPolicyInput | None = None
+    delivery_policy: DeliveryPolicyInput | None = strawberry.field(
+        default=None, description="Focus blocks and digest times; default: none"
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Changes to a person; omitted fields stay as they are.")
 class UpdatePersonInput:
-    id: strawberry.ID
-    name: str | None = None
-    handle: str | None = None
-    email: str | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The person's global ID")
+    name: str | None = strawberry.field(default=None, description="A new display name")
+    handle: str | None = strawberry.field(default=None, description="A new handle")
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new email; null removes it"
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A new team.")
 class CreateTeamInput:
-    name: str
-    routing: Routing = Routing.FOLLOW_THE_SUN
-    member_ids: list[strawberry.ID] | None = None
+    name: str = strawberry.field(description="Unique in the workspace, 1 to 200 characters")
+    routing: Routing = strawberry.field(
+        default=Routing.FOLLOW_THE_SUN, description="How it picks the member a handoff lands with"
+    )
+    member_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="People's global IDs (at most 100; add more later)"
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A new work item.")
 class CreateWorkItemInput:
-    title: str
-    description: str = ""
-    holder_id: strawberry.ID | None = None
+    title: str = strawberry.field(description="1 to 500 characters")
+    description: str = strawberry.field(default="", description="Free text")
+    holder_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Who has it now (a person's global ID)"
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A work item created with the handoff that carries it.")
 class NewWorkItemInput:
-    title: str
-    description: str = ""
+    title: str = strawberry.field(description="1 to 500 characters")
+    description: str = strawberry.field(default="", description="Free text")
 
 
-@strawberry.input
+@strawberry.input(description="What the sender says: bundle the questions in one note.")
 class HandoffNoteInput:
-    summary: str
-    done: str = ""
-    next: str = ""
-    open_questions: list[str] = strawberry.field(default_factory=list)
+    summary: str = strawberry.field(description="One line: what this is about")
+    done: str = strawberry.field(default="", description="What is done")
+    next: str = strawberry.field(default="", description="What comes next")
+    open_questions: list[str] = strawberry.field(
+        default_factory=list, description="Questions the receiver should answer (at most 50)"
+    )
 
 
-@strawberry.input
+@strawberry.input(
+    description="A handoff: exactly one of workItemId/newWorkItem and of toPersonId/toTeamId."
+)
 class CreateHandoffInput:
-    sender_id: strawberry.ID
-    note: HandoffNoteInput
-    work_item_id: strawberry.ID | None = None
-    new_work_item: NewWorkItemInput | None = None
-    to_person_id: strawberry.ID | None = None
-    to_team_id: strawberry.ID | None = None
+    sender_id: strawberry.ID = strawberry.field(description="Who hands it over")
+    note: HandoffNoteInput = strawberry.field(description="Done, next, open questions")
+    work_item_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An existing work item to pass on"
+    )
+    new_work_item: NewWorkItemInput | None = strawberry.field(
+        default=None, description="A work item to create with the handoff"
+    )
+    to_person_id: strawberry.ID | None = strawberry.field(default=None, description="The receiver")
+    to_team_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A team; its routing picks the receiver"
+    )
     expect_response_within: Duration | None = strawberry.field(
         default=None, description="counted in the receiver's working time, e.g. PT4H"
     )
@@ -181,18 +229,26 @@ class CreateHandoffInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="Which work items to list; omitted = any.")
 class WorkItemFilter:
-    status: WorkItemStatus | None = None
-    holder_id: strawberry.ID | None = None
+    status: WorkItemStatus | None = strawberry.field(default=None, description="Only this status")
+    holder_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only items this person holds"
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Which handoffs to list; omitted = any.")
 class HandoffFilter:
-    status: HandoffStatus | None = None
-    receiver_id: strawberry.ID | None = None
-    sender_id: strawberry.ID | None = None
-    team_id: strawberry.ID | None = None
+    status: HandoffStatus | None = strawberry.field(default=None, description="Only this status")
+    receiver_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only handoffs landing with this person"
+    )
+    sender_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only handoffs from this person"
+    )
+    team_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only handoffs sent to this team"
+    )
 
 
 # -- fast input building -------------------------------------------------------------------

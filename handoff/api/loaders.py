@@ -9,7 +9,7 @@ from psycopg import AsyncConnection
 from strawberry.dataloader import DataLoader
 
 from handoff.api.context import Context
-from handoff.storage import follow_ups, handoffs, people, teams, webhooks, work_items
+from handoff.storage import events, follow_ups, handoffs, people, teams, webhooks, work_items
 
 
 class _HasId(Protocol):
@@ -65,6 +65,7 @@ _FACTORIES: dict[str, Callable[[Context], DataLoader[Any, Any]]] = {
     "team_members": lambda ctx: _grouped(ctx, teams.member_ids),
     "handoffs_by_item": lambda ctx: _grouped(ctx, handoffs.for_work_items),
     "follow_ups_by_handoff": lambda ctx: _grouped(ctx, follow_ups.for_handoffs),
+    "events_by_handoff": lambda ctx: _grouped(ctx, events.for_handoffs),
     "webhook_records": lambda ctx: _by_endpoint(ctx, webhooks.endpoint_records),
     "webhook_attempts": lambda ctx: _by_endpoint(ctx, webhooks.attempts_for),
 }

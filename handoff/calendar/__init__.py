@@ -4,6 +4,7 @@ No I/O and no clock reads: callers pass instants in; every returned instant is
 an aware UTC datetime. See DESIGN.md, "Time semantics".
 """
 
+from handoff.calendar.deadlines import reminder_line, response_deadline
 from handoff.calendar.delivery import (
     Delivery,
     DeliveryPolicy,
@@ -30,5 +31,7 @@ __all__ = [
     "WorkingPattern",
     "next_delivery",
     "overlap",
+    "reminder_line",
+    "response_deadline",
     "schedule_handoff",
 ]

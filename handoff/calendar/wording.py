@@ -21,6 +21,7 @@ __all__ = [
     "focus_wait",
     "lands",
     "lands_at_once",
+    "local_time",
     "more_skipped",
     "next_working",
     "outside_hours",
@@ -46,6 +47,11 @@ def _day(d: date) -> str:
 def _local(us: int, zone: ZoneInfo) -> str:
     t = from_us(us).astimezone(zone)
     return f"{_day(t.date())} {t.strftime('%H:%M')} {zone.key}"
+
+
+def local_time(us: int, zone: ZoneInfo) -> str:
+    """An instant as explanations write it: "Monday 30 Nov 13:00 Europe/Amsterdam"."""
+    return _local(us, zone)
 
 
 def _clock(us: int, zone: ZoneInfo) -> str:

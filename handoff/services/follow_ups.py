@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handoff.calendar import NoWorkingTime, next_delivery
+from handoff.calendar import NoWorkingTime, next_delivery, reminder_line, response_deadline
 from handoff.ids import encode
 from handoff.observability.metrics import (
     FOLLOW_UP_LATENESS,
@@ -114,7 +114,7 @@ class _Batch:
         self.delivered: list[int] = []
         self.done: list[int] = []
         self.digests: dict[int, list[tuple[FollowUp, Handoff]]] = defaultdict(list)
-        self.pending_updates: list[tuple[int, datetime | None]] = []
+        self.pending_updates: list[tuple[int, datetime | None, list[str]]] = []
         self.pending_escalated: list[int] = []
         self.reroutes: list[Handoff] = []
 
@@ -165,14 +165,28 @@ class _Batch:
         receiver = self.person(h.receiver_id)
         sent = h.reminders_sent + 1
         deadline = None
+        explanation = h.explanation
         if h.respond_within is not None:
-            # The next deadline is counted again in the receiver's working time.
-            deadline = receiver.pattern.add_working_time(r.due_at, h.respond_within)
-        store_h = dataclasses.replace(h, reminders_sent=sent, respond_by=deadline)
+            # The next deadline is counted again in the receiver's working time, and the
+            # explanation says so instead of naming the old one.
+            deadline, line = response_deadline(
+                receiver.pattern, r.due_at, h.respond_within, name=receiver.name
+            )
+            # the explanation ends with the deadline line (and, after a reminder, its line)
+            kept = (
+                h.explanation[: -2 if h.reminders_sent else -1] if h.respond_by else h.explanation
+            )
+            sent_line = reminder_line(
+                receiver.pattern, r.due_at, sent, h.max_reminders, receiver.name
+            )
+            explanation = [*kept, sent_line, line]
+        store_h = dataclasses.replace(
+            h, reminders_sent=sent, respond_by=deadline, explanation=explanation
+        )
         data = self.data(store_h)
         data["reminder"] = {"number": sent, "of": h.max_reminders, "respondBy": _iso(deadline)}
         self.event(r, "handoff.reminded", data, r.person_id)
-        self.pending_updates.append((h.id, deadline))
+        self.pending_updates.append((h.id, deadline, explanation))
         if deadline is not None:
             self.after_deadline(r, store_h, deadline, reminders_sent=sent)
         return True
@@ -390,8 +404,8 @@ async def handle_batch(conn: Conn, items: list[tuple[int, int]], now: datetime) 
     batch.flush_digests()
 
     await handoffs.mark_delivered(conn, batch.delivered, now)
-    for hid, deadline in batch.pending_updates:
-        await handoffs.reminded(conn, hid, deadline, now)
+    for hid, deadline, explanation in batch.pending_updates:
+        await handoffs.reminded(conn, hid, deadline, explanation, now)
     for hid in batch.pending_escalated:
         await handoffs.escalated(conn, hid, now)
     for moved in batch.reroutes:

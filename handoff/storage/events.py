@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from handoff.storage.models import Event
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, scalar
+from handoff.storage.run import Conn, execute, many, scalar
 
 Q = Queries("events")
 
@@ -62,3 +65,14 @@ async def record_many(conn: Conn, events: list[NewEvent], now: datetime) -> None
         for e in events
     ]
     await execute(conn, Q.insert_many, {"now": now, "rows": json.dumps(rows, default=str)})
+
+
+async def for_handoffs(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, list[Event]]:
+    """Each handoff's events, oldest first."""
+    groups: dict[int, list[Event]] = defaultdict(list)
+    for e in await many(
+        conn, Q.for_handoffs, {"workspace_id": ws, "ids": list(ids)}, Event.from_row
+    ):
+        assert e.handoff_id is not None
+        groups[e.handoff_id].append(e)
+    return groups

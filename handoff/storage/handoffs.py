@@ -16,7 +16,7 @@ from handoff.storage.events import new_message_id
 from handoff.storage.follow_ups import NewFollowUp
 from handoff.storage.models import Handoff, Person, WorkItem
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, many, one, rows
+from handoff.storage.run import Conn, execute, many, one, rows, scalar
 
 Q = Queries("handoffs")
 
@@ -67,6 +67,25 @@ async def page(
         "team_id": w.team_id,
     }
     return await many(conn, Q.page, params, Handoff.from_row)
+
+
+async def count(conn: Conn, ws: int, where: HandoffFilter | None = None) -> int:
+    """How many handoffs match the filter."""
+    w = where or HandoffFilter()
+    params = {
+        "workspace_id": ws,
+        "status": w.status,
+        "receiver_id": w.receiver_id,
+        "sender_id": w.sender_id,
+        "team_id": w.team_id,
+    }
+    return int(await scalar(conn, Q.count, params))
+
+
+async def inbox_count(conn: Conn, ws: int, receiver_id: int) -> int:
+    """How many handoffs wait in a receiver's inbox."""
+    params = {"workspace_id": ws, "receiver_id": receiver_id}
+    return int(await scalar(conn, Q.inbox_count, params))
 
 
 async def inbox_page(
@@ -283,9 +302,20 @@ async def mark_delivered(conn: Conn, ids: list[int], now: datetime) -> None:
         await execute(conn, Q.mark_delivered, {"ids": ids, "now": now})
 
 
-async def reminded(conn: Conn, handoff_id: int, respond_by: datetime | None, now: datetime) -> None:
-    """One more reminder sent; the deadline counted again."""
-    params = {"id": handoff_id, "respond_by": respond_by, "now": now}
+async def reminded(
+    conn: Conn,
+    handoff_id: int,
+    respond_by: datetime | None,
+    explanation: list[str],
+    now: datetime,
+) -> None:
+    """One more reminder sent; the deadline counted again and explained."""
+    params = {
+        "id": handoff_id,
+        "respond_by": respond_by,
+        "explanation": Jsonb(explanation),
+        "now": now,
+    }
     await execute(conn, Q.reminded, params)
 
 

@@ -192,6 +192,19 @@ class FollowUp(FromRow):
     handled_at: datetime | None
 
 
+@dataclass(frozen=True)
+class Event(FromRow):
+    """An outbox event: something that happened, as webhooks carry it."""
+
+    id: int
+    workspace_id: int
+    type: str
+    handoff_id: int | None
+    person_id: int | None
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
 # -- webhooks -------------------------------------------------------------------------
 
 

@@ -41,6 +41,11 @@ async def page(conn: Conn, ws: int, after_id: int, limit: int) -> list[Team]:
     return await many(conn, Q.page, params, Team.from_row)
 
 
+async def count(conn: Conn, ws: int) -> int:
+    """How many teams the workspace has."""
+    return int(await scalar(conn, Q.count, {"workspace_id": ws}))
+
+
 async def advance_round_robin(conn: Conn, ws: int, team_id: int) -> int:
     """The team's round-robin position, advanced by one under the team row's lock."""
     return int(await scalar(conn, Q.advance_round_robin, {"workspace_id": ws, "id": team_id}) or 0)

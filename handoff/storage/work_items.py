@@ -8,7 +8,7 @@ from datetime import datetime
 from handoff.states import WorkItemStatus
 from handoff.storage.models import WorkItem
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, many, one
+from handoff.storage.run import Conn, many, one, scalar
 
 Q = Queries("work_items")
 
@@ -63,6 +63,18 @@ async def page(
         "holder_id": holder_id,
     }
     return await many(conn, Q.page, params, WorkItem.from_row)
+
+
+async def count(
+    conn: Conn,
+    ws: int,
+    *,
+    status: WorkItemStatus | None = None,
+    holder_id: int | None = None,
+) -> int:
+    """How many work items match the filter."""
+    params = {"workspace_id": ws, "status": status, "holder_id": holder_id}
+    return int(await scalar(conn, Q.count, params))
 
 
 async def follow_handoff(

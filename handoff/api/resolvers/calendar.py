@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import strawberry
 
 from handoff.api.errors import expected_failures
-from handoff.api.inputs import decode_id, require_aware
-from handoff.api.resolvers.common import FromArg, people_models, person_model, time_range
+from handoff.api.inputs import decode_id
+from handoff.api.resolvers.common import (
+    FromArg,
+    PersonIdArg,
+    ToArg,
+    people_models,
+    person_model,
+    time_range,
+)
 from handoff.api.scalars import Duration
 from handoff.api.types import Info, Person, Window
+from handoff.api.types.common import at_or_now
+from handoff.api.types.people import AtArg
 from handoff.api.types.results import (
+    AddWorkingTimeResult,
     Availability,
     AvailabilityResult,
     NextReachable,
@@ -20,11 +31,17 @@ from handoff.api.types.results import (
     OverlapResult,
     OverlapWindow,
     ReachableCandidate,
+    WorkingTime,
+    WorkingTimeResult,
+    WorkingTimeSum,
 )
 from handoff.calendar import NoWorkingTime, next_delivery, overlap
 from handoff.services import lookups
 from handoff.services.errors import Invalid
 from handoff.storage import models as m
+
+PeopleArg = Annotated[list[strawberry.ID], strawberry.argument(description="1 to 50 people")]
+MAX_ADD = timedelta(days=366)
 
 
 def _candidate(p: m.Person, when: datetime) -> ReachableCandidate:
@@ -44,7 +61,7 @@ class CalendarQuery:
     @strawberry.field(description="A person's working windows in a range (at most 92 days)")
     @expected_failures()
     async def availability(
-        self, info: Info, person_id: strawberry.ID, from_: FromArg, to: datetime
+        self, info: Info, person_id: PersonIdArg, from_: FromArg, to: ToArg
     ) -> AvailabilityResult:
         start, end = time_range(from_, to)
         person = await person_model(info, person_id, "personId")
@@ -62,7 +79,7 @@ class CalendarQuery:
     @strawberry.field(description="When all these people work at once (at most 92 days)")
     @expected_failures()
     async def overlap(
-        self, info: Info, person_ids: list[strawberry.ID], from_: FromArg, to: datetime
+        self, info: Info, person_ids: PeopleArg, from_: FromArg, to: ToArg
     ) -> OverlapResult:
         start, end = time_range(from_, to)
         people = await people_models(info, person_ids, "personIds")
@@ -77,12 +94,17 @@ class CalendarQuery:
     async def next_reachable(
         self,
         info: Info,
-        person_ids: list[strawberry.ID] | None = None,
-        team_id: strawberry.ID | None = None,
-        at: datetime | None = None,
+        person_ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="1 to 50 people (or give teamId)"),
+        ] = None,
+        team_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="A team's members")
+        ] = None,
+        at: AtArg = None,
     ) -> NextReachableResult:
         ctx = info.context
-        when = require_aware(at, "at") if at is not None else ctx.clock.now()
+        when = at_or_now(info, at)
         if (person_ids is None) == (team_id is None):
             raise Invalid("personIds", "give exactly one of personIds and teamId")
         if team_id is not None:
@@ -97,3 +119,40 @@ class CalendarQuery:
         )
         reachable = [c for c in candidates if c.at is not None]
         return NextReachable(soonest=reachable[0] if reachable else None, candidates=candidates)
+
+    @strawberry.field(description="How much of a person's working time lies in a range")
+    @expected_failures()
+    async def working_time(
+        self, info: Info, person_id: PersonIdArg, from_: FromArg, to: ToArg
+    ) -> WorkingTimeResult:
+        start, end = time_range(from_, to)
+        person = await person_model(info, person_id, "personId")
+        total = person.pattern.working_time_between(start, end)
+        return WorkingTime(person=Person.wrap(person), total=Duration(total))
+
+    @strawberry.field(
+        description="The instant a duration of a person's working time after `at` ends "
+        "(the response-window arithmetic)"
+    )
+    @expected_failures()
+    async def add_working_time(
+        self,
+        info: Info,
+        person_id: PersonIdArg,
+        at: Annotated[datetime, strawberry.argument(description="Where to start counting")],
+        duration: Annotated[
+            Duration, strawberry.argument(description="Working time to add, e.g. PT4H")
+        ],
+    ) -> AddWorkingTimeResult:
+        if not timedelta(0) < duration <= MAX_ADD:
+            raise Invalid("duration", "duration must be positive and at most 366 days")
+        person = await person_model(info, person_id, "personId")
+        try:
+            ends = person.pattern.add_working_time(at, duration)
+        except NoWorkingTime:
+            raise Invalid(
+                "duration", f"{person.name} has too little working time ahead to add {duration}"
+            ) from None
+        return WorkingTimeSum(
+            person=Person.wrap(person), ends_at=ends, ends_at_local=person.pattern.local(ends)
+        )

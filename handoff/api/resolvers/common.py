@@ -15,7 +15,24 @@ from handoff.api.types import Info, connection, decode_cursor
 from handoff.services.errors import Invalid, NotFound
 from handoff.storage import models as m
 
-FromArg = Annotated[datetime, strawberry.argument(name="from", description="Start of the range")]
+T_in = TypeVar("T_in")
+FromArg = Annotated[
+    datetime, strawberry.argument(name="from", description="Start of the range (with an offset)")
+]
+ToArg = Annotated[
+    datetime, strawberry.argument(description="End of the range, exclusive; at most 92 days on")
+]
+FirstArg = Annotated[
+    int | None, strawberry.argument(description="Page size, 1 to the server's cap (default 50)")
+]
+AfterArg = Annotated[
+    str | None,
+    strawberry.argument(description="`endCursor` of the previous page; omitted = from the start"),
+]
+IdArg = Annotated[strawberry.ID, strawberry.argument(description="A global ID")]
+PersonIdArg = Annotated[strawberry.ID, strawberry.argument(description="A person's global ID")]
+InputArg = Annotated[T_in, strawberry.argument(description="What to create or change")]
+TeamIdArg = Annotated[strawberry.ID, strawberry.argument(description="A team's global ID")]
 MAX_RANGE = timedelta(days=92)
 MAX_PEOPLE = 50
 
@@ -48,9 +65,22 @@ def after_id(after: str | None) -> int:
     return int(raw)
 
 
+def counter(
+    info: Info, count: Callable[[AsyncConnection[Any], int], Awaitable[int]]
+) -> Callable[[], Awaitable[int]]:
+    """`totalCount` of a list: `count(conn, ws)`, run when a client asks for it."""
+
+    async def total() -> int:
+        async with info.context.connection() as conn:
+            return await count(conn, info.context.workspace_id)
+
+    return total
+
+
 async def id_page(
     info: Info,
     fetch: Callable[[AsyncConnection[Any], int, int, int], Awaitable[Sequence[T]]],
+    count: Callable[[AsyncConnection[Any], int], Awaitable[int]],
     wrap: Callable[[T], Any],
     first: int | None,
     after: str | None,
@@ -59,7 +89,7 @@ async def id_page(
     limit, start = page_limit(info, first), after_id(after)
     async with info.context.connection() as conn:
         found = await fetch(conn, info.context.workspace_id, start, limit + 1)
-    return connection(list(found), limit, lambda row: str(row.id), wrap)
+    return connection(list(found), limit, lambda row: str(row.id), wrap, counter(info, count))
 
 
 def time_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
+from typing import Annotated
 
 import strawberry
 
 from handoff.api.errors import expected_failures
 from handoff.api.inputs import CreateHandoffInput, HandoffFilter, decode_id, decode_optional
-from handoff.api.resolvers.common import id_page, page_limit, person_model
+from handoff.api.resolvers.common import (
+    AfterArg,
+    FirstArg,
+    InputArg,
+    PersonIdArg,
+    counter,
+    id_page,
+    page_limit,
+    person_model,
+)
 from handoff.api.types import Connection, Handoff, Info, Person, Team, connection, decode_cursor
+from handoff.api.types.common import at_or_now
 from handoff.api.types.results import (
     CreateHandoffPayload,
     CreateHandoffResult,
@@ -25,6 +36,8 @@ from handoff.services.errors import Invalid
 from handoff.states import HandoffStatus
 from handoff.storage import handoffs
 from handoff.storage import models as m
+
+HandoffIdArg = Annotated[strawberry.ID, strawberry.argument(description="The handoff's global ID")]
 
 
 def _new_handoff(data: CreateHandoffInput) -> handoff_service.NewHandoff:
@@ -79,9 +92,11 @@ class HandoffQuery:
     async def handoffs(
         self,
         info: Info,
-        filter: HandoffFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        filter: Annotated[
+            HandoffFilter | None, strawberry.argument(description="Which handoffs; omitted = all")
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
     ) -> Connection[Handoff]:
         f = filter or HandoffFilter()
         where = handoffs.HandoffFilter(
@@ -90,15 +105,17 @@ class HandoffQuery:
             sender_id=decode_optional(f.sender_id, "Person", "filter.senderId"),
             team_id=decode_optional(f.team_id, "Team", "filter.teamId"),
         )
-        return await id_page(info, partial(handoffs.page, where=where), Handoff.wrap, first, after)
+        fetch = partial(handoffs.page, where=where)
+        count = partial(handoffs.count, where=where)
+        return await id_page(info, fetch, count, Handoff.wrap, first, after)
 
     @strawberry.field(description="Delivered, not yet acknowledged, oldest first")
     async def inbox(
         self,
         info: Info,
-        person_id: strawberry.ID,
-        first: int | None = None,
-        after: str | None = None,
+        person_id: PersonIdArg,
+        first: FirstArg = None,
+        after: AfterArg = None,
     ) -> Connection[Handoff]:
         limit = page_limit(info, first)
         start = _after_inbox(after)
@@ -107,15 +124,28 @@ class HandoffQuery:
             found = await handoffs.inbox_page(
                 conn, info.context.workspace_id, person.id, start, limit + 1
             )
-        return connection(found, limit, _inbox_cursor, Handoff.wrap)
+        count = counter(info, partial(handoffs.inbox_count, receiver_id=person.id))
+        return connection(found, limit, _inbox_cursor, Handoff.wrap, count)
 
-    @strawberry.field(description="What createHandoff would compute now, writing nothing")
+    @strawberry.field(
+        description="What createHandoff would compute if sent now (or at `at`), writing nothing"
+    )
     @expected_failures("input")
-    async def preview_handoff(self, info: Info, input: CreateHandoffInput) -> PreviewResult:
+    async def preview_handoff(
+        self,
+        info: Info,
+        input: Annotated[CreateHandoffInput, strawberry.argument(description="The handoff")],
+        at: Annotated[
+            datetime | None,
+            strawberry.argument(description="When it would be sent; default: now"),
+        ] = None,
+    ) -> PreviewResult:
         ctx = info.context
         new = _new_handoff(input)
         async with ctx.connection() as conn:
-            p = await handoff_service.preview_handoff(conn, ctx.workspace_id, ctx.clock.now(), new)
+            p = await handoff_service.preview_handoff(
+                conn, ctx.workspace_id, at_or_now(info, at), new
+            )
         return HandoffPreview(
             receiver=Person.wrap(p.receiver),
             team=Team.wrap(p.team) if p.team else None,
@@ -129,7 +159,9 @@ class HandoffQuery:
 class HandoffMutation:
     @strawberry.mutation(description="Hand work to a person or team; lands in their working hours")
     @expected_failures("input")
-    async def create_handoff(self, info: Info, input: CreateHandoffInput) -> CreateHandoffResult:
+    async def create_handoff(
+        self, info: Info, input: InputArg[CreateHandoffInput]
+    ) -> CreateHandoffResult:
         handoff, created = await info.context.change(
             handoff_service.create_handoff, _new_handoff(input)
         )
@@ -137,22 +169,27 @@ class HandoffMutation:
 
     @strawberry.mutation(description="The receiver has seen it; reminders stop")
     @expected_failures()
-    async def acknowledge_handoff(self, info: Info, id: strawberry.ID) -> HandoffResult:
+    async def acknowledge_handoff(self, info: Info, id: HandoffIdArg) -> HandoffResult:
         return await _transition(info, id, HandoffStatus.ACKNOWLEDGED)
 
     @strawberry.mutation(description="The receiver finished the work")
     @expected_failures()
-    async def complete_handoff(self, info: Info, id: strawberry.ID) -> HandoffResult:
+    async def complete_handoff(self, info: Info, id: HandoffIdArg) -> HandoffResult:
         return await _transition(info, id, HandoffStatus.COMPLETED)
 
     @strawberry.mutation(description="The receiver sends it back to the sender with a note")
     @expected_failures()
-    async def return_handoff(self, info: Info, id: strawberry.ID, note: str) -> HandoffResult:
+    async def return_handoff(
+        self,
+        info: Info,
+        id: HandoffIdArg,
+        note: Annotated[str, strawberry.argument(description="Why it goes back (not empty)")],
+    ) -> HandoffResult:
         return await _transition(info, id, HandoffStatus.RETURNED, note)
 
     @strawberry.mutation(description="Call it off; pending follow-ups are cancelled")
     @expected_failures()
-    async def cancel_handoff(self, info: Info, id: strawberry.ID) -> HandoffResult:
+    async def cancel_handoff(self, info: Info, id: HandoffIdArg) -> HandoffResult:
         return await _transition(info, id, HandoffStatus.CANCELLED)
 
     @strawberry.mutation(description="Send a scheduled or delivered handoff to someone else")
@@ -160,9 +197,14 @@ class HandoffMutation:
     async def reassign_handoff(
         self,
         info: Info,
-        id: strawberry.ID,
-        to_person_id: strawberry.ID | None = None,
-        to_team_id: strawberry.ID | None = None,
+        id: HandoffIdArg,
+        to_person_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="The new receiver")
+        ] = None,
+        to_team_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="A team; its routing picks the receiver"),
+        ] = None,
     ) -> HandoffResult:
         handoff = await info.context.change(
             lifecycle.reassign,

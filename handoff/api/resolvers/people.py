@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
@@ -14,13 +15,24 @@ from handoff.api.inputs import (
     WorkingPatternInput,
     decode_id,
 )
-from handoff.api.resolvers.common import id_page, person_model
+from handoff.api.resolvers.common import (
+    AfterArg,
+    FirstArg,
+    IdArg,
+    InputArg,
+    PersonIdArg,
+    id_page,
+    person_model,
+)
 from handoff.api.types import Connection, Info, Person
 from handoff.api.types.results import PersonPayload, PersonResult
 from handoff.services import availability
 from handoff.services import people as people_service
 from handoff.storage import models as m
 from handoff.storage import people
+
+StartDate = Annotated[date, strawberry.argument(description="First day off (local date)")]
+EndDate = Annotated[date, strawberry.argument(description="Last day off (local date), inclusive")]
 
 
 def _payload(person: m.Person) -> PersonPayload:
@@ -31,13 +43,13 @@ def _payload(person: m.Person) -> PersonPayload:
 class PeopleQuery:
     @strawberry.field(description="The workspace's people, by creation")
     async def people(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: FirstArg = None, after: AfterArg = None
     ) -> Connection[Person]:
-        return await id_page(info, people.page, Person.wrap, first, after)
+        return await id_page(info, people.page, people.count, Person.wrap, first, after)
 
     @strawberry.field(description="One person by global ID")
     @expected_failures()
-    async def person(self, info: Info, id: strawberry.ID) -> PersonResult:
+    async def person(self, info: Info, id: IdArg) -> PersonResult:
         return _payload(await person_model(info, id, "id"))
 
 
@@ -45,7 +57,7 @@ class PeopleQuery:
 class PeopleMutation:
     @strawberry.mutation(description="Add a person; Mon-Fri 09:00-17:00 unless a pattern is given")
     @expected_failures("input")
-    async def create_person(self, info: Info, input: CreatePersonInput) -> PersonResult:
+    async def create_person(self, info: Info, input: InputArg[CreatePersonInput]) -> PersonResult:
         pattern = input.working_pattern.to_dict() if input.working_pattern else None
         policy = input.delivery_policy.to_dict() if input.delivery_policy else None
         person = await info.context.change(
@@ -61,7 +73,7 @@ class PeopleMutation:
 
     @strawberry.mutation(description="Change a person's name, handle or email")
     @expected_failures("input")
-    async def update_person(self, info: Info, input: UpdatePersonInput) -> PersonResult:
+    async def update_person(self, info: Info, input: InputArg[UpdatePersonInput]) -> PersonResult:
         set_email = input.email is not strawberry.UNSET
         person = await info.context.change(
             people_service.update_person,
@@ -76,7 +88,12 @@ class PeopleMutation:
     @strawberry.mutation(description="Replace a person's working pattern; pending follow-ups move")
     @expected_failures()
     async def set_working_pattern(
-        self, info: Info, person_id: strawberry.ID, pattern: WorkingPatternInput
+        self,
+        info: Info,
+        person_id: PersonIdArg,
+        pattern: Annotated[
+            WorkingPatternInput, strawberry.argument(description="The whole new pattern")
+        ],
     ) -> PersonResult:
         pid = decode_id(person_id, "Person", "personId")
         person = await info.context.change(
@@ -89,7 +106,12 @@ class PeopleMutation:
     )
     @expected_failures()
     async def set_delivery_policy(
-        self, info: Info, person_id: strawberry.ID, policy: DeliveryPolicyInput
+        self,
+        info: Info,
+        person_id: PersonIdArg,
+        policy: Annotated[
+            DeliveryPolicyInput, strawberry.argument(description="The whole new policy")
+        ],
     ) -> PersonResult:
         pid = decode_id(person_id, "Person", "personId")
         person = await info.context.change(
@@ -102,10 +124,12 @@ class PeopleMutation:
     async def add_time_off(
         self,
         info: Info,
-        person_id: strawberry.ID,
-        start: date,
-        end: date,
-        reason: str | None = None,
+        person_id: PersonIdArg,
+        start: StartDate,
+        end: EndDate,
+        reason: Annotated[
+            str | None, strawberry.argument(description="Shown in explanations, e.g. 'holiday'")
+        ] = None,
     ) -> PersonResult:
         pid = decode_id(person_id, "Person", "personId")
         person = await info.context.change(availability.add_time_off, pid, start, end, reason)
@@ -114,7 +138,7 @@ class PeopleMutation:
     @strawberry.mutation(description="Remove the time off with exactly these dates")
     @expected_failures()
     async def remove_time_off(
-        self, info: Info, person_id: strawberry.ID, start: date, end: date
+        self, info: Info, person_id: PersonIdArg, start: StartDate, end: EndDate
     ) -> PersonResult:
         pid = decode_id(person_id, "Person", "personId")
         person = await info.context.change(availability.remove_time_off, pid, start, end)

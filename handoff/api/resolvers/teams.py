@@ -6,7 +6,14 @@ import strawberry
 
 from handoff.api.errors import expected_failures
 from handoff.api.inputs import CreateTeamInput, decode_id
-from handoff.api.resolvers.common import id_page
+from handoff.api.resolvers.common import (
+    AfterArg,
+    FirstArg,
+    InputArg,
+    PersonIdArg,
+    TeamIdArg,
+    id_page,
+)
 from handoff.api.types import Connection, Info, Team
 from handoff.api.types.results import TeamPayload, TeamResult
 from handoff.services import teams as team_service
@@ -17,16 +24,16 @@ from handoff.storage import teams
 class TeamQuery:
     @strawberry.field(description="The workspace's teams, by creation")
     async def teams(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: FirstArg = None, after: AfterArg = None
     ) -> Connection[Team]:
-        return await id_page(info, teams.page, Team.wrap, first, after)
+        return await id_page(info, teams.page, teams.count, Team.wrap, first, after)
 
 
 @strawberry.type
 class TeamMutation:
     @strawberry.mutation(description="A team, with its routing and optionally its members")
     @expected_failures("input")
-    async def create_team(self, info: Info, input: CreateTeamInput) -> TeamResult:
+    async def create_team(self, info: Info, input: InputArg[CreateTeamInput]) -> TeamResult:
         member_ids = [
             decode_id(v, "Person", f"memberIds.{i}") for i, v in enumerate(input.member_ids or [])
         ]
@@ -38,7 +45,7 @@ class TeamMutation:
     @strawberry.mutation(description="Add a person to a team (nothing changes if they are in it)")
     @expected_failures()
     async def add_team_member(
-        self, info: Info, team_id: strawberry.ID, person_id: strawberry.ID
+        self, info: Info, team_id: TeamIdArg, person_id: PersonIdArg
     ) -> TeamResult:
         team = await info.context.change(
             team_service.add_member,
@@ -50,7 +57,7 @@ class TeamMutation:
     @strawberry.mutation(description="Remove a person from a team")
     @expected_failures()
     async def remove_team_member(
-        self, info: Info, team_id: strawberry.ID, person_id: strawberry.ID
+        self, info: Info, team_id: TeamIdArg, person_id: PersonIdArg
     ) -> TeamResult:
         team = await info.context.change(
             team_service.remove_member,

@@ -5,10 +5,13 @@ Secrets appear only in the payloads of `createWebhookEndpoint` and `rotateWebhoo
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from handoff.api.errors import expected_failures
 from handoff.api.inputs import decode_id
+from handoff.api.resolvers.common import InputArg
 from handoff.api.types import Info
 from handoff.api.types.webhooks import (
     CreateWebhookEndpointInput,
@@ -32,6 +35,8 @@ from handoff.services import webhooks as service
 from handoff.services.webhooks import DELIVERY, ENDPOINT, WithSecret
 from handoff.storage import webhooks
 
+EndpointIdArg = Annotated[strawberry.ID, strawberry.argument(description="The endpoint")]
+
 
 def _with_secret(created: WithSecret) -> WebhookEndpointWithSecretPayload:
     return WebhookEndpointWithSecretPayload(
@@ -50,7 +55,7 @@ class WebhookQuery:
 
     @strawberry.field(description="One webhook endpoint by global ID")
     @expected_failures()
-    async def webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookEndpointResult:
+    async def webhook_endpoint(self, info: Info, id: EndpointIdArg) -> WebhookEndpointResult:
         ctx = info.context
         pk = decode_id(id, ENDPOINT, "id")
         async with ctx.connection() as conn:
@@ -62,10 +67,15 @@ class WebhookQuery:
     async def webhook_deliveries(
         self,
         info: Info,
-        endpoint_id: strawberry.ID,
-        status: WebhookDeliveryStatus | None = None,
-        first: int = 50,
-        before: str | None = None,
+        endpoint_id: EndpointIdArg,
+        status: Annotated[
+            WebhookDeliveryStatus | None, strawberry.argument(description="Only this status")
+        ] = None,
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to the cap")] = 50,
+        before: Annotated[
+            str | None,
+            strawberry.argument(description="`endCursor` of the previous page (older ones)"),
+        ] = None,
     ) -> WebhookDeliveriesResult:
         ctx = info.context
         pk = decode_id(endpoint_id, ENDPOINT, "endpointId")
@@ -91,7 +101,7 @@ class WebhookMutation:
     @strawberry.mutation(description="Create an endpoint; the signing secret is returned once")
     @expected_failures("input")
     async def create_webhook_endpoint(
-        self, info: Info, input: CreateWebhookEndpointInput
+        self, info: Info, input: InputArg[CreateWebhookEndpointInput]
     ) -> CreateWebhookEndpointResult:
         created = await info.context.change(
             service.create_endpoint,
@@ -105,7 +115,7 @@ class WebhookMutation:
     @strawberry.mutation(description="Change an endpoint; `enabled: true` re-enables it")
     @expected_failures("input")
     async def update_webhook_endpoint(
-        self, info: Info, input: UpdateWebhookEndpointInput
+        self, info: Info, input: InputArg[UpdateWebhookEndpointInput]
     ) -> WebhookEndpointResult:
         updated = await info.context.change(
             service.update_endpoint,
@@ -121,7 +131,7 @@ class WebhookMutation:
     @strawberry.mutation(description="Delete an endpoint with its delivery log")
     @expected_failures()
     async def delete_webhook_endpoint(
-        self, info: Info, id: strawberry.ID
+        self, info: Info, id: EndpointIdArg
     ) -> DeleteWebhookEndpointResult:
         await info.context.change(service.delete_endpoint, decode_id(id, ENDPOINT, "id"))
         return DeleteWebhookEndpointPayload(deleted_id=id)
@@ -129,14 +139,14 @@ class WebhookMutation:
     @strawberry.mutation(description="Replace the signing secret now; the new one is returned once")
     @expected_failures()
     async def rotate_webhook_secret(
-        self, info: Info, id: strawberry.ID
+        self, info: Info, id: EndpointIdArg
     ) -> RotateWebhookSecretResult:
         rotated = await info.context.change(service.rotate_secret, decode_id(id, ENDPOINT, "id"))
         return _with_secret(rotated)
 
     @strawberry.mutation(description="Queue a `ping` to the endpoint (sent by the worker)")
     @expected_failures()
-    async def test_webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookDeliveryResult:
+    async def test_webhook_endpoint(self, info: Info, id: EndpointIdArg) -> WebhookDeliveryResult:
         delivery = await info.context.change(service.ping_endpoint, decode_id(id, ENDPOINT, "id"))
         return WebhookDeliveryPayload(delivery=WebhookDelivery.of(delivery))
 
@@ -145,7 +155,9 @@ class WebhookMutation:
     )
     @expected_failures()
     async def redeliver_webhook(
-        self, info: Info, delivery_id: strawberry.ID
+        self,
+        info: Info,
+        delivery_id: Annotated[strawberry.ID, strawberry.argument(description="The delivery")],
     ) -> WebhookDeliveryResult:
         delivery = await info.context.change(
             service.redeliver, decode_id(delivery_id, DELIVERY, "deliveryId")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Annotated
 
 import strawberry
 
 from handoff.api.errors import expected_failures
 from handoff.api.inputs import CreateWorkItemInput, WorkItemFilter, decode_optional
-from handoff.api.resolvers.common import id_page
+from handoff.api.resolvers.common import AfterArg, FirstArg, InputArg, id_page
 from handoff.api.types import Connection, Info, WorkItem
 from handoff.api.types.results import WorkItemPayload, WorkItemResult
 from handoff.services import work_items as work_item_service
@@ -21,24 +22,26 @@ class WorkItemQuery:
     async def work_items(
         self,
         info: Info,
-        filter: WorkItemFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        filter: Annotated[
+            WorkItemFilter | None, strawberry.argument(description="Which items; omitted = all")
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
     ) -> Connection[WorkItem]:
         f = filter or WorkItemFilter()
-        fetch = partial(
-            work_items.page,
-            status=f.status,
-            holder_id=decode_optional(f.holder_id, "Person", "filter.holderId"),
-        )
-        return await id_page(info, fetch, WorkItem.wrap, first, after)
+        holder_id = decode_optional(f.holder_id, "Person", "filter.holderId")
+        fetch = partial(work_items.page, status=f.status, holder_id=holder_id)
+        count = partial(work_items.count, status=f.status, holder_id=holder_id)
+        return await id_page(info, fetch, count, WorkItem.wrap, first, after)
 
 
 @strawberry.type
 class WorkItemMutation:
     @strawberry.mutation(description="A work item, optionally held by someone")
     @expected_failures("input")
-    async def create_work_item(self, info: Info, input: CreateWorkItemInput) -> WorkItemResult:
+    async def create_work_item(
+        self, info: Info, input: InputArg[CreateWorkItemInput]
+    ) -> WorkItemResult:
         item = await info.context.change(
             work_item_service.create_work_item,
             input.title,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from handoff.api.errors import expected_failures
 from handoff.api.loaders import loader
+from handoff.api.resolvers.common import IdArg
 from handoff.api.types import Handoff, Info, Node, Person, Team, WorkItem, Workspace, workspace_from
 from handoff.api.types.results import WorkspacePayload, WorkspaceResult
 from handoff.ids import BadId, decode
@@ -37,7 +38,7 @@ class WorkspaceQuery:
         return await _viewer(info)
 
     @strawberry.field(description="Any object by global ID; null when not in this workspace")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(self, info: Info, id: IdArg) -> Node | None:
         try:
             kind, pk = decode(str(id))
         except BadId:
@@ -58,7 +59,11 @@ class WorkspaceMutation:
     )
     @expected_failures()
     async def update_workspace(
-        self, info: Info, reminders_before_escalation: int
+        self,
+        info: Info,
+        reminders_before_escalation: Annotated[
+            int, strawberry.argument(description="Reminders before escalation, 0 to 20")
+        ],
     ) -> WorkspaceResult:
         ws = await info.context.change(workspace_service.set_reminders, reminders_before_escalation)
         return WorkspacePayload(workspace=workspace_from(ws))

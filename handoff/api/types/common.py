@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -17,16 +19,65 @@ from handoff.states import FollowUpKind, FollowUpState, HandoffStatus, Routing, 
 Info = strawberry.Info[Context, None]
 T = TypeVar("T")
 
-# The state enums of `handoff.states`, registered as GraphQL enums under their own names.
 
-strawberry.enum(Routing, description="How a team picks the member a handoff lands with")
-strawberry.enum(HandoffStatus, description="Where a handoff stands in its life cycle")
-strawberry.enum(
-    WorkItemStatus, description="Whether a work item is with someone, travelling, or done"
+def _enum(cls: type[StrEnum], description: str, values: dict[str, str]) -> None:
+    """Register a state enum under its own name, each value described."""
+    strawberry.enum(cls, description=description)
+    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+    assert set(values) == {v.name for v in definition.values}, cls
+    for value in definition.values:
+        value.description = values[value.name]
+
+
+# The state enums of `handoff.states`, as GraphQL enums under their own names.
+_enum(
+    Routing,
+    "How a team picks the member a handoff lands with",
+    {
+        "FOLLOW_THE_SUN": "Whoever can be reached soonest (focus blocks and digests included)",
+        "ROUND_ROBIN": "Members in turn, skipping anyone with no working time",
+        "ALL": "Every member in their own hours; the soonest holds the response clock",
+    },
 )
-strawberry.enum(FollowUpKind, description="What a scheduled follow-up does when it fires")
-strawberry.enum(
-    FollowUpState, description="Where a follow-up stands between the database and the queue"
+_enum(
+    HandoffStatus,
+    "Where a handoff stands in its life cycle",
+    {
+        "SCHEDULED": "Waiting for the receiver's next delivery instant",
+        "DELIVERED": "Landed in the receiver's inbox; the response clock runs",
+        "ACKNOWLEDGED": "The receiver has seen it; reminders stop",
+        "COMPLETED": "The receiver finished the work",
+        "RETURNED": "The receiver sent it back to the sender with a note",
+        "CANCELLED": "Called off; nothing more happens",
+    },
+)
+_enum(
+    WorkItemStatus,
+    "Whether a work item is with someone, travelling, or done",
+    {
+        "OPEN": "With its holder",
+        "IN_HANDOFF": "On its way to someone (a handoff is scheduled or delivered)",
+        "DONE": "Finished",
+    },
+)
+_enum(
+    FollowUpKind,
+    "What a scheduled follow-up does when it fires",
+    {
+        "DELIVERY": "The handoff lands with its receiver (or, for ALL-routing, a member)",
+        "REMINDER": "The receiver is reminded; the response clock starts again",
+        "ESCALATION": "No answer: back to the sender, or to another team member",
+    },
+)
+_enum(
+    FollowUpState,
+    "Where a follow-up stands between the database and the queue",
+    {
+        "PENDING": "Waiting for its instant",
+        "ENQUEUED": "Handed to the job queue",
+        "DONE": "Carried out (or found no longer needed)",
+        "CANCELLED": "Dropped: the handoff was answered, cancelled or moved",
+    },
 )
 
 
@@ -68,16 +119,26 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The page's items with their cursors")
     page_info: PageInfo = strawberry.field(description="Where the page ends")
+    counter: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="The page's items without cursors")
     def nodes(self) -> list[T]:
         return [e.node for e in self.edges]
 
+    @strawberry.field(description="How many items the whole list has (with its filter)")
+    async def total_count(self) -> int:
+        return await self.counter()
+
 
 def connection(
-    items: list[Any], limit: int, cursor_of: Callable[[Any], str], wrap: Callable[[Any], Any]
+    items: list[Any],
+    limit: int,
+    cursor_of: Callable[[Any], str],
+    wrap: Callable[[Any], Any],
+    counter: Callable[[], Awaitable[int]],
 ) -> Any:
-    """A Connection from `limit + 1` fetched rows (the extra row says there is more)."""
+    """A Connection from `limit + 1` fetched rows (the extra row says there is more);
+    `counter` counts the whole list, run only when a client asks for `totalCount`."""
     page = items[:limit]
     edges = [Edge(cursor=encode_cursor(cursor_of(i)), node=wrap(i)) for i in page]
     return Connection(
@@ -85,4 +146,16 @@ def connection(
         page_info=PageInfo(
             has_next_page=len(items) > limit, end_cursor=edges[-1].cursor if edges else None
         ),
+        counter=counter,
     )
+
+
+def at_or_now(info: Info, at: datetime | None) -> datetime:
+    """The instant a query asks about: `at` (which must carry an offset), else now."""
+    if at is None:
+        return info.context.clock.now()
+    if at.utcoffset() is None:
+        raise Invalid(
+            "at", f"{at.isoformat()} has no UTC offset; send e.g. '2026-11-27T15:00:00+01:00'"
+        )
+    return at

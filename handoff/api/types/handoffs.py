@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 import strawberry
 
@@ -22,11 +24,11 @@ from handoff.api.types.people import Person
 from handoff.storage import models as m
 
 
-@strawberry.type
+@strawberry.type(description="People who can take a handoff; routing picks the member.")
 class Team(Node):
     _m: strawberry.Private[m.Team]
-    name: str
-    routing: Routing
+    name: str = strawberry.field(description="Unique name in the workspace")
+    routing: Routing = strawberry.field(description="How a member is picked")
 
     @classmethod
     def wrap(cls, model: m.Team) -> Team:
@@ -37,7 +39,7 @@ class Team(Node):
             routing=model.routing,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The members, by when they were added")
     async def members(self, info: Info) -> list[Person]:
         member_ids = await loader(info.context, "team_members").load(self._m.id)
         people = await loader(info.context, "person").load_many(member_ids)
@@ -59,12 +61,12 @@ async def _item_handoffs(root: WorkItem, info: Info) -> list[Handoff]:
     return [Handoff.wrap(h) for h in found]
 
 
-@strawberry.type
+@strawberry.type(description="The unit of work that travels from person to person.")
 class WorkItem(Node):
     _m: strawberry.Private[m.WorkItem]
-    title: str
-    description: str
-    status: WorkItemStatus
+    title: str = strawberry.field(description="What it is")
+    description: str = strawberry.field(description="Free text")
+    status: WorkItemStatus = strawberry.field(description="With someone, travelling, or done")
 
     @classmethod
     def wrap(cls, model: m.WorkItem) -> WorkItem:
@@ -81,25 +83,25 @@ class WorkItem(Node):
     handoffs: list[Handoff] = strawberry.field(
         resolver=_item_handoffs, description="Handoffs of this item, oldest first"
     )
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was created")
 
 
-@strawberry.type
+@strawberry.type(description="What the sender said.")
 class HandoffNote:
-    summary: str
-    done: str
-    next: str
-    open_questions: list[str]
+    summary: str = strawberry.field(description="One line: what this is about")
+    done: str = strawberry.field(description="What is done")
+    next: str = strawberry.field(description="What comes next")
+    open_questions: list[str] = strawberry.field(description="Questions to answer")
 
 
 @strawberry.type(description="A scheduled notification about a handoff, and why it is due then.")
 class FollowUp:
     _m: strawberry.Private[m.FollowUp]
-    id: strawberry.ID
-    kind: FollowUpKind
-    state: FollowUpState
-    due_at: datetime
-    explanation: list[str]
+    id: strawberry.ID = strawberry.field(description="Opaque ID")
+    kind: FollowUpKind = strawberry.field(description="Delivery, reminder or escalation")
+    state: FollowUpState = strawberry.field(description="Waiting, queued, done or cancelled")
+    due_at: datetime = strawberry.field(description="When it fires, in its person's hours")
+    explanation: list[str] = strawberry.field(description="Why it is due then, in order")
 
     @classmethod
     def wrap(cls, model: m.FollowUp) -> FollowUp:
@@ -112,9 +114,95 @@ class FollowUp:
             explanation=model.explanation,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Whose hours it waits for: the receiver, or the sender")
     async def person(self, info: Info) -> Person:
         return await _person(info, self._m.person_id)
+
+
+class EscalationTarget(StrEnum):
+    """Where an unanswered handoff went."""
+
+    SENDER = "SENDER"
+    TEAM_MEMBER = "TEAM_MEMBER"
+
+
+strawberry.enum(EscalationTarget, description="Where an unanswered handoff went")
+EscalationTarget.__strawberry_definition__.values[0].description = (  # type: ignore[attr-defined]
+    "Back to its sender, in the sender's working hours"
+)
+EscalationTarget.__strawberry_definition__.values[1].description = (  # type: ignore[attr-defined]
+    "To another member of its team (follow-the-sun); the response clock starts again"
+)
+
+
+@strawberry.type(description="An unanswered handoff escalated: to whom, when and why.")
+class Escalation:
+    at: datetime = strawberry.field(description="When it escalated")
+    to: EscalationTarget = strawberry.field(description="Back to the sender, or to a team member")
+    person_id: strawberry.Private[int]
+    from_id: strawberry.Private[int]
+    reason: list[str] = strawberry.field(description="Why, in the words of the follow-up")
+
+    @strawberry.field(description="Who it went to")
+    async def person(self, info: Info) -> Person:
+        return await _person(info, self.person_id)
+
+    @strawberry.field(name="from", description="Who did not answer in time")
+    async def from_(self, info: Info) -> Person:
+        return await _person(info, self.from_id)
+
+
+@strawberry.type(description="One thing that happened to a handoff (its event).")
+class HandoffHistoryEntry:
+    type: str = strawberry.field(description="The event type, e.g. handoff.delivered")
+    at: datetime = strawberry.field(description="When it happened")
+    summary: str = strawberry.field(description="What happened, in one line")
+
+
+def _name(ref: Any) -> str:
+    return str(ref["name"]) if isinstance(ref, dict) else "someone"
+
+
+def summarize(event: m.Event) -> str:
+    """One line for a handoff's history, from the event's own data."""
+    data = event.payload
+    receiver = _name(data.get("receiver"))
+    handoff = data.get("handoff", {})
+    kind = event.type.removeprefix("handoff.")
+    if kind == "created":
+        return f"{_name(data.get('sender'))} handed it to {receiver}."
+    if kind == "delivered":
+        return f"Landed with {receiver}."
+    if kind == "reminded":
+        reminder = data.get("reminder", {})
+        by = reminder.get("respondBy")
+        due = f"; respond by {by}" if by else ""
+        return f"Reminder {reminder.get('number')} of {reminder.get('of')} to {receiver}{due}."
+    if kind == "escalated":
+        escalation = data.get("escalation", {})
+        where = "back to the sender" if escalation.get("to") == "sender" else "within the team"
+        return f"Escalated {where}: {_name(escalation.get('person'))} has it now."
+    if kind == "reassigned":
+        return f"Reassigned to {receiver}."
+    if kind == "returned":
+        return f"{receiver} returned it: {handoff.get('returnNote')}"
+    return f"{kind.capitalize()} ({receiver} was the receiver)."
+
+
+def _escalation(event: m.Event) -> Escalation:
+    data = event.payload
+    escalation = data.get("escalation", {})
+    to_team = escalation.get("to") == "team"
+    why = data.get("followUp", {}).get("explanation") or []
+    return Escalation(
+        at=event.occurred_at,
+        to=EscalationTarget.TEAM_MEMBER if to_team else EscalationTarget.SENDER,
+        person_id=ids.decode_as(escalation["person"]["id"], "Person"),
+        from_id=ids.decode_as(
+            (escalation.get("from") if to_team else data["receiver"])["id"], "Person"
+        ),
+        reason=list(why[:1]),
+    )
 
 
 async def _work_item(root: Handoff, info: Info) -> WorkItem:
@@ -137,7 +225,10 @@ async def _team(root: Handoff, info: Info) -> Team | None:
     return None if found is None else Team.wrap(found)
 
 
-@strawberry.type
+@strawberry.type(
+    description="'I pass this to you': lands in the receiver's working hours, and if it needs "
+    "an answer the clock runs only while they work."
+)
 class Handoff(Node):
     _m: strawberry.Private[m.Handoff]
 
@@ -168,40 +259,65 @@ class Handoff(Node):
             return_note=model.return_note,
             cancelled_at=model.cancelled_at,
             escalated_at=model.escalated_at,
+            escalated=model.escalated_at is not None,
         )
 
-    work_item: WorkItem = strawberry.field(resolver=_work_item)
-    sender: Person = strawberry.field(resolver=_sender)
+    work_item: WorkItem = strawberry.field(resolver=_work_item, description="What is handed over")
+    sender: Person = strawberry.field(resolver=_sender, description="Who handed it over")
     receiver: Person = strawberry.field(
         resolver=_receiver, description="The person it lands with (a team's chosen member)"
     )
     team: Team | None = strawberry.field(
         resolver=_team, description="The team it was sent to, if any"
     )
-    note: HandoffNote
-    status: HandoffStatus
-    created_at: datetime
+    note: HandoffNote = strawberry.field(description="Done, next, open questions")
+    status: HandoffStatus = strawberry.field(description="Where it stands")
+    created_at: datetime = strawberry.field(description="When it was sent")
     deliver_at: datetime = strawberry.field(
         description="When it lands: the receiver's next delivery instant"
     )
     respond_by: datetime | None = strawberry.field(
-        description="deliverAt plus the response window in the receiver's working time"
+        description="deliverAt plus the response window in the receiver's working time "
+        "(after a reminder: counted again from the reminder)"
     )
-    expect_response_within: Duration | None
+    expect_response_within: Duration | None = strawberry.field(
+        description="The response window, in the receiver's working time; null = no answer needed"
+    )
     explanation: list[str] = strawberry.field(
-        description="Human-readable reasons for deliverAt and respondBy, in order"
+        description="Human-readable reasons for the current deliverAt and respondBy, in order"
     )
-    max_reminders: int
-    reminders_sent: int
-    delivered_at: datetime | None
-    acknowledged_at: datetime | None
-    completed_at: datetime | None
-    returned_at: datetime | None
-    return_note: str | None
-    cancelled_at: datetime | None
-    escalated_at: datetime | None
+    max_reminders: int = strawberry.field(description="Reminders before it escalates")
+    reminders_sent: int = strawberry.field(description="Reminders so far")
+    delivered_at: datetime | None = strawberry.field(description="When it landed")
+    acknowledged_at: datetime | None = strawberry.field(description="When it was acknowledged")
+    completed_at: datetime | None = strawberry.field(description="When it was completed")
+    returned_at: datetime | None = strawberry.field(description="When it was returned")
+    return_note: str | None = strawberry.field(description="Why it was returned")
+    cancelled_at: datetime | None = strawberry.field(description="When it was cancelled")
+    escalated_at: datetime | None = strawberry.field(description="When it last escalated")
+    escalated: bool = strawberry.field(description="Whether it has escalated (see `escalation`)")
 
     @strawberry.field(description="Every follow-up scheduled for it, with explanations")
     async def follow_ups(self, info: Info) -> list[FollowUp]:
         found = await loader(info.context, "follow_ups_by_handoff").load(self._m.id)
         return [FollowUp.wrap(f) for f in found]
+
+    @strawberry.field(description="Its reminders, sent and scheduled, with their instants")
+    async def reminders(self, info: Info) -> list[FollowUp]:
+        found = await loader(info.context, "follow_ups_by_handoff").load(self._m.id)
+        return [FollowUp.wrap(f) for f in found if f.kind == FollowUpKind.REMINDER]
+
+    @strawberry.field(description="The latest escalation: to whom, when, why; null if none")
+    async def escalation(self, info: Info) -> Escalation | None:
+        if self._m.escalated_at is None:
+            return None
+        found = await loader(info.context, "events_by_handoff").load(self._m.id)
+        escalations = [e for e in found if e.type == "handoff.escalated"]
+        return _escalation(escalations[-1]) if escalations else None
+
+    @strawberry.field(description="What happened to it, oldest first")
+    async def history(self, info: Info) -> list[HandoffHistoryEntry]:
+        found = await loader(info.context, "events_by_handoff").load(self._m.id)
+        return [
+            HandoffHistoryEntry(type=e.type, at=e.occurred_at, summary=summarize(e)) for e in found
+        ]

@@ -3,53 +3,59 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from handoff import ids
-from handoff.api.types.common import Info, Node
+from handoff.api.types.common import Info, Node, at_or_now
 from handoff.calendar import NoWorkingTime, next_delivery
 from handoff.storage import models as m
 
+_DAY = "Intervals 'HH:MM-HH:MM' that start on this weekday, wall-clock in the person's zone"
+AtArg = Annotated[
+    datetime | None,
+    strawberry.argument(description="The instant to ask about; default: now (the server's clock)"),
+]
 
-@strawberry.type(description="Intervals 'HH:MM-HH:MM' per weekday, wall-clock in the zone.")
+
+@strawberry.type(description="Intervals per weekday, wall-clock in the zone.")
 class Weekly:
-    mon: list[str]
-    tue: list[str]
-    wed: list[str]
-    thu: list[str]
-    fri: list[str]
-    sat: list[str]
-    sun: list[str]
+    mon: list[str] = strawberry.field(description=_DAY)
+    tue: list[str] = strawberry.field(description=_DAY)
+    wed: list[str] = strawberry.field(description=_DAY)
+    thu: list[str] = strawberry.field(description=_DAY)
+    fri: list[str] = strawberry.field(description=_DAY)
+    sat: list[str] = strawberry.field(description=_DAY)
+    sun: list[str] = strawberry.field(description=_DAY)
 
 
-@strawberry.type
+@strawberry.type(description="Whose public holidays are days off.")
 class HolidayRegion:
-    country: str
-    subdivision: str | None
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code")
+    subdivision: str | None = strawberry.field(description="State or province; null = national")
 
 
-@strawberry.type
+@strawberry.type(description="Local dates without work, both inclusive.")
 class TimeOff:
-    start: date
-    end: date
-    reason: str | None
+    start: date = strawberry.field(description="First day off")
+    end: date = strawberry.field(description="Last day off")
+    reason: str | None = strawberry.field(description="Why, as explanations show it")
 
 
-@strawberry.type
+@strawberry.type(description="Different hours on one local date.")
 class DateOverride:
-    date: date
-    intervals: list[str]
+    date: date = strawberry.field(description="The local date")
+    intervals: list[str] = strawberry.field(description="That day's intervals; [] = off")
 
 
 @strawberry.type(description="When a person works; mirrors the engine's pattern dict.")
 class WorkingPattern:
-    timezone: str
-    weekly: Weekly
-    holidays: HolidayRegion | None
-    time_off: list[TimeOff]
-    overrides: list[DateOverride]
+    timezone: str = strawberry.field(description="IANA zone the intervals are read in")
+    weekly: Weekly = strawberry.field(description="The usual week")
+    holidays: HolidayRegion | None = strawberry.field(description="Public holidays observed")
+    time_off: list[TimeOff] = strawberry.field(description="Periods off")
+    overrides: list[DateOverride] = strawberry.field(description="Dates with different hours")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> WorkingPattern:
@@ -83,18 +89,20 @@ class DeliveryPolicy:
     )
 
 
-@strawberry.type
+@strawberry.type(description="A span of working time.")
 class Window:
-    start: datetime
-    end: datetime
-    start_local: datetime
-    end_local: datetime
+    start: datetime = strawberry.field(description="Start (UTC)")
+    end: datetime = strawberry.field(description="End (UTC), exclusive")
+    start_local: datetime = strawberry.field(description="Start in the person's zone")
+    end_local: datetime = strawberry.field(description="End in the person's zone")
 
 
-@strawberry.type
+@strawberry.type(description="A tenant: its people, teams, work items, tokens and webhooks.")
 class Workspace(Node):
-    name: str
-    reminders_before_escalation: int
+    name: str = strawberry.field(description="Unique name")
+    reminders_before_escalation: int = strawberry.field(
+        description="Reminders a new handoff gets before it escalates, unless it says otherwise"
+    )
 
 
 def workspace_from(model: m.Workspace) -> Workspace:
@@ -122,27 +130,27 @@ def _delivery_policy(root: Person) -> DeliveryPolicy:
     )
 
 
-def _local_time(root: Person, info: Info) -> datetime:
-    return root._m.pattern.local(info.context.clock.now())
+def _local_time(root: Person, info: Info, at: AtArg = None) -> datetime:
+    return root._m.pattern.local(at_or_now(info, at))
 
 
-def _is_working_now(root: Person, info: Info) -> bool:
-    return root._m.pattern.is_working(info.context.clock.now())
+def _is_working_now(root: Person, info: Info, at: AtArg = None) -> bool:
+    return root._m.pattern.is_working(at_or_now(info, at))
 
 
-def _next_reachable_at(root: Person, info: Info) -> datetime | None:
+def _next_reachable_at(root: Person, info: Info, at: AtArg = None) -> datetime | None:
     try:
-        return next_delivery(root._m.pattern, root._m.policy, info.context.clock.now()).at
+        return next_delivery(root._m.pattern, root._m.policy, at_or_now(info, at)).at
     except NoWorkingTime:
         return None
 
 
-@strawberry.type
+@strawberry.type(description="Someone who gives or receives handoffs.")
 class Person(Node):
     _m: strawberry.Private[m.Person]
-    name: str
-    handle: str
-    email: str | None
+    name: str = strawberry.field(description="Display name")
+    handle: str = strawberry.field(description="Unique short name in the workspace")
+    email: str | None = strawberry.field(description="Email address")
     timezone: str = strawberry.field(description="IANA time zone")
 
     @classmethod
@@ -157,13 +165,20 @@ class Person(Node):
             created_at=model.created_at,
         )
 
-    working_pattern: WorkingPattern = strawberry.field(resolver=_working_pattern)
-    delivery_policy: DeliveryPolicy = strawberry.field(resolver=_delivery_policy)
+    working_pattern: WorkingPattern = strawberry.field(
+        resolver=_working_pattern, description="When they work"
+    )
+    delivery_policy: DeliveryPolicy = strawberry.field(
+        resolver=_delivery_policy, description="Focus blocks and digest times"
+    )
     local_time: datetime = strawberry.field(
-        resolver=_local_time, description="Now, in the person's zone"
+        resolver=_local_time, description="Now (or `at`), on the person's wall clock"
     )
-    is_working_now: bool = strawberry.field(resolver=_is_working_now)
+    is_working_now: bool = strawberry.field(
+        resolver=_is_working_now, description="Whether now (or `at`) is working time for them"
+    )
     next_reachable_at: datetime | None = strawberry.field(
-        resolver=_next_reachable_at, description="When something sent now would land; null if never"
+        resolver=_next_reachable_at,
+        description="When something sent now (or at `at`) would land; null if never",
     )
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the person was added")

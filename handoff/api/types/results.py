@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -13,102 +13,135 @@ from handoff.api.types.handoffs import Handoff, Team, WorkItem
 from handoff.api.types.people import Person, Window, Workspace
 
 
-@strawberry.type
+@strawberry.type(description="The workspace after the change.")
 class WorkspacePayload:
-    workspace: Workspace
+    workspace: Workspace = strawberry.field(description="The workspace")
 
 
-@strawberry.type
+@strawberry.type(description="The person after the change.")
 class PersonPayload:
-    person: Person
+    person: Person = strawberry.field(description="The person")
 
 
-@strawberry.type
+@strawberry.type(description="The team after the change.")
 class TeamPayload:
-    team: Team
+    team: Team = strawberry.field(description="The team")
 
 
-@strawberry.type
+@strawberry.type(description="The work item after the change.")
 class WorkItemPayload:
-    work_item: WorkItem
+    work_item: WorkItem = strawberry.field(description="The work item")
 
 
-@strawberry.type
+@strawberry.type(description="The handoff after the change.")
 class HandoffPayload:
-    handoff: Handoff
+    handoff: Handoff = strawberry.field(description="The handoff")
 
 
-@strawberry.type
+@strawberry.type(description="The handoff created (or found by its idempotency key).")
 class CreateHandoffPayload:
-    handoff: Handoff
+    handoff: Handoff = strawberry.field(description="The handoff")
     created: bool = strawberry.field(
         description="false when the idempotency key matched an earlier handoff"
     )
 
 
-@strawberry.type(description="What createHandoff would compute now")
+@strawberry.type(description="What createHandoff would compute")
 class HandoffPreview:
-    receiver: Person
-    team: Team | None
-    deliver_at: datetime
-    respond_by: datetime | None
-    explanation: list[str]
+    receiver: Person = strawberry.field(description="Who it would land with")
+    team: Team | None = strawberry.field(description="The team it goes through, if any")
+    deliver_at: datetime = strawberry.field(description="When it would land")
+    respond_by: datetime | None = strawberry.field(description="When an answer would be due")
+    explanation: list[str] = strawberry.field(description="Why, in order")
 
 
-@strawberry.type
+@strawberry.type(description="A person's working windows in a range.")
 class Availability:
-    person: Person
-    windows: list[Window]
-    working_time: Duration
+    person: Person = strawberry.field(description="Whose windows")
+    windows: list[Window] = strawberry.field(description="Working time, merged and in order")
+    working_time: Duration = strawberry.field(description="Their total")
 
 
-@strawberry.type
+@strawberry.type(description="A span when everyone asked about works.")
 class OverlapWindow:
-    start: datetime
-    end: datetime
+    start: datetime = strawberry.field(description="Start (UTC)")
+    end: datetime = strawberry.field(description="End (UTC), exclusive")
 
 
-@strawberry.type
+@strawberry.type(description="When a group works at the same time.")
 class Overlap:
-    windows: list[OverlapWindow]
-    total: Duration
+    windows: list[OverlapWindow] = strawberry.field(description="Shared working time, in order")
+    total: Duration = strawberry.field(description="Their total")
 
 
-@strawberry.type
+@strawberry.type(description="When one person can next be reached.")
 class ReachableCandidate:
-    person: Person
+    person: Person = strawberry.field(description="The person")
     at: datetime | None = strawberry.field(description="null when never reachable")
-    explanation: list[str]
+    explanation: list[str] = strawberry.field(description="Why then")
 
 
-@strawberry.type
+@strawberry.type(description="Who can be reached soonest, and when each person can.")
 class NextReachable:
-    soonest: ReachableCandidate | None
-    candidates: list[ReachableCandidate]
+    soonest: ReachableCandidate | None = strawberry.field(
+        description="Reachable first; null when nobody is within two years"
+    )
+    candidates: list[ReachableCandidate] = strawberry.field(description="Everyone, soonest first")
 
 
-WorkspaceResult = Annotated[WorkspacePayload | ValidationError, strawberry.union("WorkspaceResult")]
-PersonResult = Annotated[
-    PersonPayload | ValidationError | NotFound, strawberry.union("PersonResult")
+def _union(name: str, what: str) -> Any:
+    return strawberry.union(name, description=f"{what}, or why not")
+
+
+WorkspaceResult = Annotated[
+    WorkspacePayload | ValidationError, _union("WorkspaceResult", "The workspace")
 ]
-TeamResult = Annotated[TeamPayload | ValidationError | NotFound, strawberry.union("TeamResult")]
+PersonResult = Annotated[
+    PersonPayload | ValidationError | NotFound, _union("PersonResult", "The person")
+]
+TeamResult = Annotated[TeamPayload | ValidationError | NotFound, _union("TeamResult", "The team")]
 WorkItemResult = Annotated[
-    WorkItemPayload | ValidationError | NotFound, strawberry.union("WorkItemResult")
+    WorkItemPayload | ValidationError | NotFound, _union("WorkItemResult", "The work item")
 ]
 HandoffResult = Annotated[
-    HandoffPayload | ValidationError | NotFound | Conflict, strawberry.union("HandoffResult")
+    HandoffPayload | ValidationError | NotFound | Conflict, _union("HandoffResult", "The handoff")
 ]
 CreateHandoffResult = Annotated[
     CreateHandoffPayload | ValidationError | NotFound | Conflict,
-    strawberry.union("CreateHandoffResult"),
+    _union("CreateHandoffResult", "The new handoff"),
 ]
 PreviewResult = Annotated[
-    HandoffPreview | ValidationError | NotFound | Conflict, strawberry.union("PreviewResult")
+    HandoffPreview | ValidationError | NotFound | Conflict, _union("PreviewResult", "The preview")
 ]
 AvailabilityResult = Annotated[
-    Availability | ValidationError | NotFound, strawberry.union("AvailabilityResult")
+    Availability | ValidationError | NotFound, _union("AvailabilityResult", "The windows")
 ]
-OverlapResult = Annotated[Overlap | ValidationError | NotFound, strawberry.union("OverlapResult")]
+OverlapResult = Annotated[
+    Overlap | ValidationError | NotFound, _union("OverlapResult", "The overlap")
+]
 NextReachableResult = Annotated[
-    NextReachable | ValidationError | NotFound, strawberry.union("NextReachableResult")
+    NextReachable | ValidationError | NotFound, _union("NextReachableResult", "Who is reachable")
+]
+
+
+@strawberry.type(description="A person's working time in a range.")
+class WorkingTime:
+    person: Person = strawberry.field(description="Whose time")
+    total: Duration = strawberry.field(description="Real elapsed working time in the range")
+
+
+@strawberry.type(description="Where a duration of working time ends.")
+class WorkingTimeSum:
+    person: Person = strawberry.field(description="Whose time")
+    ends_at: datetime = strawberry.field(description="The instant it ends (UTC)")
+    ends_at_local: datetime = strawberry.field(description="The same instant on their clock")
+
+
+WorkingTimeResult = Annotated[
+    WorkingTime | ValidationError | NotFound,
+    _union("WorkingTimeResult", "The working time"),
+]
+AddWorkingTimeResult = Annotated[
+    WorkingTimeSum | ValidationError | NotFound,
+    _union("AddWorkingTimeResult", "Where it ends"),
 ]

@@ -20,6 +20,17 @@ strawberry.enum(
     WebhookDeliveryStatus,
     description="Where a logical delivery (one event to one endpoint) stands.",
 )
+for _value, _text in zip(
+    WebhookDeliveryStatus.__strawberry_definition__.values,  # type: ignore[attr-defined]
+    (
+        "Not tried yet, or a redelivery was asked for",
+        "Delivered: the receiver answered 2xx",
+        "The last attempt failed; it waits for its next attempt",
+        "Given up after the last attempt of its schedule",
+    ),
+    strict=True,
+):
+    _value.description = _text
 
 
 @strawberry.type(description="One HTTP attempt of a delivery.")
@@ -186,27 +197,28 @@ class WebhookDeliveriesPayload:
 
 
 WebhookEndpointResult = Annotated[
-    WebhookEndpointPayload | ValidationError | NotFound, strawberry.union("WebhookEndpointResult")
+    WebhookEndpointPayload | ValidationError | NotFound,
+    strawberry.union("WebhookEndpointResult", description="The result, or why not"),
 ]
 CreateWebhookEndpointResult = Annotated[
     WebhookEndpointWithSecretPayload | ValidationError,
-    strawberry.union("CreateWebhookEndpointResult"),
+    strawberry.union("CreateWebhookEndpointResult", description="The result, or why not"),
 ]
 RotateWebhookSecretResult = Annotated[
     WebhookEndpointWithSecretPayload | ValidationError | NotFound,
-    strawberry.union("RotateWebhookSecretResult"),
+    strawberry.union("RotateWebhookSecretResult", description="The result, or why not"),
 ]
 DeleteWebhookEndpointResult = Annotated[
     DeleteWebhookEndpointPayload | ValidationError | NotFound,
-    strawberry.union("DeleteWebhookEndpointResult"),
+    strawberry.union("DeleteWebhookEndpointResult", description="The result, or why not"),
 ]
 WebhookDeliveryResult = Annotated[
     WebhookDeliveryPayload | ValidationError | NotFound | Conflict,
-    strawberry.union("WebhookDeliveryResult"),
+    strawberry.union("WebhookDeliveryResult", description="The result, or why not"),
 ]
 WebhookDeliveriesResult = Annotated[
     WebhookDeliveriesPayload | ValidationError | NotFound,
-    strawberry.union("WebhookDeliveriesResult"),
+    strawberry.union("WebhookDeliveriesResult", description="The result, or why not"),
 ]
 
 

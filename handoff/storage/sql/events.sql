@@ -13,3 +13,10 @@ INSERT INTO events (workspace_id, type, handoff_id, person_id, payload, occurred
 SELECT (e->>'ws')::bigint, e->>'type', (e->>'h')::bigint, (e->>'p')::bigint, e->'data',
        %(now)s, e->>'pub'
 FROM jsonb_array_elements(%(rows)s::jsonb) AS e;
+
+-- name: for_handoffs
+-- A handoff's history: its events in the order they happened.
+SELECT id, workspace_id, type, handoff_id, person_id, payload, occurred_at
+FROM events
+WHERE workspace_id = %(workspace_id)s AND handoff_id = ANY(%(ids)s)
+ORDER BY handoff_id, id;

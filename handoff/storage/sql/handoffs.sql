@@ -167,7 +167,7 @@ WHERE id = ANY(%(ids)s) AND status = 'SCHEDULED';
 
 -- name: reminded
 UPDATE handoffs SET reminders_sent = reminders_sent + 1, respond_by = %(respond_by)s,
-    updated_at = %(now)s
+    explanation = %(explanation)s, updated_at = %(now)s
 WHERE id = %(id)s;
 
 -- name: escalated
@@ -179,3 +179,15 @@ UPDATE handoffs SET receiver_id = %(receiver_id)s, status = 'SCHEDULED',
     deliver_at = %(deliver_at)s, respond_by = %(respond_by)s, reminders_sent = 0,
     delivered_at = NULL, escalated_at = %(now)s, updated_at = %(now)s
 WHERE id = %(id)s;
+
+-- name: count
+SELECT count(*) FROM handoffs
+WHERE workspace_id = %(workspace_id)s
+  AND (%(status)s::text IS NULL OR status = %(status)s)
+  AND (%(receiver_id)s::bigint IS NULL OR receiver_id = %(receiver_id)s)
+  AND (%(sender_id)s::bigint IS NULL OR sender_id = %(sender_id)s)
+  AND (%(team_id)s::bigint IS NULL OR team_id = %(team_id)s);
+
+-- name: inbox_count
+SELECT count(*) FROM handoffs
+WHERE workspace_id = %(workspace_id)s AND receiver_id = %(receiver_id)s AND status = 'DELIVERED';

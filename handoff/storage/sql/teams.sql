@@ -49,3 +49,6 @@ JOIN people p ON p.workspace_id = m.workspace_id AND p.id = m.person_id
 WHERE m.workspace_id = %(workspace_id)s AND m.team_id = %(team_id)s
 ORDER BY p.id
 FOR SHARE OF p;
+
+-- name: count
+SELECT count(*) FROM teams WHERE workspace_id = %(workspace_id)s;

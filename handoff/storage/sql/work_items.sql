@@ -35,3 +35,9 @@ WHERE w.workspace_id = %(workspace_id)s AND w.id = %(id)s
       WHERE h.workspace_id = w.workspace_id AND h.work_item_id = w.id AND h.id > %(handoff_id)s
   )
 RETURNING *;
+
+-- name: count
+SELECT count(*) FROM work_items
+WHERE workspace_id = %(workspace_id)s
+  AND (%(status)s::text IS NULL OR status = %(status)s)
+  AND (%(holder_id)s::bigint IS NULL OR holder_id = %(holder_id)s);
