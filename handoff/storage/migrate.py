@@ -1,21 +1,30 @@
-"""Apply plain SQL migrations from `schema/migrations` in order, exactly once each.
+"""Apply plain SQL migrations (`handoff/storage/migrations/NNNN_name.sql`) in order, once each.
 
-Each migration runs in its own transaction; the whole run holds a PostgreSQL advisory
-lock so several processes starting at once (N API replicas, workers) cannot race.
+The files ship inside the package and are read with `importlib.resources`, so an
+installed wheel migrates as well as a checkout. Each migration runs in its own
+transaction; the whole run holds a PostgreSQL advisory lock so several processes
+starting at once (N API replicas, workers) cannot race.
+
+Each applied version is recorded with the SHA-256 of its file. A file changed after
+it was applied makes the run refuse, before it applies anything: a database migrated
+with the old text would differ from one migrated with the new, so a change goes into a
+new migration instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 import psycopg
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "schema" / "migrations"
 # An arbitrary constant that identifies "handoff migrations" among advisory locks.
 LOCK_KEY = 0x68616E646F6666
+_FILE_NAME = re.compile(r"^([0-9]{4}_.+)\.sql$")
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -26,36 +35,84 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
+class MigrationError(Exception):
+    """The migrations cannot be applied as they are; nothing was applied."""
+
+
+class MigrationChanged(MigrationError):
+    """A migration file differs from the one that was applied to this database."""
+
+    def __init__(self, filename: str, recorded: str, actual: str) -> None:
+        self.filename = filename
+        self.recorded = recorded
+        self.actual = actual
+        super().__init__(
+            f"migration {filename} was changed after it was applied "
+            f"(recorded sha256 {recorded}, file {actual}); "
+            "restore it and add a new migration instead"
+        )
+
+
+def migrations_dir() -> Traversable:
+    """The migrations shipped with the package (a directory in a checkout or a wheel)."""
+    return resources.files("handoff") / "storage" / "migrations"
+
+
 @dataclass(frozen=True)
 class Migration:
     """One `NNNN_name.sql` file."""
 
     version: str
-    path: Path
+    resource: Traversable
+
+    @property
+    def filename(self) -> str:
+        return self.resource.name
 
     @property
     def sql(self) -> str:
-        return self.path.read_text()
+        return self.resource.read_text(encoding="utf-8")
 
     @property
     def checksum(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return hashlib.sha256(self.resource.read_bytes()).hexdigest()
 
 
-def available(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The migration files, sorted by version."""
-    return [Migration(p.stem, p) for p in sorted(directory.glob("[0-9][0-9][0-9][0-9]_*.sql"))]
+def available(directory: Traversable | None = None) -> list[Migration]:
+    """The migration files, sorted by version (default: those shipped with the package)."""
+    source = migrations_dir() if directory is None else directory
+    found = [
+        Migration(match.group(1), entry)
+        for entry in source.iterdir()
+        if (match := _FILE_NAME.match(entry.name)) and entry.is_file()
+    ]
+    return sorted(found, key=lambda m: m.version)
+
+
+def applied_checksums(conn: psycopg.Connection) -> dict[str, str]:
+    """{version: checksum} recorded in schema_migrations (empty before the first run)."""
+    exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    if not exists or not exists[0]:
+        return {}
+    rows = conn.execute("SELECT version, checksum FROM schema_migrations").fetchall()
+    return {version: checksum for version, checksum in rows}
 
 
 def applied_versions(conn: psycopg.Connection) -> set[str]:
     """Versions recorded in schema_migrations (empty when the table does not exist yet)."""
-    exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
-    if not exists or not exists[0]:
-        return set()
-    return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    return set(applied_checksums(conn))
 
 
-def pending(conn: psycopg.Connection, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def check_unchanged(conn: psycopg.Connection, migrations: list[Migration]) -> None:
+    """Raise MigrationChanged for the first applied migration whose file differs."""
+    recorded = applied_checksums(conn)
+    for migration in migrations:
+        before = recorded.get(migration.version)
+        if before is not None and before != migration.checksum:
+            raise MigrationChanged(migration.filename, before, migration.checksum)
+
+
+def pending(conn: psycopg.Connection, directory: Traversable | None = None) -> list[Migration]:
     """Migrations not yet applied to this database."""
     done = applied_versions(conn)
     return [m for m in available(directory) if m.version not in done]
@@ -63,16 +120,25 @@ def pending(conn: psycopg.Connection, directory: Path = MIGRATIONS_DIR) -> list[
 
 def migrate(
     url: str,
-    directory: Path = MIGRATIONS_DIR,
+    directory: Traversable | None = None,
     progress: Callable[[Migration], None] | None = None,
 ) -> list[Migration]:
-    """Apply every pending migration; return those applied (empty when up to date)."""
+    """Apply every pending migration; return those applied (empty when up to date).
+
+    Raises MigrationChanged, having applied nothing, when an applied migration's file
+    was edited since.
+    """
+    migrations = available(directory)
     applied: list[Migration] = []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         try:
             conn.execute(_CREATE_TABLE)
-            for migration in pending(conn, directory):
+            check_unchanged(conn, migrations)
+            done = applied_versions(conn)
+            for migration in migrations:
+                if migration.version in done:
+                    continue
                 if progress:
                     progress(migration)
                 with conn.transaction():

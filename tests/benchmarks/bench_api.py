@@ -658,7 +658,7 @@ def main() -> int:
         serve()
         return 0
 
-    from handoff.embedded import EmbeddedPostgres, free_port, remove_tree
+    from handoff.devtools.embedded import EmbeddedPostgres, free_port, remove_tree
     from handoff.storage.migrate import migrate
 
     with contextlib.suppress(ImportError):

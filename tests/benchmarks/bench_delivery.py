@@ -29,7 +29,7 @@ from _common import machine_info, print_table  # noqa: E402
 from arq import Worker  # noqa: E402
 from arq.connections import RedisSettings, create_pool  # noqa: E402
 
-from handoff.embedded import EmbeddedPostgres, EmbeddedRedis, remove_tree  # noqa: E402
+from handoff.devtools.embedded import EmbeddedPostgres, EmbeddedRedis, remove_tree  # noqa: E402
 from handoff.services.handoffs import NewHandoff, Note, create_handoff  # noqa: E402
 from handoff.services.people import create_person  # noqa: E402
 from handoff.storage.db import open_pool  # noqa: E402

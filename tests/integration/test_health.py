@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from handoff.api.middleware import MetricsMiddleware, RequestBody, operation_name
 from handoff.clock import ManualClock
-from handoff.embedded import EmbeddedPostgres, free_port
+from handoff.devtools.embedded import EmbeddedPostgres, free_port
 from handoff.settings import Settings
 from handoff.storage.migrate import migrate
 
@@ -138,7 +138,7 @@ async def test_metrics_expose_every_metric_and_scrape_time_gauges(
     from psycopg.rows import dict_row
     from redis.asyncio import Redis
 
-    from handoff.seed import seed_demo
+    from handoff.devtools.seed import seed_demo
     from handoff.storage.tokens import create_token
 
     # demo data: handoffs sent in the past, so some follow-ups are already due

