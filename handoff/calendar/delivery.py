@@ -232,8 +232,11 @@ def schedule_handoff(
 ) -> HandoffTimes:
     """Deliver-at plus respond-by (``respond_within`` of the receiver's working time)."""
     us = to_us(at, "at")
-    if respond_within is not None and respond_within < timedelta(0):
-        raise InvalidPattern(f"respond_within {respond_within} is negative", "respond_within")
+    if respond_within is not None:
+        if not isinstance(respond_within, timedelta):
+            raise TypeError(f"respond_within {respond_within!r} must be a timedelta or None")
+        if respond_within < timedelta(0):
+            raise ValueError(f"respond_within {respond_within} is negative")
     t, reasons = _deliver(pattern, policy, us, name)
     if respond_within is None:
         return HandoffTimes(from_us(t), None, reasons)

@@ -379,7 +379,8 @@ class WorkingPattern:
     def add_working_time(self, at: datetime, duration: timedelta) -> datetime:
         """Earliest ``t >= at`` with ``working_time_between(at, t) >= duration``.
 
-        Zero returns ``at`` in UTC; negative durations raise ``InvalidPattern``.
+        Zero returns ``at`` in UTC; a negative duration raises ``ValueError`` and
+        a non-timedelta ``TypeError`` (caller mistakes, not bad pattern data).
         """
         if type(duration) is timedelta and duration > _ZERO:
             try:
@@ -421,9 +422,9 @@ class WorkingPattern:
             # Attribute arithmetic is several times faster than ``duration // 1µs``.
             d = (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
         except AttributeError:
-            raise InvalidPattern(f"duration {duration!r} must be a timedelta", "duration") from None
+            raise TypeError(f"duration {duration!r} must be a timedelta") from None
         if d < 0:
-            raise InvalidPattern(f"duration {duration} is negative", "duration")
+            raise ValueError(f"duration {duration} is negative")
         us = to_us(at, "at")  # raises the clear error for naive values
         return EPOCH + _US * self._timeline.add(us, d)
 

@@ -39,11 +39,11 @@ def _clock(m: int) -> str:
 
 @st.composite
 def day_intervals(draw: st.DrawFn) -> list[str]:
-    """0-3 non-overlapping intervals (possibly overnight), on a 15-minute grid."""
+    """0-3 non-overlapping intervals (possibly overnight or 24 h), on a 15-minute grid."""
     out: list[tuple[int, int]] = []
     for _ in range(draw(st.integers(0, 3))):
         start = draw(st.integers(0, 95)) * 15
-        length = draw(st.integers(1, 95)) * 15
+        length = draw(st.integers(1, 96)) * 15
         end = start + length
         if all(end <= s or start >= e for s, e in out):
             out.append((start, end))
