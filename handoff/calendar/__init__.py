@@ -16,6 +16,7 @@ from handoff.calendar.intervals import WallInterval
 from handoff.calendar.overlap import overlap
 from handoff.calendar.pattern import DaySource, TimeOff, WorkingPattern
 from handoff.calendar.public_holidays import HolidayRegion
+from handoff.calendar.travel import TravelPeriod
 
 __all__ = [
     "DaySource",
@@ -26,6 +27,7 @@ __all__ = [
     "InvalidPattern",
     "NoWorkingTime",
     "TimeOff",
+    "TravelPeriod",
     "WallInterval",
     "WorkingPattern",
     "next_delivery",
