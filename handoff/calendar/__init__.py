@@ -17,6 +17,7 @@ from handoff.calendar.overlap import overlap
 from handoff.calendar.pattern import DaySource, TimeOff, WorkingPattern
 from handoff.calendar.public_holidays import HolidayRegion
 from handoff.calendar.travel import TravelPeriod
+from handoff.calendar.weeks import working_week
 
 __all__ = [
     "DaySource",
@@ -33,4 +34,5 @@ __all__ = [
     "next_delivery",
     "overlap",
     "schedule_handoff",
+    "working_week",
 ]
