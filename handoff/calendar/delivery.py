@@ -188,7 +188,7 @@ def _without_digests(
         return c
 
 
-def _digest_candidates(
+def digest_instants(
     pattern: WorkingPattern, policy: DeliveryPolicy, at: int
 ) -> Iterator[tuple[int, int]]:
     """``(instant, date ordinal)`` of every digest time from ``at`` on, in time order.
@@ -227,7 +227,7 @@ def _with_digests(
         reasons.add(wording.next_working(name, nxt, pattern._zone_at(nxt)))
     reasons.add(wording.digests_bundled(name, policy.digest_times))
     has_work: dict[int, bool] = {}
-    for t, ordinal in _digest_candidates(pattern, policy, at):
+    for t, ordinal in digest_instants(pattern, policy, at):
         zone = pattern._timeline.zone_on(ordinal)
         if not work.contains(t):
             # Only working dates are worth a line; days off were explained.

@@ -241,6 +241,22 @@ class WorkingPattern(DayRules):
                 return ordinal
         return guess - 2
 
+    def _in_force(self, first: int, last: int) -> tuple[int, int]:
+        """When some date of ``first..last`` is the date in force: ``[start, end)`` in µs.
+
+        It starts when the first of them begins and ends when a later date
+        begins. Usually that is ``first``'s and ``last + 1``'s midnight, but a
+        date in a zone more than a day ahead can begin before the date before
+        it, so the next date's neighbour is looked at too. Empty when
+        ``start >= end`` (a date that never is in force).
+        """
+        zone_on = self._timeline.zone_on
+        start = resolve(zone_on(first), first, 0)
+        if first < last:
+            start = min(start, resolve(zone_on(first + 1), first + 1, 0))
+        end = min(resolve(zone_on(last + 1), last + 1, 0), resolve(zone_on(last + 2), last + 2, 0))
+        return start, end
+
     def _zone_at(self, us: int) -> ZoneInfo:
         # The zone in force (hours) at an instant, in integer microseconds.
         if not self._timeline._away:

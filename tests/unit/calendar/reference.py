@@ -158,4 +158,4 @@ def ref_digest_instants(
             if a <= t < b:
                 out.append(t)
         d += timedelta(days=1)
-    return sorted(out)
+    return sorted(set(out))

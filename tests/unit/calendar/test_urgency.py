@@ -123,7 +123,15 @@ def test_weeks_tile_time(data: dict[str, Any], at: datetime) -> None:
     assert start <= at < end
     assert working_week(p, end)[0] == end
     assert working_week(p, start - timedelta(microseconds=1))[1] == start
+    # The week of the date in force: the dates in force just inside it share the ISO week
+    # of ``at``'s date, those just outside do not.
+    week = ref_date_at(data, at).isocalendar()[:2]
+    assert ref_date_at(data, start).isocalendar()[:2] == week
+    assert ref_date_at(data, end - timedelta(microseconds=1)).isocalendar()[:2] == week
+    assert ref_date_at(data, start - timedelta(microseconds=1)).isocalendar()[:2] != week
+    assert ref_date_at(data, end).isocalendar()[:2] != week
     monday = ref_date_at(data, start)
-    assert monday.weekday() == 0 and ref_day_start(data, monday) == start
+    if monday.weekday() == 0:
+        assert ref_day_start(data, monday) == start
     # Seven days, give or take the gap between the zones of the two Mondays (< 27 h).
     assert abs(end - start - timedelta(days=7)) < timedelta(hours=27)
