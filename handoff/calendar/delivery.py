@@ -26,7 +26,7 @@ from handoff.calendar.intervals import (
     parse_weekly,
 )
 from handoff.calendar.pattern import WorkingPattern
-from handoff.calendar.timeline import HORIZON_US, Timeline, window_start
+from handoff.calendar.timeline import HORIZON_US, Away, Timeline, window_start
 from handoff.calendar.travel import TravelPeriod
 from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, from_us, resolve, to_us
 
@@ -115,14 +115,26 @@ class _Reasons:
         return (*self.lines, final)
 
 
+# (home zone, focus blocks, dates away) -> focus timeline; bounded by clearing.
+_FOCUS: dict[tuple[str, tuple[tuple[WallInterval, ...], ...], Away], Timeline] = {}
+_FOCUS_LIMIT = 10_000
+
+
 def focus_timeline(pattern: WorkingPattern, policy: DeliveryPolicy) -> Timeline:
     """The focus blocks as a timeline, wall clock in the zone in force on each date."""
-    # A focus schedule is a weekly-only pattern with the person's zones, so it
-    # reuses (and shares) the same cached timelines.
-    travel = tuple(
-        TravelPeriod(t.start, t.end, t.timezone) for t in pattern.travel if t.local_hours
-    )
-    return WorkingPattern(pattern.timezone, policy.focus_blocks, travel=travel)._timeline
+    key = (pattern.timezone, policy.focus_blocks, pattern._timeline._away)
+    timeline = _FOCUS.get(key)
+    if timeline is None:
+        # A focus schedule is a weekly-only pattern with the person's zones, so
+        # it reuses (and shares) the same cached timelines.
+        travel = tuple(
+            TravelPeriod(t.start, t.end, t.timezone) for t in pattern.travel if t.local_hours
+        )
+        timeline = WorkingPattern(pattern.timezone, policy.focus_blocks, travel=travel)._timeline
+        if len(_FOCUS) >= _FOCUS_LIMIT:
+            _FOCUS.clear()
+        _FOCUS[key] = timeline
+    return timeline
 
 
 def _explain_not_working(pattern: WorkingPattern, us: int, name: str) -> str:

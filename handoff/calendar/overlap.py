@@ -124,6 +124,24 @@ def pairwise_overlap(
     out: dict[tuple[int, int], timedelta] = {}
     for i, wi in enumerate(windows):
         for j in range(i + 1, len(windows)):
-            shared = sum(e - s for s, e in intersect(wi, windows[j]))
-            out[(i, j)] = timedelta(microseconds=shared)
+            out[(i, j)] = timedelta(microseconds=_shared(wi, windows[j]))
     return out
+
+
+def _shared(a: Spans, b: Spans) -> int:
+    # The length of intersect(a, b) without building it: n^2 pairs make it count.
+    total = 0
+    i = j = 0
+    na, nb = len(a), len(b)
+    while i < na and j < nb:
+        sa, ea = a[i]
+        sb, eb = b[j]
+        if ea <= eb:
+            if ea > sb:
+                total += ea - (sa if sa > sb else sb)
+            i += 1
+        else:
+            if eb > sa:
+                total += eb - (sa if sa > sb else sb)
+            j += 1
+    return total

@@ -17,7 +17,7 @@ from handoff.calendar.delivery import DeliveryPolicy, digest_instants, focus_tim
 from handoff.calendar.overlap import Spans, intersect, subtract
 from handoff.calendar.pattern import WorkingPattern
 from handoff.calendar.timeline import Timeline
-from handoff.calendar.wallclock import from_us, to_us
+from handoff.calendar.wallclock import from_us, resolve, to_us
 
 __all__ = ["DeliveryWindows", "Segment", "SegmentKind", "delivery_windows", "person_segments"]
 
@@ -90,16 +90,22 @@ def _layers(
 
 def _day_segments(pattern: WorkingPattern, a: int, b: int, out: list[Segment]) -> None:
     # Each local date spans the time it is in force, so these spans tile time
-    # even across a changeover (an eastward flight shortens a day).
+    # even across a changeover (an eastward flight shortens a day). Same rule
+    # as WorkingPattern._in_force, with each midnight resolved once.
     zone_on = pattern._timeline.zone_on
-    for ordinal in range(pattern._date_at(a), pattern._date_at(b - 1) + 1):
-        begin, finish = pattern._in_force(ordinal, ordinal)
-        s, e = max(begin, a), min(finish, b)
+    first = pattern._date_at(a)
+    last = pattern._date_at(b - 1)
+    midnights = [resolve(zone_on(o), o, 0) for o in range(first, last + 3)]
+    # Dates with intervals need no lookup: the weekly day unless an exception says otherwise.
+    changed = pattern._exceptions(first, last)
+    weekly = pattern.weekly
+    for i, ordinal in enumerate(range(first, last + 1)):
+        if changed.get(ordinal, weekly[(ordinal - 1) % 7]):
+            continue
+        s, e = max(midnights[i], a), min(midnights[i + 1], midnights[i + 2], b)
         if s >= e:
             continue
         source = pattern.day_source(date.fromordinal(ordinal))
-        if source.intervals:
-            continue
         if source.kind == "time_off":
             kind, label = SegmentKind.TIME_OFF, source.label
         elif source.kind == "holiday":
