@@ -28,15 +28,7 @@ from handoff.calendar.public_holidays import HolidayRegion
 from handoff.calendar.rules import DayRules
 from handoff.calendar.timeline import CHUNK_DAYS, Chunk, Timeline
 from handoff.calendar.travel import Itinerary, TravelPeriod, check_disjoint, parse_travel
-from handoff.calendar.wallclock import (
-    DAY_US,
-    EPOCH,
-    EPOCH_ORDINAL,
-    from_us,
-    local_date_ordinal,
-    resolve,
-    to_us,
-)
+from handoff.calendar.wallclock import EPOCH, from_us, to_us
 
 __all__ = ["DaySource", "TimeOff", "WorkingPattern", "load_zone"]
 
@@ -105,7 +97,8 @@ class WorkingPattern(DayRules):
         if len(weekly) != 7:
             raise InvalidPattern("weekly must have seven days", "weekly")
         zone = load_zone(timezone)
-        check_disjoint([(p, i) for i, p in enumerate(travel)])
+        if travel:
+            check_disjoint([(p, i) for i, p in enumerate(travel)])
         setattr_ = object.__setattr__
         setattr_(self, "timezone", zone.key)
         setattr_(self, "zone", zone)
@@ -227,41 +220,18 @@ class WorkingPattern(DayRules):
         return self._timeline.zone_on(local_date.toordinal())
 
     def _date_at(self, us: int) -> int:
-        """The local date in force at instant ``us``: the latest one that has begun."""
-        away = self._timeline._away
-        if not away:
-            return local_date_ordinal(us, self.zone)
-        guess = us // DAY_US + EPOCH_ORDINAL
-        zone_on = self._timeline.zone_on
-        # UTC offsets lie within -12 h..+14 h, so the answer is within a day of
-        # the UTC date; a later date can begin before an earlier one when two
-        # zones are more than a day apart, hence "latest begun", not "first".
-        for ordinal in range(guess + 2, guess - 2, -1):
-            if resolve(zone_on(ordinal), ordinal, 0) <= us:
-                return ordinal
-        return guess - 2
+        # The local date in force at an instant (see Timeline.date_at).
+        return self._timeline.date_at(us)
 
     def _in_force(self, first: int, last: int) -> tuple[int, int]:
-        """When some date of ``first..last`` is the date in force: ``[start, end)`` in µs.
-
-        It starts when the first of them begins and ends when a later date
-        begins. Usually that is ``first``'s and ``last + 1``'s midnight, but a
-        date in a zone more than a day ahead can begin before the date before
-        it, so the next date's neighbour is looked at too. Empty when
-        ``start >= end`` (a date that never is in force).
-        """
-        zone_on = self._timeline.zone_on
-        start = resolve(zone_on(first), first, 0)
-        if first < last:
-            start = min(start, resolve(zone_on(first + 1), first + 1, 0))
-        end = min(resolve(zone_on(last + 1), last + 1, 0), resolve(zone_on(last + 2), last + 2, 0))
-        return start, end
+        # When some date of first..last is in force (see Timeline.in_force).
+        return self._timeline.in_force(first, last)
 
     def _zone_at(self, us: int) -> ZoneInfo:
         # The zone in force (hours) at an instant, in integer microseconds.
         if not self._timeline._away:
             return self.zone
-        return self._timeline.zone_on(self._date_at(us))
+        return self._timeline.zone_on(self._timeline.date_at(us))
 
     def local_date(self, at: datetime) -> date:
         """The local date in force at ``at`` (in the zone that date is read in)."""

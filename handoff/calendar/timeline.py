@@ -5,7 +5,9 @@ years ahead, and cached on the timeline, which equal patterns share (see
 ``pattern.py``). A chunk is the shared weekly base chunk when no date in reach
 differs from the weekly pattern; otherwise the base's per-date intervals are
 reused and only the dates that differ are resolved. Dates of a travel period
-with local hours are resolved in the visited zone, from that zone's base.
+with local hours are resolved in the visited zone, from that zone's base; the
+timeline therefore also answers which local date (and zone) is in force at an
+instant.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from handoff.calendar.chunks import (
 )
 from handoff.calendar.errors import NoWorkingTime
 from handoff.calendar.intervals import WallInterval
+from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, local_date_ordinal, resolve
 
 __all__ = [
     "CHUNK_DAYS",
@@ -90,6 +93,36 @@ class Timeline:
             if first <= ordinal <= last:
                 return zone
         return self.zone
+
+    def date_at(self, us: int) -> int:
+        """The local date in force at instant ``us``: the latest one that has begun."""
+        if not self._away:
+            return local_date_ordinal(us, self.zone)
+        guess = us // DAY_US + EPOCH_ORDINAL
+        zone_on = self.zone_on
+        # UTC offsets lie within -12 h..+14 h, so the answer is within a day of
+        # the UTC date; a later date can begin before an earlier one when two
+        # zones are more than a day apart, hence "latest begun", not "first".
+        for ordinal in range(guess + 2, guess - 2, -1):
+            if resolve(zone_on(ordinal), ordinal, 0) <= us:
+                return ordinal
+        return guess - 2
+
+    def in_force(self, first: int, last: int) -> tuple[int, int]:
+        """When some date of ``first..last`` is the date in force: ``[start, end)`` in µs.
+
+        It starts when the first of them begins and ends when a later date
+        begins. Usually that is ``first``'s and ``last + 1``'s midnight, but a
+        date in a zone more than a day ahead can begin before the date before
+        it, so the next date's neighbour is looked at too. Empty when
+        ``start >= end`` (a date that never is in force).
+        """
+        zone_on = self.zone_on
+        start = resolve(zone_on(first), first, 0)
+        if first < last:
+            start = min(start, resolve(zone_on(first + 1), first + 1, 0))
+        end = min(resolve(zone_on(last + 1), last + 1, 0), resolve(zone_on(last + 2), last + 2, 0))
+        return start, end
 
     def chunk(self, k: int) -> Chunk:
         """The chunk with index ``k`` (covering ``[k*CHUNK_US, (k+1)*CHUNK_US)``)."""
