@@ -14,24 +14,42 @@ from handoff.calendar.delivery import (
 )
 from handoff.calendar.errors import InvalidPattern, NoWorkingTime
 from handoff.calendar.intervals import WallInterval
-from handoff.calendar.overlap import overlap
+from handoff.calendar.overlap import coverage_gaps, overlap, pairwise_overlap
 from handoff.calendar.pattern import DaySource, TimeOff, WorkingPattern
 from handoff.calendar.public_holidays import HolidayRegion
+from handoff.calendar.segments import (
+    DeliveryWindows,
+    Segment,
+    SegmentKind,
+    delivery_windows,
+    person_segments,
+)
+from handoff.calendar.travel import TravelPeriod
+from handoff.calendar.weeks import working_week
 
 __all__ = [
     "DaySource",
     "Delivery",
     "DeliveryPolicy",
+    "DeliveryWindows",
     "HandoffTimes",
     "HolidayRegion",
     "InvalidPattern",
     "NoWorkingTime",
+    "Segment",
+    "SegmentKind",
     "TimeOff",
+    "TravelPeriod",
     "WallInterval",
     "WorkingPattern",
+    "coverage_gaps",
+    "delivery_windows",
     "next_delivery",
     "overlap",
+    "pairwise_overlap",
+    "person_segments",
     "reminder_line",
     "response_deadline",
     "schedule_handoff",
+    "working_week",
 ]

@@ -1,13 +1,17 @@
 """Delivery policy: when, inside working time, a person accepts a handoff.
 
 Focus blocks are weekly wall-clock intervals that are never interrupted;
-digest times bundle deliveries into a few local times a day. Everything here
-is pure and works on the same lazily built timelines as ``WorkingPattern``.
+digest times bundle deliveries into a few local times a day. Both are wall
+clock in the zone in force on each date, so they follow a traveller with
+local hours. An urgent handoff breaks through focus blocks and digest waits
+but never lands outside working time. Everything here is pure and works on
+the same lazily built timelines as ``WorkingPattern``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import heapq
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,14 +26,18 @@ from handoff.calendar.intervals import (
     parse_weekly,
 )
 from handoff.calendar.pattern import WorkingPattern
-from handoff.calendar.timeline import HORIZON_US, Timeline, window_start
-from handoff.calendar.wallclock import from_us, resolve, to_us
+from handoff.calendar.timeline import HORIZON_US, Away, Timeline, window_start
+from handoff.calendar.travel import TravelPeriod
+from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, from_us, resolve, to_us
 
 __all__ = ["Delivery", "DeliveryPolicy", "HandoffTimes", "next_delivery", "schedule_handoff"]
 
 _US = timedelta(microseconds=1)
 # Explanations list at most this many skipped candidates, then summarise.
 _MAX_SKIP_LINES = 6
+# A local date's wall times come at most this long before its UTC midnight
+# (UTC offsets reach +14 h; the margin covers historical oddities).
+_EARLIEST_US = 26 * 3600 * 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,18 +115,35 @@ class _Reasons:
         return (*self.lines, final)
 
 
-def _focus_timeline(pattern: WorkingPattern, policy: DeliveryPolicy) -> Timeline:
-    # A focus schedule is a weekly-only pattern in the person's zone, so it
-    # reuses (and shares) the same cached timelines.
-    return WorkingPattern(pattern.timezone, policy.focus_blocks)._timeline
+# (home zone, focus blocks, dates away) -> focus timeline; bounded by clearing.
+_FOCUS: dict[tuple[str, tuple[tuple[WallInterval, ...], ...], Away], Timeline] = {}
+_FOCUS_LIMIT = 10_000
+
+
+def focus_timeline(pattern: WorkingPattern, policy: DeliveryPolicy) -> Timeline:
+    """The focus blocks as a timeline, wall clock in the zone in force on each date."""
+    key = (pattern.timezone, policy.focus_blocks, pattern._timeline._away)
+    timeline = _FOCUS.get(key)
+    if timeline is None:
+        # A focus schedule is a weekly-only pattern with the person's zones, so
+        # it reuses (and shares) the same cached timelines.
+        travel = tuple(
+            TravelPeriod(t.start, t.end, t.timezone) for t in pattern.travel if t.local_hours
+        )
+        timeline = WorkingPattern(pattern.timezone, policy.focus_blocks, travel=travel)._timeline
+        if len(_FOCUS) >= _FOCUS_LIMIT:
+            _FOCUS.clear()
+        _FOCUS[key] = timeline
+    return timeline
 
 
 def _explain_not_working(pattern: WorkingPattern, us: int, name: str) -> str:
-    local_day = from_us(us).astimezone(pattern.zone).date()
+    ordinal = pattern._date_at(us)
+    local_day = date.fromordinal(ordinal)
     source = pattern.day_source(local_day)
     if not source.intervals:
         return wording.day_off(name, local_day, source)
-    return wording.outside_hours(name, us, pattern.zone, source)
+    return wording.outside_hours(name, us, pattern._timeline.zone_on(ordinal), source)
 
 
 def _explain_days_between(
@@ -127,9 +152,8 @@ def _explain_days_between(
     # Mention dates in between that are off: a holiday, time off, an override, or a
     # weekday the person does not work (a "trail Friday" is worth saying); Saturdays
     # and Sundays off are what everyone expects and stay silent.
-    zone = pattern.zone
-    first = from_us(start).astimezone(zone).date().toordinal() + 1
-    last = from_us(end).astimezone(zone).date().toordinal()
+    first = pattern._date_at(start) + 1
+    last = pattern._date_at(end)
     for ordinal in range(first, min(last, first + 60)):
         d = date.fromordinal(ordinal)
         source = pattern.day_source(d)
@@ -137,11 +161,22 @@ def _explain_days_between(
             reasons.skip(wording.day_off(name, d, source))
 
 
+def _to_working(pattern: WorkingPattern, at: int, name: str, reasons: _Reasons) -> int:
+    """``at`` when working, else the next working instant, explaining the wait."""
+    work = pattern._timeline
+    if work.contains(at):
+        return at
+    reasons.add(_explain_not_working(pattern, at, name))
+    nxt = work.next_working(at)
+    _explain_days_between(pattern, at, nxt, name, reasons)
+    reasons.add(wording.next_working(name, nxt, pattern._zone_at(nxt)))
+    return nxt
+
+
 def _without_digests(
     pattern: WorkingPattern, focus: Timeline, at: int, name: str, reasons: _Reasons
 ) -> int:
     work = pattern._timeline
-    zone = pattern.zone
     limit = at + HORIZON_US
     c = at
     while True:
@@ -152,16 +187,41 @@ def _without_digests(
                 reasons.add(_explain_not_working(pattern, c, name))
             nxt = work.next_working(c)
             _explain_days_between(pattern, c, nxt, name, reasons)
-            reasons.add(wording.next_working(name, nxt, zone))
+            reasons.add(wording.next_working(name, nxt, pattern._zone_at(nxt)))
             c = nxt
         if focus.contains(c):
+            start = window_start(focus, c)
             end = focus.window_end(c)
-            reasons.skip(wording.focus_wait(name, window_start(focus, c), end, zone))
+            reasons.skip(wording.focus_wait(name, start, end, pattern._zone_at(start)))
             c = end
             continue
         if c == at:
             reasons.add(wording.lands_at_once(name))
         return c
+
+
+def digest_instants(
+    pattern: WorkingPattern, policy: DeliveryPolicy, at: int
+) -> Iterator[tuple[int, int]]:
+    """``(instant, date ordinal)`` of every digest time from ``at`` on, in time order.
+
+    Dates read in different zones can interleave, so candidates wait in a heap
+    until no later date can bring an earlier one.
+    """
+    zone_on = pattern._timeline.zone_on
+    heap: list[tuple[int, int]] = []
+    first = pattern._date_at(at) - 2
+    for ordinal in range(first, first + 735):
+        zone = zone_on(ordinal)
+        for minute in policy.digest_times:
+            t = resolve(zone, ordinal, minute)
+            if t >= at:
+                heapq.heappush(heap, (t, ordinal))
+        settled = (ordinal + 1 - EPOCH_ORDINAL) * DAY_US - _EARLIEST_US
+        while heap and heap[0][0] < settled:
+            yield heapq.heappop(heap)
+    while heap:
+        yield heapq.heappop(heap)
 
 
 def _with_digests(
@@ -173,53 +233,97 @@ def _with_digests(
     reasons: _Reasons,
 ) -> int:
     work = pattern._timeline
-    zone = pattern.zone
     if not work.contains(at):
         reasons.add(_explain_not_working(pattern, at, name))
-        reasons.add(wording.next_working(name, work.next_working(at), zone))
+        nxt = work.next_working(at)
+        reasons.add(wording.next_working(name, nxt, pattern._zone_at(nxt)))
     reasons.add(wording.digests_bundled(name, policy.digest_times))
-    first = from_us(at).astimezone(zone).toordinal() - 1
-    for ordinal in range(first, first + 733):
-        has_work = bool(pattern.day_source(date.fromordinal(ordinal)).intervals)
-        for minute in policy.digest_times:
-            t = resolve(zone, ordinal, minute)
-            if t < at:
-                continue
-            if not work.contains(t):
-                # Only working dates are worth a line; days off were explained.
-                if has_work:
-                    reasons.skip(wording.digest_outside(name, t, zone))
-                continue
-            if focus.contains(t):
-                reasons.skip(wording.digest_focus(name, t, zone))
-                continue
-            reasons.add(wording.wait_digest(t, zone))
-            return t
+    has_work: dict[int, bool] = {}
+    for t, ordinal in digest_instants(pattern, policy, at):
+        zone = pattern._timeline.zone_on(ordinal)
+        if not work.contains(t):
+            # Only working dates are worth a line; days off were explained.
+            if ordinal not in has_work:
+                has_work[ordinal] = bool(pattern.day_source(date.fromordinal(ordinal)).intervals)
+            if has_work[ordinal]:
+                reasons.skip(wording.digest_outside(name, t, zone))
+            continue
+        if focus.contains(t):
+            reasons.skip(wording.digest_focus(name, t, zone))
+            continue
+        reasons.add(wording.wait_digest(t, zone))
+        return t
     raise NoWorkingTime("no digest time inside working time within 730 days")
 
 
+def _urgent(
+    pattern: WorkingPattern,
+    policy: DeliveryPolicy,
+    focus: Timeline,
+    at: int,
+    name: str,
+    reasons: _Reasons,
+) -> int:
+    t = _to_working(pattern, at, name, reasons)
+    if focus.contains(t):
+        start = window_start(focus, t)
+        zone = pattern._zone_at(start)
+        reasons.add(wording.urgent_focus(name, start, focus.window_end(t), zone))
+    if policy.digest_times:
+        reasons.add(wording.urgent_digest(name))
+    if t == at and not focus.contains(t) and not policy.digest_times:
+        reasons.add(wording.lands_at_once(name))
+    return t
+
+
+def _travel_line(pattern: WorkingPattern, at: int, t: int, name: str) -> str | None:
+    # Say where the person is when it lands, or that they are back by then.
+    itinerary = pattern._itinerary
+    if itinerary is None:
+        return None
+    now = itinerary.on(pattern._date_at(at))
+    then = itinerary.on(pattern._date_at(t))
+    if then is not None:
+        return wording.travelling(name, then, pattern.timezone, started=then is now)
+    if now is not None:
+        return wording.back_home(name, now, pattern.timezone)
+    return None
+
+
 def _deliver(
-    pattern: WorkingPattern, policy: DeliveryPolicy, at: int, name: str
+    pattern: WorkingPattern, policy: DeliveryPolicy, at: int, name: str, urgent: bool
 ) -> tuple[int, tuple[str, ...]]:
     reasons = _Reasons()
-    focus = _focus_timeline(pattern, policy)
-    if policy.digest_times:
+    focus = focus_timeline(pattern, policy)
+    if urgent:
+        t = _urgent(pattern, policy, focus, at, name, reasons)
+    elif policy.digest_times:
         t = _with_digests(pattern, policy, focus, at, name, reasons)
     else:
         t = _without_digests(pattern, focus, at, name, reasons)
-    return t, reasons.done(wording.lands(t, pattern.zone))
+    travel = _travel_line(pattern, at, t, name)
+    if travel is not None:
+        reasons.add(travel)
+    return t, reasons.done(wording.lands(t, pattern._zone_at(t)))
 
 
 def next_delivery(
-    pattern: WorkingPattern, policy: DeliveryPolicy, at: datetime, name: str = "the receiver"
+    pattern: WorkingPattern,
+    policy: DeliveryPolicy,
+    at: datetime,
+    name: str = "the receiver",
+    *,
+    urgent: bool = False,
 ) -> Delivery:
     """The earliest instant ``>= at`` when a handoff may land, with reasons.
 
     Without digest times: the first working instant outside focus blocks.
     With digest times: the first digest time that is working time and not in
-    a focus block. Raises ``NoWorkingTime`` when nothing within 730 days qualifies.
+    a focus block. ``urgent``: the first working instant, focus blocks and
+    digest times notwithstanding. Raises ``NoWorkingTime`` when nothing within
+    730 days qualifies.
     """
-    t, reasons = _deliver(pattern, policy, to_us(at, "at"), name)
+    t, reasons = _deliver(pattern, policy, to_us(at, "at"), name, urgent)
     return Delivery(from_us(t), reasons)
 
 
@@ -229,14 +333,23 @@ def schedule_handoff(
     at: datetime,
     respond_within: timedelta | None,
     name: str = "the receiver",
+    *,
+    urgent: bool = False,
 ) -> HandoffTimes:
-    """Deliver-at plus respond-by (``respond_within`` of the receiver's working time)."""
+    """Deliver-at plus respond-by (``respond_within`` of the receiver's working time).
+
+    ``urgent`` lands at the next working instant, inside a focus block or
+    between digest times if need be (see :func:`next_delivery`).
+    """
     us = to_us(at, "at")
-    if respond_within is not None and respond_within < timedelta(0):
-        raise InvalidPattern(f"respond_within {respond_within} is negative", "respond_within")
-    t, reasons = _deliver(pattern, policy, us, name)
+    if respond_within is not None:
+        if not isinstance(respond_within, timedelta):
+            raise TypeError(f"respond_within {respond_within!r} must be a timedelta or None")
+        if respond_within < timedelta(0):
+            raise ValueError(f"respond_within {respond_within} is negative")
+    t, reasons = _deliver(pattern, policy, us, name, urgent)
     if respond_within is None:
         return HandoffTimes(from_us(t), None, reasons)
     due = pattern._timeline.add(t, respond_within // _US)
-    line = wording.respond_by(name, respond_within, due, pattern.zone)
+    line = wording.respond_by(name, respond_within, due, pattern._zone_at(due))
     return HandoffTimes(from_us(t), from_us(due), (*reasons, line))

@@ -1,7 +1,9 @@
 """Errors raised by the working-time engine.
 
 Both are ``ValueError`` subclasses so callers that only care about "bad input"
-can catch one type, while the API can tell them apart.
+can catch one type, while the API can tell them apart. Mistakes in how the
+engine is called (a naive datetime, a negative duration, a wrong type) are not
+bad data and raise plain ``ValueError`` / ``TypeError`` instead.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ __all__ = ["InvalidPattern", "NoWorkingTime"]
 
 
 class InvalidPattern(ValueError):
-    """A pattern, policy or argument is malformed.
+    """Pattern or policy data is malformed.
 
     ``field`` is the dotted path of the offending input (``"weekly.mon.1"``,
-    ``"time_off.0.end"``, ``"at"``) so an API can point at the exact field.
+    ``"time_off.0.end"``, ``"travel.0.timezone"``) so an API can point at the
+    exact field.
     """
 
     def __init__(self, message: str, field: str) -> None:

@@ -2,8 +2,9 @@
 
 Intervals are kept as minutes after the local midnight of the date they start
 on. An end that is not after the start means the interval runs into the next
-day (an overnight shift), so ``end`` may exceed 1440; ``24:00`` is accepted as
-an end and means the next local midnight.
+day (an overnight shift), so ``end`` may exceed 1440; an end equal to the start
+is a 24-hour shift (``06:00-06:00`` runs to 06:00 the next day); ``24:00`` is
+accepted as an end and means the next local midnight.
 """
 
 from __future__ import annotations
@@ -80,7 +81,11 @@ def parse_clock(value: object, field: str) -> int:
 
 
 def parse_interval(value: object, field: str) -> WallInterval:
-    """Parse ``"HH:MM-HH:MM"``; an end not after the start runs into the next day."""
+    """Parse ``"HH:MM-HH:MM"``; an end not after the start runs into the next day.
+
+    An end equal to the start is a 24-hour interval (DESIGN.md: ``end <= start``
+    crosses midnight), so no interval is ever empty.
+    """
     if not isinstance(value, str):
         raise InvalidPattern(f"interval {value!r} must be a string 'HH:MM-HH:MM'", field)
     m = _INTERVAL_RE.match(value)
@@ -93,10 +98,7 @@ def parse_interval(value: object, field: str) -> WallInterval:
         raise InvalidPattern(f"interval {value!r} has an invalid end time", field)
     start = sh * 60 + sm
     end = eh * 60 + em
-    if end == start:
-        # Ambiguous between "empty" and "24 hours"; refuse rather than guess.
-        raise InvalidPattern(f"interval {value!r} has zero length", field)
-    if end < start:
+    if end <= start:
         end += MINUTES_PER_DAY
     return WallInterval(start, end)
 

@@ -1,126 +1,42 @@
-"""``WorkingPattern``: when one person works, and the queries on it."""
+"""``WorkingPattern``: when one person works, and the queries on it.
+
+Every local date has one zone in force: a travel period's zone for the dates
+of a period with local hours, the home zone otherwise. Each date's intervals
+are resolved in its zone (time off > override > public holiday > weekly), and
+working time is the union of all of them, so real time two dates cover counts
+once. At an instant, the date in force is the latest one that has begun.
+"""
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from handoff.calendar.days import (
+    DaySource,
+    TimeOff,
+    load_zone,
+    parse_overrides,
+    parse_time_off,
+)
 from handoff.calendar.errors import InvalidPattern
-from handoff.calendar.intervals import WEEKDAYS, WallInterval, parse_day_intervals, parse_weekly
-from handoff.calendar.public_holidays import HolidayRegion, holiday_name, holiday_table
+from handoff.calendar.intervals import WEEKDAYS, WallInterval, parse_weekly
+from handoff.calendar.public_holidays import HolidayRegion
+from handoff.calendar.rules import DayRules
 from handoff.calendar.timeline import CHUNK_DAYS, Chunk, Timeline
+from handoff.calendar.travel import Itinerary, TravelPeriod, check_disjoint, parse_travel
 from handoff.calendar.wallclock import EPOCH, from_us, to_us
 
 __all__ = ["DaySource", "TimeOff", "WorkingPattern", "load_zone"]
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _US = timedelta(microseconds=1)
 _ZERO = timedelta(0)
 # Chunks the inlined query paths walk before handing over to the timeline.
 _FAST_CHUNKS = 4
-_TOP_KEYS = ("timezone", "weekly", "holidays", "time_off", "overrides")
-
-DayKind = Literal["weekly", "holiday", "time_off", "override"]
-
-
-def load_zone(name: object, field: str = "timezone") -> ZoneInfo:
-    """The IANA zone ``name``; unknown or malformed names raise ``InvalidPattern``."""
-    if not isinstance(name, str) or not name:
-        raise InvalidPattern(
-            f"time zone {name!r} must be an IANA name like 'Europe/Amsterdam'", field
-        )
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InvalidPattern(f"unknown time zone {name!r}", field) from None
-
-
-def _parse_date(value: object, field: str) -> date:
-    if not isinstance(value, str) or _DATE_RE.match(value) is None:
-        raise InvalidPattern(f"date {value!r} is not of the form 'YYYY-MM-DD'", field)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidPattern(f"date {value!r} is not a valid calendar date", field) from None
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class TimeOff:
-    """Local dates ``start``..``end`` (both inclusive) without work."""
-
-    start: date
-    end: date
-    reason: str | None = None
-
-    def to_dict(self) -> dict[str, str]:
-        """Canonical JSON form; ``reason`` only when set."""
-        out = {"start": self.start.isoformat(), "end": self.end.isoformat()}
-        if self.reason is not None:
-            out["reason"] = self.reason
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class DaySource:
-    """Why a local date has the intervals it has.
-
-    ``kind`` is the rule that decided (``"time_off"`` > ``"override"`` >
-    ``"holiday"`` > ``"weekly"``); ``label`` is the holiday name or time-off
-    reason; ``intervals`` are the wall-clock intervals that start on that date.
-    """
-
-    kind: DayKind
-    label: str | None
-    intervals: tuple[WallInterval, ...]
-
-
-def _parse_time_off(value: object) -> tuple[TimeOff, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-        raise InvalidPattern(f"time_off {value!r} must be a list", "time_off")
-    out: list[TimeOff] = []
-    for i, item in enumerate(value):
-        field = f"time_off.{i}"
-        if not isinstance(item, Mapping):
-            raise InvalidPattern(f"time off entry {item!r} must be a mapping", field)
-        for key in item:
-            if key not in ("start", "end", "reason"):
-                raise InvalidPattern(f"unknown key {key!r} in time off entry", f"{field}.{key}")
-        start = _parse_date(item.get("start"), f"{field}.start")
-        end = _parse_date(item.get("end"), f"{field}.end")
-        if end < start:
-            raise InvalidPattern(
-                f"time off end {item.get('end')!r} is before its start {item.get('start')!r}",
-                f"{field}.end",
-            )
-        reason = item.get("reason")
-        if reason is not None and not isinstance(reason, str):
-            raise InvalidPattern(f"time off reason {reason!r} must be a string", f"{field}.reason")
-        out.append(TimeOff(start, end, reason))
-    return tuple(sorted(out, key=lambda t: (t.start, t.end, t.reason or "")))
-
-
-def _parse_overrides(value: object) -> tuple[tuple[date, tuple[WallInterval, ...]], ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, Mapping):
-        raise InvalidPattern(
-            f"overrides {value!r} must be a mapping of date to intervals", "overrides"
-        )
-    out: dict[date, tuple[WallInterval, ...]] = {}
-    for key, intervals in value.items():
-        field = f"overrides.{key}"
-        d = _parse_date(key, field)
-        if d in out:
-            raise InvalidPattern(f"override date {key!r} is given twice", field)
-        out[d] = parse_day_intervals(intervals, field)
-    return tuple(sorted(out.items()))
+_TOP_KEYS = ("timezone", "weekly", "holidays", "time_off", "overrides", "travel")
 
 
 # Canonical key -> shared timeline, so equal patterns share built chunks.
@@ -130,8 +46,8 @@ _TIMELINES: dict[tuple[Any, ...], Timeline] = {}
 _TIMELINES_LIMIT = 50_000
 
 
-class WorkingPattern:
-    """Weekly wall-clock intervals in a zone, with holidays, time off and overrides.
+class WorkingPattern(DayRules):
+    """Weekly wall-clock intervals in a zone, with holidays, time off, overrides and travel.
 
     Build it with :meth:`from_dict`. Instances are immutable, compare and hash
     by canonical content, and every method returns aware UTC datetimes.
@@ -140,6 +56,7 @@ class WorkingPattern:
     __slots__ = (
         "_chunks",
         "_hash",
+        "_itinerary",
         "_key",
         "_off_ranges",
         "_override_map",
@@ -148,6 +65,7 @@ class WorkingPattern:
         "overrides",
         "time_off",
         "timezone",
+        "travel",
         "weekly",
         "zone",
     )
@@ -158,10 +76,12 @@ class WorkingPattern:
     holidays: HolidayRegion | None
     time_off: tuple[TimeOff, ...]
     overrides: tuple[tuple[date, tuple[WallInterval, ...]], ...]
+    travel: tuple[TravelPeriod, ...]
     _key: tuple[Any, ...]
     _hash: int
     _override_map: dict[int, tuple[WallInterval, ...]]
     _off_ranges: tuple[tuple[int, int], ...]
+    _itinerary: Itinerary | None
     _timeline: Timeline
     _chunks: dict[int, Chunk]
 
@@ -172,10 +92,13 @@ class WorkingPattern:
         holidays: HolidayRegion | None = None,
         time_off: tuple[TimeOff, ...] = (),
         overrides: tuple[tuple[date, tuple[WallInterval, ...]], ...] = (),
+        travel: tuple[TravelPeriod, ...] = (),
     ) -> None:
         if len(weekly) != 7:
             raise InvalidPattern("weekly must have seven days", "weekly")
         zone = load_zone(timezone)
+        if travel:
+            check_disjoint([(p, i) for i, p in enumerate(travel)])
         setattr_ = object.__setattr__
         setattr_(self, "timezone", zone.key)
         setattr_(self, "zone", zone)
@@ -187,7 +110,15 @@ class WorkingPattern:
             tuple(sorted(time_off, key=lambda t: (t.start, t.end, t.reason or ""))),
         )
         setattr_(self, "overrides", tuple(sorted(overrides)))
-        key = (self.timezone, self.weekly, self.holidays, self.time_off, self.overrides)
+        setattr_(self, "travel", tuple(sorted(travel, key=lambda t: t.start)))
+        key = (
+            self.timezone,
+            self.weekly,
+            self.holidays,
+            self.time_off,
+            self.overrides,
+            self.travel,
+        )
         setattr_(self, "_key", key)
         setattr_(self, "_hash", hash(key))
         setattr_(self, "_override_map", {d.toordinal(): ivs for d, ivs in self.overrides})
@@ -196,10 +127,18 @@ class WorkingPattern:
             "_off_ranges",
             tuple((t.start.toordinal(), t.end.toordinal()) for t in self.time_off),
         )
+        setattr_(self, "_itinerary", Itinerary(self.travel) if self.travel else None)
         timeline = _TIMELINES.get(key)
         if timeline is None:
             never = not any(self.weekly) and not any(ivs for _, ivs in self.overrides)
-            timeline = Timeline(zone, self.weekly, self._exceptions, never)
+            # Only local-hours periods in another zone move wall times; the rest
+            # change at most which holidays apply, which the exceptions cover.
+            away = tuple(
+                (p.start.toordinal(), p.end.toordinal(), p.zone)
+                for p in self.travel
+                if p.local_hours and p.zone.key != zone.key
+            )
+            timeline = Timeline(zone, self.weekly, self._exceptions, never, away)
             if len(_TIMELINES) >= _TIMELINES_LIMIT:
                 # Drop the oldest tenth; dicts keep insertion order.
                 for old in list(_TIMELINES)[: _TIMELINES_LIMIT // 10]:
@@ -230,7 +169,8 @@ class WorkingPattern:
     def from_dict(cls, data: Mapping[str, Any]) -> WorkingPattern:
         """Validate and build a pattern from its JSON form (see module docs).
 
-        Raises ``InvalidPattern`` naming the offending value and its field path.
+        ``travel`` is optional (absent = no travel). Raises ``InvalidPattern``
+        naming the offending value and its field path.
         """
         if not isinstance(data, Mapping):
             raise InvalidPattern(f"pattern {data!r} must be a mapping", "")
@@ -244,13 +184,18 @@ class WorkingPattern:
             zone.key,
             parse_weekly(data.get("weekly"), "weekly"),
             HolidayRegion.parse(data.get("holidays"), "holidays"),
-            _parse_time_off(data.get("time_off")),
-            _parse_overrides(data.get("overrides")),
+            parse_time_off(data.get("time_off")),
+            parse_overrides(data.get("overrides")),
+            parse_travel(data.get("travel")),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Canonical JSON-serialisable form; ``from_dict(p.to_dict()) == p``."""
-        return {
+        """Canonical JSON-serialisable form; ``from_dict(p.to_dict()) == p``.
+
+        ``travel`` appears only when there is some, so patterns without travel
+        keep the dict they always had.
+        """
+        out: dict[str, Any] = {
             "timezone": self.timezone,
             "weekly": {
                 name: [str(iv) for iv in day]
@@ -260,82 +205,69 @@ class WorkingPattern:
             "time_off": [t.to_dict() for t in self.time_off],
             "overrides": {d.isoformat(): [str(iv) for iv in ivs] for d, ivs in self.overrides},
         }
-
-    # -- the rules of one local date -----------------------------------------
-
-    def _day_intervals(self, ordinal: int) -> tuple[WallInterval, ...]:
-        # Hot path of chunk building: the precedence rule without allocations.
-        for lo, hi in self._off_ranges:
-            if lo <= ordinal <= hi:
-                return ()
-        ivs = self._override_map.get(ordinal)
-        if ivs is not None:
-            return ivs
-        day = self.weekly[(ordinal - 1) % 7]
-        if day and self.holidays is not None:
-            year = date.fromordinal(ordinal).year
-            if holiday_name(self.holidays, year, ordinal) is not None:
-                return ()
-        return day
-
-    def _exceptions(self, first: int, last: int) -> dict[int, tuple[WallInterval, ...]]:
-        """Local dates in ``[first, last]`` whose intervals differ from the weekly pattern.
-
-        Maps each to its intervals; agrees with :meth:`_day_intervals` on every date.
-        """
-        out: dict[int, tuple[WallInterval, ...]] = {}
-        weekly = self.weekly
-        for lo, hi in self._off_ranges:
-            if lo <= last and hi >= first:
-                for o in range(max(lo, first), min(hi, last) + 1):
-                    if weekly[(o - 1) % 7]:
-                        out[o] = ()
-        if self._override_map:
-            for o, ivs in self._override_map.items():
-                if (
-                    first <= o <= last
-                    and o not in out
-                    and not self._is_off(o)
-                    and ivs != weekly[(o - 1) % 7]
-                ):
-                    out[o] = ivs
-        if self.holidays is not None:
-            y0 = date.fromordinal(first).year
-            y1 = date.fromordinal(last).year
-            for year in range(y0, y1 + 1):
-                for o in holiday_table(self.holidays, year):
-                    if (
-                        first <= o <= last
-                        and o not in out
-                        and o not in self._override_map
-                        and weekly[(o - 1) % 7]
-                    ):
-                        out[o] = ()
+        if self.travel:
+            out["travel"] = [t.to_dict() for t in self.travel]
         return out
 
-    def _is_off(self, ordinal: int) -> bool:
-        return any(lo <= ordinal <= hi for lo, hi in self._off_ranges)
+    # -- where the person is --------------------------------------------------
 
-    def day_source(self, local_date: date) -> DaySource:
-        """Which rule decides ``local_date`` and the intervals that start on it."""
-        ordinal = local_date.toordinal()
-        for t in self.time_off:
-            if t.start <= local_date <= t.end:
-                return DaySource("time_off", t.reason, ())
-        ivs = self._override_map.get(ordinal)
-        if ivs is not None:
-            return DaySource("override", None, ivs)
-        if self.holidays is not None:
-            name = holiday_name(self.holidays, local_date.year, ordinal)
-            if name is not None:
-                return DaySource("holiday", name, ())
-        return DaySource("weekly", None, self.weekly[local_date.weekday()])
+    def zone_on(self, local_date: date) -> ZoneInfo:
+        """The zone whose wall clock ``local_date``'s hours, focus blocks and digests use.
+
+        The visited zone on the dates of a travel period with ``LOCAL`` hours,
+        the home zone otherwise (also while away with ``HOME`` hours).
+        """
+        return self._timeline.zone_on(local_date.toordinal())
+
+    def _date_at(self, us: int) -> int:
+        # The local date in force at an instant (see Timeline.date_at).
+        return self._timeline.date_at(us)
+
+    def _in_force(self, first: int, last: int) -> tuple[int, int]:
+        # When some date of first..last is in force (see Timeline.in_force).
+        return self._timeline.in_force(first, last)
+
+    def _zone_at(self, us: int) -> ZoneInfo:
+        # The zone in force (hours) at an instant, in integer microseconds.
+        if not self._timeline._away:
+            return self.zone
+        return self._timeline.zone_on(self._timeline.date_at(us))
+
+    def local_date(self, at: datetime) -> date:
+        """The local date in force at ``at`` (in the zone that date is read in)."""
+        return date.fromordinal(self._date_at(to_us(at, "at")))
+
+    def hours_zone_at(self, at: datetime) -> ZoneInfo:
+        """The zone whose wall clock the person's hours follow at ``at``.
+
+        The zone in force on :meth:`local_date`; differs from :meth:`zone_at`
+        only during a travel period with ``HOME`` hours.
+        """
+        return self._zone_at(to_us(at, "at"))
+
+    def travel_at(self, at: datetime) -> TravelPeriod | None:
+        """The travel period in force at ``at`` (its dates include the date in force)."""
+        us = to_us(at, "at")
+        if self._itinerary is None:
+            return None
+        return self._itinerary.on(self._date_at(us))
+
+    def zone_at(self, at: datetime) -> ZoneInfo:
+        """Where the person is at ``at``: the visited zone during travel, else home."""
+        period = self.travel_at(at)
+        return period.zone if period is not None else self.zone
 
     # -- queries --------------------------------------------------------------
 
     def local(self, at: datetime) -> datetime:
-        """The instant ``at`` as a datetime in the person's zone."""
-        return from_us(to_us(at, "at")).astimezone(self.zone)
+        """The instant ``at`` on the wall clock where the person is (see :meth:`zone_at`)."""
+        us = to_us(at, "at")
+        zone = self.zone
+        if self._itinerary is not None:
+            period = self._itinerary.on(self._date_at(us))
+            if period is not None:
+                zone = period.zone
+        return from_us(us).astimezone(zone)
 
     def is_working(self, at: datetime) -> bool:
         """Whether ``at`` falls inside working time."""
@@ -379,7 +311,8 @@ class WorkingPattern:
     def add_working_time(self, at: datetime, duration: timedelta) -> datetime:
         """Earliest ``t >= at`` with ``working_time_between(at, t) >= duration``.
 
-        Zero returns ``at`` in UTC; negative durations raise ``InvalidPattern``.
+        Zero returns ``at`` in UTC; a negative duration raises ``ValueError`` and
+        a non-timedelta ``TypeError`` (caller mistakes, not bad pattern data).
         """
         if type(duration) is timedelta and duration > _ZERO:
             try:
@@ -421,9 +354,9 @@ class WorkingPattern:
             # Attribute arithmetic is several times faster than ``duration // 1µs``.
             d = (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
         except AttributeError:
-            raise InvalidPattern(f"duration {duration!r} must be a timedelta", "duration") from None
+            raise TypeError(f"duration {duration!r} must be a timedelta") from None
         if d < 0:
-            raise InvalidPattern(f"duration {duration} is negative", "duration")
+            raise ValueError(f"duration {duration} is negative")
         us = to_us(at, "at")  # raises the clear error for naive values
         return EPOCH + _US * self._timeline.add(us, d)
 

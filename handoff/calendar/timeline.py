@@ -1,268 +1,179 @@
 """Working intervals of one pattern as sorted UTC arrays, built lazily per chunk.
 
-Time is cut into fixed UTC chunks of ``CHUNK_DAYS`` days. A chunk holds the
-merged working intervals clipped to its span, as integer microseconds, with
-running totals of working time, so every query is a couple of bisects. Chunks
-are built only when a query touches them, never years ahead, and cached on the
-timeline, which equal patterns share (see ``pattern.py``).
+Chunks (see ``chunks.py``) are built only when a query touches them, never
+years ahead, and cached on the timeline, which equal patterns share (see
+``pattern.py``). A chunk is the shared weekly base chunk when no date in reach
+differs from the weekly pattern; otherwise the base's per-date intervals are
+reused and only the dates that differ are resolved. Dates of a travel period
+with local hours are resolved in the visited zone, from that zone's base; the
+timeline therefore also answers which local date (and zone) is in force at an
+instant.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from handoff.calendar.chunks import (
+    CHUNK_DAYS,
+    CHUNK_US,
+    EMPTY,
+    HORIZON_CHUNKS,
+    HORIZON_US,
+    MAX_CHUNKS,
+    Chunk,
+    Weekly,
+    WeeklyBase,
+    chunk_days,
+    merge,
+    resolve_day,
+    weekly_base,
+)
 from handoff.calendar.errors import NoWorkingTime
 from handoff.calendar.intervals import WallInterval
-from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, resolve
+from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, local_date_ordinal, resolve
 
-__all__ = ["CHUNK_DAYS", "CHUNK_US", "HORIZON_US", "Chunk", "Timeline", "WeeklyBase", "weekly_base"]
+__all__ = [
+    "CHUNK_DAYS",
+    "CHUNK_US",
+    "HORIZON_US",
+    "Away",
+    "Chunk",
+    "Exceptions",
+    "Timeline",
+    "WeeklyBase",
+    "weekly_base",
+    "window_start",
+]
 
-CHUNK_DAYS = 14
-CHUNK_US = CHUNK_DAYS * DAY_US
-HORIZON_DAYS = 730
-HORIZON_US = HORIZON_DAYS * DAY_US
-# Whole chunks that may be empty before a search gives up (a little over 730 days).
-_HORIZON_CHUNKS = HORIZON_DAYS // CHUNK_DAYS + 2
-# Bound per-timeline memory for callers that sweep over many years.
-_MAX_CHUNKS = 2_000
-_ONE_US = timedelta(microseconds=1)
-_MAX_PATCHED = 20_000
+# Kept under its old name: tests and tools reach for it here.
+_chunk_days = chunk_days
 
 # Local date ordinal range -> the dates in it whose intervals differ from the
 # weekly pattern (holidays, time off, overrides), with their intervals.
 Exceptions = Callable[[int, int], dict[int, tuple[WallInterval, ...]]]
-Weekly = tuple[tuple[WallInterval, ...], ...]
-
-
-class Chunk:
-    """Merged, sorted, disjoint working intervals inside one UTC chunk.
-
-    ``cum[i]`` is the working time before ``starts[i]`` within the chunk;
-    ``cum[-1]`` is the chunk's total. The ``td_*`` lists mirror ``starts``,
-    ``ends`` and ``cum`` as timedeltas since the epoch, so the hot paths of
-    ``WorkingPattern`` can answer with timedelta arithmetic and skip the
-    costlier datetime <-> integer conversions. Chunks are shared between
-    timelines and never modified after construction.
-    """
-
-    __slots__ = ("cum", "ends", "starts", "td_cum", "td_ends", "td_starts", "td_total", "total")
-
-    def __init__(self, starts: list[int], ends: list[int]) -> None:
-        self.starts = starts
-        self.ends = ends
-        cum = [0]
-        acc = 0
-        for s, e in zip(starts, ends, strict=True):
-            acc += e - s
-            cum.append(acc)
-        self.cum = cum
-        self.total = acc
-        # ``1µs * n`` builds a timedelta about 3x faster than ``timedelta(0, 0, n)``.
-        self.td_starts = [_ONE_US * s for s in starts]
-        self.td_ends = [_ONE_US * e for e in ends]
-        self.td_cum = [_ONE_US * w for w in cum]
-        self.td_total = self.td_cum[-1]
-
-    def worked_before(self, pos: int) -> int:
-        """Working time inside this chunk before instant ``pos``."""
-        i = bisect_right(self.ends, pos)
-        w = self.cum[i]
-        if i < len(self.starts) and self.starts[i] < pos:
-            w += pos - self.starts[i]
-        return w
-
-
-_EMPTY = Chunk([], [])
-
-
-def _empty_chunk() -> Chunk:
-    return _EMPTY
-
-
-def _chunk_days(k: int) -> tuple[int, int]:
-    """First and last local date ordinal whose intervals can reach chunk ``k``.
-
-    Offsets are within ±26 h and an interval lasts at most 24 h after a
-    start on its date.
-    """
-    lo = k * CHUNK_US
-    return lo // DAY_US + EPOCH_ORDINAL - 2, (lo + CHUNK_US - 1) // DAY_US + EPOCH_ORDINAL + 1
-
-
-def _merge(raw: list[tuple[int, int]]) -> Chunk:
-    """Sort and merge overlapping or touching intervals into a chunk."""
-    raw.sort()
-    starts: list[int] = []
-    ends: list[int] = []
-    last_end = -1 << 62
-    for s, e in raw:
-        # Overnight shifts and DST gaps can make neighbouring days' intervals meet.
-        if s <= last_end:
-            if e > last_end:
-                ends[-1] = last_end = e
-        else:
-            starts.append(s)
-            ends.append(e)
-            last_end = e
-    return Chunk(starts, ends)
-
-
-def _resolve_day(
-    zone: ZoneInfo, ordinal: int, intervals: tuple[WallInterval, ...], lo: int, hi: int
-) -> list[tuple[int, int]]:
-    """The intervals starting on local date ``ordinal`` as instants clipped to ``[lo, hi)``."""
-    out: list[tuple[int, int]] = []
-    for iv in intervals:
-        s = resolve(zone, ordinal, iv.start)
-        if s >= hi:
-            continue
-        e = resolve(zone, ordinal, iv.end)
-        if e <= lo:
-            continue
-        s = max(s, lo)
-        e = min(e, hi)
-        if s < e:
-            out.append((s, e))
-    return out
-
-
-class WeeklyBase:
-    """The weekly pattern alone (no holidays, time off or overrides) in one zone.
-
-    Shared by every timeline with the same zone and weekly intervals, so the
-    wall-to-UTC work of a chunk is done once for all people of that shape.
-    Keeps, per chunk, each local date's resolved intervals (so a timeline can
-    swap out the few dates its exceptions change) and the merged chunk.
-    """
-
-    __slots__ = ("_chunks", "_days", "_patched", "weekly", "zone")
-
-    def __init__(self, zone: ZoneInfo, weekly: Weekly) -> None:
-        self.zone = zone
-        self.weekly = weekly
-        self._days: dict[int, list[tuple[int, list[tuple[int, int]]]]] = {}
-        self._chunks: dict[int, Chunk] = {}
-        # (chunk, changed dates) -> chunk: people of one shape with the same
-        # holidays (or the same time off) in a chunk share its patched chunk.
-        self._patched: dict[
-            tuple[int, tuple[tuple[int, tuple[WallInterval, ...]], ...]], Chunk
-        ] = {}
-
-    def days(self, k: int) -> list[tuple[int, list[tuple[int, int]]]]:
-        """``(ordinal, clipped instants)`` for each working local date reaching chunk ``k``."""
-        d = self._days.get(k)
-        if d is None:
-            lo = k * CHUNK_US
-            hi = lo + CHUNK_US
-            first, last = _chunk_days(k)
-            zone = self.zone
-            weekly = self.weekly
-            d = []
-            try:
-                for ordinal in range(first, last + 1):
-                    day = weekly[(ordinal - 1) % 7]
-                    if day:
-                        spans = _resolve_day(zone, ordinal, day, lo, hi)
-                        if spans:
-                            d.append((ordinal, spans))
-            except OverflowError:
-                # Near year 1 or 9999: treat as no working time rather than crash.
-                d = []
-            if len(self._days) >= _MAX_CHUNKS or len(self._patched) >= _MAX_PATCHED:
-                self._days.clear()
-                self._chunks.clear()
-                self._patched.clear()
-            self._days[k] = d
-        return d
-
-    def chunk(self, k: int) -> Chunk:
-        """Chunk ``k`` of the weekly pattern alone."""
-        c = self._chunks.get(k)
-        if c is None:
-            c = _merge([span for _, spans in self.days(k) for span in spans])
-            self._chunks[k] = c
-        return c
-
-    def patched(self, k: int, changed: dict[int, tuple[WallInterval, ...]]) -> Chunk:
-        """Chunk ``k`` with the dates in ``changed`` given those intervals instead."""
-        key = (k, tuple(sorted(changed.items())))
-        c = self._patched.get(key)
-        if c is not None:
-            return c
-        lo = k * CHUNK_US
-        hi = lo + CHUNK_US
-        raw = [span for ordinal, spans in self.days(k) if ordinal not in changed for span in spans]
-        try:
-            for ordinal, intervals in changed.items():
-                if intervals:
-                    raw.extend(_resolve_day(self.zone, ordinal, intervals, lo, hi))
-        except OverflowError:
-            c = _EMPTY
-        else:
-            c = _merge(raw)
-        self._patched[key] = c
-        return c
-
-
-# (zone key, weekly) -> shared base; bounded by clearing (it refills cheaply).
-_BASES: dict[tuple[str, Weekly], WeeklyBase] = {}
-_BASES_LIMIT = 20_000
-
-
-def weekly_base(zone: ZoneInfo, weekly: Weekly) -> WeeklyBase:
-    """The shared :class:`WeeklyBase` of ``zone`` and ``weekly``."""
-    key = (zone.key, weekly)
-    base = _BASES.get(key)
-    if base is None:
-        if len(_BASES) >= _BASES_LIMIT:
-            _BASES.clear()
-        base = _BASES[key] = WeeklyBase(zone, weekly)
-    return base
+# (first ordinal, last ordinal, zone): dates whose wall times are read in
+# another zone than the timeline's (travel with local hours), sorted, disjoint.
+Away = tuple[tuple[int, int, ZoneInfo], ...]
 
 
 class Timeline:
     """Lazily built working intervals of one zone and one day-to-intervals rule.
 
     A chunk without exceptions (holidays, time off, overrides that change a
-    date) is the shared weekly base chunk itself; otherwise the base's
-    per-date intervals are reused and only the changed dates are resolved.
+    date) or dates away is the shared weekly base chunk itself; otherwise the
+    bases' per-date intervals are reused and only the changed dates are resolved.
     """
 
-    __slots__ = ("_base", "_chunks", "_exceptions", "_never_works", "zone")
+    __slots__ = ("_away", "_base", "_chunks", "_exceptions", "_never_works", "zone")
 
     def __init__(
-        self, zone: ZoneInfo, weekly: Weekly, exceptions: Exceptions, never_works: bool
+        self,
+        zone: ZoneInfo,
+        weekly: Weekly,
+        exceptions: Exceptions,
+        never_works: bool,
+        away: Away = (),
     ) -> None:
         self.zone = zone
         self._base = weekly_base(zone, weekly)
         self._exceptions = exceptions
         # A pattern with no interval anywhere: answer "no working time" at once.
         self._never_works = never_works
+        self._away = away
         self._chunks: dict[int, Chunk] = {}
 
     # -- building -----------------------------------------------------------
+
+    def zone_on(self, ordinal: int) -> ZoneInfo:
+        """The zone whose wall clock local date ``ordinal`` is read in."""
+        for first, last, zone in self._away:
+            if first <= ordinal <= last:
+                return zone
+        return self.zone
+
+    def date_at(self, us: int) -> int:
+        """The local date in force at instant ``us``: the latest one that has begun."""
+        if not self._away:
+            return local_date_ordinal(us, self.zone)
+        guess = us // DAY_US + EPOCH_ORDINAL
+        zone_on = self.zone_on
+        # UTC offsets lie within -12 h..+14 h, so the answer is within a day of
+        # the UTC date; a later date can begin before an earlier one when two
+        # zones are more than a day apart, hence "latest begun", not "first".
+        for ordinal in range(guess + 2, guess - 2, -1):
+            if resolve(zone_on(ordinal), ordinal, 0) <= us:
+                return ordinal
+        return guess - 2
+
+    def in_force(self, first: int, last: int) -> tuple[int, int]:
+        """When some date of ``first..last`` is the date in force: ``[start, end)`` in µs.
+
+        It starts when the first of them begins and ends when a later date
+        begins. Usually that is ``first``'s and ``last + 1``'s midnight, but a
+        date in a zone more than a day ahead can begin before the date before
+        it, so the next date's neighbour is looked at too. Empty when
+        ``start >= end`` (a date that never is in force).
+        """
+        zone_on = self.zone_on
+        start = resolve(zone_on(first), first, 0)
+        if first < last:
+            start = min(start, resolve(zone_on(first + 1), first + 1, 0))
+        end = min(resolve(zone_on(last + 1), last + 1, 0), resolve(zone_on(last + 2), last + 2, 0))
+        return start, end
 
     def chunk(self, k: int) -> Chunk:
         """The chunk with index ``k`` (covering ``[k*CHUNK_US, (k+1)*CHUNK_US)``)."""
         c = self._chunks.get(k)
         if c is None:
             c = self._build(k)
-            if len(self._chunks) >= _MAX_CHUNKS:
+            if len(self._chunks) >= MAX_CHUNKS:
                 self._chunks.clear()
             self._chunks[k] = c
         return c
 
     def _build(self, k: int) -> Chunk:
         if self._never_works:
-            return _EMPTY
-        first, last = _chunk_days(k)
+            return EMPTY
+        first, last = chunk_days(k)
         changed = self._exceptions(first, last)
+        if self._away:
+            away = [a for a in self._away if a[0] <= last and a[1] >= first]
+            if away:
+                return self._build_away(k, changed, away)
         if not changed:
             return self._base.chunk(k)
         return self._base.patched(k, changed)
+
+    def _build_away(
+        self,
+        k: int,
+        changed: dict[int, tuple[WallInterval, ...]],
+        away: list[tuple[int, int, ZoneInfo]],
+    ) -> Chunk:
+        # Each date contributes from the base of the zone it is read in; the
+        # union (merge) counts real time that two dates cover only once.
+        lo = k * CHUNK_US
+        hi = lo + CHUNK_US
+        raw: list[tuple[int, int]] = []
+        for ordinal, spans in self._base.days(k):
+            if ordinal in changed or any(a <= ordinal <= b for a, b, _ in away):
+                continue
+            raw.extend(spans)
+        weekly = self._base.weekly
+        for a, b, zone in away:
+            for ordinal, spans in weekly_base(zone, weekly).days(k):
+                if a <= ordinal <= b and ordinal not in changed:
+                    raw.extend(spans)
+        try:
+            for ordinal, intervals in changed.items():
+                if intervals:
+                    raw.extend(resolve_day(self.zone_on(ordinal), ordinal, intervals, lo, hi))
+        except OverflowError:
+            return EMPTY
+        return merge(raw)
 
     # -- queries (all in integer microseconds) -------------------------------
 
@@ -283,7 +194,7 @@ class Timeline:
             return us
         if i + 1 < len(c.starts):
             return c.starts[i + 1]
-        for k2 in range(k + 1, k + _HORIZON_CHUNKS + 1):
+        for k2 in range(k + 1, k + HORIZON_CHUNKS + 1):
             c = self.chunk(k2)
             if c.starts:
                 return c.starts[0]
@@ -325,7 +236,7 @@ class Timeline:
             if available > 0:
                 remaining -= available
                 last_progress = k
-            elif k - last_progress > _HORIZON_CHUNKS:
+            elif k - last_progress > HORIZON_CHUNKS:
                 raise NoWorkingTime("no working time within 730 days")
             k += 1
             pos = k * CHUNK_US

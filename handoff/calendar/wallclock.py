@@ -13,8 +13,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handoff.calendar.errors import InvalidPattern
-
 __all__ = [
     "DAY_US",
     "EPOCH",
@@ -45,7 +43,9 @@ _day_offsets_size = 0
 def to_us(value: datetime, field: str) -> int:
     """Convert an aware datetime to integer microseconds since the Unix epoch.
 
-    Naive datetimes (and non-datetimes) raise ``InvalidPattern`` naming ``field``.
+    These are programming mistakes, not bad pattern data, so they raise plain
+    errors naming ``field``: a naive datetime ``ValueError``, anything that is
+    not a datetime ``TypeError``.
     """
     try:
         # Subtracting an aware epoch is the fastest exact conversion; a naive
@@ -54,11 +54,12 @@ def to_us(value: datetime, field: str) -> int:
     except TypeError:
         pass
     if isinstance(value, datetime):
-        raise InvalidPattern(
-            f"{field} {value.isoformat()!r} is a naive datetime; pass a timezone-aware one",
-            field,
+        raise ValueError(
+            f"{field} {value.isoformat()!r} is a naive datetime; an aware datetime is needed"
         ) from None
-    raise InvalidPattern(f"{field} {value!r} must be a timezone-aware datetime", field) from None
+    raise TypeError(
+        f"{field} {value!r} is a {type(value).__name__}; an aware datetime is needed"
+    ) from None
 
 
 def from_us(us: int) -> datetime:

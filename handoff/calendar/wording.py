@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import UTC, date, timedelta
 from zoneinfo import ZoneInfo
 
+from handoff.calendar.days import DaySource
 from handoff.calendar.intervals import format_clock
-from handoff.calendar.pattern import DaySource
+from handoff.calendar.travel import TravelPeriod
 from handoff.calendar.wallclock import from_us
 
 __all__ = [
+    "back_home",
     "day_off",
     "digest_focus",
     "digest_outside",
@@ -26,6 +28,9 @@ __all__ = [
     "next_working",
     "outside_hours",
     "respond_by",
+    "travelling",
+    "urgent_digest",
+    "urgent_focus",
     "wait_digest",
 ]
 
@@ -58,6 +63,13 @@ def _clock(us: int, zone: ZoneInfo) -> str:
     return from_us(us).astimezone(zone).strftime("%H:%M")
 
 
+def _region(travel: TravelPeriod) -> str:
+    region = travel.visited_region
+    if region is None:
+        return ""
+    return region.country + (f"-{region.subdivision}" if region.subdivision else "")
+
+
 def _duration(d: timedelta) -> str:
     total = int(d.total_seconds())
     hours, rest = divmod(total, 3600)
@@ -73,7 +85,13 @@ def day_off(name: str, local_day: date, source: DaySource) -> str:
         reason = f" ({source.label})" if source.label else ""
         return _sentence(f"{name} is on time off on {_day(local_day)}{reason}.")
     if source.kind == "holiday":
-        return _sentence(f"{_day(local_day)} is a public holiday for {name} ({source.label}).")
+        where = ""
+        travel = source.travel
+        if travel is not None and travel.holidays == "VISITED" and travel.visited_region:
+            where = f" in {_region(travel)}"
+        return _sentence(
+            f"{_day(local_day)} is a public holiday for {name}{where} ({source.label})."
+        )
     if source.kind == "override":
         return _sentence(f"{_day(local_day)} is marked as a day off for {name} (date override).")
     return _sentence(f"{_day(local_day)} is {name}'s day off.")
@@ -162,3 +180,32 @@ def respond_by(name: str, within: timedelta, us: int, zone: ZoneInfo) -> str:
         f"Expects a response within {_duration(within)} of {name}'s working time: "
         f"respond by {_local(us, zone)} ({utc_text} UTC)."
     )
+
+
+def travelling(name: str, travel: TravelPeriod, home: str, started: bool) -> str:
+    """Where the person is when it lands: the travel period in force then."""
+    when = f"until {_day(travel.end)}"
+    if not started:
+        when = f"from {_day(travel.start)} {when}"
+    extra = "" if travel.local_hours else f", keeping {home} hours"
+    if travel.holidays == "VISITED" and travel.visited_region is not None:
+        extra += f", with the public holidays of {_region(travel)}"
+    return _sentence(f"{name} is in {travel.timezone} {when}{extra}.")
+
+
+def back_home(name: str, travel: TravelPeriod, home: str) -> str:
+    """The person travels now but is home again when it lands."""
+    return _sentence(
+        f"{name} is in {travel.timezone} until {_day(travel.end)} and back in {home} "
+        f"from {_day(travel.end + timedelta(days=1))}."
+    )
+
+
+def urgent_focus(name: str, start: int, end: int, zone: ZoneInfo) -> str:
+    """An urgent handoff that lands inside a focus block."""
+    return f"Urgent: lands inside {name}'s focus block {_clock(start, zone)}–{_clock(end, zone)}."
+
+
+def urgent_digest(name: str) -> str:
+    """An urgent handoff that does not wait for a digest time."""
+    return f"Urgent: lands without waiting for {name}'s next digest time."

@@ -21,6 +21,12 @@ Tables printed:
   hard cases (22:00-06:00 and 01:00-05:00 shifts within two days of DST changes in five
   zones), on the speed sample and on a sample of the bulk queries.
 
+* travel: the single-call person with 20 travel periods against the same person without
+  travel, measured in the same run (warm, interleaved per start; and cold, first pass in a
+  fresh child process each), printed as ratios with the target (<= 2x);
+* segments: ``person_segments`` (and ``delivery_windows``, ``coverage_gaps`` +
+  ``pairwise_overlap``) for 50 people x 1 week against 50 x ``windows()`` in the same run.
+
 Exit status: 0 unless the engine disagrees with the minute loop (or raises) at least once;
 speed targets are reported as PASS/MISS only. ``--quick`` shrinks the sample sizes.
 ``HANDOFF_BENCH_ENGINE=some.module`` benchmarks another module with the same contract.
@@ -71,6 +77,8 @@ TARGET_VS_CBH = 50.0
 TARGET_VS_LOOP = 3000.0
 TARGET_COLD_S = 1.0
 TARGET_WARM_S = 0.3
+# Travel: a person with 20 travel periods vs the same person without, same run.
+TARGET_TRAVEL_RATIO = 2.0
 
 
 def us_since_epoch(dt: datetime) -> int:
@@ -118,6 +126,11 @@ class MinuteLoop:
     cached. ``add_working_time`` and ``next_working_instant`` step one UTC minute at a time,
     so durations are real elapsed time. Inputs must be whole minutes (every interval bound
     in the zones used here is a whole UTC minute, so minute steps are exact).
+
+    Travel periods: a date inside a period is read in the visited zone when the period keeps
+    ``LOCAL`` hours, and takes the visited region's holidays when ``holidays`` is
+    ``VISITED``; ``is_working`` then looks at the dates around ``t``'s UTC date (offsets
+    differ by up to 26 h), and working time is the union over all dates.
     """
 
     MAX_MINUTES = 2 * 366 * 1440
@@ -143,27 +156,53 @@ class MinuteLoop:
             date.fromisoformat(k): [_parse_interval(iv) for iv in v]
             for k, v in spec.get("overrides", {}).items()
         }
+        # (first date, last date, zone the dates are read in, holidays there)
+        self.travel: list[tuple[date, date, ZoneInfo, frozenset[date]]] = []
+        for t in spec.get("travel", []):
+            zone = ZoneInfo(t["timezone"]) if t.get("hours", "LOCAL") == "LOCAL" else self.tz
+            hols = self.holidays
+            if t.get("holidays", "HOME") == "VISITED":
+                region = t["visited_region"]
+                hols = frozenset(
+                    holidays_pkg.country_holidays(
+                        region["country"], subdiv=region.get("subdivision"), years=range(2024, 2030)
+                    )
+                )
+            self.travel.append(
+                (date.fromisoformat(t["start"]), date.fromisoformat(t["end"]), zone, hols)
+            )
+
+    def _period(self, d: date) -> tuple[date, date, ZoneInfo, frozenset[date]] | None:
+        return next((t for t in self.travel if t[0] <= d <= t[1]), None)
 
     def day_intervals(self, d: date) -> list[tuple[int, int]]:
         if any(a <= d <= b for a, b in self.time_off):
             return []
         if d in self.overrides:
             return self.overrides[d]
-        if d in self.holidays:
+        period = self._period(d)
+        if d in (period[3] if period else self.holidays):
             return []
         return self.weekly[d.weekday()]
 
     def _instant(self, d: date, minute_of_day: int) -> int:
+        period = self._period(d)
+        tz = period[2] if period else self.tz
         while minute_of_day >= 1440:
             d += ONE_DAY
             minute_of_day -= 1440
         h, m = divmod(minute_of_day, 60)
-        return int(datetime(d.year, d.month, d.day, h, m, tzinfo=self.tz).timestamp())
+        return int(datetime(d.year, d.month, d.day, h, m, tzinfo=tz).timestamp())
 
     def is_working_ts(self, ts: int) -> bool:
         """``ts``: seconds since the epoch."""
-        local_day = datetime.fromtimestamp(ts, self.tz).date()
-        for d in (local_day - ONE_DAY, local_day, local_day + ONE_DAY):
+        if self.travel:
+            day = datetime.fromtimestamp(ts, UTC).date()
+            days: tuple[date, ...] = tuple(day + k * ONE_DAY for k in range(-2, 3))
+        else:
+            local_day = datetime.fromtimestamp(ts, self.tz).date()
+            days = (local_day - ONE_DAY, local_day, local_day + ONE_DAY)
+        for d in days:
             for start, end in self.day_intervals(d):
                 if self._instant(d, start) <= ts < self._instant(d, end):
                     return True
@@ -246,6 +285,21 @@ def self_check_minute_loop() -> None:
     end = wall(ZoneInfo("Australia/Lord_Howe"), date(2026, 4, 5), "05:00")
     assert end - s == timedelta(hours=4, minutes=30)
     assert lh.add_working_time(s, end - s) == end
+    # Travel: Ana (Amsterdam, 09-17 + 19-21) in Tokyo with local hours Mon 7 - Fri 11 Dec 2026
+    # works 00:00-08:00 and 10:00-12:00 UTC on those days; 9 h from Mon 07:00 UTC ends Tue 06:00.
+    ana = MinuteLoop(
+        {
+            "timezone": "Europe/Amsterdam",
+            "weekly": {d: ["09:00-17:00", "19:00-21:00"] for d in WEEKDAYS[:5]},
+            "travel": [{"start": "2026-12-07", "end": "2026-12-11", "timezone": "Asia/Tokyo"}],
+        }
+    )
+    sunday = datetime(2026, 12, 6, 12, tzinfo=UTC)
+    assert ana.next_working_instant(sunday) == datetime(2026, 12, 7, tzinfo=UTC)
+    monday = datetime(2026, 12, 7, 7, tzinfo=UTC)
+    assert ana.add_working_time(monday, 9 * HOUR) == datetime(2026, 12, 8, 6, tzinfo=UTC)
+    saturday = datetime(2026, 12, 12, 12, tzinfo=UTC)
+    assert ana.next_working_instant(saturday) == datetime(2026, 12, 14, 8, tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------------------
@@ -522,6 +576,101 @@ def run_queries(
         else:
             append(p.add_working_time(at, dur))
     return out
+
+
+# Travel and segments -------------------------------------------------------------------
+
+# (zone, holidays country, subdivision) of the places the travelling person visits.
+TRAVEL_PLACES: tuple[tuple[str, str, str | None], ...] = (
+    ("Asia/Tokyo", "JP", None),
+    ("America/Los_Angeles", "US", "CA"),
+    ("America/New_York", "US", "NY"),
+    ("Australia/Sydney", "AU", "NSW"),
+    ("Asia/Kolkata", "IN", "KA"),
+    ("Europe/London", "GB", "ENG"),
+    ("Pacific/Auckland", "NZ", None),
+    ("America/Sao_Paulo", "BR", "SP"),
+    ("Asia/Singapore", "SG", None),
+    ("Africa/Nairobi", "KE", None),
+)
+N_TRAVEL = 20
+
+
+def travel_spec(seed: int = SEED) -> dict[str, Any]:
+    """The single-call person (Amsterdam 09-17 Mon-Fri, NL holidays) with 20 travel periods.
+
+    2-9 days each, 5-12 days apart, from 2026-01-05 to about October, so most single-call
+    starts (2026-03-15 .. 11-15) fall in, near or between periods; every third keeps home
+    hours, every fourth takes the visited region's holidays.
+    """
+    spec = office_spec()
+    rng = random.Random(seed + 4)
+    start = date(2026, 1, 5)
+    periods = []
+    for i in range(N_TRAVEL):
+        zone, country, subdivision = TRAVEL_PLACES[rng.randrange(len(TRAVEL_PLACES))]
+        end = start + timedelta(days=rng.randint(1, 8))
+        period: dict[str, Any] = {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "timezone": zone,
+            "hours": "HOME" if i % 3 == 0 else "LOCAL",
+        }
+        if i % 4 == 1:
+            period["holidays"] = "VISITED"
+            period["visited_region"] = {"country": country, "subdivision": subdivision}
+        periods.append(period)
+        start = end + timedelta(days=rng.randint(5, 12))
+    spec["travel"] = periods
+    return spec
+
+
+SEGMENTS_LO = datetime(2026, 3, 23, tzinfo=UTC)  # Monday; EU DST starts on Sunday 03-29
+N_SEGMENT_PEOPLE = 50
+SEGMENT_POLICIES: tuple[dict[str, Any], ...] = (
+    {},
+    {"focus_blocks": {d: ["09:00-11:00"] for d in _MON_FRI}},
+    {"digest_times": ["09:30", "14:00"]},
+    {"focus_blocks": {d: ["13:00-15:00"] for d in _MON_FRI}, "digest_times": ["10:00", "16:00"]},
+)
+
+
+def segment_people(seed: int = SEED) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """50 (pattern, policy) dicts from the bulk population; a fifth travel mid-week."""
+    rng = random.Random(seed + 5)
+    out = []
+    for spec in bulk_people(seed + 5, N_SEGMENT_PEOPLE):
+        if rng.random() < 0.2:
+            zone = TRAVEL_PLACES[rng.randrange(len(TRAVEL_PLACES))][0]
+            first = SEGMENTS_LO.date() + timedelta(days=rng.randint(1, 3))
+            last = first + timedelta(days=rng.randint(0, 3))
+            spec["travel"] = [
+                {"start": first.isoformat(), "end": last.isoformat(), "timezone": zone}
+            ]
+        out.append((spec, rng.choice(SEGMENT_POLICIES)))
+    return out
+
+
+def travel_child(which: str) -> None:
+    """Fresh interpreter: the first pass over the single-call starts, every operation."""
+    engine = importlib.import_module(ENGINE_MODULE)
+    spec = travel_spec() if which == "travel" else office_spec()
+    pattern = engine.WorkingPattern.from_dict(spec)
+    starts = speed_starts(random.Random(SEED), 400)
+    ops: list[timedelta | None] = [None, HOUR, 8 * HOUR, 40 * HOUR]
+    import gc
+
+    gc.collect()
+    t0, c0 = time.perf_counter(), time.process_time()
+    for dur in ops:
+        for at in starts:
+            op_call(pattern, at, dur)()
+    calls = len(ops) * len(starts)
+    print(
+        json.dumps(
+            {"s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "calls": calls}
+        )
+    )
 
 
 def bulk_child() -> None:
@@ -828,9 +977,150 @@ def bench_bulk_sample(engine: Any, args: argparse.Namespace, tally: Tally) -> No
         )
 
 
+def bench_travel(
+    engine: Any, args: argparse.Namespace, tally: Tally
+) -> tuple[list[list[str]], list[str]]:
+    """Warm single calls and cold first passes, with and without 20 travel periods."""
+    plain = engine.WorkingPattern.from_dict(office_spec())
+    spec = travel_spec()
+    travelling = engine.WorkingPattern.from_dict(spec)
+    starts = speed_starts(random.Random(SEED), args.samples)
+    rows = []
+    for dur in (None, HOUR, 8 * HOUR, 40 * HOUR):
+        for at in starts:  # warm both
+            op_call(plain, at, dur)()
+            op_call(travelling, at, dur)()
+        pt, tt = [], []
+        for at in starts:  # interleaved, so load affects both columns alike
+            for p, out in ((plain, pt), (travelling, tt)):
+                if dur is None:
+                    out.append(median_us(p.next_working_instant, at, repeat=3, number=args.number))
+                else:
+                    out.append(median_us(p.add_working_time, at, dur, repeat=3, number=args.number))
+        a, b = median(pt), median(tt)
+        ok = b / a <= TARGET_TRAVEL_RATIO
+        rows.append(
+            [
+                f"{op_name(dur)}, warm",
+                len(starts),
+                fmt_us(a),
+                fmt_us(b),
+                f"{b / a:.2f}x",
+                f"<= {TARGET_TRAVEL_RATIO:g}x {'PASS' if ok else 'MISS'}",
+            ]
+        )
+        print(f"  {op_name(dur)}: without travel {fmt_us(a)} µs, with {fmt_us(b)} µs", flush=True)
+    cold: dict[str, list[dict[str, float]]] = {"plain": [], "travel": []}
+    for _ in range(args.bulk_runs):
+        for which in ("plain", "travel"):
+            proc = subprocess.run(
+                [sys.executable, os.path.abspath(__file__), "--travel-child", which],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if proc.returncode != 0:
+                print(proc.stdout, proc.stderr, file=sys.stderr)
+                raise RuntimeError("travel child failed")
+            cold[which].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    calls = int(cold["plain"][0]["calls"])
+    a = min(r["cpu_s"] for r in cold["plain"]) * 1e6 / calls
+    b = min(r["cpu_s"] for r in cold["travel"]) * 1e6 / calls
+    ok = b / a <= TARGET_TRAVEL_RATIO
+    rows.append(
+        [
+            "all four, cold (first pass, fresh process)",
+            calls,
+            fmt_us(a),
+            fmt_us(b),
+            f"{b / a:.2f}x",
+            f"<= {TARGET_TRAVEL_RATIO:g}x {'PASS' if ok else 'MISS'}",
+        ]
+    )
+    notes = [
+        "cold runs, CPU s per pass without / with travel: "
+        + ", ".join(f"{r['cpu_s']:.3f}" for r in cold["plain"])
+        + " / "
+        + ", ".join(f"{r['cpu_s']:.3f}" for r in cold["travel"])
+    ]
+    # Correctness: the travelling person against the minute loop (which reads travel too).
+    ref = MinuteLoop(spec)
+    rng = random.Random(SEED + 6)
+    for at in rng.sample(starts, min(args.travel_check, len(starts))):
+        for dur in (None, HOUR, 8 * HOUR):
+            compare_case(
+                tally,
+                "Amsterdam 09-17 Mon-Fri NL, 20 travel periods",
+                ZoneInfo("Europe/Amsterdam"),
+                {"engine": travelling},
+                ref,
+                at,
+                dur,
+            )
+    return rows, notes
+
+
+def bench_segments(engine: Any, args: argparse.Namespace) -> list[list[str]]:
+    """50 people x 1 week: segments, delivery windows and group queries vs windows()."""
+    people = segment_people()
+    patterns = [engine.WorkingPattern.from_dict(p) for p, _ in people]
+    policies = [engine.DeliveryPolicy.from_dict(q) for _, q in people]
+    pairs = list(zip(patterns, policies, strict=True))
+    a, b = SEGMENTS_LO, SEGMENTS_LO + timedelta(days=7)
+    person_segments = engine.person_segments
+    delivery_windows = engine.delivery_windows
+
+    def windows() -> None:
+        for p in patterns:
+            p.windows(a, b)
+
+    def segments() -> None:
+        for p, q in pairs:
+            person_segments(p, q, a, b)
+
+    def deliveries() -> None:
+        for p, q in pairs:
+            delivery_windows(p, q, a, b)
+
+    def gaps() -> None:
+        engine.coverage_gaps(patterns, a, b)
+
+    def pairwise() -> None:
+        engine.pairwise_overlap(patterns, a, b)
+
+    timed = [
+        ("50 x windows() (baseline)", windows),
+        ("50 x person_segments()", segments),
+        ("50 x delivery_windows()", deliveries),
+        ("coverage_gaps() of all 50", gaps),
+        ("pairwise_overlap() of all 50 (1,225 pairs)", pairwise),
+    ]
+    for _, fn in timed:  # warm: build the chunks the week needs
+        fn()
+    results: dict[str, list[float]] = {label: [] for label, _ in timed}
+    for _ in range(args.segment_rounds):  # interleaved rounds
+        for label, fn in timed:
+            results[label].append(median_us(fn, repeat=3, number=5))
+    base = median(results[timed[0][0]])
+    n_segments = sum(len(person_segments(p, q, a, b)) for p, q in pairs)
+    rows = []
+    for label, _ in timed:
+        us = median(results[label])
+        rows.append(
+            [label, fmt_us(us / 1000), f"{us / base:.1f}x" if label != timed[0][0] else "1x"]
+        )
+    print(
+        f"  {N_SEGMENT_PEOPLE} people, week of {a.date()}: {n_segments} segments;"
+        f" {sum(1 for p, _ in people if 'travel' in p)} travelling",
+        flush=True,
+    )
+    return rows
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bulk-child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--travel-child", choices=("plain", "travel"), help=argparse.SUPPRESS)
     ap.add_argument("--quick", action="store_true", help="small samples (a smoke run)")
     ap.add_argument(
         "--baselines-only", action="store_true", help="skip the engine (develop the baselines)"
@@ -839,6 +1129,9 @@ def main() -> int:
     if args.bulk_child:
         bulk_child()
         return 0
+    if args.travel_child:
+        travel_child(args.travel_child)
+        return 0
     args.samples = 60 if args.quick else 400
     args.loop_samples = 8 if args.quick else 100
     args.loop_samples_40h = 8 if args.quick else 40
@@ -846,6 +1139,8 @@ def main() -> int:
     args.bulk_runs = 1 if args.quick else 3
     args.hard_random = 4 if args.quick else 12
     args.bulk_check = 40 if args.quick else 300
+    args.travel_check = 8 if args.quick else 40
+    args.segment_rounds = 3 if args.quick else 15
 
     load_before = os.getloadavg()[0]
     cpu = pin_to_one_core()
@@ -867,6 +1162,7 @@ def main() -> int:
 
     speed_tally = Tally()
     bulk_tally = Tally()
+    travel_tally = Tally()
     if engine is not None:
         print("\nsingle calls (Europe/Amsterdam, Mon-Fri 09:00-17:00, NL holidays) ...", flush=True)
         single_rows = bench_single(engine, args, speed_tally)
@@ -909,6 +1205,35 @@ def main() -> int:
             + f" {runs[0]['distinct_patterns']:,} distinct patterns; cold == warm answers: {all(r['same_answers'] for r in runs)}"
         )
         bench_bulk_sample(engine, args, bulk_tally)
+        if hasattr(engine, "TravelPeriod"):
+            print("\ntravel (the same person with and without 20 travel periods) ...", flush=True)
+            travel_rows, travel_notes = bench_travel(engine, args, travel_tally)
+            print_table(
+                [
+                    "operation",
+                    "starts",
+                    "without travel µs",
+                    "with 20 periods µs",
+                    "ratio",
+                    "target",
+                ],
+                travel_rows,
+                title=(
+                    "Travel: median µs per call (warm, interleaved per start) and CPU µs per"
+                    " call of the first pass in a fresh process (best of the child runs)"
+                ),
+                align="lrrrrl",
+            )
+            for note in travel_notes:
+                print(f"  {note}")
+        if hasattr(engine, "person_segments"):
+            print("\nsegments (50 people x 1 week) ...", flush=True)
+            print_table(
+                ["50 people x 1 week", "ms", "vs 50 x windows()"],
+                bench_segments(engine, args),
+                title="Segments: median ms for all 50 people (warm; interleaved rounds)",
+                align="lrr",
+            )
 
     print("\nhard cases ...", flush=True)
     hard = bench_hard(engine, args)
@@ -934,6 +1259,7 @@ def main() -> int:
         for label, tally in (
             ("speed sample: Amsterdam 09-17 Mon-Fri NL", speed_tally),
             ("bulk sample: all zones and shapes", bulk_tally),
+            ("travel sample: 20 travel periods", travel_tally),
         ):
             rows.append([label, tally.cases] + [c for who in who_cols for c in cells(tally, who)])
     headers = ["cases vs minute loop", "n"]
@@ -956,6 +1282,7 @@ def main() -> int:
 
     total.merge(speed_tally)
     total.merge(bulk_tally)
+    total.merge(travel_tally)
     examples = total.examples.get("CustomBusinessHour", [])
     for kind in ("raised", "[wrong]", "[gap-equivalent]"):
         first = next((ex for ex in examples if kind in ex), None)

@@ -223,7 +223,8 @@ async def test_set_working_pattern_rejections_keep_the_pattern(gql, db_url) -> N
         ({"weekly": {"mon": ["25:00-26:00"]}}, "pattern.weekly.mon.0"),
         ({"weekly": {"fri": ["09:00-10:00", "9-5"]}}, "pattern.weekly.fri.1"),
         ({"weekly": {"mon": ["09:00-12:00", "11:00-13:00"]}}, "pattern.weekly.mon.1"),
-        ({"weekly": {"mon": ["09:00-09:00"]}}, "pattern.weekly.mon.0"),
+        # 09:00-09:00 is a 24-hour shift, so it overlaps 12:00-13:00.
+        ({"weekly": {"mon": ["09:00-09:00", "12:00-13:00"]}}, "pattern.weekly.mon.1"),
         ({"weekly": {}, "holidays": {"country": "XX"}}, "pattern.holidays.country"),
         ({"timezone": "Europe/Atlantis", "weekly": {}}, "pattern.timezone"),
     ]

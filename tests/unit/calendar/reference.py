@@ -4,6 +4,12 @@ It enumerates local dates one by one, applies the precedence rule straight
 from the pattern's dict, resolves every wall time with
 ``datetime(..., tzinfo=zone, fold=0)`` normalised through UTC, and merges by
 brute force. Slow and obvious on purpose.
+
+Travel periods: a date inside a period is read in the period's zone when the
+period keeps ``LOCAL`` hours (else in the home zone), and takes its holidays
+from ``visited_region`` when ``holidays`` is ``VISITED``. Working time is the
+union over all dates. The date in force at an instant is the latest date
+whose midnight (in its own zone) is not after the instant.
 """
 
 from __future__ import annotations
@@ -26,6 +32,22 @@ def _holiday_dates(country: str, subdivision: str | None, year: int) -> frozense
     return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
 
 
+def ref_period(data: dict[str, Any], d: date) -> dict[str, Any] | None:
+    """The travel period (as its dict) whose dates include ``d``, or None."""
+    for period in data.get("travel") or []:
+        if date.fromisoformat(period["start"]) <= d <= date.fromisoformat(period["end"]):
+            return period
+    return None
+
+
+def ref_zone(data: dict[str, Any], d: date) -> ZoneInfo:
+    """The zone local date ``d`` is read in."""
+    period = ref_period(data, d)
+    if period is not None and period.get("hours", "LOCAL") == "LOCAL":
+        return ZoneInfo(period["timezone"])
+    return ZoneInfo(data["timezone"])
+
+
 def _day_intervals(data: dict[str, Any], d: date) -> list[tuple[int, int]]:
     for off in data.get("time_off") or []:
         if date.fromisoformat(off["start"]) <= d <= date.fromisoformat(off["end"]):
@@ -35,6 +57,9 @@ def _day_intervals(data: dict[str, Any], d: date) -> list[tuple[int, int]]:
         texts = overrides[d.isoformat()]
     else:
         region = data.get("holidays")
+        period = ref_period(data, d)
+        if period is not None and period.get("holidays", "HOME") == "VISITED":
+            region = period["visited_region"]
         if region and d in _holiday_dates(region["country"], region.get("subdivision"), d.year):
             return []
         day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d.weekday()]
@@ -56,14 +81,28 @@ def _resolve(zone: ZoneInfo, d: date, minute: int) -> datetime:
     return wall.astimezone(UTC)
 
 
+def ref_day_start(data: dict[str, Any], d: date) -> datetime:
+    """Midnight starting local date ``d`` in the zone ``d`` is read in."""
+    return _resolve(ref_zone(data, d), d, 0)
+
+
+def ref_date_at(data: dict[str, Any], t: datetime) -> date:
+    """The latest local date that has begun at ``t``."""
+    t = t.astimezone(UTC)
+    d = t.date() + timedelta(days=3)
+    while ref_day_start(data, d) > t:
+        d -= timedelta(days=1)
+    return d
+
+
 def ref_windows(data: dict[str, Any], a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
     """Merged working windows clipped to [a, b)."""
-    zone = ZoneInfo(data["timezone"])
     a = a.astimezone(UTC)
     b = b.astimezone(UTC)
     raw = []
     d = a.date() - timedelta(days=3)
     while d <= b.date() + timedelta(days=2):
+        zone = ref_zone(data, d)
         for s, e in _day_intervals(data, d):
             us, ue = max(_resolve(zone, d, s), a), min(_resolve(zone, d, e), b)
             if us < ue:
@@ -95,3 +134,28 @@ def ref_add(
 
 def ref_is_working(data: dict[str, Any], t: datetime) -> bool:
     return bool(ref_windows(data, t, t + timedelta(microseconds=1)))
+
+
+def ref_focus_data(data: dict[str, Any], focus: dict[str, list[str]]) -> dict[str, Any]:
+    """Focus blocks as a pattern: weekly only, in the zone each date is read in."""
+    travel = [
+        {"start": p["start"], "end": p["end"], "timezone": p["timezone"], "hours": "LOCAL"}
+        for p in data.get("travel") or []
+        if p.get("hours", "LOCAL") == "LOCAL"
+    ]
+    return {"timezone": data["timezone"], "weekly": focus, "travel": travel}
+
+
+def ref_digest_instants(
+    data: dict[str, Any], digests: list[str], a: datetime, b: datetime
+) -> list[datetime]:
+    """Every digest time of every date, as instants in [a, b), sorted."""
+    out = []
+    d = a.astimezone(UTC).date() - timedelta(days=3)
+    while d <= b.astimezone(UTC).date() + timedelta(days=2):
+        for text in digests:
+            t = _resolve(ref_zone(data, d), d, _minutes(text))
+            if a <= t < b:
+                out.append(t)
+        d += timedelta(days=1)
+    return sorted(set(out))

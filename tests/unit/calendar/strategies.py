@@ -39,11 +39,11 @@ def _clock(m: int) -> str:
 
 @st.composite
 def day_intervals(draw: st.DrawFn) -> list[str]:
-    """0-3 non-overlapping intervals (possibly overnight), on a 15-minute grid."""
+    """0-3 non-overlapping intervals (possibly overnight or 24 h), on a 15-minute grid."""
     out: list[tuple[int, int]] = []
     for _ in range(draw(st.integers(0, 3))):
         start = draw(st.integers(0, 95)) * 15
-        length = draw(st.integers(1, 95)) * 15
+        length = draw(st.integers(1, 96)) * 15
         end = start + length
         if all(end <= s or start >= e for s, e in out):
             out.append((start, end))
@@ -56,9 +56,49 @@ def day_intervals(draw: st.DrawFn) -> list[str]:
     return texts
 
 
+# Travel destinations: the zones above plus the extremes of the UTC offset range
+# (+14 and -12, more than a day apart) and big-offset everyday destinations.
+TRAVEL_ZONES = [
+    *ZONES,
+    "Asia/Tokyo",
+    "America/Los_Angeles",
+    "Pacific/Kiritimati",
+    "Etc/GMT+12",
+    "Pacific/Auckland",
+]
+VISITED_REGIONS = [
+    {"country": "JP", "subdivision": None},
+    {"country": "US", "subdivision": "CA"},
+    {"country": "AU", "subdivision": "NSW"},
+    {"country": "NL", "subdivision": None},
+    {"country": "GB", "subdivision": "ENG"},
+]
+
+
 @st.composite
-def patterns(draw: st.DrawFn, zone: str | None = None) -> dict[str, Any]:
-    """A random pattern dict (weekly, maybe holidays, time off and overrides)."""
+def travel_periods(draw: st.DrawFn, base: date) -> list[dict[str, Any]]:
+    """1-3 disjoint periods near ``base`` (sometimes back to back), any mix of modes."""
+    out: list[dict[str, Any]] = []
+    start = base + timedelta(days=draw(st.integers(-6, 3)))
+    for _ in range(draw(st.integers(1, 3))):
+        end = start + timedelta(days=draw(st.integers(0, 5)))
+        period: dict[str, Any] = {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "timezone": draw(st.sampled_from(TRAVEL_ZONES)),
+            "hours": draw(st.sampled_from(["LOCAL", "LOCAL", "HOME"])),
+        }
+        if draw(st.booleans()):
+            period["holidays"] = "VISITED"
+            period["visited_region"] = draw(st.sampled_from(VISITED_REGIONS))
+        out.append(period)
+        start = end + timedelta(days=draw(st.integers(1, 4)))
+    return out
+
+
+@st.composite
+def patterns(draw: st.DrawFn, zone: str | None = None, travel: bool = False) -> dict[str, Any]:
+    """A random pattern dict (weekly, maybe holidays, time off, overrides; travel if asked)."""
     data: dict[str, Any] = {"timezone": zone or draw(st.sampled_from(ZONES))}
     days = draw(st.lists(st.sampled_from(WEEKDAYS), unique=True, max_size=7))
     data["weekly"] = {d: draw(day_intervals()) for d in days}
@@ -75,6 +115,8 @@ def patterns(draw: st.DrawFn, zone: str | None = None) -> dict[str, Any]:
         overrides[d.isoformat()] = draw(day_intervals())
     if overrides:
         data["overrides"] = overrides
+    if travel:
+        data["travel"] = draw(travel_periods(base))
     return data
 
 

@@ -172,3 +172,29 @@ def test_long_durations_cross_many_chunks() -> None:
     end = p.add_working_time(at, timedelta(hours=8 * 200))
     assert p.working_time_between(at, end) == timedelta(hours=8 * 200)
     assert sum((e - s for s, e in p.windows(at, end)), timedelta(0)) == timedelta(hours=1600)
+
+
+def test_end_equal_to_start_is_a_24_hour_shift() -> None:
+    p = WorkingPattern.from_dict({"timezone": "UTC", "weekly": {"mon": ["06:00-06:00"]}})
+    assert p.weekly[0] == (WallInterval(360, 1800),)
+    assert p.to_dict()["weekly"]["mon"] == ["06:00-06:00"]
+    assert WorkingPattern.from_dict(p.to_dict()) == p
+    monday = datetime(2026, 11, 30, tzinfo=UTC)
+    assert p.windows(monday, monday + timedelta(days=7)) == [
+        (monday + timedelta(hours=6), monday + timedelta(hours=30))
+    ]
+    # 00:00-00:00 is the whole day, the same as 00:00-24:00.
+    a = WorkingPattern.from_dict({"timezone": AMS, "weekly": {"tue": ["00:00-00:00"]}})
+    b = WorkingPattern.from_dict({"timezone": AMS, "weekly": {"tue": ["00:00-24:00"]}})
+    assert a == b
+
+
+def test_24_hour_shifts_back_to_back_merge() -> None:
+    p = WorkingPattern.from_dict(
+        {"timezone": AMS, "weekly": {"mon": ["08:00-08:00"], "tue": ["08:00-08:00"]}}
+    )
+    monday = datetime(2026, 11, 30, tzinfo=UTC)
+    assert p.windows(monday, monday + timedelta(days=7)) == [
+        (monday + timedelta(hours=7), monday + timedelta(hours=55))
+    ]
+    assert p.add_working_time(monday, timedelta(hours=48)) == monday + timedelta(hours=55)

@@ -24,7 +24,8 @@ BAD = [
     ({"weekly": {}}, "timezone", "timezone"),
     (_p(weekly={"mon": ["25:00-26:00"]}), "weekly.mon.0", "25:00-26:00"),
     (_p(weekly={"mon": ["9-5"]}), "weekly.mon.0", "9-5"),
-    (_p(weekly={"mon": ["09:00-09:00"]}), "weekly.mon.0", "09:00-09:00"),
+    # "09:00-09:00" is a 24-hour shift (task 2), so it overlaps the next interval.
+    (_p(weekly={"mon": ["09:00-09:00", "12:00-13:00"]}), "weekly.mon.1", "12:00-13:00"),
     (_p(weekly={"mon": ["24:00-09:00"]}), "weekly.mon.0", "24:00-09:00"),
     (_p(weekly={"mon": ["09:60-10:00"]}), "weekly.mon.0", "09:60-10:00"),
     (_p(weekly={"mon": ["09:00-24:30"]}), "weekly.mon.0", "09:00-24:30"),
@@ -73,28 +74,31 @@ AWARE = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    ("call", "field"),
+    ("call", "field", "error"),
     [
-        (lambda p: p.is_working(NAIVE), "at"),
-        (lambda p: p.next_working_instant(NAIVE), "at"),
-        (lambda p: p.add_working_time(NAIVE, timedelta(hours=1)), "at"),
-        (lambda p: p.local(NAIVE), "at"),
-        (lambda p: p.working_time_between(NAIVE, AWARE), "start"),
-        (lambda p: p.working_time_between(AWARE, NAIVE), "end"),
-        (lambda p: p.windows(NAIVE, AWARE), "start"),
-        (lambda p: p.windows(AWARE, NAIVE), "end"),
-        (lambda p: overlap([p], AWARE, NAIVE), "end"),
-        (lambda p: p.add_working_time(AWARE, timedelta(hours=-1)), "duration"),
-        (lambda p: p.is_working("2026-11-30"), "at"),
+        (lambda p: p.is_working(NAIVE), "at", ValueError),
+        (lambda p: p.next_working_instant(NAIVE), "at", ValueError),
+        (lambda p: p.add_working_time(NAIVE, timedelta(hours=1)), "at", ValueError),
+        (lambda p: p.local(NAIVE), "at", ValueError),
+        (lambda p: p.working_time_between(NAIVE, AWARE), "start", ValueError),
+        (lambda p: p.working_time_between(AWARE, NAIVE), "end", ValueError),
+        (lambda p: p.windows(NAIVE, AWARE), "start", ValueError),
+        (lambda p: p.windows(AWARE, NAIVE), "end", ValueError),
+        (lambda p: overlap([p], AWARE, NAIVE), "end", ValueError),
+        (lambda p: p.add_working_time(AWARE, timedelta(hours=-1)), "duration", ValueError),
+        (lambda p: p.is_working("2026-11-30"), "at", TypeError),
     ],
 )
-def test_bad_arguments(call: Any, field: str) -> None:
+def test_bad_arguments(call: Any, field: str, error: type[Exception]) -> None:
+    # Caller mistakes raise plain ValueError / TypeError, not InvalidPattern (task 3).
     p = WorkingPattern.from_dict(_p())
-    with pytest.raises(InvalidPattern) as info:
+    with pytest.raises(error) as info:
         call(p)
-    assert info.value.field == field
+    assert type(info.value) is error
+    assert str(info.value).startswith(field)
     if field in ("at", "start", "end"):
         assert "2026-11-30" in str(info.value)
+        assert "aware datetime is needed" in str(info.value)
 
 
 def test_overlap_of_nobody_is_an_error() -> None:

@@ -1,0 +1,135 @@
+"""The data of single local dates: zones, dates, time off, overrides, and ``DaySource``.
+
+Parsing and validation of the date-keyed parts of a pattern live here so that
+``pattern.py`` keeps to the queries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handoff.calendar.errors import InvalidPattern
+from handoff.calendar.intervals import WallInterval, parse_day_intervals
+
+if TYPE_CHECKING:
+    from handoff.calendar.travel import TravelPeriod
+
+__all__ = [
+    "DayKind",
+    "DaySource",
+    "TimeOff",
+    "load_zone",
+    "parse_date",
+    "parse_overrides",
+    "parse_time_off",
+]
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+DayKind = Literal["weekly", "holiday", "time_off", "override"]
+
+
+def load_zone(name: object, field: str = "timezone") -> ZoneInfo:
+    """The IANA zone ``name``; unknown or malformed names raise ``InvalidPattern``."""
+    if not isinstance(name, str) or not name:
+        raise InvalidPattern(
+            f"time zone {name!r} must be an IANA name like 'Europe/Amsterdam'", field
+        )
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InvalidPattern(f"unknown time zone {name!r}", field) from None
+
+
+def parse_date(value: object, field: str) -> date:
+    """A ``YYYY-MM-DD`` string as a date; anything else raises ``InvalidPattern``."""
+    if not isinstance(value, str) or _DATE_RE.match(value) is None:
+        raise InvalidPattern(f"date {value!r} is not of the form 'YYYY-MM-DD'", field)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidPattern(f"date {value!r} is not a valid calendar date", field) from None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class TimeOff:
+    """Local dates ``start``..``end`` (both inclusive) without work."""
+
+    start: date
+    end: date
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        """Canonical JSON form; ``reason`` only when set."""
+        out = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class DaySource:
+    """Why a local date has the intervals it has.
+
+    ``kind`` is the rule that decided (``"time_off"`` > ``"override"`` >
+    ``"holiday"`` > ``"weekly"``); ``label`` is the holiday name or time-off
+    reason; ``intervals`` are the wall-clock intervals that start on that date;
+    ``travel`` is the travel period the date lies in, if any (its intervals are
+    then wall-clock in the visited zone when the period keeps ``LOCAL`` hours).
+    """
+
+    kind: DayKind
+    label: str | None
+    intervals: tuple[WallInterval, ...]
+    travel: TravelPeriod | None = None
+
+
+def parse_time_off(value: object) -> tuple[TimeOff, ...]:
+    """Validate the ``time_off`` list; sorted by start, end and reason."""
+    if value is None:
+        return ()
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise InvalidPattern(f"time_off {value!r} must be a list", "time_off")
+    out: list[TimeOff] = []
+    for i, item in enumerate(value):
+        field = f"time_off.{i}"
+        if not isinstance(item, Mapping):
+            raise InvalidPattern(f"time off entry {item!r} must be a mapping", field)
+        for key in item:
+            if key not in ("start", "end", "reason"):
+                raise InvalidPattern(f"unknown key {key!r} in time off entry", f"{field}.{key}")
+        start = parse_date(item.get("start"), f"{field}.start")
+        end = parse_date(item.get("end"), f"{field}.end")
+        if end < start:
+            raise InvalidPattern(
+                f"time off end {item.get('end')!r} is before its start {item.get('start')!r}",
+                f"{field}.end",
+            )
+        reason = item.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            raise InvalidPattern(f"time off reason {reason!r} must be a string", f"{field}.reason")
+        out.append(TimeOff(start, end, reason))
+    return tuple(sorted(out, key=lambda t: (t.start, t.end, t.reason or "")))
+
+
+def parse_overrides(value: object) -> tuple[tuple[date, tuple[WallInterval, ...]], ...]:
+    """Validate the ``overrides`` mapping of date to intervals; sorted by date."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise InvalidPattern(
+            f"overrides {value!r} must be a mapping of date to intervals", "overrides"
+        )
+    out: dict[date, tuple[WallInterval, ...]] = {}
+    for key, intervals in value.items():
+        field = f"overrides.{key}"
+        d = parse_date(key, field)
+        if d in out:
+            raise InvalidPattern(f"override date {key!r} is given twice", field)
+        out[d] = parse_day_intervals(intervals, field)
+    return tuple(sorted(out.items()))
