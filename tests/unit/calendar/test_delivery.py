@@ -218,9 +218,10 @@ def test_delivery_with_digests(pdata: dict[str, Any], qdata: dict[str, Any], at:
     assert d.at >= at
     assert p.is_working(d.at)
     assert not _in_focus(p, policy, d.at)
-    assert p.local(d.at).hour * 60 + p.local(d.at).minute in policy.digest_times or any(
-        # A digest time in a spring-forward gap lands shifted forward by the gap.
-        p.zone.utcoffset(d.at.replace(tzinfo=None) - timedelta(hours=h))
-        != p.zone.utcoffset(d.at.replace(tzinfo=None))
+    wall = p.local(d.at).replace(tzinfo=None)
+    assert wall.hour * 60 + wall.minute in policy.digest_times or any(
+        # A digest time in a spring-forward gap lands shifted forward by the gap: the
+        # wall clock just before it read another offset.
+        p.zone.utcoffset(wall - timedelta(hours=h)) != p.zone.utcoffset(wall)
         for h in (1, 2)
     )
