@@ -35,7 +35,24 @@ from handoff.api.types.results import (
     WorkingTimeResult,
     WorkingTimeSum,
 )
-from handoff.calendar import NoWorkingTime, next_delivery, overlap
+from handoff.api.types.timeline import (
+    DeliveryWindows,
+    DeliveryWindowsResult,
+    PersonTimeline,
+    TeamTimeline,
+    TeamTimelineResult,
+    TimelineSegment,
+    TimeSpan,
+)
+from handoff.calendar import (
+    NoWorkingTime,
+    SegmentKind,
+    coverage_gaps,
+    delivery_windows,
+    next_delivery,
+    overlap,
+    person_segments,
+)
 from handoff.services import lookups
 from handoff.services.errors import Invalid
 from handoff.storage import models as m
@@ -156,3 +173,74 @@ class CalendarQuery:
         return WorkingTimeSum(
             person=Person.wrap(person), ends_at=ends, ends_at_local=person.pattern.local(ends)
         )
+
+    @strawberry.field(
+        description="A week (or any range up to 92 days) of each person's typed spans side by "
+        "side, with the group's overlap and the hours nobody works; give teamId or personIds"
+    )
+    @expected_failures()
+    async def team_timeline(
+        self,
+        info: Info,
+        from_: FromArg,
+        to: ToArg,
+        team_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="A team's members")
+        ] = None,
+        person_ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="1 to 50 people, in the order of the rows"),
+        ] = None,
+    ) -> TeamTimelineResult:
+        start, end = time_range(from_, to)
+        if (person_ids is None) == (team_id is None):
+            raise Invalid("personIds", "give exactly one of personIds and teamId")
+        if team_id is not None:
+            ctx = info.context
+            tid = decode_id(team_id, "Team", "teamId")
+            async with ctx.connection() as conn:
+                team = await lookups.team(conn, ctx.workspace_id, tid)
+                members = await lookups.team_members(conn, ctx.workspace_id, team.id)
+        else:
+            members = await people_models(info, person_ids or [], "personIds")
+        rows = [_row(p, start, end) for p in members]
+        patterns = [p.pattern for p in members]
+        shared = overlap(patterns, start, end) if patterns else []
+        gaps = coverage_gaps(patterns, start, end)
+        return TeamTimeline(
+            start=start,
+            end=end,
+            rows=rows,
+            overlap=[TimeSpan(start=a, end=b) for a, b in shared],
+            gaps=[TimeSpan(start=a, end=b) for a, b in gaps],
+            overlap_total=Duration(sum((b - a for a, b in shared), timedelta())),
+            gap_total=Duration(sum((b - a for a, b in gaps), timedelta())),
+        )
+
+    @strawberry.field(
+        description="When handoffs can reach a person: working time minus focus blocks, "
+        "and the digest instants"
+    )
+    @expected_failures()
+    async def delivery_windows(
+        self, info: Info, person_id: PersonIdArg, from_: FromArg, to: ToArg
+    ) -> DeliveryWindowsResult:
+        start, end = time_range(from_, to)
+        person = await person_model(info, person_id, "personId")
+        found = delivery_windows(person.pattern, person.policy, start, end)
+        return DeliveryWindows(
+            person=Person.wrap(person),
+            windows=[TimeSpan(start=a, end=b) for a, b in found.windows],
+            digest_times=list(found.digests),
+            bundled=found.bundled,
+        )
+
+
+def _row(person: m.Person, start: datetime, end: datetime) -> PersonTimeline:
+    segments = person_segments(person.pattern, person.policy, start, end)
+    working = sum((s.end - s.start for s in segments if s.kind == SegmentKind.WORKING), timedelta())
+    return PersonTimeline(
+        person=Person.wrap(person),
+        segments=[TimelineSegment.of(s) for s in segments],
+        working_time=Duration(working),
+    )
