@@ -22,6 +22,8 @@ class HandoffStatus(StrEnum):
 
 # A handoff still travelling: it can be reassigned, and it holds its work item.
 IN_FLIGHT = frozenset({HandoffStatus.SCHEDULED, HandoffStatus.DELIVERED})
+# Not finished: what a delegation moves and hands back, and what leaving reassigns.
+OPEN = frozenset({*IN_FLIGHT, HandoffStatus.ACKNOWLEDGED})
 
 
 class WorkItemStatus(StrEnum):
@@ -38,6 +40,13 @@ class FollowUpKind(StrEnum):
     DELIVERY = "DELIVERY"
     REMINDER = "REMINDER"
     ESCALATION = "ESCALATION"
+    # about a delegation (follow_ups.delegation_id), not a handoff
+    DELEGATION_START = "DELEGATION_START"
+    DELEGATION_END = "DELEGATION_END"
+
+
+# The kinds of follow-up that belong to a handoff.
+HANDOFF_KINDS = frozenset({FollowUpKind.DELIVERY, FollowUpKind.REMINDER, FollowUpKind.ESCALATION})
 
 
 class FollowUpState(StrEnum):
@@ -55,6 +64,48 @@ class Routing(StrEnum):
     FOLLOW_THE_SUN = "FOLLOW_THE_SUN"
     ROUND_ROBIN = "ROUND_ROBIN"
     ALL = "ALL"
+
+
+class TravelHours(StrEnum):
+    """Whose wall clock a traveller's weekly pattern follows."""
+
+    LOCAL = "LOCAL"
+    HOME = "HOME"
+
+
+class TravelHolidays(StrEnum):
+    """Whose public holidays a traveller observes."""
+
+    HOME = "HOME"
+    VISITED = "VISITED"
+
+
+class OpenHandoffs(StrEnum):
+    """What a delegation does, when it starts, with the handoffs the person already has."""
+
+    REASSIGN = "REASSIGN"
+    KEEP = "KEEP"
+
+
+class DelegationState(StrEnum):
+    """Where a delegation stands."""
+
+    SCHEDULED = "SCHEDULED"
+    ACTIVE = "ACTIVE"
+    ENDED = "ENDED"
+    CANCELLED = "CANCELLED"
+
+
+# A delegation that can still route handoffs.
+LIVE_DELEGATION = frozenset({DelegationState.SCHEDULED, DelegationState.ACTIVE})
+
+
+class PersonStatus(StrEnum):
+    """Whether a person still takes part."""
+
+    ACTIVE = "ACTIVE"
+    DEACTIVATED = "DEACTIVATED"
+    ERASED = "ERASED"
 
 
 class WebhookDeliveryStatus(StrEnum):

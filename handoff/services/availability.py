@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from handoff.calendar import NoWorkingTime, WorkingPattern, next_delivery
+from handoff.ids import encode
 from handoff.services import lookups
 from handoff.services.errors import Invalid, NotFound
 from handoff.services.lifecycle import reroute_team_handoff
@@ -20,7 +21,7 @@ from handoff.services.routing import times_for
 from handoff.states import FollowUpKind, HandoffStatus
 from handoff.storage import events, follow_ups, handoffs, people
 from handoff.storage.events import NewEvent
-from handoff.storage.models import Person
+from handoff.storage.models import FollowUp, Person
 from handoff.storage.run import Conn
 
 
@@ -35,7 +36,9 @@ async def set_working_pattern(
     """Replace a person's working pattern (in their zone unless it names one) and move
     their pending follow-ups; `field` names the input in errors."""
     person = await lookups.person(conn, ws, person_id, lock=True)
-    pattern = build_pattern({"timezone": person.timezone, **data}, None, field)
+    # Travel periods are not part of the input: the new pattern keeps them.
+    travel = {"travel": person.pattern_data["travel"]} if "travel" in person.pattern_data else {}
+    pattern = build_pattern({"timezone": person.timezone, **travel, **data}, None, field)
     return await _store_pattern(conn, ws, now, person_id, pattern, "working_pattern", field)
 
 
@@ -135,7 +138,12 @@ async def _availability_changed(
 
 
 async def reschedule_person(
-    conn: Conn, ws: int, now: datetime, person: Person, field: str = "workingPattern"
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    person: Person,
+    field: str = "workingPattern",
+    moves: list[dict[str, Any]] | None = None,
 ) -> int:
     """Recompute every open follow-up for `person` in the caller's transaction.
 
@@ -148,7 +156,8 @@ async def reschedule_person(
       must not delay handing it to someone else.
 
     `field` names the input blamed when the change leaves a pending handoff with no
-    working time. Returns the number of rows moved.
+    working time. Returns the number of rows moved; `moves`, when given, gets one entry
+    per moved row (`moved_entry`), for events that say which moved.
     """
     moved = 0
     for row in await follow_ups.open_for_person(conn, ws, person.id):
@@ -166,8 +175,10 @@ async def reschedule_person(
                     times = None
                 if chosen and handoff.team_id is not None:
                     if times is None or times.deliver_at != row.due_at:
-                        await reroute_team_handoff(conn, ws, now, handoff)
+                        routed = await reroute_team_handoff(conn, ws, now, handoff)
                         moved += 1
+                        if moves is not None:
+                            moves.append(moved_entry(row, routed.deliver_at, routed.receiver_id))
                     continue
                 if times is None:
                     raise NoWorkingTime(person.name)
@@ -190,4 +201,20 @@ async def reschedule_person(
             digest = bool(person.policy.digest_times)
             await follow_ups.reschedule(conn, ws, row.id, due, digest, explanation)
             moved += 1
+            if moves is not None and due != row.due_at:
+                moves.append(moved_entry(row, due))
     return moved
+
+
+def moved_entry(row: FollowUp, to: datetime, rerouted_to: int | None = None) -> dict[str, Any]:
+    """A moved follow-up as events list it; `rerouted_to` names a team's new member."""
+    entry: dict[str, Any] = {
+        "followUpId": encode("FollowUp", row.id),
+        "handoffId": encode("Handoff", row.handoff_id),
+        "kind": str(row.kind),
+        "from": row.due_at.isoformat(),
+        "to": to.isoformat(),
+    }
+    if rerouted_to is not None:
+        entry["reroutedTo"] = encode("Person", rerouted_to)
+    return entry

@@ -39,6 +39,7 @@ from handoff.observability.metrics import (
     FOLLOW_UPS_DELIVERED,
     FOLLOW_UPS_LATE,
 )
+from handoff.services.delegation_effects import carry_out
 from handoff.services.payloads import handoff_data, person_ref
 from handoff.services.routing import reachable, soonest
 from handoff.states import FollowUpKind, HandoffStatus
@@ -336,11 +337,12 @@ def _count(outcome: BatchOutcome, r: FollowUp, now: datetime) -> None:
 async def handle_batch(conn: Conn, items: list[tuple[int, int]], now: datetime) -> BatchOutcome:
     """Carry out the follow-ups `(id, version)` in the caller's transaction.
 
-    Plain deliveries (to the handoff's receiver, not bundled, handoff still SCHEDULED) are
-    carried out by one statement that also builds their events; only the rest, and the
-    deadlines of delivered handoffs that expect an answer, load handoffs and people.
+    Delegation starts and ends go first (`delegation_effects.carry_out`): a delivery due as
+    a delegation starts finds its handoff moved. Plain deliveries (to the receiver, not
+    bundled, still SCHEDULED) take one statement that also builds their events.
     """
     outcome = BatchOutcome()
+    items, outcome.ignored = await carry_out(conn, items, now, outcome.handled)
     wanted = dict(items)
     locked = await follow_ups.lock_rows(conn, list(wanted))
     seen = {x.row.id for x in locked}

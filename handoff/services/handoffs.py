@@ -7,13 +7,15 @@ The life cycle after creation lives in `handoff.services.lifecycle`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from handoff.observability.metrics import HANDOFFS_CREATED
 from handoff.services import lookups
+from handoff.services.delegation_routes import Route, follow
 from handoff.services.errors import Conflict, Invalid, NotFound
-from handoff.services.payloads import handoff_data
+from handoff.services.payloads import delegation_data, handoff_data
 from handoff.services.routing import Plan, plan_for_person, plan_for_team
 from handoff.states import FollowUpKind, HandoffStatus, Routing, WorkItemStatus
 from handoff.storage import handoffs, teams
@@ -104,26 +106,37 @@ async def plan_route(
     *,
     advance_round_robin: bool,
     known: dict[int, Person] | None = None,
+    passed: Collection[int] = (),
 ) -> tuple[Plan, Team | None]:
     """Who receives a handoff from `sender` made at `now`, and when it lands for them.
 
-    A team's members are read FOR SHARE; round-robin advances the team's position only
-    with `advance_round_robin` (a preview must not move it).
+    A person's delegations are followed (`delegation_routes`; `passed` are people it went
+    through already); a deactivated receiver is a Conflict. A team's members are read FOR SHARE; round-robin advances the team's
+    position only with `advance_round_robin` (a preview must not move it).
     """
+    route: Route | None = None
+    at = now
     if to_person_id is not None:
         receiver = (known or {}).get(to_person_id) or await lookups.person(conn, ws, to_person_id)
         if receiver.id == sender.id:
             raise Invalid("toPersonId", "a handoff needs someone else to receive it")
-        return plan_for_person(receiver, now, respond_within, "toPersonId"), None
+        lookups.require_active(receiver, "new handoffs to them are refused")
+        route = await follow(conn, ws, now, receiver, respond_within, sender.id, passed)
+        if route.receiver is not None:
+            plan = plan_for_person(route.receiver, route.at, respond_within, "toPersonId")
+            return route.applied_to(plan), None
+        to_team_id, at = route.team_id, route.at
     assert to_team_id is not None
     team = await lookups.team(conn, ws, to_team_id)
-    members = [p for p in await lookups.team_members(conn, ws, team.id) if p.id != sender.id]
+    skip = {sender.id, *passed, *(route.skip if route else ())}
+    members = [p for p in await lookups.team_members(conn, ws, team.id) if p.id not in skip]
     if not members:
         raise Invalid("toTeamId", f"team {team.name!r} has no members besides the sender")
     position = team.rr_counter
     if team.routing == Routing.ROUND_ROBIN and advance_round_robin:
         position = await teams.advance_round_robin(conn, ws, team.id)
-    return plan_for_team(team, members, now, respond_within, position, "toTeamId"), team
+    plan = plan_for_team(team, members, at, respond_within, position, "toTeamId")
+    return (route.applied_to(plan) if route else plan), team
 
 
 def deliveries(ws: int, handoff_id: int, plan: Plan) -> list[NewFollowUp]:
@@ -146,6 +159,7 @@ async def preview_handoff(conn: Conn, ws: int, now: datetime, new: NewHandoff) -
     """What create_handoff would compute now, writing nothing."""
     _validate(new)
     sender = await lookups.person(conn, ws, new.sender_id)
+    lookups.require_active(sender, "they cannot send handoffs")
     if new.work_item_id is not None:
         await lookups.work_item(conn, ws, new.work_item_id)
     plan, team = await plan_route(
@@ -218,6 +232,7 @@ async def create_handoff(
     sender = head.people.get(new.sender_id)
     if sender is None:
         raise NotFound("Person", new.sender_id)
+    lookups.require_active(sender, "they cannot send handoffs")
     plan, team = await plan_route(
         conn,
         ws,
@@ -251,6 +266,9 @@ async def create_handoff(
         explanation=plan.explanation,
         max_reminders=head.workspace_reminders if new.max_reminders is None else new.max_reminders,
         idempotency_key=key,
+        addressed_to_id=plan.via[0] if plan.via else None,
+        delegated_via=list(plan.via),
+        delegation_ids=list(plan.delegation_ids),
     )
     handoff = await handoffs.create(
         conn,
@@ -258,7 +276,8 @@ async def create_handoff(
         item,
         insert_item=new.work_item_id is None,
         deliveries=deliveries(ws, row.id, plan),
-        event_data=handoff_data(_as_stored(row, now), item, sender, receiver, team),
+        event_data=handoff_data(_as_stored(row, now), item, sender, receiver, team)
+        | delegation_data(plan.via, plan.delegation_ids),
         now=now,
     )
     if handoff is None:
@@ -307,4 +326,7 @@ def _as_stored(row: NewHandoffRow, now: datetime) -> Handoff:
         cancelled_at=None,
         updated_at=created,
         idempotency_key=row.idempotency_key,
+        addressed_to_id=row.addressed_to_id,
+        delegated_via=row.delegated_via,
+        delegation_ids=row.delegation_ids,
     )

@@ -7,15 +7,17 @@ transaction, so they commit (or roll back) together.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from handoff.services import lookups
 from handoff.services.errors import Conflict, Invalid
 from handoff.services.handoffs import deliveries, plan_route
-from handoff.services.payloads import handoff_data
+from handoff.services.payloads import delegation_data, handoff_data
 from handoff.services.routing import Plan
 from handoff.states import IN_FLIGHT, HandoffStatus, WorkItemStatus
 from handoff.storage import events, follow_ups, handoffs, work_items
 from handoff.storage.events import NewEvent
+from handoff.storage.handoffs import Delegated
 from handoff.storage.models import Handoff, Person, Team
 from handoff.storage.run import Conn
 
@@ -42,16 +44,22 @@ def _article(word: str) -> str:
 
 
 async def _record(
-    conn: Conn, ws: int, now: datetime, type_: str, handoff: Handoff, receiver: Person | None = None
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    type_: str,
+    handoff: Handoff,
+    receiver: Person | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    """Record a `handoff.*` event with the handoff as it now reads."""
+    """Record a `handoff.*` event with the handoff as it now reads (and `extra` data)."""
     item = await lookups.work_item(conn, ws, handoff.work_item_id)
     sender = await lookups.person(conn, ws, handoff.sender_id)
     receiver = receiver or await lookups.person(conn, ws, handoff.receiver_id)
     team: Team | None = (
         await lookups.team(conn, ws, handoff.team_id) if handoff.team_id is not None else None
     )
-    data = handoff_data(handoff, item, sender, receiver, team)
+    data = handoff_data(handoff, item, sender, receiver, team) | (extra or {})
     await events.record(conn, NewEvent(ws, type_, data, handoff.id, receiver.id), now)
 
 
@@ -113,7 +121,7 @@ async def reassign(
         handoff.respond_within,
         advance_round_robin=True,
     )
-    return await _reroute(conn, ws, now, handoff, plan, team)
+    return await reroute_to_plan(conn, ws, now, handoff, plan, team)
 
 
 async def reroute_team_handoff(conn: Conn, ws: int, now: datetime, handoff: Handoff) -> Handoff:
@@ -130,14 +138,31 @@ async def reroute_team_handoff(conn: Conn, ws: int, now: datetime, handoff: Hand
         handoff.respond_within,
         advance_round_robin=False,
     )
-    return await _reroute(conn, ws, now, handoff, plan, team)
+    # Routed within the same team: a delegation that sent it to the team still holds.
+    kept = Delegated(handoff.addressed_to_id, handoff.delegated_via, handoff.delegation_ids)
+    return await reroute_to_plan(conn, ws, now, handoff, plan, team, delegated=kept)
 
 
-async def _reroute(
-    conn: Conn, ws: int, now: datetime, handoff: Handoff, plan: Plan, team: Team | None
+async def reroute_to_plan(
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    handoff: Handoff,
+    plan: Plan,
+    team: Team | None,
+    *,
+    delegated: Delegated | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Handoff:
     """Cancel the handoff's open follow-ups, schedule it for the plan's receiver(s) and
-    record `handoff.reassigned`."""
+    record `handoff.reassigned` (with `extra` data).
+
+    The handoff's delegation chain becomes `delegated`, by default the plan's own (none
+    when no delegation sent it on)."""
+    if delegated is None:
+        via = list(plan.via)
+        ids = list(plan.delegation_ids)
+        delegated = Delegated(via[0] if via else None, via, ids, ids)
     await follow_ups.cancel_for_handoff(conn, ws, handoff.id, now)
     times = plan.receiver.times
     updated = await handoffs.reroute(
@@ -150,8 +175,10 @@ async def _reroute(
         respond_by=times.respond_by,
         explanation=plan.explanation,
         now=now,
+        delegated=delegated,
     )
     assert updated is not None
     await follow_ups.insert_many(conn, deliveries(ws, updated.id, plan), now)
-    await _record(conn, ws, now, "handoff.reassigned", updated, plan.receiver.person)
+    data = delegation_data(updated.delegated_via, updated.delegation_ids) | (extra or {})
+    await _record(conn, ws, now, "handoff.reassigned", updated, plan.receiver.person, data)
     return updated

@@ -5,7 +5,7 @@ This module imports no other service, so any service may use it.
 
 from __future__ import annotations
 
-from handoff.services.errors import NotFound
+from handoff.services.errors import Conflict, NotFound
 from handoff.storage import handoffs, people, teams, work_items
 from handoff.storage.models import Handoff, Person, Team, WorkItem
 from handoff.storage.run import Conn
@@ -18,6 +18,14 @@ async def person(conn: Conn, ws: int, person_id: int, *, lock: bool = False) -> 
     if found is None:
         raise NotFound("Person", person_id)
     return found
+
+
+def require_active(person: Person, what: str) -> Person:
+    """`person` when they have not left; Conflict (saying `what` is refused) otherwise."""
+    if person.deactivated_at is not None:
+        left = person.deactivated_at.date().isoformat()
+        raise Conflict(f"{person.name} was deactivated on {left}: {what}")
+    return person
 
 
 async def team(conn: Conn, ws: int, team_id: int) -> Team:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from handoff.ids import encode
@@ -52,4 +53,18 @@ def handoff_data(
         "sender": person_ref(sender),
         "receiver": person_ref(receiver),
         "team": None if team is None else {"id": encode("Team", team.id), "name": team.name},
+    }
+
+
+def delegation_data(via: Sequence[int], delegation_ids: Sequence[int]) -> dict[str, Any]:
+    """`{"delegation": ...}` for a handoff delegations sent on (addressee first); `{}` when
+    none did, so it merges into any handoff event's data."""
+    if not via:
+        return {}
+    return {
+        "delegation": {
+            "addressedTo": encode("Person", via[0]),
+            "via": [encode("Person", p) for p in via],
+            "delegations": [encode("Delegation", d) for d in delegation_ids],
+        }
     }

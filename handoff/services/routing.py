@@ -30,6 +30,10 @@ class Plan:
     receiver: Recipient
     recipients: tuple[Recipient, ...]
     reasons: tuple[str, ...]
+    # when delegations sent it on: the people they passed it through (addressee first)
+    # and those delegations (`handoff.services.delegation_routes`)
+    via: tuple[int, ...] = ()
+    delegation_ids: tuple[int, ...] = ()
 
     @property
     def explanation(self) -> list[str]:
@@ -106,8 +110,10 @@ def plan_for_team(
             f"{first.person.name} is reachable soonest and holds the response clock."
         )
         return Plan(first, tuple(candidates), (why,))
+    # where the member is when it lands (a traveller is in another zone than home)
+    where = first.person.pattern.zone_at(first.times.deliver_at).key
     why = (
         f"Team {team.name} routes follow-the-sun: {first.person.name} "
-        f"({first.person.timezone}) is reachable soonest."
+        f"({where}) is reachable soonest."
     )
     return Plan(first, (first,), (why,))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -168,6 +168,9 @@ class NewHandoffRow:
     explanation: list[str]
     max_reminders: int
     idempotency_key: str | None
+    addressed_to_id: int | None = None
+    delegated_via: list[int] = field(default_factory=list)
+    delegation_ids: list[int] = field(default_factory=list)
 
 
 async def create(
@@ -201,6 +204,9 @@ async def create(
         "explanation": Jsonb(new.explanation),
         "max_reminders": new.max_reminders,
         "idempotency_key": new.idempotency_key,
+        "addressed_to_id": new.addressed_to_id,
+        "delegated_via": new.delegated_via,
+        "delegation_ids": new.delegation_ids,
         "insert_item": insert_item,
         "item_title": item.title,
         "item_description": item.description,
@@ -244,8 +250,11 @@ async def reroute(
     respond_by: datetime | None,
     explanation: list[str],
     now: datetime,
+    delegated: Delegated | None = None,
 ) -> Handoff | None:
-    """Send it to another receiver: SCHEDULED again, with fresh instants."""
+    """Send it to another receiver: SCHEDULED again, with fresh instants, and the
+    delegation chain of the new route (none when `delegated` is None)."""
+    chain = delegated or Delegated()
     params = {
         "workspace_id": ws,
         "id": handoff_id,
@@ -255,8 +264,38 @@ async def reroute(
         "respond_by": respond_by,
         "explanation": Jsonb(explanation),
         "now": now,
+        "addressed_to_id": chain.addressed_to_id,
+        "delegated_via": chain.via,
+        "delegation_ids": chain.delegation_ids,
+        "new_delegation_ids": chain.new_delegation_ids,
     }
     return await one(conn, Q.reroute, params, Handoff.from_row)
+
+
+@dataclass(frozen=True)
+class Delegated:
+    """A handoff's delegation chain: the addressee, the people whose delegations it passed
+    through (addressee first) and those delegations; `new_delegation_ids` are the ones
+    that sent it on just now (they log it)."""
+
+    addressed_to_id: int | None = None
+    via: list[int] = field(default_factory=list)
+    delegation_ids: list[int] = field(default_factory=list)
+    new_delegation_ids: list[int] = field(default_factory=list)
+
+
+async def open_for_receiver(
+    conn: Conn, ws: int, receiver_id: int, statuses: Sequence[HandoffStatus]
+) -> list[Handoff]:
+    """A receiver's handoffs in `statuses`, locked FOR UPDATE, oldest first."""
+    params = {"workspace_id": ws, "receiver_id": receiver_id, "statuses": list(statuses)}
+    return await many(conn, Q.open_for_receiver, params, Handoff.from_row)
+
+
+async def count_for_person(conn: Conn, ws: int, person_id: int) -> tuple[int, int]:
+    """(sent, received) handoffs of a person."""
+    found = await rows(conn, Q.count_for_person, {"workspace_id": ws, "person_id": person_id})
+    return int(found[0]["sent"] or 0), int(found[0]["received"] or 0)
 
 
 async def set_times(

@@ -13,6 +13,7 @@ from handoff.states import (
     FollowUpKind,
     FollowUpState,
     HandoffStatus,
+    PersonStatus,
     Routing,
     WebhookDeliveryStatus,
     WorkItemStatus,
@@ -71,6 +72,8 @@ class Person:
     policy_data: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    deactivated_at: datetime | None = None
+    erased_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Person:
@@ -85,7 +88,18 @@ class Person:
             policy_data=row["delivery_policy"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            deactivated_at=row.get("deactivated_at"),
+            erased_at=row.get("erased_at"),
         )
+
+    @property
+    def status(self) -> PersonStatus:
+        """Active, deactivated (left the team) or erased (personal data replaced)."""
+        if self.erased_at is not None:
+            return PersonStatus.ERASED
+        if self.deactivated_at is not None:
+            return PersonStatus.DEACTIVATED
+        return PersonStatus.ACTIVE
 
     @cached_property
     def pattern(self) -> WorkingPattern:
@@ -174,6 +188,11 @@ class Handoff(FromRow):
     cancelled_at: datetime | None
     updated_at: datetime
     idempotency_key: str | None
+    # set when a delegation sent it on: the addressee, the people whose delegations it
+    # passed through (addressee first) and those delegations
+    addressed_to_id: int | None = None
+    delegated_via: list[int] = field(default_factory=list)
+    delegation_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,11 @@ WHERE handoff_id = %(handoff_id)s AND workspace_id = %(workspace_id)s
   AND state IN ('PENDING', 'ENQUEUED');
 
 -- name: open_for_person
+-- A delegation's start and end rows name the delegating person too; they are not moved
+-- by a change of that person's hours, so they are left out.
 SELECT * FROM follow_ups
 WHERE workspace_id = %(workspace_id)s AND person_id = %(person_id)s
-  AND state IN ('PENDING', 'ENQUEUED')
+  AND state IN ('PENDING', 'ENQUEUED') AND handoff_id IS NOT NULL
 ORDER BY id
 FOR UPDATE;
 

@@ -49,12 +49,40 @@ WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
 
 -- name: reroute
-UPDATE handoffs SET
-    receiver_id = %(receiver_id)s, team_id = %(team_id)s, status = 'SCHEDULED',
-    deliver_at = %(deliver_at)s, respond_by = %(respond_by)s, explanation = %(explanation)s,
-    delivered_at = NULL, acknowledged_at = NULL, reminders_sent = 0, updated_at = %(now)s
-WHERE workspace_id = %(workspace_id)s AND id = %(id)s
-RETURNING *;
+-- The delegation chain is the new route's (empty when no delegation sent it on); each
+-- delegation that sent it on logs it (delegated_handoffs).
+WITH h AS (
+    UPDATE handoffs SET
+        receiver_id = %(receiver_id)s, team_id = %(team_id)s, status = 'SCHEDULED',
+        deliver_at = %(deliver_at)s, respond_by = %(respond_by)s, explanation = %(explanation)s,
+        delivered_at = NULL, acknowledged_at = NULL, reminders_sent = 0, updated_at = %(now)s,
+        addressed_to_id = %(addressed_to_id)s, delegated_via = %(delegated_via)s,
+        delegation_ids = %(delegation_ids)s
+    WHERE workspace_id = %(workspace_id)s AND id = %(id)s
+    RETURNING *
+), logged AS (
+    INSERT INTO delegated_handoffs (delegation_id, handoff_id, workspace_id, receiver_id, how, at)
+    SELECT d, h.id, h.workspace_id, h.receiver_id, 'REASSIGNED', %(now)s
+    FROM h, unnest(%(new_delegation_ids)s::bigint[]) AS d
+    ON CONFLICT (delegation_id, handoff_id) DO UPDATE SET receiver_id = excluded.receiver_id
+)
+SELECT * FROM h;
+
+-- name: open_for_receiver
+-- A receiver's open handoffs (statuses given), locked, oldest first.
+SELECT * FROM handoffs
+WHERE workspace_id = %(workspace_id)s AND receiver_id = %(receiver_id)s
+  AND status = ANY(%(statuses)s)
+ORDER BY id
+FOR UPDATE;
+
+-- name: count_for_person
+-- How many handoffs a person sent and received (what reports count).
+SELECT count(*) FILTER (WHERE sender_id = %(person_id)s) AS sent,
+       count(*) FILTER (WHERE receiver_id = %(person_id)s) AS received
+FROM handoffs
+WHERE workspace_id = %(workspace_id)s
+  AND (sender_id = %(person_id)s OR receiver_id = %(person_id)s);
 
 -- name: set_times
 UPDATE handoffs SET deliver_at = %(deliver_at)s, respond_by = %(respond_by)s,
@@ -86,21 +114,27 @@ FROM head LEFT JOIN LATERAL (
 ) p ON true;
 
 -- name: create
--- The handoff, its work item (inserted, or moved to IN_HANDOFF), its DELIVERY follow-ups and
--- its event in one statement. Everything hangs off the handoff row: when the idempotency key
+-- The handoff, its work item (inserted, or moved to IN_HANDOFF), its DELIVERY follow-ups,
+-- its delegation log and its event in one statement. Everything hangs off the handoff row: when the idempotency key
 -- conflicts (a concurrent request with the same key committed first), nothing is written.
 -- Foreign keys are checked at the end of the statement, after the work item exists.
 WITH h AS (
     INSERT INTO handoffs (id, workspace_id, work_item_id, sender_id, receiver_id, team_id, summary,
                           done, next_steps, open_questions, respond_within, created_at, deliver_at,
-                          respond_by, explanation, max_reminders, updated_at, idempotency_key)
+                          respond_by, explanation, max_reminders, updated_at, idempotency_key,
+                          addressed_to_id, delegated_via, delegation_ids)
     OVERRIDING SYSTEM VALUE
     VALUES (%(id)s, %(workspace_id)s, %(work_item_id)s, %(sender_id)s, %(receiver_id)s, %(team_id)s,
             %(summary)s, %(done)s, %(next_steps)s, %(open_questions)s, %(respond_within)s, %(now)s,
             %(deliver_at)s, %(respond_by)s, %(explanation)s, %(max_reminders)s, %(now)s,
-            %(idempotency_key)s)
+            %(idempotency_key)s, %(addressed_to_id)s, %(delegated_via)s, %(delegation_ids)s)
     ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
     RETURNING *
+), delegated AS (
+    -- each delegation that sent it on logs it
+    INSERT INTO delegated_handoffs (delegation_id, handoff_id, workspace_id, receiver_id, how, at)
+    SELECT d, h.id, h.workspace_id, h.receiver_id, 'NEW', %(now)s
+    FROM h, unnest(h.delegation_ids) AS d
 ), new_item AS (
     INSERT INTO work_items (id, workspace_id, title, description, status, holder_id, created_at,
                             updated_at)
