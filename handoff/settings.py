@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(
         default=32, description="deepest nesting of a GraphQL request's JSON (400 beyond it)"
     )
+    rate_limit_per_minute: int = Field(
+        default=600, description="requests a minute per token, sustained (0 = no limit)"
+    )
+    rate_limit_burst: int = Field(
+        default=120, description="requests a token may make at once before the rate applies"
+    )
+    mutation_rate_limit_per_minute: int = Field(
+        default=120, description="mutations a minute per token, a bucket of its own (0 = no limit)"
+    )
     cors_origins: str = Field(
         default="",
         description="comma-separated origins whose pages may call the API (`*` = any); "

@@ -20,6 +20,13 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 HANDOFFS_CREATED = Counter("handoff_handoffs_created_total", "Handoffs created")
+RATE_LIMITED = Counter(
+    "handoff_rate_limited_total", "Requests refused by a token's rate limit", ["bucket"]
+)
+RATE_LIMITER_UNAVAILABLE = Counter(
+    "handoff_rate_limiter_unavailable_total",
+    "Requests let through because the rate limiter's Redis could not be reached",
+)
 FOLLOW_UPS_DUE = Counter("handoff_follow_ups_due_total", "Follow-ups handed to the queue", ["kind"])
 FOLLOW_UPS_DELIVERED = Counter(
     "handoff_follow_ups_delivered_total", "Follow-ups carried out", ["kind"]

@@ -165,7 +165,7 @@ class Harness:
         """A workspace with a token for its GraphQL calls."""
         async with self.pool.connection() as conn:
             token = await tokens.create_token(conn, name, self.clock.now())
-            workspace_id = await tokens.workspace_for_token(conn, token)
+            workspace_id = await tokens.workspace_for_token(conn, token, self.clock.now())
         assert workspace_id is not None
         self.tokens[workspace_id] = token
         return workspace_id
