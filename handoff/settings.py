@@ -49,8 +49,8 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, description="timeout per webhook attempt")
     webhook_sender_lease_seconds: float = Field(
         default=5.0,
-        description="an endpoint's sender renews its lease this often x3; a sender that dies"
-        " is replaced this long after its last renewal",
+        description="lease of an endpoint's sender, renewed every third of it; a sender that"
+        " dies is replaced this long after its last renewal",
     )
     log_format: str = Field(default="json", description="`json` or `text`")
     log_level: str = Field(default="INFO", description="log level")

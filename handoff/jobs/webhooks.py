@@ -75,7 +75,11 @@ def send_job_id(lease: store.SenderLease) -> str:
 
 def _client(ctx: dict[str, Any]) -> WebhookClient:
     """A client for one sender run (closed at its end): a sender talks to one endpoint
-    over one keep-alive connection, resolved and SSRF-checked when it is opened."""
+    over one keep-alive connection, resolved and SSRF-checked when it is opened.
+    ctx["webhook_client"] (a factory taking the settings) replaces it in benchmarks."""
+    factory = ctx.get("webhook_client")
+    if factory is not None:
+        return factory(ctx["settings"], ctx.get("webhook_resolver"))
     return WebhookClient(
         allow_private=ctx["settings"].webhook_allow_private,
         resolver=ctx.get("webhook_resolver"),

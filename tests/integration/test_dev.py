@@ -124,7 +124,7 @@ def _names(procs: list[psutil.Process]) -> list[str]:
     out = []
     for p in procs:
         try:
-            out.append(" ".join(p.cmdline())[:80])
+            out.append(" ".join(p.cmdline()))  # whole: a long checkout path hid "serve"
         except psutil.Error:
             out.append(f"pid {p.pid}")
     return out
