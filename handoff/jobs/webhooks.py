@@ -20,6 +20,9 @@ runs out within `webhook_sender_lease_seconds`; the next tick leases the endpoin
 new sender under a new job id. Time comes from ctx["clock"]; the jitter from
 ctx.get("webhook_random") (a `random.Random`); tests may put a resolver in
 ctx["webhook_resolver"].
+
+(A little over 400 lines: the tick, the sender with its lease and heartbeat, and the
+per-endpoint gauges share the lease and health vocabulary; split them when one grows.)
 """
 
 from __future__ import annotations
