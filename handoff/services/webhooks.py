@@ -24,6 +24,7 @@ from handoff.webhooks.ssrf import UnsafeURL, validate_url
 ENDPOINT = "WebhookEndpoint"
 DELIVERY = "WebhookDelivery"
 MAX_DESCRIPTION = 500
+PING_DISPATCH_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -153,12 +154,19 @@ async def rotate_secret(
 async def ping_endpoint(
     conn: Conn, ws: int, now: datetime, endpoint_id: int, actor: Actor | None = None
 ) -> WebhookDelivery:
-    """Queue a `ping` to this endpoint only."""
+    """Queue a `ping` to this endpoint only, after every event committed before it.
+
+    It takes the dispatch lock (until this transaction ends) and dispatches what waits,
+    so the ping gets the next sequence number after those events, like any event.
+    """
     require(actor, Right.ADMINISTER)
     target = await endpoint(conn, ws, endpoint_id)
     if not target.enabled:
         raise Conflict("the endpoint is disabled; enable it before testing it")
     data = ping_data(encode(ENDPOINT, endpoint_id))
+    await webhooks.lock_dispatch(conn)
+    while (await webhooks.dispatch_events(conn, now, PING_DISPATCH_BATCH)).events:
+        pass
     delivery_id = await webhooks.insert_ping(conn, ws, endpoint_id, data, now)
     return await delivery(conn, ws, delivery_id)
 
