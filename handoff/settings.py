@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(
         default=32, description="deepest nesting of a GraphQL request's JSON (400 beyond it)"
     )
+    rate_limit_per_minute: int = Field(
+        default=600, description="requests a minute per token, sustained (0 = no limit)"
+    )
+    rate_limit_burst: int = Field(
+        default=120, description="requests a token may make at once before the rate applies"
+    )
+    mutation_rate_limit_per_minute: int = Field(
+        default=120, description="mutations a minute per token, a bucket of its own (0 = no limit)"
+    )
     cors_origins: str = Field(
         default="",
         description="comma-separated origins whose pages may call the API (`*` = any); "
@@ -47,15 +56,21 @@ class Settings(BaseSettings):
         default=30.0, description="rows due within this horizon are handed to arq"
     )
     batch_size: int = Field(default=500, description="follow-ups handled per batch job")
-    requeue_after_seconds: float = Field(
-        default=60.0,
-        description="an enqueued follow-up whose job has not run by then is enqueued again",
+    follow_up_lease_seconds: float = Field(
+        default=5.0,
+        description="a queued follow-up batch owns its rows this long after their due instant;"
+        " then the relay claims them again (a killed worker costs seconds)",
     )
     webhook_allow_private: bool = Field(
         default=False,
         description="allow webhooks to private/loopback addresses (development and tests only)",
     )
     webhook_timeout_seconds: float = Field(default=10.0, description="timeout per webhook attempt")
+    webhook_sender_lease_seconds: float = Field(
+        default=5.0,
+        description="lease of an endpoint's sender, renewed every third of it; a sender that"
+        " dies is replaced this long after its last renewal",
+    )
     log_format: str = Field(default="json", description="`json` or `text`")
     log_level: str = Field(default="INFO", description="log level")
     queue_name: str = Field(default="handoff:queue", description="arq queue name")

@@ -115,3 +115,15 @@ class WebhookDeliveryStatus(StrEnum):
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
     DEAD = "DEAD"
+
+
+class EndpointHealth(StrEnum):
+    """How a webhook endpoint's sender treats it (a disabled endpoint is `enabled = false`).
+
+    HEALTHY: deliveries go out in sequence as they come. PROBING: the last attempt failed
+    at the endpoint (refused, timed out, 5xx, ...); only the head delivery is tried, at
+    `probe_at`, and the first success makes it HEALTHY and drains the backlog at once.
+    """
+
+    HEALTHY = "HEALTHY"
+    PROBING = "PROBING"

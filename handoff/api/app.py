@@ -3,32 +3,34 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from functools import cache
 from importlib import resources
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from psycopg_pool import AsyncConnectionPool
 from strawberry.fastapi import GraphQLRouter
 
+from handoff.api.auth import TokenCache, Unauthenticated, authenticate, bearer
 from handoff.api.context import Context
+from handoff.api.extensions import is_mutation
 from handoff.api.health import router as health_router
 from handoff.api.middleware import (
+    PAYLOAD_KEY,
     MetricsMiddleware,
     RequestBody,
     RequestContextMiddleware,
     graphql_error,
 )
+from handoff.api.ratelimit import Bucket, RateLimited, RateLimiter
 from handoff.api.schema import build_schema
 from handoff.clock import Clock, SystemClock
 from handoff.observability.logging import bind
 from handoff.settings import Settings
 from handoff.storage.db import open_pool
-from handoff.storage.tokens import workspace_for_token
 
 # What a page on another origin may read of a response.
 CORS_EXPOSED_HEADERS = [
@@ -38,9 +40,6 @@ CORS_EXPOSED_HEADERS = [
     "RateLimit-Remaining",
     "RateLimit-Reset",
 ]
-# Token -> workspace lookups are cached briefly so every request does not cost a query;
-# a revoked token stops working within this many seconds.
-TOKEN_CACHE_SECONDS = 30.0
 
 
 def _is_graphiql_page(request: Request) -> bool:
@@ -50,10 +49,6 @@ def _is_graphiql_page(request: Request) -> bool:
         and "text/html" in request.headers.get("accept", "")
         and "query" not in request.query_params
     )
-
-
-class Unauthenticated(Exception):
-    """No token, or a token that belongs to no workspace."""
 
 
 @cache
@@ -69,25 +64,6 @@ class Router(GraphQLRouter[Context, None]):
         return HTMLResponse(_graphiql_page())
 
 
-class TokenCache:
-    """A small time-bounded cache of token -> workspace id."""
-
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self._entries: dict[str, tuple[int, float]] = {}
-
-    def get(self, token: str) -> int | None:
-        found = self._entries.get(token)
-        if found is None or found[1] < time.monotonic():
-            return None
-        return found[0]
-
-    def put(self, token: str, workspace_id: int) -> None:
-        if len(self._entries) > 10_000:
-            self._entries.clear()
-        self._entries[token] = (workspace_id, time.monotonic() + self.ttl)
-
-
 def create_app(
     settings: Settings | None = None,
     clock: Clock | None = None,
@@ -96,7 +72,7 @@ def create_app(
     """The API. Opens its PostgreSQL pool (unless given one) in the lifespan, never at import."""
     settings = settings or Settings()
     clock = clock or SystemClock()
-    tokens = TokenCache(TOKEN_CACHE_SECONDS)
+    tokens = TokenCache()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -109,6 +85,17 @@ def create_app(
             from redis.asyncio import Redis
 
             app.state.redis = Redis.from_url(settings.require_redis_url())
+        app.state.limiter = None
+        if app.state.redis is not None:
+            app.state.limiter = RateLimiter(
+                app.state.redis,
+                Bucket("requests", settings.rate_limit_per_minute, settings.rate_limit_burst),
+                Bucket(
+                    "mutations",
+                    settings.mutation_rate_limit_per_minute,
+                    min(settings.rate_limit_burst, settings.mutation_rate_limit_per_minute),
+                ),
+            )
         try:
             yield
         finally:
@@ -121,39 +108,40 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
 
-    async def get_context(request: Request) -> Context:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        workspace_id = None
-        if scheme.lower() == "bearer" and token:
-            workspace_id = tokens.get(token)
-            if workspace_id is None:
-                async with request.app.state.pool.connection() as conn:
-                    workspace_id = await workspace_for_token(conn, token.strip())
-                if workspace_id is not None:
-                    tokens.put(token, workspace_id)
-        if workspace_id is None:
-            if _is_graphiql_page(request):
-                # GraphiQL's page itself needs no token; every query does (a GET that
-                # carries a query runs it, so it must not get here).
-                workspace_id = 0
-            else:
-                raise Unauthenticated(
-                    "missing bearer token" if not token else "invalid or revoked token"
-                )
-        if workspace_id:
-            bind(workspace_id=workspace_id)
+    async def get_context(request: Request, response: Response) -> Context:
+        token = bearer(request.headers.get("authorization", ""))
+        if token is None and _is_graphiql_page(request):
+            # GraphiQL's page itself needs no token; every query does (a GET that carries
+            # a query runs it, so it never gets here).
+            return Context(
+                pool=request.app.state.pool, workspace_id=0, clock=clock, settings=settings
+            )
+        pool = request.app.state.pool
+        actor = await authenticate(token, pool, tokens, clock.now())
+        bind(workspace_id=actor.workspace_id)
+        limiter: RateLimiter | None = request.app.state.limiter
+        if limiter is not None and actor.token_id is not None:
+            mutation = is_mutation(request.scope.get(PAYLOAD_KEY))
+            limits = await limiter.spend(actor.token_id, mutation, clock.now())
+            response.headers.update(limits)
         return Context(
-            pool=request.app.state.pool,
-            workspace_id=workspace_id,
+            pool=pool,
+            workspace_id=actor.workspace_id,
             clock=clock,
             settings=settings,
+            actor=actor,
         )
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
-        response = graphql_error(str(exc), "UNAUTHENTICATED", 401)
+        response = graphql_error(exc.message, "UNAUTHENTICATED", 401)
         response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+        response = graphql_error(exc.message, "RATE_LIMITED", 429)
+        response.headers.update(exc.headers)
         return response
 
     router = Router(build_schema(settings), context_getter=get_context, graphql_ide="graphiql")

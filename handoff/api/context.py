@@ -5,34 +5,39 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 from strawberry.fastapi import BaseContext
 
 from handoff.clock import Clock
+from handoff.services.rights import Actor
 from handoff.settings import Settings
 
-P = ParamSpec("P")
 R = TypeVar("R")
-Service = Callable[Concatenate[AsyncConnection[Any], int, datetime, P], Awaitable[R]]
+# service(conn, workspace id, now, ..., actor=...): every service a resolver changes
+# something through takes the acting actor last, as a keyword.
+Service = Callable[..., Awaitable[R]]
 
 
 @dataclass
 class Context(BaseContext):
-    """Built once per request by `handoff.api.app`; scoped to one workspace."""
+    """Built once per request by `handoff.api.app`; scoped to one workspace, acting as
+    `actor` (the workspace, or the person of a person token)."""
 
     pool: AsyncConnectionPool
     workspace_id: int
     clock: Clock
     settings: Settings
+    actor: Actor | None = None
     # per-request DataLoaders, created lazily by handoff.api.loaders
     loaders: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__()
+        if self.actor is None:
+            self.actor = Actor(self.workspace_id)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection[Any]]:
@@ -46,8 +51,10 @@ class Context(BaseContext):
         async with self.pool.connection() as conn:
             yield conn
 
-    async def change(self, service: Service[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """Run a service `fn(conn, workspace, now, ...)` in one transaction, now by the
-        request's clock."""
+    async def change(self, service: Service[R], *args: Any, **kwargs: Any) -> R:
+        """Run a service `fn(conn, workspace, now, ..., actor=...)` in one transaction, now by
+        the request's clock, acting as the request's actor (the service checks its rights)."""
         async with self.transaction() as conn:
-            return await service(conn, self.workspace_id, self.clock.now(), *args, **kwargs)
+            return await service(
+                conn, self.workspace_id, self.clock.now(), *args, actor=self.actor, **kwargs
+            )

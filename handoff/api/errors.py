@@ -21,7 +21,7 @@ from typing import Any, ParamSpec, TypeVar
 import strawberry
 
 from handoff.services.errors import Conflict as ConflictError
-from handoff.services.errors import Invalid, ServiceError
+from handoff.services.errors import Forbidden, Invalid, ServiceError
 from handoff.services.errors import NotFound as NotFoundError
 
 P = ParamSpec("P")
@@ -138,6 +138,11 @@ def expected_failures(
                 return from_service_error(error)
             try:
                 return await resolver(*args, **kwargs)
+            except Forbidden as error:
+                # not a union value: the whole request is refused (code FORBIDDEN)
+                if prefix and error.field:
+                    error.field = f"{prefix}.{error.field}"
+                raise
             except ServiceError as error:
                 return from_service_error(error, prefix)
 

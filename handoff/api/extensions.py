@@ -23,13 +23,21 @@ from graphql import (
     Node,
     parse,
 )
-from graphql.language import ArgumentNode, ObjectFieldNode, Visitor, print_ast, visit
+from graphql.language import (
+    ArgumentNode,
+    ObjectFieldNode,
+    OperationDefinitionNode,
+    OperationType,
+    Visitor,
+    print_ast,
+    visit,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from handoff.api.errors import ErrorCode
 from handoff.observability.logging import current_request_id
-from handoff.services.errors import Conflict, Invalid, NotFound, ServiceError
+from handoff.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
 log = logging.getLogger("handoff.api")
 
@@ -46,12 +54,6 @@ class ApiError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-
-
-class Forbidden(ApiError):
-    """The caller may not do this."""
-
-    code = ErrorCode.FORBIDDEN
 
 
 @lru_cache(maxsize=PARSE_CACHE_SIZE)
@@ -104,6 +106,24 @@ class ParseAndValidate(SchemaExtension):
         yield
 
 
+def is_mutation(payload: object) -> bool:
+    """Whether a request body's selected operation is a mutation (the parse is cached and
+    shared with the execution that follows)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return False
+    try:
+        document = cached_parse(payload["query"])
+    except GraphQLError:
+        return False
+    name = payload.get("operationName")
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            not name or (definition.name is not None and definition.name.value == name)
+        ):
+            return definition.operation == OperationType.MUTATION
+    return False
+
+
 # -- error codes ------------------------------------------------------------------------
 
 _BAD_INPUT = re.compile(
@@ -127,6 +147,8 @@ def classify(error: GraphQLError) -> ErrorCode:
     original = _original(error)
     if isinstance(original, ApiError):
         return original.code
+    if isinstance(original, Forbidden):
+        return ErrorCode.FORBIDDEN
     if isinstance(original, Invalid):
         return ErrorCode.BAD_USER_INPUT
     if isinstance(original, NotFound):
@@ -186,7 +208,7 @@ _FOUND = re.compile(r"; found: (.+)\.$", re.DOTALL)
 
 def _field_of(error: GraphQLError, document: DocumentNode | None) -> str | None:
     original = _original(error)
-    if isinstance(original, Invalid | ApiError):
+    if isinstance(original, Invalid | ApiError | Forbidden):
         return original.field
     found = _VARIABLE_PATH.match(error.message)
     if found:

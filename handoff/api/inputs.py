@@ -206,7 +206,10 @@ class HandoffNoteInput:
     description="A handoff: exactly one of workItemId/newWorkItem and of toPersonId/toTeamId."
 )
 class CreateHandoffInput:
-    sender_id: strawberry.ID = strawberry.field(description="Who hands it over")
+    sender_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Who hands it over; with a person token it may be left out (that person)",
+    )
     note: HandoffNoteInput = strawberry.field(description="Done, next, open questions")
     work_item_id: strawberry.ID | None = strawberry.field(
         default=None, description="An existing work item to pass on"
@@ -275,7 +278,7 @@ def _new_item_from_input(cls: type, value: Mapping[str, Any], context: InputCont
 def _create_handoff_from_input(cls: type, value: Mapping[str, Any], context: InputContext) -> Any:
     new_item = value.get("newWorkItem")
     return cls(
-        sender_id=value["senderId"],
+        sender_id=value.get("senderId"),
         note=_note_from_input(HandoffNoteInput, value["note"], context),
         work_item_id=value.get("workItemId"),
         new_work_item=None

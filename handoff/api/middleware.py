@@ -75,12 +75,15 @@ class RequestBody:
             await self._too_large(scope, receive, send)
             return
         if b"json" in headers.get(b"content-type", b"application/json").lower():
-            problem = body_problem(body, self.max_depth)
+            payload, problem = parse_body(body, self.max_depth)
             if problem is not None:
                 scope[OPERATION_KEY] = "invalid"
                 await graphql_error(problem, "BAD_REQUEST", 400)(scope, receive, send)
                 return
-        scope[OPERATION_KEY] = operation_name(body)
+            scope[PAYLOAD_KEY] = payload
+            scope[OPERATION_KEY] = operation_of(payload)
+        else:
+            scope[OPERATION_KEY] = "anonymous"
         replayed = False
 
         async def replay() -> Message:
@@ -135,7 +138,10 @@ class _TooLarge(Exception):
     pass
 
 
+# What RequestBody leaves in the ASGI scope: the operation's name (for the metrics) and the
+# parsed JSON body (so nobody before strawberry parses it again).
 OPERATION_KEY = "handoff.operation"
+PAYLOAD_KEY = "handoff.payload"
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
@@ -153,21 +159,21 @@ def json_depth(body: bytes) -> int:
     return deepest
 
 
-def body_problem(body: bytes, max_depth: int) -> str | None:
-    """What is wrong with a GraphQL request body, or None when it can be parsed."""
+def parse_body(body: bytes, max_depth: int) -> tuple[Any, str | None]:
+    """A GraphQL request body's JSON, or what is wrong with it."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as e:
-        return f"the request body is not UTF-8 (invalid byte at offset {e.start})"
+        return None, f"the request body is not UTF-8 (invalid byte at offset {e.start})"
     if json_depth(body) > max_depth:
-        return f"the request body nests deeper than {max_depth} levels"
+        return None, f"the request body nests deeper than {max_depth} levels"
     try:
         payload = json.loads(text)
     except ValueError as e:
-        return f"the request body is not JSON: {e}"
+        return None, f"the request body is not JSON: {e}"
     if not isinstance(payload, dict | list):
-        return "the request body must be a JSON object with a `query`"
-    return None
+        return None, "the request body must be a JSON object with a `query`"
+    return payload, None
 
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -234,6 +240,20 @@ _FIRST_OPERATION = re.compile(
 MAX_OPERATION_LABELS = 200
 
 
+def operation_of(payload: Any) -> str:
+    """The GraphQL operation name of a parsed request body, `anonymous` when it has none."""
+    if isinstance(payload, list):
+        return "batch"
+    if not isinstance(payload, dict):
+        return "invalid"
+    raw_name = payload.get("operationName")
+    raw_query = payload.get("query")
+    return _name_of(
+        raw_name if isinstance(raw_name, str) else None,
+        raw_query if isinstance(raw_query, str) else None,
+    )
+
+
 def operation_name(body: bytes | None, query_string: bytes = b"") -> str:
     """The GraphQL operation name of a request, `anonymous` when it has none."""
     name: str | None = None
@@ -243,19 +263,17 @@ def operation_name(body: bytes | None, query_string: bytes = b"") -> str:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return "invalid"
-        if isinstance(payload, list):
-            return "batch"
-        if isinstance(payload, dict):
-            raw_name = payload.get("operationName")
-            name = raw_name if isinstance(raw_name, str) else None
-            raw_query = payload.get("query")
-            query = raw_query if isinstance(raw_query, str) else None
-    elif query_string:
+        return operation_of(payload)
+    if query_string:
         from urllib.parse import parse_qs
 
         params = parse_qs(query_string.decode("latin-1"))
         name = next(iter(params.get("operationName", [])), None)
         query = next(iter(params.get("query", [])), None)
+    return _name_of(name, query)
+
+
+def _name_of(name: str | None, query: str | None) -> str:
     if not name and query:
         match = _FIRST_OPERATION.match(query)
         if match:

@@ -159,26 +159,35 @@ def more_skipped(count: int) -> str:
     return f"…and {count} more similar reasons left out."
 
 
-def lands(us: int, zone: ZoneInfo) -> str:
-    """The final delivery line, local and UTC."""
+# Zones that are UTC under another name: their local time needs no UTC beside it.
+_UTC_NAMES = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"}
+)
+
+
+def _local_and_utc(us: int, zone: ZoneInfo) -> str:
+    """ "Monday 30 Nov 09:00 Europe/Amsterdam (08:00 UTC)"; the UTC date only when it
+    differs, and no UTC at all for a zone that is UTC."""
+    if zone.key in _UTC_NAMES:
+        return _local(us, zone)
     local = from_us(us).astimezone(zone)
     utc = from_us(us).astimezone(UTC)
     utc_text = utc.strftime("%H:%M")
     if utc.date() != local.date():
         utc_text = f"{_day(utc.date())} {utc_text}"
-    return f"Lands {_local(us, zone)} ({utc_text} UTC)."
+    return f"{_local(us, zone)} ({utc_text} UTC)"
+
+
+def lands(us: int, zone: ZoneInfo) -> str:
+    """The final delivery line, local and UTC."""
+    return f"Lands {_local_and_utc(us, zone)}."
 
 
 def respond_by(name: str, within: timedelta, us: int, zone: ZoneInfo) -> str:
     """The response deadline line."""
-    utc = from_us(us).astimezone(UTC)
-    local = utc.astimezone(zone)
-    utc_text = utc.strftime("%H:%M")
-    if utc.date() != local.date():
-        utc_text = f"{_day(utc.date())} {utc_text}"
     return _sentence(
         f"Expects a response within {_duration(within)} of {name}'s working time: "
-        f"respond by {_local(us, zone)} ({utc_text} UTC)."
+        f"respond by {_local_and_utc(us, zone)}."
     )
 
 

@@ -100,7 +100,7 @@ async def _seed_and_token(url: str, known_token: str, seed: bool) -> str:
             async with conn.transaction():
                 summary = await seed_demo(conn, now, progress=lambda step: say(f"  {step}"))
             say(f"demo data: {summary}")
-        if known_token and await workspace_for_token(conn, known_token) is not None:
+        if known_token and await workspace_for_token(conn, known_token, now) is not None:
             return known_token
         async with conn.transaction():
             return await create_token(conn, DEMO_WORKSPACE, now, label="handoff dev demo token")

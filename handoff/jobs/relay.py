@@ -1,11 +1,19 @@
 """The relay: hands follow-ups due soon from PostgreSQL to arq, in batches.
 
-One pass claims rows due within the horizon (and ENQUEUED rows whose job is presumed
-lost) with `FOR UPDATE SKIP LOCKED`, groups them by due-instant bucket into batches of
-`settings.batch_size`, and enqueues one arq job per batch with a deterministic job id and
-a deferral to the bucket's instant. The enqueues happen before the claim commits: if Redis
-is down the claim rolls back; if the commit fails after enqueueing, the job still finds
-its rows at the enqueued version and carries them out.
+One pass claims rows due within the horizon with `FOR UPDATE SKIP LOCKED`, groups them by
+due-instant bucket into batches of `settings.batch_size`, and enqueues one arq job per
+batch with a deterministic job id and a deferral to the bucket's instant. The enqueues
+happen before the claim commits: if Redis is down the claim rolls back; if the commit
+fails after enqueueing, the job still finds its rows at the enqueued version.
+
+Leases: a claimed row belongs to its job until its due instant plus
+`settings.follow_up_lease_seconds`. While the batch runs it holds the rows' locks, which
+the claim's SKIP LOCKED respects, so a live batch keeps its rows however long it takes;
+a worker that dies drops its connection and the locks with it. After the lease the
+relay claims the rows again under a new job id (a lost job's id may still be "in
+progress" in Redis). One exception keeps a busy queue from being enqueued twice: while
+jobs that are due wait in the queue without a worker on them, the rows' leases ran out
+only because the workers are behind, and nothing is claimed again.
 """
 
 from __future__ import annotations
@@ -21,10 +29,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix
 from psycopg_pool import AsyncConnectionPool
 
 from handoff.clock import Clock
-from handoff.observability.metrics import FOLLOW_UPS_DUE, QUEUE_DEPTH, RELAY_LAG
+from handoff.observability.metrics import (
+    FOLLOW_UPS_DUE,
+    FOLLOW_UPS_RECLAIMED,
+    QUEUE_DEPTH,
+    RELAY_LAG,
+)
 from handoff.settings import Settings
 from handoff.storage import follow_ups
 from handoff.storage.follow_ups import Claimed
@@ -36,6 +50,9 @@ JOB_NAME = "handle_follow_ups"
 CLAIM_LIMIT = 5_000
 # Rows due within one bucket share a job (deferred to the bucket's end, never early).
 BUCKET_MS = 100
+# A due job that waits longer than this without a worker means the queue is backlogged.
+BACKLOG_GRACE_MS = 1000
+BACKLOG_SAMPLE = 50
 
 
 @dataclass(frozen=True)
@@ -100,11 +117,14 @@ async def relay_once(
     settings: Settings,
     *,
     horizon_seconds: float | None = None,
-    requeue_after: float | None = None,
+    lease_seconds: float | None = None,
 ) -> int:
     """One relay pass; returns how many rows it handed to arq."""
     horizon = settings.relay_horizon_seconds if horizon_seconds is None else horizon_seconds
-    stale = settings.requeue_after_seconds if requeue_after is None else requeue_after
+    lease = timedelta(
+        seconds=settings.follow_up_lease_seconds if lease_seconds is None else lease_seconds
+    )
+    reclaim = not await queue_backlogged(redis, settings.queue_name)
     total = 0
     while True:
         now = clock.now()
@@ -113,8 +133,9 @@ async def relay_once(
                 conn,
                 now,
                 now + timedelta(seconds=horizon),
-                now - timedelta(seconds=stale),
                 CLAIM_LIMIT,
+                lease=lease,
+                reclaim=reclaim,
             )
             if claimed:
                 await _enqueue(
@@ -122,11 +143,31 @@ async def relay_once(
                 )
         for c in claimed:
             FOLLOW_UPS_DUE.labels(c.kind).inc()
+            if c.reclaimed:
+                FOLLOW_UPS_RECLAIMED.inc()
         total += len(claimed)
         if len(claimed) < CLAIM_LIMIT:
             break
     await _gauges(pool, redis, clock, settings)
     return total
+
+
+async def queue_backlogged(redis: ArqRedis, queue_name: str) -> bool:
+    """Whether jobs due a while ago wait in the queue with no worker on them.
+
+    arq keeps a running job in the queue with an in-progress key; a job whose worker was
+    killed keeps that key until it expires, so it does not count: only jobs nobody has
+    started do. Scores are arq's (real milliseconds), whatever the relay's clock says.
+    """
+    cutoff = time.time() * 1000 - BACKLOG_GRACE_MS
+    waiting = await redis.zrangebyscore(queue_name, "-inf", cutoff, start=0, num=BACKLOG_SAMPLE)
+    if not waiting:
+        return False
+    async with redis.pipeline(transaction=False) as pipe:
+        for job_id in waiting:
+            pipe.exists(in_progress_key_prefix + job_id.decode())
+        running = await pipe.execute()
+    return not all(running)
 
 
 async def _enqueue(redis: ArqRedis, batches: list[Batch], clock: Clock, settings: Settings) -> None:

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 JOB_TIMEOUT_SECONDS = 120
 # On SIGTERM: stop picking jobs, let in-flight ones finish for at most this long.
 SHUTDOWN_GRACE_SECONDS = 20
+GAUGES_EVERY_SECONDS = 2.0
 
 
 def _functions() -> list[Any]:
@@ -50,8 +51,13 @@ def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str,
         ctx["pool"] = await open_pool(
             settings.require_database_url(), settings.db_pool_min, settings.db_pool_max
         )
+        ctx["gauges"] = asyncio.create_task(_gauges_loop(ctx["pool"], the_clock))
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
+        gauges = ctx.pop("gauges", None)
+        if gauges is not None:
+            gauges.cancel()
+            await asyncio.gather(gauges, return_exceptions=True)
         pool = ctx.pop("pool", None)
         if pool is not None:
             await pool.close()
@@ -80,6 +86,19 @@ def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str,
         "poll_delay": 0.05,
         "job_completion_wait": SHUTDOWN_GRACE_SECONDS,
     }
+
+
+async def _gauges_loop(pool: AsyncConnectionPool, clock: Clock) -> None:
+    """Every worker refreshes its own per-endpoint webhook gauges (cron jobs run on one
+    worker only, and each process has its own registry)."""
+    from handoff.jobs import webhooks
+
+    while True:
+        try:
+            await webhooks.refresh_gauges(pool, clock)
+        except Exception as exc:  # best effort: PostgreSQL may be away for a while
+            log.debug("webhook gauges failed: %s", exc)
+        await asyncio.sleep(GAUGES_EVERY_SECONDS)
 
 
 def run_worker(settings: Settings) -> None:

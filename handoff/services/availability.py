@@ -17,6 +17,7 @@ from handoff.services.errors import Invalid, NotFound
 from handoff.services.lifecycle import reroute_team_handoff
 from handoff.services.patterns import build_pattern, build_policy
 from handoff.services.payloads import person_ref
+from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import times_for
 from handoff.states import FollowUpKind, HandoffStatus
 from handoff.storage import events, follow_ups, handoffs, people
@@ -32,9 +33,11 @@ async def set_working_pattern(
     person_id: int,
     data: dict[str, Any],
     field: str = "workingPattern",
+    actor: Actor | None = None,
 ) -> Person:
     """Replace a person's working pattern (in their zone unless it names one) and move
     their pending follow-ups; `field` names the input in errors."""
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     person = await lookups.person(conn, ws, person_id, lock=True)
     # Travel periods are not part of the input: the new pattern keeps them.
     travel = {"travel": person.pattern_data["travel"]} if "travel" in person.pattern_data else {}
@@ -49,8 +52,10 @@ async def set_delivery_policy(
     person_id: int,
     data: dict[str, Any],
     field: str = "deliveryPolicy",
+    actor: Actor | None = None,
 ) -> Person:
     """Replace focus blocks and digest times and move pending follow-ups."""
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     await lookups.person(conn, ws, person_id, lock=True)
     policy = build_policy(data, field)
     person = await people.set_policy(conn, ws, person_id, policy.to_dict(), now)
@@ -68,8 +73,10 @@ async def add_time_off(
     start: date,
     end: date,
     reason: str | None = None,
+    actor: Actor | None = None,
 ) -> Person:
     """Add a time-off period (local dates, both inclusive)."""
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     person = await lookups.person(conn, ws, person_id, lock=True)
     if end < start:
         raise Invalid("end", f"end {end.isoformat()} is before start {start.isoformat()}")
@@ -85,9 +92,16 @@ async def add_time_off(
 
 
 async def remove_time_off(
-    conn: Conn, ws: int, now: datetime, person_id: int, start: date, end: date
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    person_id: int,
+    start: date,
+    end: date,
+    actor: Actor | None = None,
 ) -> Person:
     """Remove the time-off period that starts and ends on these dates."""
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     person = await lookups.person(conn, ws, person_id, lock=True)
     data = person.pattern.to_dict()
     kept = [

@@ -34,3 +34,12 @@ class NotFound(ServiceError):
 
 class Conflict(ServiceError):
     """The object exists but is in a state that forbids the operation."""
+
+
+class Forbidden(ServiceError):
+    """The caller may not do this; `field` names the argument that makes it someone
+    else's business. Never a union value: the API answers it with code FORBIDDEN."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -16,6 +16,7 @@ from handoff.services import lookups
 from handoff.services.delegation_routes import Route, follow
 from handoff.services.errors import Conflict, Invalid, NotFound
 from handoff.services.payloads import delegation_data, handoff_data
+from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan, plan_for_person, plan_for_team
 from handoff.states import FollowUpKind, HandoffStatus, Routing, WorkItemStatus
 from handoff.storage import handoffs, teams
@@ -43,7 +44,7 @@ class Note:
 class NewHandoff:
     """Input of create_handoff / preview_handoff."""
 
-    sender_id: int
+    sender_id: int | None
     note: Note
     work_item_id: int | None = None
     new_work_item_title: str | None = None
@@ -155,10 +156,23 @@ def deliveries(ws: int, handoff_id: int, plan: Plan) -> list[NewFollowUp]:
     ]
 
 
-async def preview_handoff(conn: Conn, ws: int, now: datetime, new: NewHandoff) -> Preview:
-    """What create_handoff would compute now, writing nothing."""
+def _sender_id(new: NewHandoff, actor: Actor | None) -> int:
+    """Who sends: `senderId`, or the person a person token acts as."""
+    sender_id = new.sender_id
+    if sender_id is None:
+        if actor is None or actor.person_id is None:
+            raise Invalid("senderId", "give senderId: a workspace token acts for no one")
+        sender_id = actor.person_id
+    require(actor, Right.SEND_AS, field="senderId", person_id=sender_id)
+    return sender_id
+
+
+async def preview_handoff(
+    conn: Conn, ws: int, now: datetime, new: NewHandoff, actor: Actor | None = None
+) -> Preview:
+    """What create_handoff would compute at `now`, writing nothing."""
     _validate(new)
-    sender = await lookups.person(conn, ws, new.sender_id)
+    sender = await lookups.person(conn, ws, _sender_id(new, actor))
     lookups.require_active(sender, "they cannot send handoffs")
     if new.work_item_id is not None:
         await lookups.work_item(conn, ws, new.work_item_id)
@@ -208,7 +222,7 @@ async def _item_to_hand_off(
 
 
 async def create_handoff(
-    conn: Conn, ws: int, now: datetime, new: NewHandoff
+    conn: Conn, ws: int, now: datetime, new: NewHandoff, actor: Actor | None = None
 ) -> tuple[Handoff, bool]:
     """Create a handoff with its delivery follow-ups; returns (handoff, created).
 
@@ -220,18 +234,19 @@ async def create_handoff(
     work item's rows when those are involved.
     """
     _validate(new)
+    sender_id = _sender_id(new, actor)
     key = new.idempotency_key
     if key is not None and new.to_team_id is not None:
         # Round-robin advances the team's counter before the handoff row exists; serialise
         # requests with the same key so a duplicate never advances it.
         await handoffs.lock_idempotency_key(conn, ws, key)
-    person_ids = [new.sender_id] if new.to_person_id is None else [new.sender_id, new.to_person_id]
+    person_ids = [sender_id] if new.to_person_id is None else [sender_id, new.to_person_id]
     head = await handoffs.creation_context(conn, ws, key, person_ids)
     if head.existing_id is not None:
         return await lookups.handoff(conn, ws, head.existing_id), False
-    sender = head.people.get(new.sender_id)
+    sender = head.people.get(sender_id)
     if sender is None:
-        raise NotFound("Person", new.sender_id)
+        raise NotFound("Person", sender_id)
     lookups.require_active(sender, "they cannot send handoffs")
     plan, team = await plan_route(
         conn,

@@ -13,6 +13,7 @@ from handoff.services import lookups
 from handoff.services.errors import Conflict, Invalid
 from handoff.services.handoffs import deliveries, plan_route
 from handoff.services.payloads import delegation_data, handoff_data
+from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan
 from handoff.states import IN_FLIGHT, HandoffStatus, WorkItemStatus
 from handoff.storage import events, follow_ups, handoffs, work_items
@@ -70,9 +71,13 @@ async def transition(
     handoff_id: int,
     status: HandoffStatus,
     note: str | None = None,
+    actor: Actor | None = None,
 ) -> Handoff:
-    """Acknowledge, complete, return or cancel; cancels pending follow-ups."""
+    """Acknowledge, complete, return (the receiver) or cancel (the sender); cancels
+    pending follow-ups."""
     handoff = await lookups.handoff(conn, ws, handoff_id, lock=True)
+    right = Right.CANCEL if status == S.CANCELLED else Right.ANSWER
+    require(actor, right, field="id", handoff=handoff)
     allowed = _ALLOWED_FROM[status]
     if handoff.status not in allowed:
         raise Conflict(
@@ -100,11 +105,13 @@ async def reassign(
     handoff_id: int,
     to_person_id: int | None,
     to_team_id: int | None,
+    actor: Actor | None = None,
 ) -> Handoff:
     """Send a scheduled or delivered handoff to someone else, computed afresh from now."""
     if (to_person_id is None) == (to_team_id is None):
         raise Invalid("toPersonId", "give exactly one of toPersonId and toTeamId")
     handoff = await lookups.handoff(conn, ws, handoff_id, lock=True)
+    require(actor, Right.REASSIGN, field="id", handoff=handoff)
     if handoff.status not in IN_FLIGHT:
         raise Conflict(
             f"cannot reassign {_article(handoff.status)} {handoff.status} handoff; "

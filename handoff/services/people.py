@@ -11,6 +11,7 @@ from handoff.calendar.pattern import load_zone
 from handoff.services import lookups
 from handoff.services.errors import Invalid
 from handoff.services.patterns import DEFAULT_WEEK, build_pattern, build_policy
+from handoff.services.rights import Actor, Right, require
 from handoff.storage import people
 from handoff.storage.models import Person
 from handoff.storage.run import Conn
@@ -52,8 +53,10 @@ async def create_person(
     email: str | None = None,
     working_pattern: dict[str, Any] | None = None,
     delivery_policy: dict[str, Any] | None = None,
+    actor: Actor | None = None,
 ) -> Person:
     """Create a person; Mon-Fri 09:00-17:00 in their zone when no pattern is given."""
+    require(actor, Right.ADMINISTER)
     name = _check_name(name)
     handle = _check_handle(handle)
     email = _check_email(email)
@@ -93,8 +96,10 @@ async def update_person(
     handle: str | None = None,
     email: str | None = None,
     set_email: bool = False,
+    actor: Actor | None = None,
 ) -> Person:
     """Change a person's name, handle or email (None leaves a field as it is)."""
+    require(actor, Right.OWN, field="id", person_id=person_id)
     await lookups.person(conn, ws, person_id, lock=True)
     if name is not None:
         name = _check_name(name)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from handoff.services import lookups
 from handoff.services.errors import Invalid, NotFound
+from handoff.services.rights import Actor, Right, require
 from handoff.states import Routing
 from handoff.storage import teams
 from handoff.storage.models import Team
@@ -21,8 +22,10 @@ async def create_team(
     name: str,
     routing: Routing = Routing.FOLLOW_THE_SUN,
     member_ids: list[int] | None = None,
+    actor: Actor | None = None,
 ) -> Team:
     """Create a team, optionally with members."""
+    require(actor, Right.ADMINISTER)
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise Invalid("name", "name must be 1 to 200 characters")
@@ -52,16 +55,22 @@ async def create_team(
     return team
 
 
-async def add_member(conn: Conn, ws: int, now: datetime, team_id: int, person_id: int) -> Team:
+async def add_member(
+    conn: Conn, ws: int, now: datetime, team_id: int, person_id: int, actor: Actor | None = None
+) -> Team:
     """Add a person to a team (no-op when already a member)."""
+    require(actor, Right.ADMINISTER)
     team = await lookups.team(conn, ws, team_id)
     await lookups.person(conn, ws, person_id)
     await teams.add_member(conn, ws, team_id, person_id, now)
     return team
 
 
-async def remove_member(conn: Conn, ws: int, now: datetime, team_id: int, person_id: int) -> Team:
+async def remove_member(
+    conn: Conn, ws: int, now: datetime, team_id: int, person_id: int, actor: Actor | None = None
+) -> Team:
     """Remove a person from a team; NotFound when they are not a member."""
+    require(actor, Right.ADMINISTER)
     team = await lookups.team(conn, ws, team_id)
     if not await teams.remove_member(conn, ws, team_id, person_id):
         raise NotFound("TeamMember", person_id)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from handoff.ids import encode
 from handoff.services.errors import Conflict, Invalid, NotFound
+from handoff.services.rights import Actor, Right, require
 from handoff.states import WebhookDeliveryStatus
 from handoff.storage import webhooks
 from handoff.storage.models import WebhookDelivery, WebhookEndpoint
@@ -23,6 +24,7 @@ from handoff.webhooks.ssrf import UnsafeURL, validate_url
 ENDPOINT = "WebhookEndpoint"
 DELIVERY = "WebhookDelivery"
 MAX_DESCRIPTION = 500
+PING_DISPATCH_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,10 @@ async def create_endpoint(
     event_types: list[str],
     description: str,
     allow_private: bool,
+    actor: Actor | None = None,
 ) -> WithSecret:
     """A new endpoint with a fresh signing secret."""
+    require(actor, Right.ADMINISTER)
     checked = await _url(url, "url", allow_private)
     types = _event_types(event_types, "eventTypes")
     secret = generate_secret()
@@ -104,8 +108,10 @@ async def update_endpoint(
     description: str | None,
     enabled: bool | None,
     allow_private: bool,
+    actor: Actor | None = None,
 ) -> WebhookEndpoint:
     """Change an endpoint; None keeps a field. `enabled: true` re-enables it."""
+    require(actor, Right.ADMINISTER)
     checked = await _url(url, "url", allow_private) if url is not None else None
     types = _event_types(event_types, "eventTypes") if event_types is not None else None
     text = _description(description, "description") if description is not None else None
@@ -124,14 +130,20 @@ async def update_endpoint(
     return updated
 
 
-async def delete_endpoint(conn: Conn, ws: int, now: datetime, endpoint_id: int) -> None:
+async def delete_endpoint(
+    conn: Conn, ws: int, now: datetime, endpoint_id: int, actor: Actor | None = None
+) -> None:
     """Delete an endpoint with its delivery log."""
+    require(actor, Right.ADMINISTER)
     if not await webhooks.delete_endpoint(conn, ws, endpoint_id):
         raise NotFound(ENDPOINT, endpoint_id)
 
 
-async def rotate_secret(conn: Conn, ws: int, now: datetime, endpoint_id: int) -> WithSecret:
+async def rotate_secret(
+    conn: Conn, ws: int, now: datetime, endpoint_id: int, actor: Actor | None = None
+) -> WithSecret:
     """Replace the signing secret at once."""
+    require(actor, Right.ADMINISTER)
     secret = generate_secret()
     rotated = await webhooks.rotate_secret(conn, ws, endpoint_id, secret, now)
     if rotated is None:
@@ -139,12 +151,22 @@ async def rotate_secret(conn: Conn, ws: int, now: datetime, endpoint_id: int) ->
     return WithSecret(rotated, secret)
 
 
-async def ping_endpoint(conn: Conn, ws: int, now: datetime, endpoint_id: int) -> WebhookDelivery:
-    """Queue a `ping` to this endpoint only."""
+async def ping_endpoint(
+    conn: Conn, ws: int, now: datetime, endpoint_id: int, actor: Actor | None = None
+) -> WebhookDelivery:
+    """Queue a `ping` to this endpoint only, after every event committed before it.
+
+    It takes the dispatch lock (until this transaction ends) and dispatches what waits,
+    so the ping gets the next sequence number after those events, like any event.
+    """
+    require(actor, Right.ADMINISTER)
     target = await endpoint(conn, ws, endpoint_id)
     if not target.enabled:
         raise Conflict("the endpoint is disabled; enable it before testing it")
     data = ping_data(encode(ENDPOINT, endpoint_id))
+    await webhooks.lock_dispatch(conn)
+    while (await webhooks.dispatch_events(conn, now, PING_DISPATCH_BATCH)).events:
+        pass
     delivery_id = await webhooks.insert_ping(conn, ws, endpoint_id, data, now)
     return await delivery(conn, ws, delivery_id)
 
@@ -157,8 +179,11 @@ async def delivery(conn: Conn, ws: int, delivery_id: int) -> WebhookDelivery:
     return found
 
 
-async def redeliver(conn: Conn, ws: int, now: datetime, delivery_id: int) -> WebhookDelivery:
+async def redeliver(
+    conn: Conn, ws: int, now: datetime, delivery_id: int, actor: Actor | None = None
+) -> WebhookDelivery:
     """Send a delivery again now: same message id, a fresh retry cycle."""
+    require(actor, Right.ADMINISTER)
     found = await delivery(conn, ws, delivery_id)
     target = await webhooks.get_endpoint(conn, ws, found.endpoint_id)
     if target is None or not target.enabled:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from handoff.services import lookups
 from handoff.services.errors import Invalid
+from handoff.services.rights import Actor, Right, require
 from handoff.storage import work_items
 from handoff.storage.models import WorkItem
 from handoff.storage.run import Conn
@@ -18,8 +19,11 @@ async def create_work_item(
     title: str,
     description: str = "",
     holder_id: int | None = None,
+    actor: Actor | None = None,
 ) -> WorkItem:
-    """Create a work item, optionally held by someone."""
+    """Create a work item, optionally held by someone (by a person token: by itself)."""
+    if holder_id is not None:
+        require(actor, Right.OWN, field="holderId", person_id=holder_id)
     title = title.strip()
     if not 1 <= len(title) <= 500:
         raise Invalid("title", "title must be 1 to 500 characters")

@@ -136,9 +136,7 @@ async def live_for_person(
     return await many(conn, sql, {"workspace_id": ws, "person_id": person_id}, Delegation.from_row)
 
 
-async def live_for_people(
-    conn: Conn, ws: int, ids: Sequence[int]
-) -> dict[int, list[Delegation]]:
+async def live_for_people(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, list[Delegation]]:
     """Each person's scheduled or active delegations, by start."""
     groups: dict[int, list[Delegation]] = defaultdict(list)
     params = {"workspace_id": ws, "ids": list(ids)}

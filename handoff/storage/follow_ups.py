@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -108,16 +108,33 @@ class Claimed:
     kind: FollowUpKind
     person_id: int
     digest: bool
+    reclaimed: bool = False  # its earlier job's lease had run out
 
 
 async def claim_due(
-    conn: Conn, now: datetime, until: datetime, stale_before: datetime, limit: int
+    conn: Conn,
+    now: datetime,
+    until: datetime,
+    limit: int,
+    *,
+    lease: timedelta,
+    reclaim: bool = True,
 ) -> list[Claimed]:
-    """Mark due (or stale ENQUEUED) rows ENQUEUED and return them; SKIP LOCKED."""
-    params = {"now": now, "until": until, "stale_before": stale_before, "limit": limit}
+    """Mark rows due by `until` ENQUEUED, leased until their due instant + `lease`.
+
+    With `reclaim`, ENQUEUED rows whose lease ran out are claimed again too. SKIP LOCKED:
+    rows of a batch that is running (it holds their locks) are never taken.
+    """
+    params = {"now": now, "until": until, "limit": limit, "lease": lease, "reclaim": reclaim}
     return [
         Claimed(
-            r["id"], r["version"], r["due_at"], FollowUpKind(r["kind"]), r["person_id"], r["digest"]
+            r["id"],
+            r["version"],
+            r["due_at"],
+            FollowUpKind(r["kind"]),
+            r["person_id"],
+            r["digest"],
+            r["reclaimed"],
         )
         for r in await rows(conn, Q.claim_due, params)
     ]

@@ -212,6 +212,20 @@ class FollowUp(FromRow):
 
 
 @dataclass(frozen=True)
+class ApiToken(FromRow):
+    """A token as listed: never its secret (only the hash is stored, and not returned)."""
+
+    id: int
+    workspace_id: int
+    person_id: int | None
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Event(FromRow):
     """An outbox event: something that happened, as webhooks carry it."""
 

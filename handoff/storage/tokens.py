@@ -1,14 +1,19 @@
-"""API tokens: random, shown once, stored as a SHA-256 hash."""
+"""API tokens: random, shown once, stored as a SHA-256 hash.
+
+A workspace token (no person) acts for its workspace; a person token acts as one person.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from handoff.storage import workspaces
+from handoff.storage.models import ApiToken
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, scalar
+from handoff.storage.run import Conn, many, one
 
 Q = Queries("tokens")
 TOKEN_PREFIX = "hnd_"
@@ -19,19 +24,88 @@ def hash_token(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def new_secret() -> str:
+    """A fresh token: 256 random bits behind a recognisable prefix."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a live token stands for."""
+
+    token_id: int
+    workspace_id: int
+    person_id: int | None
+
+
+async def insert(
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    *,
+    label: str = "",
+    person_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Store a new token's hash; returns the token and its secret (shown once)."""
+    secret = new_secret()
+    params = {
+        "workspace_id": ws,
+        "token_hash": hash_token(secret),
+        "label": label,
+        "now": now,
+        "person_id": person_id,
+        "expires_at": expires_at,
+    }
+    token = await one(conn, Q.insert, params, ApiToken.from_row)
+    assert token is not None
+    return token, secret
+
+
 async def create_token(
-    conn: Conn, workspace_name: str, now: datetime, label: str = "", reminders: int = 1
+    conn: Conn,
+    workspace_name: str,
+    now: datetime,
+    label: str = "",
+    reminders: int = 1,
+    person_id: int | None = None,
 ) -> str:
-    """Create a token for the workspace (creating it, with `reminders` before escalation,
-    if needed); returns it, once."""
+    """A token for the workspace called `workspace_name` (created, with `reminders` before
+    escalation, if needed), acting as `person_id` when given; returns it, once."""
     workspace = await workspaces.ensure(conn, workspace_name, now, reminders)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    params = {"workspace_id": workspace.id, "token_hash": hash_token(token), "label": label}
-    await execute(conn, Q.insert, {**params, "now": now})
-    return token
+    _, secret = await insert(conn, workspace.id, now, label=label, person_id=person_id)
+    return secret
 
 
-async def workspace_for_token(conn: Conn, token: str) -> int | None:
-    """The workspace id a token belongs to, or None for an unknown or revoked token."""
-    found = await scalar(conn, Q.workspace_of, {"token_hash": hash_token(token)})
-    return None if found is None else int(found)
+async def authenticate(conn: Conn, token: str, now: datetime) -> Principal | None:
+    """Who the token stands for, or None for an unknown, revoked or expired one."""
+    params = {"token_hash": hash_token(token), "now": now}
+    return await one(
+        conn,
+        Q.authenticate,
+        params,
+        lambda r: Principal(r["id"], r["workspace_id"], r["person_id"]),
+    )
+
+
+async def workspace_for_token(conn: Conn, token: str, now: datetime) -> int | None:
+    """The workspace id a live token belongs to, or None."""
+    found = await authenticate(conn, token, now)
+    return None if found is None else found.workspace_id
+
+
+async def list_tokens(conn: Conn, ws: int, person_id: int | None = None) -> list[ApiToken]:
+    """The workspace's tokens (a person's only, with `person_id`), without secrets."""
+    params = {"workspace_id": ws, "person_id": person_id}
+    return await many(conn, Q.list, params, ApiToken.from_row)
+
+
+async def get(conn: Conn, ws: int, token_id: int) -> ApiToken | None:
+    """One token of the workspace."""
+    return await one(conn, Q.get, {"workspace_id": ws, "id": token_id}, ApiToken.from_row)
+
+
+async def revoke(conn: Conn, ws: int, token_id: int, now: datetime) -> ApiToken | None:
+    """Revoke a token (again is a no-op); None when the workspace has no such token."""
+    params = {"workspace_id": ws, "id": token_id, "now": now}
+    return await one(conn, Q.revoke, params, ApiToken.from_row)

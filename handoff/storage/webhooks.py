@@ -14,7 +14,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from handoff.states import WebhookDeliveryStatus
+from handoff.states import EndpointHealth, WebhookDeliveryStatus
 from handoff.storage.events import new_message_id
 from handoff.storage.models import (
     WebhookAttempt,
@@ -28,6 +28,8 @@ from handoff.storage.run import Conn, execute, many, one, rows, scalar
 Q = Queries("webhooks")
 # pg_try_advisory_lock(namespace, endpoint id): one sender per endpoint at a time.
 LOCK_NAMESPACE = 0x57484B  # "WHK"
+# pg_advisory_xact_lock(namespace, 0): one dispatcher at a time.
+DISPATCH_NAMESPACE = 0x574844  # "WHD"
 
 
 # -- endpoints (API) ----------------------------------------------------------------
@@ -120,7 +122,11 @@ async def endpoint_records(
 async def insert_ping(
     conn: Conn, ws: int, endpoint_id: int, data: dict[str, Any], now: datetime
 ) -> int:
-    """A `ping` event (already dispatched) and its one delivery; returns the delivery id."""
+    """A `ping` event (already dispatched) and its one delivery; returns the delivery id.
+
+    Call inside a transaction, after `lock_dispatch` and a dispatch of whatever was
+    waiting, so the ping comes after every event that committed before it.
+    """
     params = {
         "workspace_id": ws,
         "endpoint_id": endpoint_id,
@@ -175,7 +181,7 @@ async def attempts_for(conn: Conn, delivery_ids: Sequence[int]) -> dict[int, lis
     return out
 
 
-# -- worker -------------------------------------------------------------------------
+# -- worker ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -187,15 +193,50 @@ class DispatchResult:
     endpoint_ids: list[int]
 
 
+async def lock_dispatch(conn: Conn, *, wait: bool = True) -> bool:
+    """Take the dispatch lock until the transaction ends; False if busy and not `wait`."""
+    params = {"namespace": DISPATCH_NAMESPACE}
+    if wait:
+        await execute(conn, Q.dispatch_lock, params)
+        return True
+    return bool(await scalar(conn, Q.dispatch_try_lock, params))
+
+
 async def dispatch_events(conn: Conn, now: datetime, limit: int) -> DispatchResult:
-    """Fan out one batch of undispatched events (call inside a transaction)."""
+    """Fan out one batch of undispatched events (in a transaction, under `lock_dispatch`)."""
     row = (await rows(conn, Q.dispatch, {"now": now, "limit": limit}))[0]
     return DispatchResult(int(row["events"]), int(row["deliveries"]), list(row["endpoint_ids"]))
 
 
-async def due_endpoints(conn: Conn, now: datetime, limit: int = 1000) -> list[int]:
-    """Enabled endpoints whose first open delivery is due."""
-    return [int(r["id"]) for r in await rows(conn, Q.due_endpoints, {"now": now, "limit": limit})]
+@dataclass(frozen=True)
+class SenderLease:
+    """An endpoint leased to one sender run; `takeover` when an older lease ran out."""
+
+    endpoint_id: int
+    token: str
+    takeover: bool
+
+
+async def claim_senders(
+    conn: Conn, now: datetime, until: datetime, token: str, limit: int = 1000
+) -> list[SenderLease]:
+    """Lease every endpoint with due work and no live sender, until `until`."""
+    params = {"now": now, "until": until, "token": token, "limit": limit}
+    return [
+        SenderLease(int(r["id"]), r["sender_token"], bool(r["takeover"]))
+        for r in await rows(conn, Q.claim_senders, params)
+    ]
+
+
+async def renew_sender(conn: Conn, endpoint_id: int, token: str, until: datetime) -> bool:
+    """Extend the lease; False when it is no longer this sender's."""
+    params = {"endpoint_id": endpoint_id, "token": token, "until": until}
+    return await scalar(conn, Q.sender_renew, params) is not None
+
+
+async def release_sender(conn: Conn, endpoint_id: int, token: str) -> None:
+    """Give the lease back (no-op when it was taken over)."""
+    await execute(conn, Q.sender_release, {"endpoint_id": endpoint_id, "token": token})
 
 
 async def try_lock_endpoint(conn: Conn, endpoint_id: int) -> bool:
@@ -220,15 +261,25 @@ class SenderEndpoint:
     url: str
     secret: str
     enabled: bool
+    health: EndpointHealth
+    probe_at: datetime | None
+    probe_failures: int
     failing_since: datetime | None
 
     def __repr__(self) -> str:
-        return f"SenderEndpoint(id={self.id}, url={self.url!r}, enabled={self.enabled})"
+        return (
+            f"SenderEndpoint(id={self.id}, url={self.url!r}, enabled={self.enabled},"
+            f" health={self.health})"
+        )
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> SenderEndpoint:
+        return cls(**{**row, "health": EndpointHealth(row["health"])})
 
 
 async def sender_endpoint(conn: Conn, endpoint_id: int) -> SenderEndpoint | None:
     """The endpoint as its sender reads it."""
-    return await one(conn, Q.sender_endpoint, {"id": endpoint_id}, lambda r: SenderEndpoint(**r))
+    return await one(conn, Q.sender_endpoint, {"id": endpoint_id}, SenderEndpoint.from_row)
 
 
 @dataclass(frozen=True)
@@ -237,6 +288,7 @@ class DueDelivery:
 
     id: int
     event_id: int
+    sequence: int
     attempts: int
     cycle_attempts: int
     type: str
@@ -245,10 +297,10 @@ class DueDelivery:
     public_id: str
 
 
-async def due_batch(conn: Conn, endpoint_id: int, now: datetime, limit: int) -> list[DueDelivery]:
-    """The leading run of due open deliveries of one endpoint, in event order."""
-    params = {"endpoint_id": endpoint_id, "now": now, "limit": limit}
-    return await many(conn, Q.due_batch, params, lambda r: DueDelivery(**r))
+async def open_head(conn: Conn, endpoint_id: int, limit: int) -> list[DueDelivery]:
+    """The first `limit` open deliveries of one endpoint, in sequence order."""
+    params = {"endpoint_id": endpoint_id, "limit": limit}
+    return await many(conn, Q.open_head, params, lambda r: DueDelivery(**r))
 
 
 @dataclass(frozen=True)
@@ -284,16 +336,43 @@ async def record_attempts(conn: Conn, records: Sequence[AttemptRecord]) -> None:
     await execute(conn, Q.record_attempts, params)
 
 
-async def update_health(
-    conn: Conn, endpoint_id: int, *, succeeded: bool, failed_at: datetime | None
-) -> datetime | None:
-    """Track `failing_since`; returns its new value (None = healthy)."""
-    params = {"endpoint_id": endpoint_id, "succeeded": succeeded, "failed_at": failed_at}
-    found = await rows(conn, Q.endpoint_health, params)
-    return found[0]["failing_since"] if found else None
+async def set_health(
+    conn: Conn,
+    endpoint_id: int,
+    *,
+    health: EndpointHealth,
+    probe_at: datetime | None,
+    probe_failures: int,
+    failing_since: datetime | None,
+) -> None:
+    """Store the endpoint's health after a sender's attempts."""
+    params = {
+        "endpoint_id": endpoint_id,
+        "health": str(health),
+        "probe_at": probe_at,
+        "probe_failures": probe_failures,
+        "failing_since": failing_since,
+    }
+    await execute(conn, Q.endpoint_health, params)
 
 
 async def auto_disable(conn: Conn, endpoint_id: int, now: datetime, reason: str) -> bool:
     """Disable a failing endpoint and write its `webhook.disabled` record."""
     params = {"endpoint_id": endpoint_id, "now": now, "reason": reason}
     return await scalar(conn, Q.endpoint_auto_disable, params) is not None
+
+
+@dataclass(frozen=True)
+class EndpointGauge:
+    """One endpoint's numbers for the metrics."""
+
+    id: int
+    enabled: bool
+    health: str
+    backlog: int
+    oldest: datetime | None
+
+
+async def endpoint_gauges(conn: Conn) -> list[EndpointGauge]:
+    """Every endpoint's state, open deliveries and oldest open delivery."""
+    return await many(conn, Q.endpoint_gauges, {}, lambda r: EndpointGauge(**r))

@@ -1,7 +1,9 @@
-"""When to try a failed webhook delivery again: a pure function of the attempt number.
+"""When to probe a failing webhook endpoint again: a pure function of the failure count.
 
-Delays between attempts are about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then daily, until
-three days after the first attempt; the last delay is clamped so the final attempt lands
+After the n-th failed attempt in a row, the endpoint is probed again after about 1, 2, 5,
+10, 15, 30, 60 s (an endpoint that was down for a few seconds, a deploy or a restart, is
+back in business within seconds), then 5 min, 30 min, 2 h, 5 h, 10 h, then daily, until
+three days after the first failure; the last delay is clamped so the final attempt lands
 at the three-day mark. Jitter only ever *adds* up to 10 % of a delay, so the real time
 between the first and the last attempt is never shorter than the nominal three days
 (the auto-disable rule relies on that).
@@ -14,7 +16,13 @@ from datetime import timedelta
 from typing import Protocol
 
 BASE_DELAYS: tuple[timedelta, ...] = (
+    timedelta(seconds=1),
+    timedelta(seconds=2),
     timedelta(seconds=5),
+    timedelta(seconds=10),
+    timedelta(seconds=15),
+    timedelta(seconds=30),
+    timedelta(seconds=60),
     timedelta(minutes=5),
     timedelta(minutes=30),
     timedelta(hours=2),
@@ -35,7 +43,7 @@ class RandomSource(Protocol):
 def nominal_delay(attempt: int) -> timedelta | None:
     """The delay (without jitter) after failed attempt number `attempt` (1-based).
 
-    None when the schedule is exhausted: the delivery is given up.
+    None when the schedule is exhausted: the endpoint is given up (disabled).
     """
     if attempt < 1:
         raise ValueError(f"attempt numbers start at 1, got {attempt}")

@@ -1,4 +1,8 @@
-"""The JSON body of a webhook: `{"type", "timestamp", "data"}` (Standard Webhooks)."""
+"""The JSON body of a webhook: `{"type", "timestamp", "sequence", "data"}` (Standard Webhooks).
+
+`sequence` is the delivery's position in its endpoint's order (1, 2, 3, ... without
+gaps), the same number as the `webhook-sequence` header; it is part of the signed body.
+"""
 
 from __future__ import annotations
 
@@ -29,10 +33,15 @@ def iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def build_body(type_: str, occurred_at: datetime, data: dict[str, Any]) -> str:
-    """The exact body that is signed and sent; identical on every attempt of one event."""
+def build_body(
+    type_: str, occurred_at: datetime, data: dict[str, Any], sequence: int | None = None
+) -> str:
+    """The exact body that is signed and sent; identical on every attempt of one delivery."""
+    head: dict[str, Any] = {"type": type_, "timestamp": iso(occurred_at)}
+    if sequence is not None:
+        head["sequence"] = sequence
     return json.dumps(
-        {"type": type_, "timestamp": iso(occurred_at), "data": data},
+        {**head, "data": data},
         separators=(",", ":"),
         ensure_ascii=False,
         sort_keys=False,

@@ -40,11 +40,15 @@ async def attempt(
     body: str,
     now: datetime,
     limit_seconds: float,
+    sequence: int | None = None,
 ) -> AttemptResult:
-    """POST one delivery. `now` is the signing timestamp (from the caller's clock)."""
+    """POST one delivery. `now` is the signing timestamp (from the caller's clock);
+    `sequence` (the delivery's place in its endpoint's order) goes in `webhook-sequence`."""
     raw_body = body.encode()
     headers = signed_headers(secret, msg_id, now, body)
     headers["content-type"] = "application/json"
+    if sequence is not None:
+        headers["webhook-sequence"] = str(sequence)
     started = time.perf_counter()
 
     def ms() -> int:

@@ -55,6 +55,8 @@ class Receiver:
         self.requests: list[Received] = []
         self.replies: deque[Reply] = deque()
         self.default = Reply()
+        # when set, every connection is closed at once without an answer ("down")
+        self.refuse = False
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.AbstractServer | None = None
@@ -106,7 +108,7 @@ class Receiver:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while True:
+            while not self.refuse:
                 line = await reader.readline()
                 if not line:
                     break
@@ -116,6 +118,8 @@ class Receiver:
                     name, _, value = h.decode().partition(":")
                     headers[name.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
+                if self.refuse:
+                    break
                 with self._lock:
                     self.requests.append(Received(method, path, headers, body, time.monotonic()))
                     reply = self.replies.popleft() if self.replies else self.default
@@ -165,7 +169,7 @@ class Harness:
         """A workspace with a token for its GraphQL calls."""
         async with self.pool.connection() as conn:
             token = await tokens.create_token(conn, name, self.clock.now())
-            workspace_id = await tokens.workspace_for_token(conn, token)
+            workspace_id = await tokens.workspace_for_token(conn, token, self.clock.now())
         assert workspace_id is not None
         self.tokens[workspace_id] = token
         return workspace_id

@@ -63,9 +63,9 @@ async def test_redis_flushed_with_1000_pending_all_fire_exactly_once(db_url, red
         await redis.flushdb()
 
         clock.advance(timedelta(seconds=10))
-        assert await run_due(pool, redis, clock, settings) == 0  # ENQUEUED, not stale yet
+        assert await run_due(pool, redis, clock, settings) == 0  # ENQUEUED, leased
         assert (await delivery_counts(pool))["delivered"] == 0
-        clock.advance(timedelta(seconds=61))  # past the re-enqueue timeout
+        clock.advance(timedelta(seconds=settings.follow_up_lease_seconds))  # lease ran out
         assert await run_due(pool, redis, clock, settings) == 1000
         counts = await delivery_counts(pool)
         assert counts == {
@@ -92,8 +92,8 @@ async def test_two_workers_on_one_queue_never_handle_a_follow_up_twice(db_url, r
             # again while their first jobs are still queued: duplicates on purpose.
             for _ in range(6):
                 await asyncio.gather(
-                    relay_once(pool, redis, clock, settings, horizon_seconds=0, requeue_after=0.5),
-                    relay_once(pool2, redis, clock, settings, horizon_seconds=0, requeue_after=0.5),
+                    relay_once(pool, redis, clock, settings, horizon_seconds=0, lease_seconds=0.5),
+                    relay_once(pool2, redis, clock, settings, horizon_seconds=0, lease_seconds=0.5),
                 )
                 clock.advance(timedelta(seconds=1))
                 await asyncio.sleep(0.05)
@@ -123,7 +123,6 @@ def _worker_env(db_url: str, redis_url: str, queue: str) -> dict[str, str]:
         "HANDOFF_QUEUE_NAME": queue,
         "HANDOFF_BATCH_SIZE": "50",
         "HANDOFF_RELAY_INTERVAL_SECONDS": "1",
-        "HANDOFF_REQUEUE_AFTER_SECONDS": "2",
         "HANDOFF_LOG_LEVEL": "WARNING",
     }
 
@@ -233,7 +232,9 @@ async def test_postgres_outage_jobs_retry_and_worker_recovers_without_restart(tm
             finally:
                 task.cancel()
                 await asyncio.gather(task, *worker.tasks.values(), return_exceptions=True)
-            assert relayed == 300
+            # the other 300, and maybe some of the first whose lease ran out while their
+            # jobs waited for PostgreSQL (each row is still carried out once)
+            assert relayed >= 300
             assert counts == {
                 "delivered": 600,
                 "events": 600,

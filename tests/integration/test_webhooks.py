@@ -96,8 +96,10 @@ async def test_delivery_is_signed_per_standard_webhooks(db_url: str, redis_url: 
         assert body == {
             "type": "handoff.created",
             "timestamp": body["timestamp"],
+            "sequence": 1,
             "data": DATA,
         }
+        assert req.headers["webhook-sequence"] == "1"
         assert datetime.fromisoformat(body["timestamp"]) == clock.now().replace(
             microsecond=clock.now().microsecond // 1000 * 1000
         )

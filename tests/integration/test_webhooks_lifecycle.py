@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 from datetime import timedelta
@@ -10,6 +11,7 @@ import pytest
 
 from handoff.clock import ManualClock
 from handoff.storage import webhooks as store
+from handoff.webhooks.backoff import schedule
 from handoff.webhooks.ssrf import validate_url
 from tests.integration._webhook_helpers import Reply, harness, receiver
 from tests.integration.test_webhooks import CREATE, DATA, REDELIVER, create, deliveries
@@ -84,32 +86,30 @@ async def test_endpoint_failing_every_attempt_for_three_days_is_disabled(
         await h.run_jobs()
         attempts = 1
         while True:
-            [head] = await deliveries(h, ws, endpoint_id, "FAILED") or [None]
-            if head is None:
+            endpoint = (await h.gql(ws, ENDPOINT, id=endpoint_id))["webhookEndpoint"]["endpoint"]
+            if not endpoint["enabled"]:
                 break
+            assert endpoint["failingSince"] is not None
             async with h.pool.connection() as conn:
                 cur = await conn.execute(
                     "SELECT next_attempt_at FROM webhook_deliveries WHERE status = 'FAILED'"
                 )
                 row = await cur.fetchone()
-            endpoint = (await h.gql(ws, ENDPOINT, id=endpoint_id))["webhookEndpoint"]["endpoint"]
-            assert endpoint["enabled"], f"disabled too early, after {attempts} attempts"
-            assert endpoint["failingSince"] is not None
             clock.set(row["next_attempt_at"])
             await h.run_jobs()
             attempts += 1
-        assert attempts == 10
+        # one probe per step of the schedule (1 s, 2 s, 5 s, ... then daily to 3 days)
+        assert attempts == len(schedule()) + 1
         assert clock.now() - start >= timedelta(days=3)
 
-        endpoint = (await h.gql(ws, ENDPOINT, id=endpoint_id))["webhookEndpoint"]["endpoint"]
-        assert endpoint["enabled"] is False
         assert "every attempt failed for 3 days" in endpoint["disabledReason"]
         [record] = endpoint["disabledRecords"]
         assert record["type"] == "webhook.disabled"
         assert "HTTP 500" in record["reason"]
-        statuses = {d["status"] for d in await deliveries(h, ws, endpoint_id)}
-        assert statuses == {"DEAD", "PENDING"}  # the second event was held, never sent
-        assert len(rx.requests) == 10
+        # the head and the event held behind it stay queued: nothing is lost
+        statuses = sorted(d["status"] for d in await deliveries(h, ws, endpoint_id))
+        assert statuses == ["FAILED", "PENDING"]
+        assert len(rx.requests) == attempts
         assert {r.headers["webhook-id"] for r in rx.requests} == {
             rx.requests[0].headers["webhook-id"]
         }
@@ -117,18 +117,19 @@ async def test_endpoint_failing_every_attempt_for_three_days_is_disabled(
         # disabled: nothing more is sent, and a redelivery is refused with a reason
         clock.advance(timedelta(days=1))
         await h.run_jobs()
-        assert len(rx.requests) == 10
-        dead = (await deliveries(h, ws, endpoint_id, "DEAD"))[0]
-        refused = await h.gql(ws, REDELIVER, id=dead["id"])
+        assert len(rx.requests) == attempts
+        head = (await deliveries(h, ws, endpoint_id, "FAILED"))[0]
+        refused = await h.gql(ws, REDELIVER, id=head["id"])
         assert refused["redeliverWebhook"]["__typename"] == "Conflict"
 
-        # re-enabled and healthy: the held event goes out
+        # re-enabled and healthy: both go out, in order
         rx.default = Reply()
         again = await h.gql(ws, UPDATE, input={"id": endpoint_id, "enabled": True})
         assert again["updateWebhookEndpoint"]["endpoint"]["enabled"] is True
         await h.run_jobs()
-        assert len(rx.requests) == 11
-        assert __import__("json").loads(rx.requests[-1].body)["data"] == {"n": 1}
+        assert len(rx.requests) == attempts + 2
+        assert [json.loads(r.body)["data"] for r in rx.requests[-2:]] == [{"n": 0}, {"n": 1}]
+        assert [r.headers["webhook-sequence"] for r in rx.requests[-2:]] == ["1", "2"]
 
 
 @pytest.mark.parametrize(

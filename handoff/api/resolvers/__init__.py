@@ -11,6 +11,7 @@ from handoff.api.resolvers.calendar import CalendarQuery
 from handoff.api.resolvers.handoffs import HandoffMutation, HandoffQuery
 from handoff.api.resolvers.people import PeopleMutation, PeopleQuery
 from handoff.api.resolvers.teams import TeamMutation, TeamQuery
+from handoff.api.resolvers.tokens import TokenMutation, TokenQuery
 from handoff.api.resolvers.webhooks import WebhookMutation, WebhookQuery
 from handoff.api.resolvers.work_items import WorkItemMutation, WorkItemQuery
 from handoff.api.resolvers.workspace import WorkspaceMutation, WorkspaceQuery
@@ -24,6 +25,7 @@ class Query(
     WorkItemQuery,
     HandoffQuery,
     CalendarQuery,
+    TokenQuery,
     WebhookQuery,
 ):
     pass
@@ -36,6 +38,7 @@ class Mutation(
     TeamMutation,
     WorkItemMutation,
     HandoffMutation,
+    TokenMutation,
     WebhookMutation,
 ):
     pass

@@ -43,7 +43,7 @@ HandoffIdArg = Annotated[strawberry.ID, strawberry.argument(description="The han
 def _new_handoff(data: CreateHandoffInput) -> handoff_service.NewHandoff:
     note = data.note
     return handoff_service.NewHandoff(
-        sender_id=decode_id(data.sender_id, "Person", "senderId"),
+        sender_id=decode_optional(data.sender_id, "Person", "senderId"),
         note=handoff_service.Note(
             summary=note.summary, done=note.done, next=note.next, open_questions=note.open_questions
         ),
@@ -144,7 +144,7 @@ class HandoffQuery:
         new = _new_handoff(input)
         async with ctx.connection() as conn:
             p = await handoff_service.preview_handoff(
-                conn, ctx.workspace_id, at_or_now(info, at), new
+                conn, ctx.workspace_id, at_or_now(info, at), new, actor=ctx.actor
             )
         return HandoffPreview(
             receiver=Person.wrap(p.receiver),

@@ -32,6 +32,7 @@ from handoff.api.types.webhooks import (
     WebhookEndpointWithSecretPayload,
 )
 from handoff.services import webhooks as service
+from handoff.services.rights import Right, require
 from handoff.services.webhooks import DELIVERY, ENDPOINT, WithSecret
 from handoff.storage import webhooks
 
@@ -49,6 +50,7 @@ class WebhookQuery:
     @strawberry.field(description="This workspace's webhook endpoints, oldest first")
     async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
         ctx = info.context
+        require(ctx.actor, Right.ADMINISTER)
         async with ctx.connection() as conn:
             found = await webhooks.list_endpoints(conn, ctx.workspace_id)
         return [WebhookEndpoint.of(e) for e in found]
@@ -57,6 +59,7 @@ class WebhookQuery:
     @expected_failures()
     async def webhook_endpoint(self, info: Info, id: EndpointIdArg) -> WebhookEndpointResult:
         ctx = info.context
+        require(ctx.actor, Right.ADMINISTER)
         pk = decode_id(id, ENDPOINT, "id")
         async with ctx.connection() as conn:
             found = await service.endpoint(conn, ctx.workspace_id, pk)
@@ -78,6 +81,7 @@ class WebhookQuery:
         ] = None,
     ) -> WebhookDeliveriesResult:
         ctx = info.context
+        require(ctx.actor, Right.ADMINISTER)
         pk = decode_id(endpoint_id, ENDPOINT, "endpointId")
         before_pk = decode_id(before, DELIVERY, "before") if before else None
         async with ctx.connection() as conn:

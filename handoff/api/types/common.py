@@ -67,6 +67,8 @@ _enum(
         "DELIVERY": "The handoff lands with its receiver (or, for ALL-routing, a member)",
         "REMINDER": "The receiver is reminded; the response clock starts again",
         "ESCALATION": "No answer: back to the sender, or to another team member",
+        "DELEGATION_START": "A delegation starts (it may move the person's open handoffs)",
+        "DELEGATION_END": "A delegation ends (it may hand handoffs back)",
     },
 )
 _enum(

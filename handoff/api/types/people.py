@@ -104,6 +104,19 @@ class Workspace(Node):
         description="Reminders a new handoff gets before it escalates, unless it says otherwise"
     )
 
+    @strawberry.field(
+        description="The person the caller's token acts as (read it as `viewer { person }`); "
+        "null for a workspace token"
+    )
+    async def person(self, info: Info) -> Person | None:
+        from handoff.api.loaders import loader
+
+        actor = info.context.actor
+        if actor is None or actor.person_id is None:
+            return None
+        found = await loader(info.context, "person").load(actor.person_id)
+        return None if found is None else Person.wrap(found)
+
 
 def workspace_from(model: m.Workspace) -> Workspace:
     return Workspace(

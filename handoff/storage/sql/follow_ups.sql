@@ -26,7 +26,7 @@ FOR UPDATE;
 -- name: reschedule
 -- A new version: a job enqueued for the old version finds it changed and does nothing.
 UPDATE follow_ups SET due_at = %(due_at)s, digest = %(digest)s, explanation = %(explanation)s,
-    state = 'PENDING', version = version + 1, enqueued_at = NULL
+    state = 'PENDING', version = version + 1, enqueued_at = NULL, lease_until = NULL
 WHERE id = %(id)s AND workspace_id = %(workspace_id)s;
 
 -- name: for_handoffs
@@ -35,19 +35,24 @@ WHERE workspace_id = %(workspace_id)s AND handoff_id = ANY(%(ids)s)
 ORDER BY handoff_id, id;
 
 -- name: claim_due
--- Rows due before %(until)s that are PENDING, or ENQUEUED so long ago that their job is
--- presumed lost (Redis flushed, worker killed). The partial index on due_at bounds the scan.
+-- Rows due before %(until)s that are PENDING, or ENQUEUED with an expired lease (their job
+-- was lost: Redis flushed, worker killed) when %(reclaim)s. A running batch holds its
+-- rows' locks, so SKIP LOCKED never takes a row from a live batch. Each claimed row is
+-- leased to its job until its due instant (never before now) plus %(lease)s.
+-- The partial index on due_at bounds the scan.
 WITH c AS (
-    SELECT id FROM follow_ups
+    SELECT id, state AS was FROM follow_ups
     WHERE state IN ('PENDING', 'ENQUEUED') AND due_at <= %(until)s
-      AND (state = 'PENDING' OR greatest(due_at, enqueued_at) < %(stale_before)s)
+      AND (state = 'PENDING' OR (%(reclaim)s AND lease_until <= %(now)s))
     ORDER BY due_at, id
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
 )
-UPDATE follow_ups f SET state = 'ENQUEUED', enqueued_at = %(now)s
+UPDATE follow_ups f SET state = 'ENQUEUED', enqueued_at = %(now)s,
+    lease_until = greatest(f.due_at, %(now)s) + %(lease)s
 FROM c WHERE f.id = c.id
-RETURNING f.id, f.version, f.due_at, f.kind, f.person_id, f.digest;
+RETURNING f.id, f.version, f.due_at, f.kind, f.person_id, f.digest,
+          c.was = 'ENQUEUED' AS reclaimed;
 
 -- name: open_stats
 -- For the gauges: how many rows wait, and the due instant of the oldest one due by now.

@@ -1,8 +1,36 @@
 -- API tokens, stored as SHA-256 hashes.
 
--- name: workspace_of
-SELECT workspace_id FROM api_tokens WHERE token_hash = %(token_hash)s AND revoked_at IS NULL;
+-- name: authenticate
+-- The token's principal when it is live (not revoked, not expired); last_used_at is
+-- refreshed in the same statement, at most once a minute, so most requests only read.
+WITH t AS (
+    SELECT id, workspace_id, person_id, last_used_at FROM api_tokens
+    WHERE token_hash = %(token_hash)s AND revoked_at IS NULL
+      AND (expires_at IS NULL OR expires_at > %(now)s)
+), touched AS (
+    UPDATE api_tokens SET last_used_at = %(now)s
+    WHERE id IN (SELECT id FROM t
+                 WHERE last_used_at IS NULL OR last_used_at < %(now)s - interval '1 minute')
+)
+SELECT id, workspace_id, person_id FROM t;
 
 -- name: insert
-INSERT INTO api_tokens (workspace_id, token_hash, label, created_at)
-VALUES (%(workspace_id)s, %(token_hash)s, %(label)s, %(now)s);
+INSERT INTO api_tokens (workspace_id, token_hash, label, created_at, person_id, expires_at)
+VALUES (%(workspace_id)s, %(token_hash)s, %(label)s, %(now)s, %(person_id)s, %(expires_at)s)
+RETURNING id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at;
+
+-- name: list
+SELECT id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at
+FROM api_tokens
+WHERE workspace_id = %(workspace_id)s
+  AND (%(person_id)s::bigint IS NULL OR person_id = %(person_id)s)
+ORDER BY id;
+
+-- name: get
+SELECT id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at
+FROM api_tokens WHERE workspace_id = %(workspace_id)s AND id = %(id)s;
+
+-- name: revoke
+UPDATE api_tokens SET revoked_at = coalesce(revoked_at, %(now)s)
+WHERE workspace_id = %(workspace_id)s AND id = %(id)s
+RETURNING id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at;

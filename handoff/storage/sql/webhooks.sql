@@ -28,6 +28,13 @@ UPDATE webhook_endpoints SET
         WHEN %(enabled)s IS FALSE AND enabled THEN 'disabled through the API'
         ELSE disabled_reason END,
     failing_since = CASE WHEN %(enabled)s IS TRUE AND NOT enabled THEN NULL ELSE failing_since END,
+    -- re-enabled, or pointed elsewhere: try at once, as a healthy endpoint
+    health = CASE WHEN (%(enabled)s IS TRUE AND NOT enabled)
+                    OR (%(url)s::text IS NOT NULL AND %(url)s::text <> url)
+             THEN 'HEALTHY' ELSE health END,
+    probe_failures = CASE WHEN (%(enabled)s IS TRUE AND NOT enabled)
+                            OR (%(url)s::text IS NOT NULL AND %(url)s::text <> url)
+                     THEN 0 ELSE probe_failures END,
     updated_at = %(now)s
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
@@ -44,74 +51,133 @@ DELETE FROM webhook_endpoints WHERE workspace_id = %(workspace_id)s AND id = %(i
 SELECT * FROM webhook_endpoint_records
 WHERE endpoint_id = ANY(%(endpoint_ids)s) ORDER BY endpoint_id, id;
 
--- name: ping_insert
-WITH ev AS (
-    INSERT INTO events (workspace_id, type, payload, occurred_at, public_id, dispatched_at)
-    VALUES (%(workspace_id)s, 'ping', %(payload)s, %(now)s, %(public_id)s, %(now)s)
-    RETURNING id
-)
-INSERT INTO webhook_deliveries
-    (workspace_id, endpoint_id, event_id, status, next_attempt_at, created_at)
-SELECT %(workspace_id)s, %(endpoint_id)s, ev.id, 'PENDING', %(now)s, %(now)s FROM ev
-RETURNING id;
+-- name: dispatch_lock
+-- Dispatching is serialized (a transaction-level advisory lock): the order in which the
+-- dispatcher finds events committed is the order every endpoint gets them in.
+SELECT pg_advisory_xact_lock(%(namespace)s::int, 0);
+
+-- name: dispatch_try_lock
+SELECT pg_try_advisory_xact_lock(%(namespace)s::int, 0);
 
 -- name: dispatch
 -- Fan a batch of undispatched outbox events out to every enabled endpoint subscribed to
--- their type, and mark them dispatched, in one statement (one transaction).
-WITH batch AS (
+-- their type, in one statement, under dispatch_lock (taken by an earlier statement of
+-- the transaction, so this statement's snapshot sees every dispatch before it). Each
+-- event gets the next outbox position; each delivery the next sequence number of its
+-- endpoint, in event order, without gaps.
+WITH picked AS (
     SELECT id, workspace_id, type FROM events
     WHERE dispatched_at IS NULL
     ORDER BY id
     LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
-), ins AS (
-    INSERT INTO webhook_deliveries
-        (workspace_id, endpoint_id, event_id, status, next_attempt_at, created_at)
-    SELECT b.workspace_id, e.id, b.id, 'PENDING', %(now)s, %(now)s
+    FOR UPDATE
+), batch AS (
+    SELECT id, workspace_id, type, row_number() OVER (ORDER BY id) AS n FROM picked
+), cur AS (
+    UPDATE outbox_cursor SET last_position = last_position + (SELECT count(*) FROM batch)
+    RETURNING last_position - (SELECT count(*) FROM batch) AS base
+), pairs AS (
+    SELECT b.id AS event_id, b.workspace_id, e.id AS endpoint_id,
+           row_number() OVER (PARTITION BY e.id ORDER BY b.id) AS n
     FROM batch b
     JOIN webhook_endpoints e
       ON e.workspace_id = b.workspace_id AND e.enabled AND b.type = ANY (e.event_types)
-    ORDER BY b.id, e.id
-    ON CONFLICT (endpoint_id, event_id) DO NOTHING
+), bump AS (
+    UPDATE webhook_endpoints e SET last_sequence = e.last_sequence + c.n
+    FROM (SELECT endpoint_id, max(n) AS n FROM pairs GROUP BY endpoint_id) c
+    WHERE e.id = c.endpoint_id
+    RETURNING e.id, e.last_sequence - c.n AS base
+), ins AS (
+    INSERT INTO webhook_deliveries
+        (workspace_id, endpoint_id, event_id, sequence, status, next_attempt_at, created_at)
+    SELECT p.workspace_id, p.endpoint_id, p.event_id, bump.base + p.n, 'PENDING', %(now)s, %(now)s
+    FROM pairs p JOIN bump ON bump.id = p.endpoint_id
+    ORDER BY p.endpoint_id, p.n
     RETURNING endpoint_id
 ), upd AS (
-    UPDATE events SET dispatched_at = %(now)s WHERE id IN (SELECT id FROM batch) RETURNING id
+    UPDATE events ev SET dispatched_at = %(now)s, position = cur.base + b.n
+    FROM batch b, cur WHERE ev.id = b.id
+    RETURNING ev.id
 )
 SELECT (SELECT count(*) FROM upd) AS events,
        (SELECT count(*) FROM ins) AS deliveries,
        coalesce((SELECT array_agg(DISTINCT endpoint_id) FROM ins), '{}') AS endpoint_ids;
 
--- name: due_endpoints
--- Enabled endpoints whose first open delivery (in event order) is due: later ones wait
--- behind it, so an endpoint holding a retry is not woken up for them.
-SELECT e.id FROM webhook_endpoints e
-WHERE e.enabled AND (
-    SELECT d.next_attempt_at FROM webhook_deliveries d
-    WHERE d.endpoint_id = e.id AND d.status IN ('PENDING', 'FAILED')
-    ORDER BY d.event_id LIMIT 1
-) <= %(now)s
-ORDER BY e.id
-LIMIT %(limit)s;
+-- name: ping_insert
+-- A `ping` to one endpoint, after every event dispatched before it (under dispatch_lock,
+-- once the caller has dispatched what was waiting): the next outbox position and the
+-- endpoint's next sequence number.
+WITH cur AS (
+    UPDATE outbox_cursor SET last_position = last_position + 1 RETURNING last_position
+), ev AS (
+    INSERT INTO events (workspace_id, type, payload, occurred_at, public_id, dispatched_at,
+                        position)
+    SELECT %(workspace_id)s, 'ping', %(payload)s, %(now)s, %(public_id)s, %(now)s,
+           cur.last_position
+    FROM cur
+    RETURNING id
+), bump AS (
+    UPDATE webhook_endpoints SET last_sequence = last_sequence + 1
+    WHERE id = %(endpoint_id)s AND workspace_id = %(workspace_id)s
+    RETURNING last_sequence
+)
+INSERT INTO webhook_deliveries
+    (workspace_id, endpoint_id, event_id, sequence, status, next_attempt_at, created_at)
+SELECT %(workspace_id)s, %(endpoint_id)s, ev.id, bump.last_sequence, 'PENDING', %(now)s, %(now)s
+FROM ev, bump
+RETURNING id;
+
+-- name: claim_senders
+-- Lease a sender to every enabled endpoint with work due and no live sender: a healthy
+-- endpoint with an open delivery, or a probing one whose probe is due. An expired lease
+-- (its sender died, or its job was lost with Redis) is taken over. Rows another
+-- transaction holds are left for the next tick.
+WITH c AS (
+    SELECT e.id, e.sender_token IS NOT NULL AS takeover
+    FROM webhook_endpoints e
+    WHERE e.enabled
+      AND (e.sender_lease_until IS NULL OR e.sender_lease_until <= %(now)s)
+      AND CASE WHEN e.health = 'PROBING' THEN e.probe_at <= %(now)s
+               ELSE EXISTS (SELECT 1 FROM webhook_deliveries d
+                            WHERE d.endpoint_id = e.id AND d.status IN ('PENDING', 'FAILED'))
+          END
+    ORDER BY e.id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE webhook_endpoints e SET
+    sender_token = %(token)s || '.' || e.id,
+    sender_lease_until = %(until)s
+FROM c WHERE e.id = c.id
+RETURNING e.id, e.sender_token, c.takeover;
+
+-- name: sender_renew
+-- The sender still holds its lease: extend it. No row = the lease was taken over.
+UPDATE webhook_endpoints SET sender_lease_until = %(until)s
+WHERE id = %(endpoint_id)s AND sender_token = %(token)s
+RETURNING id;
+
+-- name: sender_release
+UPDATE webhook_endpoints SET sender_token = NULL, sender_lease_until = NULL
+WHERE id = %(endpoint_id)s AND sender_token = %(token)s;
 
 -- name: sender_endpoint
-SELECT id, workspace_id, url, secret, enabled, failing_since FROM webhook_endpoints WHERE id = %(id)s;
+SELECT id, workspace_id, url, secret, enabled, health, probe_at, probe_failures, failing_since
+FROM webhook_endpoints WHERE id = %(id)s;
 
--- name: due_batch
--- The leading run of due open deliveries of one endpoint, in event order; stops before
--- the first open delivery that is not due yet (it holds the ones after it).
+-- name: open_head
+-- The first open deliveries of one endpoint, in sequence order, with their events.
 WITH open AS (
-    SELECT d.id, d.event_id, d.next_attempt_at, d.attempts, d.cycle_attempts
+    SELECT d.id, d.event_id, d.sequence, d.attempts, d.cycle_attempts
     FROM webhook_deliveries d
     WHERE d.endpoint_id = %(endpoint_id)s AND d.status IN ('PENDING', 'FAILED')
-    ORDER BY d.event_id
+    ORDER BY d.sequence
     LIMIT %(limit)s
 )
-SELECT o.id, o.event_id, o.attempts, o.cycle_attempts,
+SELECT o.id, o.event_id, o.sequence, o.attempts, o.cycle_attempts,
        ev.type, ev.payload, ev.occurred_at, ev.public_id
 FROM open o JOIN events ev ON ev.id = o.event_id
-WHERE o.event_id < coalesce(
-    (SELECT min(event_id) FROM open WHERE next_attempt_at > %(now)s), 9223372036854775807)
-ORDER BY o.event_id;
+ORDER BY o.sequence;
 
 -- name: record_attempts
 -- Record a batch of attempts: update each delivery and append its attempt row.
@@ -140,12 +206,13 @@ SELECT upd.id, upd.attempts, r.at, r.outcome, r.code, r.latency, r.excerpt, r.er
 FROM upd JOIN r ON r.id = upd.id;
 
 -- name: endpoint_health
-UPDATE webhook_endpoints SET failing_since = CASE
-        WHEN %(failed_at)s::timestamptz IS NULL THEN NULL
-        WHEN %(succeeded)s THEN %(failed_at)s::timestamptz
-        ELSE coalesce(failing_since, %(failed_at)s::timestamptz) END
-WHERE id = %(endpoint_id)s
-RETURNING failing_since, enabled;
+-- The endpoint's health after a sender run's attempts (computed by webhooks.health).
+UPDATE webhook_endpoints SET
+    health = %(health)s,
+    probe_at = %(probe_at)s,
+    probe_failures = %(probe_failures)s,
+    failing_since = %(failing_since)s
+WHERE id = %(endpoint_id)s;
 
 -- name: endpoint_auto_disable
 WITH upd AS (
@@ -158,6 +225,17 @@ INSERT INTO webhook_endpoint_records
     (workspace_id, endpoint_id, type, occurred_at, reason, failing_since)
 SELECT workspace_id, id, 'webhook.disabled', %(now)s, %(reason)s, failing_since FROM upd
 RETURNING id;
+
+-- name: endpoint_gauges
+-- Per endpoint, for the metrics: state, open deliveries and the oldest one's age.
+SELECT e.id, e.enabled, e.health,
+       count(d.id) AS backlog,
+       min(d.created_at) AS oldest
+FROM webhook_endpoints e
+LEFT JOIN webhook_deliveries d
+  ON d.endpoint_id = e.id AND d.status IN ('PENDING', 'FAILED')
+GROUP BY e.id
+ORDER BY e.id;
 
 -- name: delivery_list
 SELECT d.*, ev.type AS event_type, ev.public_id AS message_id, ev.occurred_at AS event_occurred_at
@@ -174,11 +252,19 @@ FROM webhook_deliveries d JOIN events ev ON ev.id = d.event_id
 WHERE d.workspace_id = %(workspace_id)s AND d.id = %(id)s;
 
 -- name: delivery_redeliver
--- Start a new retry cycle now; the webhook-id (the event's public id) stays the same.
-UPDATE webhook_deliveries SET
-    status = 'PENDING', cycle_attempts = 0, next_attempt_at = %(now)s, completed_at = NULL
-WHERE workspace_id = %(workspace_id)s AND id = %(id)s
-RETURNING id;
+-- Send it again now: a new retry cycle, the same webhook-id (the event's public id) and
+-- the same sequence number (lower than the ones sent since, so a receiver can tell). A
+-- probing endpoint is probed now.
+WITH d AS (
+    UPDATE webhook_deliveries SET
+        status = 'PENDING', cycle_attempts = 0, next_attempt_at = %(now)s, completed_at = NULL
+    WHERE workspace_id = %(workspace_id)s AND id = %(id)s
+    RETURNING id, endpoint_id
+), e AS (
+    UPDATE webhook_endpoints SET probe_at = least(probe_at, %(now)s)
+    WHERE id = (SELECT endpoint_id FROM d) AND health = 'PROBING'
+)
+SELECT id FROM d;
 
 -- name: attempts_for
 SELECT * FROM webhook_attempts WHERE delivery_id = ANY(%(delivery_ids)s) ORDER BY delivery_id, number;

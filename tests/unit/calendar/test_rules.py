@@ -198,3 +198,24 @@ def test_24_hour_shifts_back_to_back_merge() -> None:
         (monday + timedelta(hours=7), monday + timedelta(hours=55))
     ]
     assert p.add_working_time(monday, timedelta(hours=48)) == monday + timedelta(hours=55)
+
+
+def test_a_utc_persons_explanation_names_the_time_once() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from handoff.calendar import DeliveryPolicy, WorkingPattern, schedule_handoff
+
+    pattern = WorkingPattern.from_dict(
+        {"timezone": "UTC", "weekly": {"mon": ["09:00-17:00"], "tue": ["09:00-17:00"]}}
+    )
+    times = schedule_handoff(
+        pattern,
+        DeliveryPolicy.from_dict({}),
+        datetime(2026, 11, 30, 21, 42, tzinfo=UTC),
+        timedelta(hours=2),
+        name="Uma",
+    )
+    assert times.explanation[-2] == "Lands Tuesday 1 Dec 09:00 UTC."
+    assert times.explanation[-1] == (
+        "Expects a response within 2h of Uma's working time: respond by Tuesday 1 Dec 11:00 UTC."
+    )

@@ -1,4 +1,4 @@
-"""The retry schedule: ~5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then daily, up to 3 days."""
+"""The probe schedule: 1, 2, 5, 10, 15, 30, 60 s, 5 min, 30 min, 2 h, 5 h, 10 h, then daily, to 3 days."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ class Fixed:
 
 
 def test_nominal_schedule() -> None:
-    assert schedule() == [
-        timedelta(seconds=5),
+    short = [timedelta(seconds=s) for s in (1, 2, 5, 10, 15, 30, 60)]
+    long = [
         timedelta(minutes=5),
         timedelta(minutes=30),
         timedelta(hours=2),
@@ -28,19 +28,20 @@ def test_nominal_schedule() -> None:
         timedelta(hours=10),
         timedelta(days=1),
         timedelta(days=1),
-        # clamped so the last attempt lands at the 3-day mark
-        timedelta(days=3) - timedelta(seconds=5, minutes=35, hours=17) - timedelta(days=2),
     ]
+    so_far = sum(short + long, timedelta())
+    # clamped so the last attempt lands at the 3-day mark
+    assert schedule() == [*short, *long, timedelta(days=3) - so_far]
     assert sum(schedule(), timedelta()) == GIVE_UP_AFTER
     assert nominal_delay(len(schedule()) + 1) is None
-    assert next_delay(10, Fixed(0.5)) is None
+    assert next_delay(len(schedule()) + 1, Fixed(0.5)) is None
 
 
 def test_jitter_only_adds_up_to_ten_percent() -> None:
-    assert next_delay(1, Fixed(0.0)) == timedelta(seconds=5)
-    assert next_delay(4, Fixed(0.999)) == timedelta(hours=2) * (1 + JITTER * 0.999)
+    assert next_delay(1, Fixed(0.0)) == timedelta(seconds=1)
+    assert next_delay(10, Fixed(0.999)) == timedelta(hours=2) * (1 + JITTER * 0.999)
     rng = random.Random(7)
-    for attempt in range(1, 10):
+    for attempt in range(1, len(schedule()) + 1):
         base = nominal_delay(attempt)
         assert base is not None
         for _ in range(50):

@@ -1,0 +1,113 @@
+"""Who may do what: the one place rights are decided (the README has the same table).
+
+A request acts through an `Actor`. A workspace token (integrations, administration) may do
+everything in its workspace. A person token acts as that person: it reads the whole
+workspace (people, teams, work items, handoffs, schedules), sends handoffs as itself,
+answers only the handoffs it holds, and changes only its own profile, hours and tokens.
+
+Services call `require` once they have read what the decision depends on (inside their
+transaction, so the answer holds for the change they make). A refusal is `Forbidden`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from handoff.services.errors import Forbidden
+from handoff.storage.models import Handoff
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a workspace (person_id None) or one person of it."""
+
+    workspace_id: int
+    person_id: int | None = None
+    token_id: int | None = None
+
+    @property
+    def acts_as_person(self) -> bool:
+        return self.person_id is not None
+
+
+class Right(StrEnum):
+    """The kinds of decision; `RULES` says who has each."""
+
+    ADMINISTER = "administer"
+    SEND_AS = "send_as"
+    ANSWER = "answer"
+    CANCEL = "cancel"
+    REASSIGN = "reassign"
+    OWN = "own"
+
+
+# right -> (what it covers, what a person token may do); workspace tokens may do all.
+RULES: dict[Right, tuple[str, str]] = {
+    Right.ADMINISTER: (
+        "createPerson, createTeam, addTeamMember, removeTeamMember, updateWorkspace, "
+        "webhook endpoints and deliveries, another person's tokens",
+        "nothing (FORBIDDEN)",
+    ),
+    Right.SEND_AS: (
+        "createHandoff's senderId",
+        "only as itself (senderId may be left out)",
+    ),
+    Right.ANSWER: (
+        "acknowledgeHandoff, completeHandoff, returnHandoff, and answers to a handoff "
+        "(quick replies, urgency ratings)",
+        "only the handoff's receiver",
+    ),
+    Right.CANCEL: ("cancelHandoff", "only the handoff's sender"),
+    Right.REASSIGN: ("reassignHandoff", "its sender or its receiver"),
+    Right.OWN: (
+        "updatePerson, setWorkingPattern, setDeliveryPolicy, addTimeOff, removeTimeOff, "
+        "travel, delegation, createPersonToken, revokeToken, tokens, a work item's holder",
+        "only for itself",
+    ),
+}
+
+
+def require(
+    actor: Actor | None,
+    right: Right,
+    *,
+    field: str | None = None,
+    person_id: int | None = None,
+    handoff: Handoff | None = None,
+) -> None:
+    """Refuse (`Forbidden`) unless `actor` has `right` over the subject.
+
+    `actor` None is the system itself (the seed, tests of services): it may do everything.
+    """
+    if actor is None or not actor.acts_as_person:
+        return
+    me = actor.person_id
+    if right is Right.ADMINISTER:
+        raise Forbidden(field, "this needs a workspace token; a person token cannot do it")
+    if right in (Right.SEND_AS, Right.OWN):
+        if person_id != me:
+            raise Forbidden(field, "a person token acts only for its own person")
+        return
+    assert handoff is not None, right
+    allowed = {
+        Right.ANSWER: {handoff.receiver_id},
+        Right.CANCEL: {handoff.sender_id},
+        Right.REASSIGN: {handoff.sender_id, handoff.receiver_id},
+    }[right]
+    if me not in allowed:
+        who = {Right.ANSWER: "its receiver", Right.CANCEL: "its sender"}.get(
+            right, "its sender or its receiver"
+        )
+        raise Forbidden(field, f"only {who} may do this to the handoff")
+
+
+def readme_table() -> str:
+    """The rights as the README shows them (a test keeps them equal)."""
+    lines = [
+        "| right | covers | workspace token | person token |",
+        "| --- | --- | --- | --- |",
+    ]
+    for right, (covers, person) in RULES.items():
+        lines.append(f"| `{right}` | {covers} | yes | {person} |")
+    return "\n".join(lines) + "\n"

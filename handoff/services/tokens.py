@@ -1,0 +1,56 @@
+"""API tokens over GraphQL: a workspace token manages every token of its workspace; a
+person token lists, creates and revokes only its own person's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handoff.services import lookups
+from handoff.services.errors import Invalid, NotFound
+from handoff.services.rights import Actor, Right, require
+from handoff.storage import tokens
+from handoff.storage.models import ApiToken
+from handoff.storage.run import Conn
+
+MAX_NAME = 200
+
+
+async def list_tokens(
+    conn: Conn, ws: int, person_id: int | None, actor: Actor | None = None
+) -> list[ApiToken]:
+    """The workspace's tokens, or one person's; a person token sees only its own."""
+    if actor is not None and actor.acts_as_person:
+        person_id = actor.person_id if person_id is None else person_id
+        require(actor, Right.OWN, field="personId", person_id=person_id)
+    return await tokens.list_tokens(conn, ws, person_id)
+
+
+async def create_person_token(
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    person_id: int,
+    name: str,
+    actor: Actor | None = None,
+) -> tuple[ApiToken, str]:
+    """A token acting as `person_id`; returns it and its secret (shown this once)."""
+    require(actor, Right.OWN, field="personId", person_id=person_id)
+    name = name.strip()
+    if not 1 <= len(name) <= MAX_NAME:
+        raise Invalid("name", f"name must be 1 to {MAX_NAME} characters")
+    await lookups.person(conn, ws, person_id)
+    return await tokens.insert(conn, ws, now, label=name, person_id=person_id)
+
+
+async def revoke_token(
+    conn: Conn, ws: int, now: datetime, token_id: int, actor: Actor | None = None
+) -> ApiToken:
+    """Revoke a token at once (its next request is refused)."""
+    found = await tokens.get(conn, ws, token_id)
+    if found is None:
+        raise NotFound("ApiToken", token_id)
+    if actor is not None and actor.acts_as_person:
+        require(actor, Right.OWN, field="id", person_id=found.person_id)
+    revoked = await tokens.revoke(conn, ws, token_id, now)
+    assert revoked is not None
+    return revoked

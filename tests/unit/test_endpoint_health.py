@@ -1,0 +1,114 @@
+"""Endpoint health: what an answer does to the endpoint and its delivery (pure)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from handoff.states import EndpointHealth, WebhookDeliveryStatus
+from handoff.webhooks.backoff import GIVE_UP_AFTER, schedule
+from handoff.webhooks.health import (
+    HEALTHY,
+    Health,
+    Verdict,
+    after_attempt,
+    due_for_probe,
+    verdict,
+)
+
+T0 = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
+
+
+class NoJitter:
+    def random(self) -> float:
+        return 0.0
+
+
+@pytest.mark.parametrize(
+    ("outcome", "code", "expected"),
+    [
+        ("success", 200, Verdict.DELIVERED),
+        ("success", 204, Verdict.DELIVERED),
+        ("http_error", 400, Verdict.REJECTED),
+        ("http_error", 401, Verdict.REJECTED),
+        ("http_error", 410, Verdict.REJECTED),
+        ("http_error", 422, Verdict.REJECTED),
+        ("http_error", 408, Verdict.ENDPOINT_FAILED),
+        ("http_error", 425, Verdict.ENDPOINT_FAILED),
+        ("http_error", 429, Verdict.ENDPOINT_FAILED),
+        ("http_error", 301, Verdict.ENDPOINT_FAILED),
+        ("http_error", 500, Verdict.ENDPOINT_FAILED),
+        ("http_error", 503, Verdict.ENDPOINT_FAILED),
+        ("timeout", None, Verdict.ENDPOINT_FAILED),
+        ("connect_error", None, Verdict.ENDPOINT_FAILED),
+        ("refused", None, Verdict.ENDPOINT_FAILED),
+        ("error", None, Verdict.ENDPOINT_FAILED),
+    ],
+)
+def test_verdicts(outcome: str, code: int | None, expected: Verdict) -> None:
+    assert verdict(outcome, code) == expected
+
+
+def test_a_failure_at_the_endpoint_holds_and_probes_on_a_short_schedule_first() -> None:
+    health = HEALTHY
+    at = T0
+    probes = []
+    for _ in range(7):
+        step = after_attempt(health, Verdict.ENDPOINT_FAILED, at, NoJitter())
+        assert step.hold and not step.disable
+        assert step.delivery_status == WebhookDeliveryStatus.FAILED
+        assert step.health.health == EndpointHealth.PROBING
+        assert step.health.failing_since == T0
+        assert step.next_attempt_at == step.health.probe_at
+        assert step.health.probe_at is not None
+        probes.append(step.health.probe_at - at)
+        health, at = step.health, step.health.probe_at
+    assert probes == [timedelta(seconds=s) for s in (1, 2, 5, 10, 15, 30, 60)]
+
+
+def test_the_first_success_makes_it_healthy_again() -> None:
+    probing = Health(EndpointHealth.PROBING, T0, 3, T0 - timedelta(seconds=8))
+    step = after_attempt(probing, Verdict.DELIVERED, T0)
+    assert step.health == HEALTHY
+    assert step.delivery_status == WebhookDeliveryStatus.SUCCEEDED
+    assert not step.hold and not step.disable
+
+
+def test_a_rejection_gives_up_that_delivery_and_moves_on() -> None:
+    step = after_attempt(HEALTHY, Verdict.REJECTED, T0)
+    assert step.delivery_status == WebhookDeliveryStatus.DEAD
+    assert not step.hold and not step.disable
+    assert step.health.health == EndpointHealth.HEALTHY
+    assert step.health.failing_since == T0  # the 3-day rule still counts it
+    # a probe answered with a 4xx: the endpoint is reachable again
+    probing = Health(EndpointHealth.PROBING, T0, 2, T0 - timedelta(seconds=3))
+    step = after_attempt(probing, Verdict.REJECTED, T0)
+    assert step.health == Health(EndpointHealth.HEALTHY, None, 0, T0 - timedelta(seconds=3))
+
+
+def test_three_days_of_failures_disable_the_endpoint_keeping_the_head() -> None:
+    health, at = HEALTHY, T0
+    steps = 0
+    while True:
+        step = after_attempt(health, Verdict.ENDPOINT_FAILED, at, NoJitter())
+        steps += 1
+        if step.disable:
+            break
+        assert step.health.probe_at is not None
+        health, at = step.health, step.health.probe_at
+    assert steps == len(schedule()) + 1
+    assert at - T0 == GIVE_UP_AFTER
+    assert step.delivery_status == WebhookDeliveryStatus.FAILED  # stays queued
+    # rejections for three days disable it too
+    old = Health(EndpointHealth.HEALTHY, None, 0, T0)
+    assert after_attempt(old, Verdict.REJECTED, T0 + GIVE_UP_AFTER).disable
+    assert not after_attempt(old, Verdict.REJECTED, T0 + GIVE_UP_AFTER / 2).disable
+
+
+def test_due_for_probe() -> None:
+    assert due_for_probe(HEALTHY, T0)
+    probing = Health(EndpointHealth.PROBING, T0 + timedelta(seconds=2), 1, T0)
+    assert not due_for_probe(probing, T0)
+    assert due_for_probe(probing, T0 + timedelta(seconds=2))
+    assert not due_for_probe(Health(EndpointHealth.PROBING, None, 16, T0), T0)
