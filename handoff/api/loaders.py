@@ -9,7 +9,17 @@ from psycopg import AsyncConnection
 from strawberry.dataloader import DataLoader
 
 from handoff.api.context import Context
-from handoff.storage import events, follow_ups, handoffs, people, teams, webhooks, work_items
+from handoff.storage import (
+    delegations,
+    events,
+    follow_ups,
+    handoffs,
+    people,
+    teams,
+    travel,
+    webhooks,
+    work_items,
+)
 
 
 class _HasId(Protocol):
@@ -68,6 +78,11 @@ _FACTORIES: dict[str, Callable[[Context], DataLoader[Any, Any]]] = {
     "events_by_handoff": lambda ctx: _grouped(ctx, events.for_handoffs),
     "webhook_records": lambda ctx: _by_endpoint(ctx, webhooks.endpoint_records),
     "webhook_attempts": lambda ctx: _by_endpoint(ctx, webhooks.attempts_for),
+    "travel": lambda ctx: _by_id(ctx, travel.by_ids),
+    "travel_by_person": lambda ctx: _grouped(ctx, travel.for_people),
+    "delegation": lambda ctx: _by_id(ctx, delegations.by_ids),
+    "delegations_by_person": lambda ctx: _grouped(ctx, delegations.live_for_people),
+    "delegation_handled": lambda ctx: _grouped(ctx, delegations.handled_for),
 }
 
 

@@ -57,7 +57,17 @@ async def start(conn: Conn, ws: int, now: datetime, d: Delegation) -> list[Hando
     if active.open_handoffs == OpenHandoffs.REASSIGN:
         why = f"{person.name}'s delegation started: their open handoffs move to the delegate."
         for h in await handoffs.open_for_receiver(conn, ws, person.id, sorted(OPEN)):
-            done = await move(conn, ws, now, h, person, h.delegated_via, h.delegation_ids, why)
+            done = await move(
+                conn,
+                ws,
+                now,
+                h,
+                "delegationStarted",
+                why,
+                to_person=person,
+                passed_via=h.delegated_via,
+                passed_ids=h.delegation_ids,
+            )
             if done is not None:
                 moved.append(done)
     data = {
@@ -95,8 +105,18 @@ async def end(
             if ended.id not in h.delegation_ids or h.status not in OPEN:
                 continue
             k = h.delegation_ids.index(ended.id)
-            via, ids = h.delegated_via[:k], h.delegation_ids[:k]
-            if await move(conn, ws, now, h, person, via, ids, why) is not None:
+            returned = await move(
+                conn,
+                ws,
+                now,
+                h,
+                "delegationEnded",
+                why,
+                to_person=person,
+                passed_via=h.delegated_via[:k],
+                passed_ids=h.delegation_ids[:k],
+            )
+            if returned is not None:
                 handed.append(h.id)
         await delegations.handed_back(conn, ended.id, handed, now)
     items = await delegations.handled(conn, ended.id)
@@ -124,16 +144,22 @@ async def move(
     ws: int,
     now: datetime,
     h: Handoff,
-    to: Person,
-    passed_via: Sequence[int],
-    passed_ids: Sequence[int],
+    reason: str,
     why: str,
+    *,
+    to_person: Person | None = None,
+    to_team_id: int | None = None,
+    passed_via: Sequence[int] = (),
+    passed_ids: Sequence[int] = (),
+    strict: bool = False,
 ) -> Handoff | None:
-    """Send an open handoff to `to` (following `to`'s delegations), in their hours.
+    """Send an open handoff to a person (following their delegations) or a team, in the
+    new receiver's hours, with a `handoff.reassigned` event saying `reason` and `why`.
 
-    `passed_via`/`passed_ids` are the delegation chain before `to`, kept in front of the
-    new route's. A handoff that cannot move (nobody with working time ahead) stays where
-    it is; that is logged, not raised, so a start or end always completes.
+    `passed_via`/`passed_ids` are the delegation chain before `to_person`, kept in front
+    of the new route's. A handoff that cannot move (nobody with working time ahead) stays
+    where it is and that is logged, so a start or end always completes; with `strict` the
+    error is raised instead (a caller who must not leave it behind).
     """
     sender = await lookups.person(conn, ws, h.sender_id)
     try:
@@ -142,13 +168,15 @@ async def move(
             ws,
             now,
             sender,
-            to.id,
-            None,
+            None if to_person is None else to_person.id,
+            to_team_id,
             h.respond_within,
             advance_round_robin=True,
             passed=passed_via,
         )
     except ServiceError as e:
+        if strict:
+            raise
         log.warning("handoff %s stays with its receiver: %s", h.id, e.message)
         return None
     via, ids = [*passed_via, *plan.via], [*passed_ids, *plan.delegation_ids]
@@ -161,18 +189,8 @@ async def move(
             conn, ws, h.work_item_id, h.id, WorkItemStatus.IN_HANDOFF, h.receiver_id, now
         )
     plan = replace(plan, reasons=(why, *plan.reasons))
-    extra = {"delegation": {**_chain(chain), "why": why}}
+    extra = {"move": {"reason": reason, "why": why}}
     return await reroute_to_plan(conn, ws, now, h, plan, team, delegated=chain, extra=extra)
-
-
-def _chain(chain: Delegated) -> dict[str, Any]:
-    return {
-        "addressedTo": None
-        if chain.addressed_to_id is None
-        else encode("Person", chain.addressed_to_id),
-        "via": [encode("Person", p) for p in chain.via],
-        "delegations": [encode("Delegation", i) for i in chain.delegation_ids],
-    }
 
 
 def _to(h: Handoff) -> str:

@@ -24,6 +24,7 @@ from handoff.ids import encode
 from handoff.services import availability, lookups
 from handoff.services.delegation_effects import end, start
 from handoff.services.errors import Conflict, Invalid, NotFound
+from handoff.services.rights import Actor, Right, require
 from handoff.states import OpenHandoffs
 from handoff.storage import delegations, people
 from handoff.storage.delegations import Delegation, NewDelegation
@@ -131,6 +132,7 @@ async def set_delegation(
     *,
     time_off: tuple[date, date] | None = None,
     prefix: str = "",
+    actor: Actor | None = None,
 ) -> DelegationResult:
     """Delegate a person's new handoffs for `[starts_at, ends_at)`.
 
@@ -138,6 +140,7 @@ async def set_delegation(
     handoffs move now); a later one, and every end, is a follow-up. `prefix` goes before
     the delegate's field names in errors (`delegation.` for time off).
     """
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     person = await lookups.person(conn, ws, person_id, lock=True)
     lookups.require_active(person, "they cannot delegate")
     _check_span(starts_at, ends_at, now)
@@ -183,8 +186,11 @@ def _id(d: Delegation) -> str:
     return encode("Delegation", d.id)
 
 
-async def end_delegation(conn: Conn, ws: int, now: datetime, person_id: int) -> DelegationResult:
+async def end_delegation(
+    conn: Conn, ws: int, now: datetime, person_id: int, actor: Actor | None = None
+) -> DelegationResult:
     """End the person's current delegation now (or cancel the next one if none runs)."""
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     person = await lookups.person(conn, ws, person_id, lock=True)
     live = await delegations.live_for_person(conn, ws, person.id, lock=True)
     current = next((d for d in live if d.starts_at <= now), None) or next(iter(live), None)
@@ -204,10 +210,13 @@ async def add_time_off_with_delegate(
     end_date: date,
     reason: str | None,
     to: DelegateTo,
+    actor: Actor | None = None,
 ) -> Person:
     """Add time off and a delegation covering it: from the start of its first local date
     to the start of the date after its last, each in the zone in force on that date."""
-    person = await availability.add_time_off(conn, ws, now, person_id, start_date, end_date, reason)
+    person = await availability.add_time_off(
+        conn, ws, now, person_id, start_date, end_date, reason, actor=actor
+    )
     after = end_date + timedelta(days=1)
     starts_at = _midnight(start_date, person.pattern.zone_on(start_date))
     ends_at = _midnight(after, person.pattern.zone_on(after))
@@ -221,15 +230,24 @@ async def add_time_off_with_delegate(
         to,
         time_off=(start_date, end_date),
         prefix="delegation.",
+        actor=actor,
     )
     return person
 
 
 async def remove_time_off(
-    conn: Conn, ws: int, now: datetime, person_id: int, start_date: date, end_date: date
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    person_id: int,
+    start_date: date,
+    end_date: date,
+    actor: Actor | None = None,
 ) -> Person:
     """Remove time off, and end (or cancel) the delegation made with it, if any."""
-    person = await availability.remove_time_off(conn, ws, now, person_id, start_date, end_date)
+    person = await availability.remove_time_off(
+        conn, ws, now, person_id, start_date, end_date, actor=actor
+    )
     for d in await delegations.for_time_off(conn, ws, person_id, start_date, end_date):
         await end(conn, ws, now, d, "timeOffRemoved")
     return person

@@ -50,7 +50,7 @@ async def create_team(
         seen.add(person_id)
         try:
             await add_member(conn, ws, now, team.id, person_id)
-        except NotFound as e:
+        except (NotFound, Invalid) as e:
             raise Invalid(f"memberIds.{i}", e.message) from None
     return team
 
@@ -61,7 +61,9 @@ async def add_member(
     """Add a person to a team (no-op when already a member)."""
     require(actor, Right.ADMINISTER)
     team = await lookups.team(conn, ws, team_id)
-    await lookups.person(conn, ws, person_id)
+    person = await lookups.person(conn, ws, person_id)
+    if person.deactivated_at is not None:
+        raise Invalid("personId", f"{person.name} was deactivated and cannot join a team")
     await teams.add_member(conn, ws, team_id, person_id, now)
     return team
 

@@ -38,7 +38,9 @@ async def create_person_token(
     name = name.strip()
     if not 1 <= len(name) <= MAX_NAME:
         raise Invalid("name", f"name must be 1 to {MAX_NAME} characters")
-    await lookups.person(conn, ws, person_id)
+    person = await lookups.person(conn, ws, person_id)
+    if person.deactivated_at is not None:
+        raise Invalid("personId", f"{person.name} was deactivated and gets no new tokens")
     return await tokens.insert(conn, ws, now, label=name, person_id=person_id)
 
 

@@ -21,6 +21,7 @@ from handoff.services.availability import reschedule_person
 from handoff.services.errors import Invalid, NotFound
 from handoff.services.patterns import build_pattern
 from handoff.services.payloads import person_ref
+from handoff.services.rights import Actor, Right, require
 from handoff.states import TravelHolidays, TravelHours
 from handoff.storage import events, people, travel
 from handoff.storage.events import NewEvent
@@ -123,9 +124,15 @@ async def _person(conn: Conn, ws: int, person_id: int) -> Person:
 
 
 async def add_travel(
-    conn: Conn, ws: int, now: datetime, person_id: int, change: TravelChange
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    person_id: int,
+    change: TravelChange,
+    actor: Actor | None = None,
 ) -> TravelResult:
     """Add a travel period to a person; pending follow-ups move."""
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     person = await _person(conn, ws, person_id)
     for name in ("start", "end", "timezone"):
         if getattr(change, name) is _UNSET:
@@ -137,10 +144,16 @@ async def add_travel(
 
 
 async def update_travel(
-    conn: Conn, ws: int, now: datetime, travel_id: int, change: TravelChange
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    travel_id: int,
+    change: TravelChange,
+    actor: Actor | None = None,
 ) -> TravelResult:
     """Change a travel period (unset fields stay); pending follow-ups move."""
     before = await _row(conn, ws, travel_id)
+    require(actor, Right.OWN, field="id", person_id=before.person_id)
     person = await _person(conn, ws, before.person_id)
     before = await _row(conn, ws, travel_id)  # again, now that the person row is locked
     values = _values(change, before)
@@ -150,9 +163,12 @@ async def update_travel(
     return await _store(conn, ws, now, person, "updated", row, before)
 
 
-async def remove_travel(conn: Conn, ws: int, now: datetime, travel_id: int) -> TravelResult:
+async def remove_travel(
+    conn: Conn, ws: int, now: datetime, travel_id: int, actor: Actor | None = None
+) -> TravelResult:
     """Remove a travel period; pending follow-ups move."""
     before = await _row(conn, ws, travel_id)
+    require(actor, Right.OWN, field="id", person_id=before.person_id)
     person = await _person(conn, ws, before.person_id)
     before = await _row(conn, ws, travel_id)
     await travel.delete(conn, ws, travel_id)

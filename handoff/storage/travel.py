@@ -93,6 +93,11 @@ async def get(conn: Conn, ws: int, travel_id: int) -> TravelRow | None:
     return await one(conn, Q.get, {"workspace_id": ws, "id": travel_id}, TravelRow.from_row)
 
 
+async def by_ids(conn: Conn, ws: int, ids: Sequence[int]) -> list[TravelRow]:
+    """The workspace's periods among `ids`."""
+    return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": list(ids)}, TravelRow.from_row)
+
+
 async def for_person(conn: Conn, ws: int, person_id: int) -> list[TravelRow]:
     """A person's periods, by start."""
     params = {"workspace_id": ws, "person_id": person_id}

@@ -22,6 +22,11 @@ EVENT_TYPES: tuple[str, ...] = (
     "handoff.reassigned",
     "digest.delivered",
     "person.availability_changed",
+    "person.travel_changed",
+    "delegation.started",
+    "delegation.ended",
+    "person.deactivated",
+    "person.erased",
 )
 PING = "ping"
 

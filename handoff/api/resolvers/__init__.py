@@ -8,10 +8,12 @@ from __future__ import annotations
 import strawberry
 
 from handoff.api.resolvers.calendar import CalendarQuery
+from handoff.api.resolvers.delegation import DelegationMutation
 from handoff.api.resolvers.handoffs import HandoffMutation, HandoffQuery
 from handoff.api.resolvers.people import PeopleMutation, PeopleQuery
 from handoff.api.resolvers.teams import TeamMutation, TeamQuery
 from handoff.api.resolvers.tokens import TokenMutation, TokenQuery
+from handoff.api.resolvers.travel import TravelMutation
 from handoff.api.resolvers.webhooks import WebhookMutation, WebhookQuery
 from handoff.api.resolvers.work_items import WorkItemMutation, WorkItemQuery
 from handoff.api.resolvers.workspace import WorkspaceMutation, WorkspaceQuery
@@ -40,5 +42,7 @@ class Mutation(
     HandoffMutation,
     TokenMutation,
     WebhookMutation,
+    TravelMutation,
+    DelegationMutation,
 ):
     pass

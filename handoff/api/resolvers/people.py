@@ -15,6 +15,7 @@ from handoff.api.inputs import (
     WorkingPatternInput,
     decode_id,
 )
+from handoff.api.inputs_away import DelegateInput
 from handoff.api.resolvers.common import (
     AfterArg,
     FirstArg,
@@ -26,7 +27,7 @@ from handoff.api.resolvers.common import (
 )
 from handoff.api.types import Connection, Info, Person
 from handoff.api.types.results import PersonPayload, PersonResult
-from handoff.services import availability
+from handoff.services import availability, delegations
 from handoff.services import people as people_service
 from handoff.storage import models as m
 from handoff.storage import people
@@ -119,7 +120,10 @@ class PeopleMutation:
         )
         return _payload(person)
 
-    @strawberry.mutation(description="Local dates, both inclusive")
+    @strawberry.mutation(
+        description="Local dates, both inclusive; with `delegation`, a delegate covers them "
+        "from the start of the first day to the end of the last"
+    )
     @expected_failures()
     async def add_time_off(
         self,
@@ -130,16 +134,33 @@ class PeopleMutation:
         reason: Annotated[
             str | None, strawberry.argument(description="Shown in explanations, e.g. 'holiday'")
         ] = None,
+        delegation: Annotated[
+            DelegateInput | None,
+            strawberry.argument(description="Who covers meanwhile; none when omitted"),
+        ] = None,
     ) -> PersonResult:
         pid = decode_id(person_id, "Person", "personId")
-        person = await info.context.change(availability.add_time_off, pid, start, end, reason)
+        if delegation is None:
+            person = await info.context.change(availability.add_time_off, pid, start, end, reason)
+        else:
+            person = await info.context.change(
+                delegations.add_time_off_with_delegate,
+                pid,
+                start,
+                end,
+                reason,
+                delegation.to("delegation."),
+            )
         return _payload(person)
 
-    @strawberry.mutation(description="Remove the time off with exactly these dates")
+    @strawberry.mutation(
+        description="Remove the time off with exactly these dates (and end the delegation "
+        "set with it)"
+    )
     @expected_failures()
     async def remove_time_off(
         self, info: Info, person_id: PersonIdArg, start: StartDate, end: EndDate
     ) -> PersonResult:
         pid = decode_id(person_id, "Person", "personId")
-        person = await info.context.change(availability.remove_time_off, pid, start, end)
+        person = await info.context.change(delegations.remove_time_off, pid, start, end)
         return _payload(person)

@@ -10,7 +10,9 @@ from handoff.api.errors import expected_failures
 from handoff.api.loaders import loader
 from handoff.api.resolvers.common import IdArg
 from handoff.api.types import Handoff, Info, Node, Person, Team, WorkItem, Workspace, workspace_from
+from handoff.api.types.delegation import Delegation
 from handoff.api.types.results import WorkspacePayload, WorkspaceResult
+from handoff.api.types.travel import TravelPeriod
 from handoff.ids import BadId, decode
 from handoff.services import workspaces as workspace_service
 from handoff.storage import workspaces
@@ -20,6 +22,8 @@ _NODES: dict[str, tuple[str, Any]] = {
     "Team": ("team", Team.wrap),
     "WorkItem": ("work_item", WorkItem.wrap),
     "Handoff": ("handoff", Handoff.wrap),
+    "TravelPeriod": ("travel", TravelPeriod.wrap),
+    "Delegation": ("delegation", Delegation.wrap),
 }
 
 

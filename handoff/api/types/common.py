@@ -14,7 +14,18 @@ import strawberry
 
 from handoff.api.context import Context
 from handoff.services.errors import Invalid
-from handoff.states import FollowUpKind, FollowUpState, HandoffStatus, Routing, WorkItemStatus
+from handoff.states import (
+    DelegationState,
+    FollowUpKind,
+    FollowUpState,
+    HandoffStatus,
+    OpenHandoffs,
+    PersonStatus,
+    Routing,
+    TravelHolidays,
+    TravelHours,
+    WorkItemStatus,
+)
 
 Info = strawberry.Info[Context, None]
 T = TypeVar("T")
@@ -79,6 +90,51 @@ _enum(
         "ENQUEUED": "Handed to the job queue",
         "DONE": "Carried out (or found no longer needed)",
         "CANCELLED": "Dropped: the handoff was answered, cancelled or moved",
+    },
+)
+
+
+_enum(
+    TravelHours,
+    "Whose wall clock a traveller's weekly pattern follows",
+    {
+        "LOCAL": "Their usual hours as wall time where they are (dates are local there)",
+        "HOME": "Home-zone hours while away; the period records where they are",
+    },
+)
+_enum(
+    TravelHolidays,
+    "Whose public holidays a traveller observes",
+    {
+        "HOME": "The home region's",
+        "VISITED": "The visited region's (visitedRegion)",
+    },
+)
+_enum(
+    OpenHandoffs,
+    "What a delegation does, when it starts, with the handoffs the person already holds",
+    {
+        "REASSIGN": "They move to the delegate, in the delegate's hours",
+        "KEEP": "They stay with the person; only new handoffs go to the delegate",
+    },
+)
+_enum(
+    DelegationState,
+    "Where a delegation stands",
+    {
+        "SCHEDULED": "Waiting for its start",
+        "ACTIVE": "Running: new handoffs to the person go to the delegate",
+        "ENDED": "Over (at its end, or ended early)",
+        "CANCELLED": "Called off before it started",
+    },
+)
+_enum(
+    PersonStatus,
+    "Whether a person still takes part",
+    {
+        "ACTIVE": "Gives and receives handoffs",
+        "DEACTIVATED": "Left: receives nothing new, in no team; their history stays readable",
+        "ERASED": "Left, and their personal data was replaced by a tombstone",
     },
 )
 

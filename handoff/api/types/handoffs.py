@@ -183,7 +183,8 @@ def summarize(event: m.Event) -> str:
         where = "back to the sender" if escalation.get("to") == "sender" else "within the team"
         return f"Escalated {where}: {_name(escalation.get('person'))} has it now."
     if kind == "reassigned":
-        return f"Reassigned to {receiver}."
+        why = (data.get("move") or {}).get("why")
+        return f"Reassigned to {receiver}." + (f" {why}" if why else "")
     if kind == "returned":
         return f"{receiver} returned it: {handoff.get('returnNote')}"
     return f"{kind.capitalize()} ({receiver} was the receiver)."
@@ -216,6 +217,16 @@ async def _sender(root: Handoff, info: Info) -> Person:
 
 async def _receiver(root: Handoff, info: Info) -> Person:
     return await _person(info, root._m.receiver_id)
+
+
+async def _addressed_to(root: Handoff, info: Info) -> Person | None:
+    found = root._m.addressed_to_id
+    return None if found is None else await _person(info, found)
+
+
+async def _delegated_via(root: Handoff, info: Info) -> list[Person]:
+    found = await loader(info.context, "person").load_many(root._m.delegated_via)
+    return [Person.wrap(p) for p in found if p is not None]
 
 
 async def _team(root: Handoff, info: Info) -> Team | None:
@@ -269,6 +280,15 @@ class Handoff(Node):
     )
     team: Team | None = strawberry.field(
         resolver=_team, description="The team it was sent to, if any"
+    )
+    addressed_to: Person | None = strawberry.field(
+        resolver=_addressed_to,
+        description="Whom it was addressed to when a delegation sent it on; null otherwise",
+    )
+    delegated_via: list[Person] = strawberry.field(
+        resolver=_delegated_via,
+        description="The people whose delegations passed it on, in order (addressedTo "
+        "first, then each delegate who delegated in turn); empty when none did",
     )
     note: HandoffNote = strawberry.field(description="Done, next, open questions")
     status: HandoffStatus = strawberry.field(description="Where it stands")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.types.lazy_type import LazyType
 
 from handoff import ids
-from handoff.api.types.common import Info, Node, at_or_now
+from handoff.api.types.common import Info, Node, PersonStatus, at_or_now
 from handoff.calendar import NoWorkingTime, next_delivery
 from handoff.storage import models as m
+
+if TYPE_CHECKING:
+    from handoff.api.types.delegation import Delegation
+    from handoff.api.types.travel import TravelPeriod
 
 _DAY = "Intervals 'HH:MM-HH:MM' that start on this weekday, wall-clock in the person's zone"
 AtArg = Annotated[
@@ -158,13 +163,63 @@ def _next_reachable_at(root: Person, info: Info, at: AtArg = None) -> datetime |
         return None
 
 
+def _timezone(root: Person, info: Info, at: AtArg = None) -> str:
+    pattern = root._m.pattern
+    if not pattern.travel:
+        return root._m.timezone
+    return pattern.zone_at(at_or_now(info, at)).key
+
+
+# Travel periods and delegations refer back to people (and to teams and handoffs), so
+# their types live in their own modules and are reached lazily, strawberry's way across
+# modules that refer to each other; `resolve_type` gives the class to wrap rows with.
+_TRAVEL: LazyType[Any, Any] = LazyType("TravelPeriod", "handoff.api.types.travel")
+_DELEGATION: LazyType[Any, Any] = LazyType("Delegation", "handoff.api.types.delegation")
+TravelPeriodRef = Annotated["TravelPeriod", strawberry.lazy("handoff.api.types.travel")]
+DelegationRef = Annotated["Delegation", strawberry.lazy("handoff.api.types.delegation")]
+
+
+async def _travel(root: Person, info: Info) -> list[TravelPeriodRef]:
+    from handoff.api.loaders import loader
+
+    rows = await loader(info.context, "travel_by_person").load(root._m.id)
+    wrap = _TRAVEL.resolve_type().wrap
+    return [wrap(r) for r in rows]
+
+
+async def _delegations(root: Person, info: Info) -> list[DelegationRef]:
+    from handoff.api.loaders import loader
+
+    rows = await loader(info.context, "delegations_by_person").load(root._m.id)
+    wrap = _DELEGATION.resolve_type().wrap
+    return [wrap(r) for r in rows]
+
+
+async def _delegation(root: Person, info: Info, at: AtArg = None) -> DelegationRef | None:
+    from handoff.api.loaders import loader
+
+    when = at_or_now(info, at)
+    rows = await loader(info.context, "delegations_by_person").load(root._m.id)
+    current = next((d for d in rows if d.active_at(when)), None)
+    upcoming = next((d for d in rows if d.starts_at > when), None)
+    found = current or upcoming
+    return None if found is None else _DELEGATION.resolve_type().wrap(found)
+
+
 @strawberry.type(description="Someone who gives or receives handoffs.")
 class Person(Node):
     _m: strawberry.Private[m.Person]
     name: str = strawberry.field(description="Display name")
     handle: str = strawberry.field(description="Unique short name in the workspace")
     email: str | None = strawberry.field(description="Email address")
-    timezone: str = strawberry.field(description="IANA time zone")
+    home_timezone: str = strawberry.field(
+        description="IANA zone of home: the zone of their working pattern, whatever travel"
+    )
+    status: PersonStatus = strawberry.field(description="Active, deactivated or erased")
+    deactivated_at: datetime | None = strawberry.field(description="When they left, if they did")
+    erased_at: datetime | None = strawberry.field(
+        description="When their personal data was erased, if it was"
+    )
 
     @classmethod
     def wrap(cls, model: m.Person) -> Person:
@@ -174,9 +229,18 @@ class Person(Node):
             name=model.name,
             handle=model.handle,
             email=model.email,
-            timezone=model.timezone,
+            home_timezone=model.timezone,
+            status=model.status,
+            deactivated_at=model.deactivated_at,
+            erased_at=model.erased_at,
             created_at=model.created_at,
         )
+
+    timezone: str = strawberry.field(
+        resolver=_timezone,
+        description="IANA zone where they are now (or at `at`): a travel period's zone "
+        "while they travel, else `homeTimezone`",
+    )
 
     working_pattern: WorkingPattern = strawberry.field(
         resolver=_working_pattern, description="When they work"
@@ -185,7 +249,8 @@ class Person(Node):
         resolver=_delivery_policy, description="Focus blocks and digest times"
     )
     local_time: datetime = strawberry.field(
-        resolver=_local_time, description="Now (or `at`), on the person's wall clock"
+        resolver=_local_time,
+        description="Now (or `at`), on the wall clock where they are (see `timezone`)",
     )
     is_working_now: bool = strawberry.field(
         resolver=_is_working_now, description="Whether now (or `at`) is working time for them"
@@ -195,3 +260,13 @@ class Person(Node):
         description="When something sent now (or at `at`) would land; null if never",
     )
     created_at: datetime = strawberry.field(description="When the person was added")
+    travel: list[TravelPeriodRef] = strawberry.field(
+        resolver=_travel, description="Their travel periods, by start"
+    )
+    delegation: DelegationRef | None = strawberry.field(
+        resolver=_delegation,
+        description="The delegation running now (or at `at`), else the next one; null if none",
+    )
+    delegations: list[DelegationRef] = strawberry.field(
+        resolver=_delegations, description="Their scheduled and running delegations, by start"
+    )

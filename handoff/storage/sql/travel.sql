@@ -35,3 +35,6 @@ DELETE FROM travel_periods WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 
 -- name: delete_for_person
 DELETE FROM travel_periods WHERE workspace_id = %(workspace_id)s AND person_id = %(person_id)s;
+
+-- name: by_ids
+SELECT * FROM travel_periods WHERE workspace_id = %(workspace_id)s AND id = ANY(%(ids)s);
