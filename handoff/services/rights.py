@@ -46,7 +46,8 @@ class Right(StrEnum):
 RULES: dict[Right, tuple[str, str]] = {
     Right.ADMINISTER: (
         "createPerson, createTeam, addTeamMember, removeTeamMember, updateWorkspace, "
-        "webhook endpoints and deliveries, another person's tokens",
+        "deactivatePerson, erasePerson, webhook endpoints and deliveries, another person's "
+        "tokens",
         "nothing (FORBIDDEN)",
     ),
     Right.SEND_AS: (
@@ -62,7 +63,8 @@ RULES: dict[Right, tuple[str, str]] = {
     Right.REASSIGN: ("reassignHandoff", "its sender or its receiver"),
     Right.OWN: (
         "updatePerson, setWorkingPattern, setDeliveryPolicy, addTimeOff, removeTimeOff, "
-        "travel, delegation, createPersonToken, revokeToken, tokens, a work item's holder",
+        "addTravel, updateTravel, removeTravel, setDelegation, endDelegation, "
+        "createPersonToken, revokeToken, tokens, a work item's holder",
         "only for itself",
     ),
 }
