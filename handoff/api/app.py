@@ -72,7 +72,7 @@ def create_app(
     """The API. Opens its PostgreSQL pool (unless given one) in the lifespan, never at import."""
     settings = settings or Settings()
     clock = clock or SystemClock()
-    tokens = TokenCache()
+    tokens = TokenCache(clock.now)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
