@@ -227,6 +227,12 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: Signa
             }
         )
         env.setdefault("HANDOFF_LOG_FORMAT", "text")
+        # the web app and GraphiQL are served from the API's own origin; allow it by both
+        # names a browser may use
+        env.setdefault(
+            "HANDOFF_CORS_ORIGINS",
+            f"http://localhost:{settings.port},http://127.0.0.1:{settings.port}",
+        )
         # local webhook receivers (http://localhost:...) are the normal case in development
         env.setdefault("HANDOFF_WEBHOOK_ALLOW_PRIVATE", "true")
         children["api"] = spawn(["serve", "--workers", "1"], env)
@@ -281,12 +287,12 @@ def _banner(base: str, token: str) -> None:
     query = FIRST_QUERY
     say("")
     say("=" * 72)
-    say(f"handoff is running.  GraphiQL: {base}/graphql")
+    say(f"handoff is running.  GraphiQL: {base}/graphql#token={token}")
     say(f"demo token: {token}")
     say("  (a local development convenience, kept in <data dir>/demo-token;")
     say("   paste it in GraphiQL's Headers tab as shown below)")
     say('headers: {"Authorization": "Bearer ' + token + '"}')
-    say("a first query (handoffs landing in each receiver's morning):")
+    say("a first query (handoffs landing over the coming hours in each receiver's hours):")
     for line in query.splitlines():
         say("    " + line)
     say(f"health: {base}/healthz  readiness: {base}/readyz  metrics: {base}/metrics")
