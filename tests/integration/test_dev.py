@@ -202,7 +202,7 @@ def test_handoff_dev_runs_everything_stops_cleanly_and_keeps_data(tmp_path: Path
             "Asia/Kolkata",
             "Australia/Sydney",
         }
-        assert len(handoffs) == len(HANDOFFS) + 1
+        assert len(handoffs) == len(HANDOFFS) + 2  # and the reminded one and the team's
         assert all(h["explanation"] for h in handoffs)
         output = first.output
         assert "GraphiQL: http://localhost:" in output
