@@ -231,7 +231,7 @@ def test_handoff_dev_runs_everything_stops_cleanly_and_keeps_data(tmp_path: Path
         assert "migrations: up to date" in second.output
         assert "already seeded" in second.output
         assert len(again["people"]["nodes"]) == len(PEOPLE)  # type: ignore[index]
-        assert len(again["handoffs"]["nodes"]) == len(HANDOFFS) + 1  # type: ignore[index]
+        assert len(again["handoffs"]["nodes"]) == len(HANDOFFS) + 2  # type: ignore[index]
 
         assert second.stop(signal.SIGTERM) == 0, second.output
         _gone, alive = psutil.wait_procs(tree, timeout=15)
