@@ -271,8 +271,16 @@ def migrate() -> None:
 def token_create(
     workspace: Annotated[str, typer.Option(help="workspace name (created when new)")],
     label: Annotated[str, typer.Option(help="a note to recognise the token by")] = "",
+    person: Annotated[
+        str | None,
+        typer.Option(help="handle of the person the token acts as (default: the workspace)"),
+    ] = None,
 ) -> None:
-    """Create an API token for a workspace and print it (it is shown only this once)."""
+    """Create an API token and print it (it is shown only this once).
+
+    Without --person it acts for the workspace (integrations, administration); with
+    --person it acts as that person and has their rights only.
+    """
     import asyncio
 
     settings = _settings()
@@ -281,27 +289,43 @@ def token_create(
     if not 1 <= len(name) <= 200:
         typer.echo("--workspace must be 1 to 200 characters", err=True)
         raise typer.Exit(2)
-    token = asyncio.run(_create_token(url, name, label, settings.default_reminders))
+    token = asyncio.run(_create_token(url, name, label, settings.default_reminders, person))
+    if token is None:
+        typer.echo(f"workspace {name!r} has no person with the handle {person!r}", err=True)
+        raise typer.Exit(2)
     # the token alone on stdout, so `TOKEN=$(handoff token create ...)` works
     typer.echo(token)
+    whom = f"person {person!r} of workspace {name!r}" if person else f"workspace {name!r}"
     typer.echo(
-        f"token for workspace {name!r}; it is stored hashed and cannot be shown again. "
+        f"token for {whom}; it is stored hashed and cannot be shown again. "
         "Send it as `Authorization: Bearer <token>`.",
         err=True,
     )
 
 
-async def _create_token(url: str, workspace: str, label: str, reminders: int) -> str:
+async def _create_token(
+    url: str, workspace: str, label: str, reminders: int, handle: str | None
+) -> str | None:
+    """A new token (None when `handle` names nobody in the workspace)."""
     from datetime import UTC, datetime
 
     import psycopg
     from psycopg.rows import dict_row
 
+    from handoff.storage import people, workspaces
     from handoff.storage.tokens import create_token
 
+    now = datetime.now(UTC)
     async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row) as conn:
+        person_id = None
+        if handle is not None:
+            ws = await workspaces.ensure(conn, workspace, now, reminders)
+            found = await people.by_handle(conn, ws.id, handle)
+            if found is None:
+                return None
+            person_id = found.id
         token = await create_token(
-            conn, workspace, datetime.now(UTC), label=label, reminders=reminders
+            conn, workspace, now, label=label, reminders=reminders, person_id=person_id
         )
         await conn.commit()
     return token

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from psycopg_pool import AsyncConnectionPool
 from strawberry.fastapi import GraphQLRouter
 
+from handoff import web
 from handoff.api.auth import TokenCache, Unauthenticated, authenticate, bearer
 from handoff.api.context import Context
 from handoff.api.extensions import is_mutation
@@ -72,7 +73,7 @@ def create_app(
     """The API. Opens its PostgreSQL pool (unless given one) in the lifespan, never at import."""
     settings = settings or Settings()
     clock = clock or SystemClock()
-    tokens = TokenCache()
+    tokens = TokenCache(clock.now)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -147,6 +148,20 @@ def create_app(
     router = Router(build_schema(settings), context_getter=get_context, graphql_ide="graphiql")
     app.include_router(router, prefix="/graphql")
     app.mount("/static", StaticFiles(packages=[("handoff.api", "static")]), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def web_app() -> HTMLResponse:
+        """The web app's page (its scripts come from /app/, all from this origin)."""
+        return HTMLResponse(
+            web.index_html(),
+            headers={
+                "Content-Security-Policy": web.CONTENT_SECURITY_POLICY,
+                "Referrer-Policy": "no-referrer",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    app.mount("/app", StaticFiles(packages=[("handoff.web", "static")]), name="app")
 
     app.include_router(health_router)
     # added innermost first: a request meets CORS, then the request id, then the metrics,

@@ -5,8 +5,8 @@ Revoking a token therefore takes effect within `TOKEN_CACHE_SECONDS` on every AP
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from psycopg_pool import AsyncConnectionPool
 
@@ -27,22 +27,26 @@ class Unauthenticated(ApiError):
 
 
 class TokenCache:
-    """token -> Actor for a short while, so a busy client costs one lookup a second."""
+    """token -> Actor for a short while, so a busy client costs one lookup a second.
 
-    def __init__(self, ttl: float = TOKEN_CACHE_SECONDS) -> None:
-        self.ttl = ttl
-        self._entries: dict[str, tuple[Actor, float]] = {}
+    Ages are read from the app's clock (`now`), so tests move a clock instead of waiting.
+    """
+
+    def __init__(self, now: Callable[[], datetime], ttl: float = TOKEN_CACHE_SECONDS) -> None:
+        self.now = now
+        self.ttl = timedelta(seconds=ttl)
+        self._entries: dict[str, tuple[Actor, datetime]] = {}
 
     def get(self, token: str) -> Actor | None:
         found = self._entries.get(token)
-        if found is None or found[1] < time.monotonic():
+        if found is None or not self.now() < found[1]:
             return None
         return found[0]
 
     def put(self, token: str, actor: Actor) -> None:
         if len(self._entries) >= _CACHE_LIMIT:
             self._entries.clear()
-        self._entries[token] = (actor, time.monotonic() + self.ttl)
+        self._entries[token] = (actor, self.now() + self.ttl)
 
 
 def bearer(header: str) -> str | None:

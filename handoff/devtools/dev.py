@@ -24,7 +24,7 @@ import os
 import signal
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from handoff.devtools import embedded
@@ -86,13 +86,20 @@ def _migrate(url: str) -> None:
     say(f"migrations: {len(applied)} applied" if applied else "migrations: up to date")
 
 
-async def _seed_and_token(url: str, known_token: str, seed: bool) -> str:
-    """Seed (first run only) and return a working demo token: the known one if valid."""
+SIGN_IN_LABEL = "handoff dev sign-in link"
+SIGN_IN_HOURS = 12
+
+
+async def _seed_and_tokens(
+    url: str, known_token: str, seed: bool
+) -> tuple[str, list[tuple[str, str]]]:
+    """Seed (first run only); return a working demo workspace token (the known one if
+    valid) and a fresh person token per demo person for this run's sign-in links."""
     import psycopg
     from psycopg.rows import dict_row
 
     from handoff.devtools.seed import DEMO_WORKSPACE, seed_demo
-    from handoff.storage.tokens import create_token, workspace_for_token
+    from handoff.storage import people, tokens, workspaces
 
     now = datetime.now(UTC)
     async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row) as conn:
@@ -100,22 +107,38 @@ async def _seed_and_token(url: str, known_token: str, seed: bool) -> str:
             async with conn.transaction():
                 summary = await seed_demo(conn, now, progress=lambda step: say(f"  {step}"))
             say(f"demo data: {summary}")
-        if known_token and await workspace_for_token(conn, known_token, now) is not None:
-            return known_token
         async with conn.transaction():
-            return await create_token(conn, DEMO_WORKSPACE, now, label="handoff dev demo token")
+            token = known_token
+            if not known_token or await tokens.workspace_for_token(conn, known_token, now) is None:
+                label = "handoff dev demo token"
+                token = await tokens.create_token(conn, DEMO_WORKSPACE, now, label=label)
+            ws = await workspaces.ensure(conn, DEMO_WORKSPACE, now)
+            # each run's links replace the last run's: earlier ones stop working
+            await tokens.revoke_labelled(conn, ws.id, SIGN_IN_LABEL, now)
+            links = []
+            for person in await people.page(conn, ws.id, 0, 50):
+                _, secret = await tokens.insert(
+                    conn,
+                    ws.id,
+                    now,
+                    label=SIGN_IN_LABEL,
+                    person_id=person.id,
+                    expires_at=now + timedelta(hours=SIGN_IN_HOURS),
+                )
+                links.append((person.name, secret))
+    return token, links
 
 
-def _demo_token(url: str, token_file: Path, seed: bool) -> str:
+def _demo_tokens(url: str, token_file: Path, seed: bool) -> tuple[str, list[tuple[str, str]]]:
     import asyncio
 
     known = token_file.read_text().strip() if token_file.exists() else ""
-    token = asyncio.run(_seed_and_token(url, known, seed))
+    token, links = asyncio.run(_seed_and_tokens(url, known, seed))
     if token != known:
         token_file.touch(mode=0o600)
         token_file.chmod(0o600)
         token_file.write_text(token + "\n")
-    return token
+    return token, links
 
 
 # --- the command -----------------------------------------------------------------------------
@@ -211,7 +234,7 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: Signa
 
         _migrate(database_url)
         signals.check()
-        token = _demo_token(database_url, data_dir / "demo-token", options.seed)
+        token, links = _demo_tokens(database_url, data_dir / "demo-token", options.seed)
         signals.check()
 
         if not port_free(settings.port):
@@ -227,6 +250,12 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: Signa
             }
         )
         env.setdefault("HANDOFF_LOG_FORMAT", "text")
+        # the web app and GraphiQL are served from the API's own origin; allow it by both
+        # names a browser may use
+        env.setdefault(
+            "HANDOFF_CORS_ORIGINS",
+            f"http://localhost:{settings.port},http://127.0.0.1:{settings.port}",
+        )
         # local webhook receivers (http://localhost:...) are the normal case in development
         env.setdefault("HANDOFF_WEBHOOK_ALLOW_PRIVATE", "true")
         children["api"] = spawn(["serve", "--workers", "1"], env)
@@ -239,7 +268,7 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: Signa
         )
         base = f"http://{shown_host}:{settings.port}"
         wait_ready(f"http://127.0.0.1:{settings.port}/readyz", children, signals)
-        _banner(base, token)
+        _banner(base, token, links)
 
         while not signals.event.is_set():
             for name, proc in children.items():
@@ -277,16 +306,20 @@ def _redact(text: str) -> str:
     return redact(text)
 
 
-def _banner(base: str, token: str) -> None:
+def _banner(base: str, token: str, links: list[tuple[str, str]]) -> None:
     query = FIRST_QUERY
     say("")
     say("=" * 72)
-    say(f"handoff is running.  GraphiQL: {base}/graphql")
+    say(f"handoff is running.  Web app: {base}/")
+    say(f"sign in as a demo person (links valid {SIGN_IN_HOURS} h, replaced on every run):")
+    for name, secret in links:
+        say(f"  {name}: {base}/#token={secret}")
+    say(f"GraphiQL: {base}/graphql#token={token}")
     say(f"demo token: {token}")
     say("  (a local development convenience, kept in <data dir>/demo-token;")
     say("   paste it in GraphiQL's Headers tab as shown below)")
     say('headers: {"Authorization": "Bearer ' + token + '"}')
-    say("a first query (handoffs landing in each receiver's morning):")
+    say("a first query (handoffs landing over the coming hours in each receiver's hours):")
     for line in query.splitlines():
         say("    " + line)
     say(f"health: {base}/healthz  readiness: {base}/readyz  metrics: {base}/metrics")

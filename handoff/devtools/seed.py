@@ -9,10 +9,12 @@ A follow-the-sun team across four zones, each person with their own way of worki
 - Priya Raman, Asia/Kolkata: Monday to Friday 10:00-18:30, focus 14:00-16:00.
 - Liam O'Connor, Australia/Sydney: Monday to Friday 08:30-16:30, NSW holidays.
 
-Each of them handed something on at the end of their own last working day, to
-someone who was asleep at that moment, so every handoff lands in its receiver's
-morning (after focus time, at a digest, or after a day off), with the explanation.
-One more handoff, to the team, is made "now" and routed follow-the-sun.
+Each of them hands something on just before the demo is seeded, to someone in another
+zone, so the handoffs land over the coming hours and days in each receiver's own hours
+(after focus time, at a digest, after a day off), with the explanation; a newcomer
+watches the engine act instead of finding everything delivered in the past. One more
+went out a day earlier, has landed, and will be reminded once its response window has
+run in the receiver's working time. And one goes to the team, routed follow-the-sun.
 
 Everything goes through the services layer, in the caller's transaction.
 """
@@ -21,9 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection
 
@@ -119,8 +120,6 @@ class DemoHandoff:
     next: str
     questions: tuple[str, ...]
     respond_within: timedelta | None
-    # weekday the sender sends on (0 = Monday); None = their most recent working day
-    weekday: int | None = None
 
 
 HANDOFFS = (
@@ -163,25 +162,21 @@ HANDOFFS = (
         "Write the privacy section and hand the notes to Priya for the final review.",
         (),
         timedelta(hours=4),
-        weekday=3,  # Thursday evening in New York: Friday is Ana's day off
     ),
 )
-
-
-def _last_send_instant(person: DemoPerson, now: datetime, weekday: int | None) -> datetime:
-    """The most recent end of `person`'s working day (on `weekday`, if given) before now."""
-    zone = ZoneInfo(person.timezone)
-    local_today = now.astimezone(zone).date()
-    end = time.fromisoformat(person.end)
-    working = {("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(d) for d in person.days}
-    for back in range(0, 15):
-        day: date = local_today - timedelta(days=back)
-        if day.weekday() not in working or (weekday is not None and day.weekday() != weekday):
-            continue
-        at = datetime.combine(day, end, tzinfo=zone)
-        if at <= now:
-            return at
-    raise AssertionError("a working day within two weeks")  # pragma: no cover
+# Sent a day before the others: it has landed by now, and its reminder comes once the
+# rest of its window (counted from the seed) has run in the receiver's working time.
+REMINDED = DemoHandoff(
+    "priya",
+    "liam",
+    "Flaky payment webhook",
+    "The payment provider's webhook times out about once an hour since Tuesday.",
+    "Added retries with back-off; the timeouts are in their TLS handshake, not our code.",
+    "Open a ticket with the provider and attach the handshake traces.",
+    ("Can we switch to their regional endpoint meanwhile?",),
+    None,
+)
+REMINDED_AFTER = timedelta(hours=4)  # of Liam's working time from the seed on
 
 
 async def seed_demo(
@@ -192,6 +187,7 @@ async def seed_demo(
     """Create the demo workspace once; returns a one-line summary of what happened."""
     from handoff.services.handoffs import NewHandoff, Note, create_handoff
     from handoff.services.people import create_person
+    from handoff.services.routing import times_for
     from handoff.services.teams import create_team
     from handoff.states import Routing
     from handoff.storage import people as stored_people
@@ -231,9 +227,17 @@ async def seed_demo(
         Routing.FOLLOW_THE_SUN,
         [person.id for person in people.values()],
     )
-    by_handle = {p.handle: p for p in PEOPLE}
-    for h in HANDOFFS:
-        sent_at = _last_send_instant(by_handle[h.sender], now, h.weekday)
+    # the reminded one first: sent a day ago, its window reaching REMINDED_AFTER past now
+    liam = people[REMINDED.receiver]
+    sent = now - timedelta(days=1)
+    landed = times_for(liam, sent, None).deliver_at
+    window = REMINDED_AFTER + liam.pattern.working_time_between(landed, max(landed, now))
+    demo: list[tuple[DemoHandoff, datetime, timedelta | None]] = [(REMINDED, sent, window)]
+    demo += [
+        (h, now - timedelta(minutes=5 * (len(HANDOFFS) - i)), h.respond_within)
+        for i, h in enumerate(HANDOFFS)
+    ]
+    for h, sent_at, respond_within in demo:
         step(f"handoff {h.title!r}: {h.sender} -> {h.receiver}")
         await create_handoff(
             conn,
@@ -244,7 +248,7 @@ async def seed_demo(
                 note=Note(h.summary, h.done, h.next, list(h.questions)),
                 new_work_item_title=h.title,
                 to_person_id=people[h.receiver].id,
-                respond_within=h.respond_within,
+                respond_within=respond_within,
                 idempotency_key=f"demo-seed:{h.title}",
             ),
         )
@@ -268,5 +272,5 @@ async def seed_demo(
         ),
     )
     return (
-        f"workspace {DEMO_WORKSPACE!r}: {len(PEOPLE)} people, 1 team, {len(HANDOFFS) + 1} handoffs"
+        f"workspace {DEMO_WORKSPACE!r}: {len(PEOPLE)} people, 1 team, {len(HANDOFFS) + 2} handoffs"
     )

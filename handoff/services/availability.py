@@ -37,8 +37,8 @@ async def set_working_pattern(
 ) -> Person:
     """Replace a person's working pattern (in their zone unless it names one) and move
     their pending follow-ups; `field` names the input in errors."""
-    require(actor, Right.OWN, field="personId", person_id=person_id)
     person = await lookups.person(conn, ws, person_id, lock=True)
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     # Travel periods are not part of the input: the new pattern keeps them.
     travel = {"travel": person.pattern_data["travel"]} if "travel" in person.pattern_data else {}
     pattern = build_pattern({"timezone": person.timezone, **travel, **data}, None, field)
@@ -55,8 +55,8 @@ async def set_delivery_policy(
     actor: Actor | None = None,
 ) -> Person:
     """Replace focus blocks and digest times and move pending follow-ups."""
-    require(actor, Right.OWN, field="personId", person_id=person_id)
     await lookups.person(conn, ws, person_id, lock=True)
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     policy = build_policy(data, field)
     person = await people.set_policy(conn, ws, person_id, policy.to_dict(), now)
     assert person is not None
@@ -76,8 +76,8 @@ async def add_time_off(
     actor: Actor | None = None,
 ) -> Person:
     """Add a time-off period (local dates, both inclusive)."""
-    require(actor, Right.OWN, field="personId", person_id=person_id)
     person = await lookups.person(conn, ws, person_id, lock=True)
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     if end < start:
         raise Invalid("end", f"end {end.isoformat()} is before start {start.isoformat()}")
     data = person.pattern.to_dict()
@@ -101,8 +101,8 @@ async def remove_time_off(
     actor: Actor | None = None,
 ) -> Person:
     """Remove the time-off period that starts and ends on these dates."""
-    require(actor, Right.OWN, field="personId", person_id=person_id)
     person = await lookups.person(conn, ws, person_id, lock=True)
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     data = person.pattern.to_dict()
     kept = [
         t

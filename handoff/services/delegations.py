@@ -140,8 +140,8 @@ async def set_delegation(
     handoffs move now); a later one, and every end, is a follow-up. `prefix` goes before
     the delegate's field names in errors (`delegation.` for time off).
     """
-    require(actor, Right.OWN, field="personId", person_id=person_id)
     person = await lookups.person(conn, ws, person_id, lock=True)
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     lookups.require_active(person, "they cannot delegate")
     _check_span(starts_at, ends_at, now)
     delegate = await _check_delegate(conn, ws, person, to, prefix)
@@ -190,8 +190,8 @@ async def end_delegation(
     conn: Conn, ws: int, now: datetime, person_id: int, actor: Actor | None = None
 ) -> DelegationResult:
     """End the person's current delegation now (or cancel the next one if none runs)."""
-    require(actor, Right.OWN, field="personId", person_id=person_id)
     person = await lookups.person(conn, ws, person_id, lock=True)
+    require(actor, Right.OWN, field="personId", person_id=person_id)
     live = await delegations.live_for_person(conn, ws, person.id, lock=True)
     current = next((d for d in live if d.starts_at <= now), None) or next(iter(live), None)
     if current is None:

@@ -158,13 +158,11 @@ def deliveries(ws: int, handoff_id: int, plan: Plan) -> list[NewFollowUp]:
 
 def _sender_id(new: NewHandoff, actor: Actor | None) -> int:
     """Who sends: `senderId`, or the person a person token acts as."""
-    sender_id = new.sender_id
-    if sender_id is None:
-        if actor is None or actor.person_id is None:
-            raise Invalid("senderId", "give senderId: a workspace token acts for no one")
-        sender_id = actor.person_id
-    require(actor, Right.SEND_AS, field="senderId", person_id=sender_id)
-    return sender_id
+    if new.sender_id is not None:
+        return new.sender_id
+    if actor is None or actor.person_id is None:
+        raise Invalid("senderId", "give senderId: a workspace token acts for no one")
+    return actor.person_id
 
 
 async def preview_handoff(
@@ -173,6 +171,7 @@ async def preview_handoff(
     """What create_handoff would compute at `now`, writing nothing."""
     _validate(new)
     sender = await lookups.person(conn, ws, _sender_id(new, actor))
+    require(actor, Right.SEND_AS, field="senderId", person_id=sender.id)
     lookups.require_active(sender, "they cannot send handoffs")
     if new.work_item_id is not None:
         await lookups.work_item(conn, ws, new.work_item_id)
@@ -247,6 +246,7 @@ async def create_handoff(
     sender = head.people.get(sender_id)
     if sender is None:
         raise NotFound("Person", sender_id)
+    require(actor, Right.SEND_AS, field="senderId", person_id=sender.id)
     lookups.require_active(sender, "they cannot send handoffs")
     plan, team = await plan_route(
         conn,

@@ -99,8 +99,8 @@ async def update_person(
     actor: Actor | None = None,
 ) -> Person:
     """Change a person's name, handle or email (None leaves a field as it is)."""
-    require(actor, Right.OWN, field="id", person_id=person_id)
     await lookups.person(conn, ws, person_id, lock=True)
+    require(actor, Right.OWN, field="id", person_id=person_id)
     if name is not None:
         name = _check_name(name)
     if handle is not None:

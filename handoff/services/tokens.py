@@ -19,6 +19,8 @@ async def list_tokens(
     conn: Conn, ws: int, person_id: int | None, actor: Actor | None = None
 ) -> list[ApiToken]:
     """The workspace's tokens, or one person's; a person token sees only its own."""
+    if person_id is not None:
+        await lookups.person(conn, ws, person_id)
     if actor is not None and actor.acts_as_person:
         person_id = actor.person_id if person_id is None else person_id
         require(actor, Right.OWN, field="personId", person_id=person_id)
@@ -31,17 +33,22 @@ async def create_person_token(
     now: datetime,
     person_id: int,
     name: str,
+    expires_at: datetime | None = None,
     actor: Actor | None = None,
 ) -> tuple[ApiToken, str]:
     """A token acting as `person_id`; returns it and its secret (shown this once)."""
+    person = await lookups.person(conn, ws, person_id)
     require(actor, Right.OWN, field="personId", person_id=person_id)
     name = name.strip()
     if not 1 <= len(name) <= MAX_NAME:
         raise Invalid("name", f"name must be 1 to {MAX_NAME} characters")
-    person = await lookups.person(conn, ws, person_id)
     if person.deactivated_at is not None:
         raise Invalid("personId", f"{person.name} was deactivated and gets no new tokens")
-    return await tokens.insert(conn, ws, now, label=name, person_id=person_id)
+    if expires_at is not None and expires_at <= now:
+        raise Invalid("expiresAt", "expiresAt must be in the future")
+    return await tokens.insert(
+        conn, ws, now, label=name, person_id=person_id, expires_at=expires_at
+    )
 
 
 async def revoke_token(

@@ -132,8 +132,9 @@ async def add_travel(
     actor: Actor | None = None,
 ) -> TravelResult:
     """Add a travel period to a person; pending follow-ups move."""
+    person = await lookups.person(conn, ws, person_id, lock=True)
     require(actor, Right.OWN, field="personId", person_id=person_id)
-    person = await _person(conn, ws, person_id)
+    lookups.require_active(person, "their travel cannot change")
     for name in ("start", "end", "timezone"):
         if getattr(change, name) is _UNSET:
             raise Invalid(name, f"{name} is required")

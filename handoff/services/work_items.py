@@ -22,11 +22,10 @@ async def create_work_item(
     actor: Actor | None = None,
 ) -> WorkItem:
     """Create a work item, optionally held by someone (by a person token: by itself)."""
-    if holder_id is not None:
-        require(actor, Right.OWN, field="holderId", person_id=holder_id)
     title = title.strip()
     if not 1 <= len(title) <= 500:
         raise Invalid("title", "title must be 1 to 500 characters")
     if holder_id is not None:
         await lookups.person(conn, ws, holder_id)
+        require(actor, Right.OWN, field="holderId", person_id=holder_id)
     return await work_items.insert(conn, ws, title, description, holder_id, now)

@@ -51,6 +51,11 @@ async def get(conn: Conn, ws: int, person_id: int, *, lock: bool = False) -> Per
     return await one(conn, sql, {"workspace_id": ws, "id": person_id}, Person.from_row)
 
 
+async def by_handle(conn: Conn, ws: int, handle: str) -> Person | None:
+    """The workspace's person with this handle."""
+    return await one(conn, Q.by_handle, {"workspace_id": ws, "handle": handle}, Person.from_row)
+
+
 async def by_ids(conn: Conn, ws: int, ids: Sequence[int]) -> list[Person]:
     """The workspace's people among `ids`, in no particular order."""
     return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": list(ids)}, Person.from_row)

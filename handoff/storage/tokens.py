@@ -13,7 +13,7 @@ from datetime import datetime
 from handoff.storage import workspaces
 from handoff.storage.models import ApiToken
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, many, one
+from handoff.storage.run import Conn, execute, many, one
 
 Q = Queries("tokens")
 TOKEN_PREFIX = "hnd_"
@@ -109,3 +109,9 @@ async def revoke(conn: Conn, ws: int, token_id: int, now: datetime) -> ApiToken 
     """Revoke a token (again is a no-op); None when the workspace has no such token."""
     params = {"workspace_id": ws, "id": token_id, "now": now}
     return await one(conn, Q.revoke, params, ApiToken.from_row)
+
+
+async def revoke_labelled(conn: Conn, ws: int, label: str, now: datetime) -> int:
+    """Revoke every live token of the workspace with `label`; how many there were."""
+    params = {"workspace_id": ws, "label": label, "now": now}
+    return await execute(conn, Q.revoke_labelled, params)

@@ -89,6 +89,37 @@ def test_token_create_prints_the_token_once_and_it_works(db_url: str) -> None:
     assert bytes(rows[0]["token_hash"]) == hash_token(token)
 
 
+def test_token_create_for_a_person_acts_as_them(db_url: str) -> None:
+    from handoff.storage.tokens import hash_token
+
+    workspace = run("token", "create", "--workspace", "acme", HANDOFF_DATABASE_URL=db_url)
+    assert workspace.returncode == 0, workspace.stderr
+    with psycopg.connect(db_url) as conn:
+        conn.execute(
+            "INSERT INTO people (workspace_id, name, handle, timezone, working_pattern, "
+            "created_at, updated_at) SELECT id, 'Ana', 'ana', 'UTC', "
+            """'{"timezone": "UTC", "weekly": {}}', now(), now() FROM workspaces"""
+        )
+    result = run(
+        "token", "create", "--workspace", "acme", "--person", "ana", HANDOFF_DATABASE_URL=db_url
+    )
+    assert result.returncode == 0, result.stderr
+    assert "person 'ana' of workspace 'acme'" in result.stderr
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute(
+            "SELECT p.handle FROM api_tokens t JOIN people p ON p.id = t.person_id "
+            "WHERE t.token_hash = %s",
+            (hash_token(result.stdout.strip()),),
+        ).fetchone()
+    assert row == ("ana",)
+    nobody = run(
+        "token", "create", "--workspace", "acme", "--person", "zed", HANDOFF_DATABASE_URL=db_url
+    )
+    assert nobody.returncode == 2
+    assert "no person with the handle 'zed'" in nobody.stderr
+    assert nobody.stdout == ""
+
+
 def test_a_new_workspace_takes_the_default_reminders_setting(db_url: str) -> None:
     result = run(
         "token",

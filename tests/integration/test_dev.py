@@ -202,7 +202,7 @@ def test_handoff_dev_runs_everything_stops_cleanly_and_keeps_data(tmp_path: Path
             "Asia/Kolkata",
             "Australia/Sydney",
         }
-        assert len(handoffs) == len(HANDOFFS) + 1
+        assert len(handoffs) == len(HANDOFFS) + 2  # and the reminded one and the team's
         assert all(h["explanation"] for h in handoffs)
         output = first.output
         assert "GraphiQL: http://localhost:" in output
@@ -231,7 +231,7 @@ def test_handoff_dev_runs_everything_stops_cleanly_and_keeps_data(tmp_path: Path
         assert "migrations: up to date" in second.output
         assert "already seeded" in second.output
         assert len(again["people"]["nodes"]) == len(PEOPLE)  # type: ignore[index]
-        assert len(again["handoffs"]["nodes"]) == len(HANDOFFS) + 1  # type: ignore[index]
+        assert len(again["handoffs"]["nodes"]) == len(HANDOFFS) + 2  # type: ignore[index]
 
         assert second.stop(signal.SIGTERM) == 0, second.output
         _gone, alive = psutil.wait_procs(tree, timeout=15)
@@ -305,20 +305,28 @@ def test_dev_refuses_a_migration_changed_after_it_was_applied(
 # --- the demo workspace ----------------------------------------------------------------------
 
 
-async def test_demo_seed_lands_every_handoff_in_the_receivers_morning(
-    db_url: str, clock: ManualClock
+async def test_demo_seed_lands_over_the_coming_days_in_each_receivers_hours(
+    db_url: str, clock: ManualClock, redis_url: str
 ) -> None:
+    """Seeded on Friday 27 Nov 14:00 UTC: the handoffs land ahead, each in its receiver's
+    hours; the one sent a day earlier has landed and is reminded on Monday."""
+    from arq.connections import RedisSettings, create_pool
+
+    from handoff.jobs.worker import run_due
+    from handoff.settings import Settings
+    from handoff.storage.db import open_pool
+
     conn = await psycopg.AsyncConnection.connect(db_url, row_factory=dict_row)
     async with conn:
         async with conn.transaction():
             summary = await seed_demo(conn, clock.now())
-        assert "4 people" in summary
+        assert "4 people" in summary and "6 handoffs" in summary
         async with conn.transaction():
             assert "already seeded" in await seed_demo(conn, clock.now())
         cur = await conn.execute(
             """
-            SELECT h.deliver_at, h.created_at, h.team_id, h.explanation,
-                   r.timezone, r.handle AS receiver, s.handle AS sender
+            SELECT h.id, h.status, h.deliver_at, h.respond_by, h.created_at, h.team_id,
+                   h.explanation, r.timezone, r.handle AS receiver, s.handle AS sender
             FROM handoffs h
             JOIN people r ON r.id = h.receiver_id
             JOIN people s ON s.id = h.sender_id
@@ -330,18 +338,48 @@ async def test_demo_seed_lands_every_handoff_in_the_receivers_morning(
         teams = await (await conn.execute("SELECT count(*) AS n FROM team_members")).fetchone()
     assert people == {"n": len(PEOPLE)}
     assert teams == {"n": len(PEOPLE)}
-    assert len(rows) == len(HANDOFFS) + 1
-    for row in rows[: len(HANDOFFS)]:
+    assert len(rows) == len(HANDOFFS) + 2
+    reminded, fresh, team = rows[0], rows[1 : 1 + len(HANDOFFS)], rows[-1]
+    now = clock.now()
+    for row in fresh:
+        assert row["created_at"] <= now < row["deliver_at"], row["receiver"]
+        assert row["status"] == "SCHEDULED"
         local = row["deliver_at"].astimezone(ZoneInfo(row["timezone"]))
         assert wall_time(8) <= local.time() < wall_time(12), (row["receiver"], local)
-        assert row["created_at"] < row["deliver_at"]
-    by_receiver = {row["receiver"]: row for row in rows[: len(HANDOFFS)]}
-    # Ana works Monday to Thursday: Maya's Thursday-evening handoff waits for Monday,
-    # and then for the end of Ana's focus block
+    by_receiver = {row["receiver"]: row for row in fresh}
+    # Friday is Ana's day off: Maya's handoff waits for Monday, then for her focus block
     ana = by_receiver["ana"]["deliver_at"].astimezone(ZoneInfo("Europe/Amsterdam"))
     assert (ana.strftime("%A"), ana.time()) == ("Monday", wall_time(11))
     assert any("focus" in line for line in by_receiver["ana"]["explanation"])
-    # Maya bundles: hers lands at a digest time
+    # Maya bundles: hers waits for a digest time
     maya = by_receiver["maya"]["deliver_at"].astimezone(ZoneInfo("America/New_York"))
     assert maya.time() in (wall_time(9, 30), wall_time(14))
-    assert rows[-1]["team_id"] is not None
+    assert any("digest" in line for line in by_receiver["maya"]["explanation"])
+    assert team["team_id"] is not None
+    # the reminded one landed yesterday, answers are due ahead of now
+    assert (reminded["sender"], reminded["receiver"]) == ("priya", "liam")
+    assert reminded["deliver_at"] <= now < reminded["respond_by"]
+
+    settings = Settings(database_url=db_url, redis_url=redis_url)
+    pool = await open_pool(db_url, 1, 4)
+    redis = await create_pool(
+        RedisSettings.from_dsn(redis_url), default_queue_name=settings.queue_name
+    )
+    try:
+        await run_due(pool, redis, clock, settings)
+        async with pool.connection() as c:
+            cur = await c.execute(
+                "SELECT status, reminders_sent FROM handoffs WHERE id = %s", (reminded["id"],)
+            )
+            assert await cur.fetchone() == {"status": "DELIVERED", "reminders_sent": 0}
+            cur = await c.execute(
+                "SELECT due_at FROM follow_ups WHERE handoff_id = %s AND kind = 'REMINDER'",
+                (reminded["id"],),
+            )
+            [reminder] = await cur.fetchall()
+        # Liam works Monday to Friday in Sydney: the reminder comes on his next working day
+        local = reminder["due_at"].astimezone(ZoneInfo("Australia/Sydney"))
+        assert local.strftime("%A") == "Monday", local
+    finally:
+        await redis.aclose()
+        await pool.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -52,9 +53,15 @@ class TokenMutation:
         info: Info,
         person_id: PersonIdArg,
         name: Annotated[str, strawberry.argument(description="What it is for, e.g. 'web app'")],
+        expires_at: Annotated[
+            datetime | None,
+            strawberry.argument(description="When it stops working; default: never"),
+        ] = None,
     ) -> CreatePersonTokenResult:
         pid = decode_id(person_id, "Person", "personId")
-        token, secret = await info.context.change(token_service.create_person_token, pid, name)
+        token, secret = await info.context.change(
+            token_service.create_person_token, pid, name, expires_at
+        )
         return CreatePersonTokenPayload(token=ApiToken.wrap(token), secret=secret)
 
     @strawberry.mutation(description="Revoke a token; its next request is refused")

@@ -58,3 +58,6 @@ UPDATE people SET delivery_policy = %(delivery_policy)s,
     updated_at = greatest(%(now)s, updated_at + interval '1 microsecond')
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
+
+-- name: by_handle
+SELECT * FROM people WHERE workspace_id = %(workspace_id)s AND handle = %(handle)s;

@@ -34,3 +34,8 @@ FROM api_tokens WHERE workspace_id = %(workspace_id)s AND id = %(id)s;
 UPDATE api_tokens SET revoked_at = coalesce(revoked_at, %(now)s)
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at;
+
+-- name: revoke_labelled
+-- Revoke the live tokens of a workspace with this label (e.g. yesterday's sign-in links).
+UPDATE api_tokens SET revoked_at = %(now)s
+WHERE workspace_id = %(workspace_id)s AND label = %(label)s AND revoked_at IS NULL;

@@ -1,0 +1,162 @@
+// The composer: who, what, how soon an answer is needed; as you type, a preview says
+// when it lands in their time and yours, and marks it on the timeline.
+import { gql } from "./api.js";
+import { h, region } from "./dom.js";
+import { clock, dayTime } from "./time.js";
+import { showFieldErrors, clearFieldErrors } from "./fields.js";
+
+const PREVIEW = `
+query Preview($input: CreateHandoffInput!) {
+  previewHandoff(input: $input) {
+    __typename
+    ... on HandoffPreview { deliverAt respondBy explanation receiver { name timezone } team { name } }
+    ... on ValidationError { field message }
+    ... on NotFound { message }
+    ... on Conflict { message }
+  }
+}`;
+
+const CREATE = `
+mutation HandOff($input: CreateHandoffInput!) {
+  createHandoff(input: $input) {
+    __typename
+    ... on CreateHandoffPayload { created handoff { id deliverAt receiver { name } } }
+    ... on ValidationError { field message }
+    ... on NotFound { message }
+    ... on Conflict { message }
+  }
+}`;
+
+const WINDOWS = [
+  ["", "No answer needed"], ["PT1H", "1 hour of their working time"],
+  ["PT2H", "2 hours of their working time"], ["PT4H", "4 hours of their working time"],
+  ["PT8H", "a working day (8 h)"], ["PT16H", "two working days (16 h)"],
+];
+
+function draftKey() {
+  return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+}
+
+export class Composer {
+  constructor({ me, people, teams, zone, timeline, onSent }) {
+    this.me = me;
+    this.zone = zone;
+    this.timeline = timeline;
+    this.onSent = onSent;
+    this.key = draftKey();
+    this.pending = null;
+    const recipients = [
+      ...people.filter((p) => p.id !== me.id).map((p) => [`person:${p.id}`, `${p.name} (${p.timezone})`]),
+      ...teams.map((t) => [`team:${t.id}`, `Team ${t.name}`]),
+    ];
+    const field = (id, label, control, hint) => h("div", { class: "field" },
+      h("label", { for: id }, label), control,
+      hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null,
+      h("p", { class: "error", id: `${id}-error` }));
+    this.to = h("select", { id: "compose-to", name: "to", required: true },
+      h("option", { value: "" }, "Choose a person or team"),
+      recipients.map(([v, l]) => h("option", { value: v }, l)));
+    this.summary = h("input", { id: "compose-summary", name: "summary", required: true, autocomplete: "off" });
+    this.done = h("textarea", { id: "compose-done", name: "done", rows: 2 });
+    this.nextSteps = h("textarea", { id: "compose-next", name: "next", rows: 2 });
+    this.questions = h("textarea", { id: "compose-questions", name: "questions", rows: 2, "aria-describedby": "compose-questions-hint" });
+    this.window = h("select", { id: "compose-window", name: "window" },
+      WINDOWS.map(([v, l]) => h("option", { value: v }, l)));
+    this.title = h("input", { id: "compose-title", name: "title", autocomplete: "off", "aria-describedby": "compose-title-hint" });
+    this.button = h("button", { type: "submit" }, "Hand off");
+    this.result = h("p", { class: "result", role: "status" });
+    this.form = h("form", { class: "composer", "aria-label": "Hand off", novalidate: true,
+      onsubmit: (e) => { e.preventDefault(); this.send(); },
+      oninput: () => this.changed(), onchange: () => this.changed() },
+      field("compose-to", "To", this.to),
+      field("compose-summary", "Summary", this.summary),
+      field("compose-title", "Work item", this.title, "Defaults to the summary"),
+      field("compose-done", "Done", this.done),
+      field("compose-next", "Next", this.nextSteps),
+      field("compose-questions", "Open questions", this.questions, "One per line; bundle them here instead of sending several messages"),
+      field("compose-window", "Expect an answer within", this.window),
+      this.button, this.result);
+    this.preview = region("preview", "Handoff preview",
+      h("p", { class: "muted" }, "Choose someone and write a summary: the preview says when it lands."));
+    this.preview.setAttribute("aria-live", "polite");
+    this.element = region("composer", "Hand off work", this.form);
+  }
+
+  input() {
+    const [kind, id] = this.to.value.split(":");
+    const questions = this.questions.value.split("\n").map((q) => q.trim()).filter(Boolean);
+    const input = {
+      note: { summary: this.summary.value, done: this.done.value, next: this.nextSteps.value, openQuestions: questions },
+      newWorkItem: { title: this.title.value.trim() || this.summary.value },
+    };
+    if (kind === "person") input.toPersonId = id;
+    if (kind === "team") input.toTeamId = id;
+    if (this.window.value) input.expectResponseWithin = this.window.value;
+    return input;
+  }
+
+  changed() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.refresh(), 250);
+  }
+
+  async refresh() {
+    if (!this.to.value || !this.summary.value.trim()) {
+      this.timeline.mark(null);
+      return;
+    }
+    const asked = JSON.stringify(this.input());
+    this.pending = asked;
+    const data = await gql(PREVIEW, { input: this.input() });
+    if (this.pending !== asked) return; // a newer preview is on its way
+    const p = data.previewHandoff;
+    if (p.__typename !== "HandoffPreview") {
+      this.preview.replaceChildren(this.preview.firstChild, h("p", { class: "error" }, p.message));
+      return;
+    }
+    const at = new Date(p.deliverAt);
+    const first = p.receiver.name.split(" ")[0];
+    const theirs = `${dayTime(at, p.receiver.timezone)} in ${first}'s time`;
+    const yours = `${clock(at, this.zone)} yours`;
+    const lines = [
+      h("p", { class: "lands" }, `Lands ${theirs} (${yours})`),
+      h("p", { class: "muted" }, `${p.receiver.name} · ${p.receiver.timezone}${p.team ? ` · via team ${p.team.name}` : ""} · you: ${this.zone}`),
+    ];
+    if (p.respondBy) {
+      const by = new Date(p.respondBy);
+      lines.push(h("p", {}, `Answer due ${dayTime(by, p.receiver.timezone)} ${p.receiver.timezone} (${clock(by, this.zone)} yours)`));
+    }
+    lines.push(h("ol", { class: "explanation", "aria-label": "Why then" }, p.explanation.map((line) => h("li", {}, line))));
+    this.preview.replaceChildren(this.preview.firstChild, ...lines);
+    this.timeline.mark(at, `lands: ${p.receiver.name}`);
+  }
+
+  async send() {
+    clearFieldErrors(this.form);
+    this.result.textContent = "";
+    if (!this.to.value) {
+      showFieldErrors(this.form, "compose-to", "Choose who receives it.");
+      return;
+    }
+    this.button.disabled = true;
+    try {
+      const data = await gql(CREATE, { input: { ...this.input(), idempotencyKey: this.key } });
+      const r = data.createHandoff;
+      if (r.__typename === "CreateHandoffPayload") {
+        const at = new Date(r.handoff.deliverAt);
+        this.result.textContent = `Handed to ${r.handoff.receiver.name}; lands ${dayTime(at, this.zone)} ${this.zone}.`;
+        this.form.reset();
+        this.key = draftKey(); // a new draft, a new key: a double click above made one handoff
+        this.timeline.mark(null);
+        if (this.onSent) this.onSent(r.handoff);
+      } else if (r.__typename === "ValidationError") {
+        const target = { "input.note.summary": "compose-summary", "input.toPersonId": "compose-to", "input.toTeamId": "compose-to", "input.expectResponseWithin": "compose-window" }[r.field] || "compose-summary";
+        showFieldErrors(this.form, target, r.message);
+      } else {
+        this.result.textContent = r.message;
+      }
+    } finally {
+      this.button.disabled = false;
+    }
+  }
+}

@@ -1,0 +1,19 @@
+// Errors shown at the field they name: the message under the control, the control
+// marked invalid and described by it.
+export function showFieldErrors(scope, id, message) {
+  const control = scope.querySelector(`#${CSS.escape(id)}`);
+  const error = scope.querySelector(`#${CSS.escape(id)}-error`);
+  if (error) error.textContent = message;
+  if (control) {
+    control.setAttribute("aria-invalid", "true");
+    const described = new Set((control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean));
+    described.add(`${id}-error`);
+    control.setAttribute("aria-describedby", [...described].join(" "));
+    control.focus();
+  }
+}
+
+export function clearFieldErrors(scope) {
+  for (const el of scope.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const el of scope.querySelectorAll(".error")) el.textContent = "";
+}

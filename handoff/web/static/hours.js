@@ -1,0 +1,129 @@
+// My hours: the weekly pattern (overnight intervals allowed), focus blocks, digest times
+// and time off; the API's validation errors appear at the field they name.
+import { gql } from "./api.js";
+import { h, region } from "./dom.js";
+import { clearFieldErrors, showFieldErrors } from "./fields.js";
+
+const DAYS = [["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"], ["fri", "Friday"], ["sat", "Saturday"], ["sun", "Sunday"]];
+
+const MINE = `
+query Mine($me: ID!) {
+  node(id: $me) {
+    ... on Person {
+      timezone
+      workingPattern {
+        timezone
+        weekly { mon tue wed thu fri sat sun }
+        holidays { country subdivision }
+        timeOff { start end reason }
+        overrides { date intervals }
+      }
+      deliveryPolicy { focusBlocks { mon tue wed thu fri sat sun } digestTimes }
+    }
+  }
+}`;
+
+const RESULT = `__typename ... on ValidationError { field message } ... on NotFound { message }`;
+const SET_PATTERN = `mutation($me: ID!, $p: WorkingPatternInput!) { setWorkingPattern(personId: $me, pattern: $p) { ${RESULT} } }`;
+const SET_POLICY = `mutation($me: ID!, $p: DeliveryPolicyInput!) { setDeliveryPolicy(personId: $me, policy: $p) { ${RESULT} } }`;
+const ADD_OFF = `mutation($me: ID!, $start: Date!, $end: Date!, $reason: String) { addTimeOff(personId: $me, start: $start, end: $end, reason: $reason) { ${RESULT} } }`;
+const REMOVE_OFF = `mutation($me: ID!, $start: Date!, $end: Date!) { removeTimeOff(personId: $me, start: $start, end: $end) { ${RESULT} } }`;
+
+const split = (text) => text.split(",").map((x) => x.trim()).filter(Boolean);
+
+export class Hours {
+  constructor({ me, onChanged }) {
+    this.me = me;
+    this.onChanged = onChanged;
+    this.status = h("p", { class: "result", role: "status" });
+    this.form = h("form", { class: "hours", "aria-labelledby": "hours-title", novalidate: true,
+      onsubmit: (e) => { e.preventDefault(); this.save(); } });
+    this.timeOff = h("ul", { class: "time-off" });
+    this.offForm = h("form", { class: "inline", "aria-label": "Add time off", onsubmit: (e) => { e.preventDefault(); this.addOff(); } },
+      field("off-start", "From", h("input", { id: "off-start", type: "date", required: true })),
+      field("off-end", "To (inclusive)", h("input", { id: "off-end", type: "date", required: true })),
+      field("off-reason", "Reason", h("input", { id: "off-reason", autocomplete: "off" })),
+      h("button", { type: "submit" }, "Add time off"));
+    this.element = region("hours", "My hours", this.form,
+      h("h3", {}, "Time off"), this.timeOff, this.offForm, this.status);
+  }
+
+  async load() {
+    const { node } = await gql(MINE, { me: this.me.id });
+    this.pattern = node.workingPattern;
+    const policy = node.deliveryPolicy;
+    const rows = DAYS.map(([day, name]) => h("tr", {},
+      h("th", { scope: "row" }, name),
+      h("td", {}, h("input", { id: `hours-${day}`, value: this.pattern.weekly[day].join(", "), "aria-label": `${name} working hours`, "aria-describedby": `hours-${day}-error` }),
+        h("p", { class: "error", id: `hours-${day}-error` })),
+      h("td", {}, h("input", { id: `focus-${day}`, value: policy.focusBlocks[day].join(", "), "aria-label": `${name} focus blocks`, "aria-describedby": `focus-${day}-error` }),
+        h("p", { class: "error", id: `focus-${day}-error` }))));
+    this.form.replaceChildren(
+      h("p", { class: "hint", id: "hours-hint" },
+        `Intervals like 09:00-12:30, 13:30-17:00 in ${this.pattern.timezone}; an end before the start runs past midnight (22:00-06:00).`),
+      h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Day"), h("th", { scope: "col" }, "Working hours"), h("th", { scope: "col" }, "Focus blocks (never interrupted)"))), h("tbody", {}, rows)),
+      field("digests", "Digest times", h("input", { id: "digests", value: policy.digestTimes.join(", "), "aria-describedby": "digests-hint" }),
+        "Local times like 09:30, 14:00 at which handoffs are bundled; empty = as they come"),
+      h("button", { type: "submit" }, "Save my hours"));
+    this.timeOff.replaceChildren(...this.pattern.timeOff.map((t) => h("li", {},
+      `${t.start} to ${t.end}${t.reason ? ` (${t.reason})` : ""} `,
+      h("button", { type: "button", "aria-label": `Remove time off ${t.start} to ${t.end}`, onclick: () => this.removeOff(t) }, "Remove"))));
+    if (!this.pattern.timeOff.length) this.timeOff.append(h("li", { class: "muted" }, "None planned."));
+  }
+
+  async save() {
+    clearFieldErrors(this.form);
+    this.status.textContent = "";
+    const weekly = Object.fromEntries(DAYS.map(([d]) => [d, split(this.form.querySelector(`#hours-${d}`).value)]));
+    const focus = Object.fromEntries(DAYS.map(([d]) => [d, split(this.form.querySelector(`#focus-${d}`).value)]));
+    const p = this.pattern;
+    const pattern = {
+      weekly,
+      holidays: p.holidays ? { country: p.holidays.country, subdivision: p.holidays.subdivision } : null,
+      timeOff: p.timeOff.map((t) => ({ start: t.start, end: t.end, reason: t.reason })),
+      overrides: p.overrides.map((o) => ({ date: o.date, intervals: o.intervals })),
+    };
+    const a = (await gql(SET_PATTERN, { me: this.me.id, p: pattern })).setWorkingPattern;
+    if (a.__typename !== "PersonPayload") return this.fail(a);
+    const b = (await gql(SET_POLICY, { me: this.me.id, p: { focusBlocks: focus, digestTimes: split(this.form.querySelector("#digests").value) } })).setDeliveryPolicy;
+    if (b.__typename !== "PersonPayload") return this.fail(b);
+    this.status.textContent = "Saved. Handoffs waiting for you moved to your new hours.";
+    await this.load();
+    if (this.onChanged) this.onChanged();
+  }
+
+  // "pattern.weekly.mon.1" -> the Monday hours; "policy.focusBlocks.tue.0" -> Tuesday focus
+  fail(r) {
+    const f = r.field || "";
+    let id = "digests";
+    const day = /(?:weekly|focusBlocks)\.(\w{3})/.exec(f);
+    if (day) id = `${f.includes("focusBlocks") ? "focus" : "hours"}-${day[1]}`;
+    else if (f.startsWith("start") || f.startsWith("end") || f.startsWith("reason")) id = `off-${f.split(".")[0]}`;
+    showFieldErrors(this.element, id, r.message || "Could not save.");
+  }
+
+  async addOff() {
+    clearFieldErrors(this.element);
+    const v = (id) => this.offForm.querySelector(`#${id}`).value;
+    const r = (await gql(ADD_OFF, { me: this.me.id, start: v("off-start"), end: v("off-end"), reason: v("off-reason") || null })).addTimeOff;
+    if (r.__typename !== "PersonPayload") return this.fail(r);
+    this.offForm.reset();
+    this.status.textContent = "Time off added.";
+    await this.load();
+    if (this.onChanged) this.onChanged();
+  }
+
+  async removeOff(t) {
+    const r = (await gql(REMOVE_OFF, { me: this.me.id, start: t.start, end: t.end })).removeTimeOff;
+    if (r.__typename !== "PersonPayload") return this.fail(r);
+    this.status.textContent = "Time off removed.";
+    await this.load();
+    if (this.onChanged) this.onChanged();
+  }
+}
+
+function field(id, label, control, hint) {
+  return h("div", { class: "field" }, h("label", { for: id }, label), control,
+    hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null,
+    h("p", { class: "error", id: `${id}-error` }));
+}

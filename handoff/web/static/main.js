@@ -1,0 +1,101 @@
+// Boot: sign in with a personal token, then the timeline, the composer with its preview,
+// the inbox and my hours, all from the public GraphQL API.
+import { ApiError, Live, gql, session } from "./api.js";
+import { Composer } from "./composer.js";
+import { openDetail } from "./detail.js";
+import { h } from "./dom.js";
+import { Hours } from "./hours.js";
+import { Inbox } from "./inbox.js";
+import { Timeline } from "./timeline.js";
+import { browserZone } from "./time.js";
+
+const START = `
+{
+  viewer { name person { id name timezone localTime } }
+  people(first: 100) { totalCount nodes { id name timezone } }
+  teams(first: 100) { nodes { id name members { id } } }
+  __schema { subscriptionType { fields { name } } }
+}`;
+
+function takeTokenFromLink() {
+  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (token) {
+    session.token = token;
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+}
+
+function showSignIn(message) {
+  const form = document.getElementById("signin");
+  form.hidden = false;
+  document.getElementById("signin-error").textContent = message || "";
+  form.onsubmit = (e) => {
+    e.preventDefault();
+    session.token = form.token.value.trim();
+    location.reload();
+  };
+  form.token.focus();
+}
+
+function signOut(live) {
+  if (live) live.close();
+  session.token = null;
+  location.replace(location.pathname);
+}
+
+async function start() {
+  takeTokenFromLink();
+  if (!session.token) return showSignIn();
+  let data;
+  try {
+    data = await gql(START);
+  } catch (e) {
+    session.token = null;
+    const why = e instanceof ApiError && e.code === "UNAUTHENTICATED"
+      ? "That token is not valid (revoked, expired or mistyped). Sign in again." : e.message;
+    return showSignIn(why);
+  }
+  const me = data.viewer.person;
+  if (!me) {
+    session.token = null;
+    return showSignIn("That is a workspace token; sign in with a personal token (it acts as you).");
+  }
+  // the server's clock is the one that counts (it decides when things land)
+  const skew = new Date(me.localTime).getTime() - Date.now();
+  const now = () => new Date(Date.now() + skew);
+  const zone = browserZone();
+  const subscriptions = data.__schema.subscriptionType?.fields.map((f) => f.name) || [];
+  const live = subscriptions.includes("inboxChanged") ? new Live() : null;
+
+  document.getElementById("session").replaceChildren(
+    h("span", {}, `Signed in as ${me.name} (${me.timezone}) · ${data.viewer.name}`),
+    h("button", { type: "button", onclick: () => signOut(live) }, "Sign out"));
+
+  const mine = data.teams.nodes.filter((t) => t.members.some((m) => m.id === me.id));
+  const others = data.teams.nodes.filter((t) => !mine.includes(t));
+  const groups = [...mine, ...others].map((t) => ({ label: `Team ${t.name}`, team: t.id }));
+  if (data.people.totalCount <= 50) {
+    groups.push({ label: "Everyone", people: data.people.nodes.map((p) => p.id) });
+  }
+  if (!groups.length) groups.push({ label: "Me", people: [me.id] });
+
+  const timeline = new Timeline({ zone, groups, now });
+  const inbox = new Inbox({ me, live, onOpen: (id) => openDetail(id, zone) });
+  const composer = new Composer({
+    me, people: data.people.nodes, teams: data.teams.nodes, zone, timeline,
+    onSent: () => timeline.load(),
+  });
+  const hours = new Hours({ me, onChanged: () => { timeline.load(); inbox.load(); } });
+
+  const app = document.getElementById("app");
+  app.append(
+    timeline.element,
+    h("div", { class: "columns" },
+      h("div", { class: "column" }, composer.element, composer.preview),
+      h("div", { class: "column" }, inbox.element)),
+    hours.element);
+  await Promise.all([timeline.load(), inbox.load(), hours.load()]);
+  document.body.dataset.ready = "true";
+}
+
+start();

@@ -1,0 +1,111 @@
+// Instants shown on wall clocks of IANA zones, with the zone always named.
+
+const partsCache = new Map();
+
+function formatter(zone) {
+  let f = partsCache.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", weekday: "short",
+    });
+    partsCache.set(zone, f);
+  }
+  return f;
+}
+
+// The wall-clock reading of `instant` (a Date) in `zone`.
+export function wall(instant, zone) {
+  const out = {};
+  for (const p of formatter(zone).formatToParts(instant)) out[p.type] = p.value;
+  return {
+    year: +out.year, month: +out.month, day: +out.day,
+    hour: +out.hour, minute: +out.minute, second: +out.second, weekday: out.weekday,
+  };
+}
+
+// The zone's offset from UTC at `instant`, in milliseconds.
+export function offsetMs(instant, zone) {
+  const w = wall(instant, zone);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+// The instant a wall-clock reading in `zone` names (gaps move forward, as the engine does).
+export function fromWall(year, month, day, hour, minute, zone) {
+  const guess = Date.UTC(year, month - 1, day, hour, minute);
+  let t = guess - offsetMs(new Date(guess), zone);
+  t = guess - offsetMs(new Date(t), zone);
+  return new Date(t);
+}
+
+// Monday 00:00 of the week holding `instant`, on `zone`'s wall clock.
+export function startOfWeek(instant, zone) {
+  const w = wall(instant, zone);
+  const weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].indexOf(w.weekday);
+  const midnight = new Date(Date.UTC(w.year, w.month - 1, w.day - weekday));
+  return fromWall(midnight.getUTCFullYear(), midnight.getUTCMonth() + 1, midnight.getUTCDate(), 0, 0, zone);
+}
+
+export function addDays(instant, days, zone) {
+  const w = wall(instant, zone);
+  const d = new Date(Date.UTC(w.year, w.month - 1, w.day + days));
+  return fromWall(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), w.hour, w.minute, zone);
+}
+
+const dayFormat = new Map();
+
+// "Monday 30 Nov 09:00" on the zone's clock.
+export function dayTime(instant, zone) {
+  let f = dayFormat.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone, weekday: "long", day: "numeric", month: "short",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    });
+    dayFormat.set(zone, f);
+  }
+  const p = {};
+  for (const x of f.formatToParts(instant)) p[x.type] = x.value;
+  return `${p.weekday} ${p.day} ${p.month} ${p.hour}:${p.minute}`;
+}
+
+// "09:00" on the zone's clock.
+export function clock(instant, zone) {
+  const w = wall(instant, zone);
+  return `${String(w.hour).padStart(2, "0")}:${String(w.minute).padStart(2, "0")}`;
+}
+
+// "3 h 20 min" from an ISO 8601 duration the API returns (PT3H20M, P1DT2H).
+export function duration(iso) {
+  const m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?)?$/.exec(iso || "");
+  if (!m) return iso;
+  const hours = (+m[1] || 0) * 168 + (+m[2] || 0) * 24 + (+m[3] || 0);
+  const minutes = +m[4] || 0;
+  if (!hours && !minutes) return "0 min";
+  return [hours ? `${hours} h` : "", minutes ? `${minutes} min` : ""].filter(Boolean).join(" ");
+}
+
+const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+
+// "in 3 hours", "2 days ago".
+export function fromNow(instant, now = new Date()) {
+  const seconds = (instant.getTime() - now.getTime()) / 1000;
+  const units = [["day", 86400], ["hour", 3600], ["minute", 60]];
+  for (const [unit, size] of units) {
+    if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
+  }
+  return "now";
+}
+
+export function browserZone() {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+export function knownZones() {
+  try {
+    return Intl.supportedValuesOf("timeZone");
+  } catch {
+    return ["UTC"];
+  }
+}

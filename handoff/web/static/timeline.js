@@ -1,0 +1,246 @@
+// The team timeline: a week of everybody's hours side by side on one axis in the
+// viewer's zone (switchable), drawn as SVG from `teamTimeline`.
+import { gql } from "./api.js";
+import { h, region, s } from "./dom.js";
+import { addDays, browserZone, clock, dayTime, knownZones, startOfWeek, wall } from "./time.js";
+
+const TIMELINE = `
+query Timeline($from: DateTime!, $to: DateTime!, $team: ID, $people: [ID!]) {
+  teamTimeline(from: $from, to: $to, teamId: $team, personIds: $people) {
+    __typename
+    ... on TeamTimeline {
+      overlap { start end }
+      gaps { start end }
+      rows {
+        person { id name timezone localTime }
+        workingTime
+        segments { kind start end startLocal endLocal zone label }
+      }
+    }
+    ... on ValidationError { field message }
+    ... on NotFound { message }
+  }
+}`;
+
+const LABEL_W = 190;
+const ROW_H = 42;
+const HEAD_H = 30;
+const GROUP_H = 30;
+const KIND_TEXT = {
+  WORKING: "working", FOCUS: "focus time", DIGEST: "digest", HOLIDAY: "public holiday",
+  TIME_OFF: "time off", DAY_OFF: "day off", TRAVEL: "travelling",
+};
+
+export class Timeline {
+  constructor({ zone, groups, now }) {
+    this.zone = zone || browserZone();
+    this.groups = groups; // [{label, team?, people?}]
+    this.group = groups[0];
+    this.now = now;
+    this.weekStart = startOfWeek(now(), this.zone);
+    this.marks = [];
+    this.data = null;
+    this.zoneInput = h("input", {
+      id: "timeline-zone", list: "timeline-zones", value: this.zone, autocomplete: "off",
+      onchange: () => this.setZone(this.zoneInput.value.trim()),
+    });
+    const zones = h("datalist", { id: "timeline-zones" },
+      knownZones().map((z) => h("option", { value: z })));
+    this.groupSelect = h("select", { id: "timeline-group", onchange: () => {
+      this.group = this.groups[+this.groupSelect.value];
+      this.load();
+    } }, groups.map((g, i) => h("option", { value: i }, g.label)));
+    this.weekLabel = h("span", { class: "week", "aria-live": "polite" });
+    this.status = h("p", { class: "error", role: "alert" });
+    this.canvas = h("div", { class: "timeline-canvas" });
+    this.legend = h("ul", { class: "legend", "aria-label": "Legend" },
+      ["WORKING", "FOCUS", "DIGEST", "DAY_OFF", "HOLIDAY", "TIME_OFF", "TRAVEL"].map((k) =>
+        h("li", {}, h("span", { class: `swatch k-${k}`, "aria-hidden": "true" }), KIND_TEXT[k])),
+      h("li", {}, h("span", { class: "swatch overlap", "aria-hidden": "true" }), "everyone working"),
+      h("li", {}, h("span", { class: "swatch gap", "aria-hidden": "true" }), "nobody working"));
+    this.element = region("timeline", "Team timeline",
+      h("div", { class: "toolbar" },
+        h("label", { for: "timeline-group" }, "Show"), this.groupSelect,
+        h("button", { type: "button", onclick: () => this.shift(-7) }, "← Previous week"),
+        this.weekLabel,
+        h("button", { type: "button", onclick: () => this.shift(7) }, "Next week →"),
+        h("button", { type: "button", onclick: () => { this.weekStart = startOfWeek(this.now(), this.zone); this.load(); } }, "This week"),
+        h("label", { for: "timeline-zone" }, "Time zone"), this.zoneInput, zones),
+      this.status, this.canvas, this.legend);
+    new ResizeObserver(() => this.draw()).observe(this.canvas);
+  }
+
+  setZone(zone) {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: zone });
+    } catch {
+      this.status.textContent = `${zone} is not a time zone this browser knows (try Europe/Amsterdam).`;
+      return;
+    }
+    this.status.textContent = "";
+    this.zone = zone;
+    this.weekStart = startOfWeek(this.weekStart, zone);
+    this.load();
+  }
+
+  shift(days) {
+    this.weekStart = addDays(this.weekStart, days, this.zone);
+    this.load();
+  }
+
+  mark(instant, label) {
+    this.marks = instant ? [{ instant, label }] : [];
+    this.draw();
+  }
+
+  async load() {
+    const from = this.weekStart;
+    const to = addDays(from, 7, this.zone);
+    this.weekLabel.textContent = `${dayTime(from, this.zone).replace(/ \d\d:\d\d$/, "")} – ${dayTime(addDays(from, 6, this.zone), this.zone).replace(/ \d\d:\d\d$/, "")} (${this.zone})`;
+    const started = performance.now();
+    const data = await gql(TIMELINE, {
+      from: from.toISOString(), to: to.toISOString(),
+      team: this.group.team || null, people: this.group.people || null,
+    });
+    const result = data.teamTimeline;
+    if (result.__typename !== "TeamTimeline") {
+      this.status.textContent = result.message;
+      return;
+    }
+    this.data = { from, to, ...result };
+    this.draw();
+    performance.measure("timeline-painted", { start: started, end: performance.now() });
+    this.element.dataset.ready = String(Date.now());
+  }
+
+  draw() {
+    if (!this.data) return;
+    const { from, to, rows, overlap, gaps } = this.data;
+    const width = Math.max(640, this.canvas.clientWidth || 960);
+    const span = to - from;
+    const x = (t) => LABEL_W + ((new Date(t) - from) / span) * (width - LABEL_W - 8);
+    const height = HEAD_H + GROUP_H + rows.length * ROW_H + 8;
+    const svg = s("svg", {
+      width, height, viewBox: `0 0 ${width} ${height}`, class: "timeline",
+      role: "group", "aria-label": `Working hours, ${rows.length} people, times in ${this.zone}`,
+    });
+    // days and six-hour ticks on the viewer's clock
+    for (let d = 0; d < 7; d++) {
+      const day = addDays(from, d, this.zone);
+      const left = x(day);
+      svg.append(s("line", { x1: left, x2: left, y1: HEAD_H - 6, y2: height, class: "day-line" }));
+      svg.append(s("text", { x: left + 4, y: 18, class: "day-label" },
+        dayTime(day, this.zone).replace(/ \d\d:\d\d$/, "")));
+      for (const hour of [6, 12, 18]) {
+        const tick = x(day.getTime() + hour * 3600e3);
+        svg.append(s("line", { x1: tick, x2: tick, y1: HEAD_H, y2: height, class: "hour-line" }));
+      }
+    }
+    // the group: when everyone works, when nobody does
+    const gy = HEAD_H;
+    svg.append(s("text", { x: 8, y: gy + 17, class: "row-label" }, "Everyone"));
+    for (const o of overlap) {
+      svg.append(this.span(x(o.start), gy + 4, x(o.end) - x(o.start), GROUP_H - 8, "overlap",
+        `Everyone works ${this.range(o.start, o.end)}`));
+    }
+    for (const g of gaps) {
+      svg.append(this.span(x(g.start), gy + 4, x(g.end) - x(g.start), GROUP_H - 8, "gap",
+        `Nobody works ${this.range(g.start, g.end)} (follow-the-sun gap)`));
+    }
+    rows.forEach((row, i) => {
+      const y = HEAD_H + GROUP_H + i * ROW_H;
+      const p = row.person;
+      const local = clock(new Date(p.localTime), p.timezone);
+      svg.append(s("text", { x: 8, y: y + 17, class: "row-label" }, p.name));
+      svg.append(s("text", { x: 8, y: y + 33, class: "row-zone" }, `${p.timezone} · ${local} now`));
+      const order = ["TRAVEL", "DAY_OFF", "HOLIDAY", "TIME_OFF", "WORKING", "FOCUS", "DIGEST"];
+      const segments = [...row.segments].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+      for (const seg of segments) svg.append(this.segment(seg, p, x, y));
+    });
+    const now = this.now();
+    if (now >= from && now < to) {
+      svg.append(s("line", { x1: x(now), x2: x(now), y1: HEAD_H - 8, y2: height, class: "now-line" }));
+      svg.append(s("text", { x: x(now) + 3, y: HEAD_H - 10, class: "now-label" }, "now"));
+    }
+    for (const m of this.marks) {
+      if (m.instant >= from && m.instant < to) {
+        svg.append(s("line", { x1: x(m.instant), x2: x(m.instant), y1: HEAD_H, y2: height, class: "land-line" }));
+        svg.append(s("text", { x: x(m.instant) + 3, y: height - 4, class: "land-label" }, m.label));
+      } else {
+        // off this week: say which way, at that edge
+        const later = m.instant >= to;
+        const when = dayTime(m.instant, this.zone);
+        svg.append(s("text", {
+          x: later ? width - 10 : LABEL_W + 4, y: height - 4, class: "land-label",
+          "text-anchor": later ? "end" : "start",
+        }, later ? `${m.label} ${when} →` : `← ${m.label} ${when}`));
+      }
+    }
+    this.canvas.replaceChildren(svg);
+  }
+
+  range(start, end) {
+    return `${dayTime(new Date(start), this.zone)} – ${clock(new Date(end), this.zone)} ${this.zone}`;
+  }
+
+  span(left, top, w, hgt, cls, label) {
+    const rect = s("rect", {
+      x: left, y: top, width: Math.max(w, 1), height: hgt, class: cls, tabindex: 0,
+      role: "img", "aria-label": label,
+    });
+    rect.addEventListener("mouseenter", (e) => tip(label, e));
+    rect.addEventListener("focus", () => tip(label, null, rect));
+    rect.addEventListener("mouseleave", untip);
+    rect.addEventListener("blur", untip);
+    return rect;
+  }
+
+  segment(seg, person, x, y) {
+    const start = new Date(seg.start);
+    const end = new Date(seg.end);
+    const what = KIND_TEXT[seg.kind] + (seg.label ? ` (${seg.label})` : "");
+    const theirs = seg.kind === "DIGEST"
+      ? `${dayTime(start, seg.zone)} ${seg.zone}`
+      : `${dayTime(start, seg.zone)}–${clock(end, seg.zone)} ${seg.zone}`;
+    const label = `${person.name}: ${what}, ${theirs} (your time ${clock(start, this.zone)}${seg.kind === "DIGEST" ? "" : `–${clock(end, this.zone)}`})`;
+    if (seg.kind === "DIGEST") {
+      const cx = x(start);
+      const mark = s("path", {
+        d: `M${cx} ${y + 4} l5 6 l-5 6 l-5 -6 z`, class: "k-DIGEST", tabindex: 0, role: "img",
+        "aria-label": label,
+      });
+      mark.addEventListener("mouseenter", (e) => tip(label, e));
+      mark.addEventListener("focus", () => tip(label, null, mark));
+      mark.addEventListener("mouseleave", untip);
+      mark.addEventListener("blur", untip);
+      return mark;
+    }
+    const inset = { TRAVEL: 1, DAY_OFF: 3, HOLIDAY: 3, TIME_OFF: 3, WORKING: 6, FOCUS: 10 }[seg.kind];
+    const g = s("g", {});
+    const rect = this.span(x(start), y + inset, x(end) - x(start), ROW_H - 2 * inset - 2, `seg k-${seg.kind}`, label);
+    rect.dataset.kind = seg.kind;
+    rect.dataset.person = person.name;
+    g.append(rect);
+    if (seg.label && ["HOLIDAY", "TIME_OFF"].includes(seg.kind) && x(end) - x(start) > 60) {
+      g.append(s("text", { x: x(start) + 4, y: y + ROW_H / 2 + 4, class: "seg-label" }, seg.label));
+    }
+    return g;
+  }
+}
+
+function tip(text, event, target) {
+  const el = document.getElementById("tooltip");
+  el.textContent = text;
+  el.hidden = false;
+  const box = target ? target.getBoundingClientRect() : null;
+  const left = event ? event.clientX : box.left;
+  const top = event ? event.clientY : box.bottom;
+  el.style.left = `${Math.min(left + 12, window.innerWidth - 320) + window.scrollX}px`;
+  el.style.top = `${top + 12 + window.scrollY}px`;
+}
+
+function untip() {
+  document.getElementById("tooltip").hidden = true;
+}
+
+export { wall };

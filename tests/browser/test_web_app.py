@@ -1,0 +1,144 @@
+"""The web app in a real Chromium, against the served app and the demo workspace.
+
+The clock is the suite's manual clock (Friday 27 Nov 2026, 14:00 UTC: Ana's Friday off);
+the tests move it and run the delivery engine instead of sleeping.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from handoff.devtools.seed import PEOPLE
+from tests.browser.harness import Demo, ready
+from tests.integration.api._helpers import sql
+
+pytestmark = pytest.mark.browser
+
+
+async def sign_in(page, demo: Demo, handle: str) -> None:
+    await page.goto(demo.link(handle))
+    await ready(page)
+
+
+async def test_sign_in_then_the_timeline_shows_everyone_and_anas_friday_off(page, demo) -> None:
+    await sign_in(page, demo, "maya")
+    assert await page.get_by_text("Signed in as Maya Johnson (America/New_York)").is_visible()
+    # the token left the address bar (it lives in this tab's sessionStorage)
+    assert "#token" not in page.url
+    timeline = page.get_by_role("region", name="Team timeline")
+    for person in PEOPLE:
+        working = timeline.locator(f'rect[data-kind="WORKING"][data-person="{person.name}"]')
+        assert await working.count() >= 4, person.name
+    friday = timeline.locator('rect[data-kind="DAY_OFF"][data-person="Ana de Vries"]')
+    labels = [await friday.nth(i).get_attribute("aria-label") for i in range(await friday.count())]
+    assert any("day off, Friday 27 Nov" in label for label in labels), labels
+    # focusing a segment shows that person's local times
+    first = timeline.locator('rect[data-kind="WORKING"][data-person="Priya Raman"]').first
+    await first.focus()
+    tip = page.locator("#tooltip")
+    assert await tip.is_visible()
+    assert "Asia/Kolkata" in await tip.inner_text()
+
+
+async def test_composing_to_someone_off_says_why_and_when_it_lands(page, demo) -> None:
+    await sign_in(page, demo, "maya")
+    form = page.get_by_role("form", name="Hand off")
+    await form.get_by_label("To").select_option(label="Ana de Vries (Europe/Amsterdam)")
+    await form.get_by_label("Summary").fill("Q4 numbers")
+    preview = page.get_by_role("region", name="Handoff preview")
+    await preview.get_by_text("Lands Monday 30 Nov 11:00 in Ana's time (11:00 yours)").wait_for()
+    text = await preview.inner_text()
+    assert "Friday 27 Nov is Ana de Vries's day off." in text
+    assert "focus time" in text
+    # the landing instant is marked on the timeline: next week, at its edge
+    mark = page.locator("svg.timeline .land-label")
+    assert await mark.text_content() == "lands: Ana de Vries Monday 30 Nov 11:00 →"
+    await page.get_by_role("button", name="Next week →").click()
+    await page.locator("svg.timeline .land-line").wait_for(state="attached")
+    assert await mark.text_content() == "lands: Ana de Vries"
+
+
+async def test_a_handoff_lands_live_in_the_receivers_inbox_and_is_acknowledged(
+    browser, page, demo, db_url
+) -> None:
+    await sign_in(page, demo, "maya")
+    form = page.get_by_role("form", name="Hand off")
+    await form.get_by_label("To").select_option(label="Ana de Vries (Europe/Amsterdam)")
+    await form.get_by_label("Summary").fill("Renewal contract for ACME")
+    await form.get_by_label("Open questions").fill("Three years or one?")
+    await form.get_by_label("Expect an answer within").select_option("PT4H")
+    button = form.get_by_role("button", name="Hand off")
+    await button.dblclick()  # one draft, one idempotency key: one handoff
+    await form.get_by_role("status").get_by_text("Handed to Ana de Vries").wait_for()
+    made = await sql(
+        db_url, "SELECT count(*) FROM handoffs WHERE summary = 'Renewal contract for ACME'"
+    )
+    assert made == [(1,)]
+
+    ana_context = await browser.new_context(timezone_id="Europe/Amsterdam", locale="en-GB")
+    ana = await ana_context.new_page()
+    await sign_in(ana, demo, "ana")
+    inbox = ana.get_by_role("region", name="Inbox")
+    assert await inbox.get_by_text("Renewal contract for ACME").count() == 0
+    # Monday 30 Nov 11:00 in Amsterdam: after Ana's focus block, it lands
+    demo.clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+    await demo.run_engine()
+    item = inbox.get_by_role("article", name="Renewal contract for ACME")
+    await item.wait_for(timeout=15_000)
+    text = await item.inner_text()
+    assert "From Maya Johnson" in text and "America/New_York" in text
+    assert "Three years or one?" in text
+    assert "4 h of your working time left" in text
+    await item.get_by_role("button", name="Acknowledge").click()
+    await item.wait_for(state="detached")
+    status = await sql(
+        db_url, "SELECT status FROM handoffs WHERE summary = 'Renewal contract for ACME'"
+    )
+    assert status == [("ACKNOWLEDGED",)]
+    await ana_context.close()
+
+
+async def test_a_bad_interval_in_my_hours_shows_the_apis_message_at_that_field(
+    page, demo, db_url
+) -> None:
+    await sign_in(page, demo, "ana")
+    hours = page.get_by_role("region", name="My hours")
+    before = await sql(db_url, "SELECT working_pattern FROM people WHERE handle = 'ana'")
+    monday = hours.get_by_label("Monday working hours")
+    await monday.fill("09:00-12:00, 11:00-25:00")
+    await hours.get_by_role("button", name="Save my hours").click()
+    error = hours.locator("#hours-mon-error")
+    await error.wait_for()
+    message = await error.inner_text()
+    assert "25:00" in message or "overlap" in message, message
+    assert await monday.get_attribute("aria-invalid") == "true"
+    assert "hours-mon-error" in (await monday.get_attribute("aria-describedby") or "")
+    assert await sql(db_url, "SELECT working_pattern FROM people WHERE handle = 'ana'") == before
+
+
+async def test_signing_out_forgets_the_token(page, demo) -> None:
+    await sign_in(page, demo, "liam")
+    await page.get_by_role("button", name="Sign out").click()
+    await page.get_by_role("form", name="Sign in").wait_for()
+    assert await page.evaluate("sessionStorage.getItem('handoff.token')") is None
+
+
+async def test_no_serious_or_critical_accessibility_violations(page, demo) -> None:
+    from axe_playwright_python.async_playwright import Axe
+
+    await sign_in(page, demo, "maya")
+    form = page.get_by_role("form", name="Hand off")
+    await form.get_by_label("To").select_option(label="Ana de Vries (Europe/Amsterdam)")
+    await form.get_by_label("Summary").fill("Q4 numbers")
+    await page.locator(".lands").wait_for()
+    for scheme in ("light", "dark"):
+        await page.emulate_media(color_scheme=scheme)
+        results = await Axe().run(page)
+        bad = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert bad == [], (scheme, bad)
