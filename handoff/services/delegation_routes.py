@@ -99,15 +99,19 @@ async def follow(
     respond_within: timedelta | None,
     sender_id: int,
     passed: Collection[int] = (),
+    settled: Collection[int] = (),
 ) -> Route:
     """Follow the delegations of `addressee` from `at`; `passed` are people the handoff
-    already went through (a loop back to them stops it too)."""
+    already went through (a loop back to them stops it too), `settled` people known to
+    have no scheduled or running delegation (their delegations are not read)."""
     person, t = addressee, at
     via: list[int] = []
     ids: list[int] = []
     reasons: list[str] = []
     seen = {addressee.id, *passed}
     for _ in range(MAX_HOPS):
+        if person.id in settled:
+            break
         d = await _applying(conn, ws, person, t, respond_within)
         if d is None:
             break

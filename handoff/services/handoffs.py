@@ -108,11 +108,13 @@ async def plan_route(
     advance_round_robin: bool,
     known: dict[int, Person] | None = None,
     passed: Collection[int] = (),
+    settled: Collection[int] = (),
 ) -> tuple[Plan, Team | None]:
     """Who receives a handoff from `sender` made at `now`, and when it lands for them.
 
     A person's delegations are followed (`delegation_routes`; `passed` are people it went
-    through already); a deactivated receiver is a Conflict. A team's members are read FOR SHARE; round-robin advances the team's
+    through already, `settled` people known to have no delegation); a deactivated receiver
+    is a Conflict. A team's members are read FOR SHARE; round-robin advances the team's
     position only with `advance_round_robin` (a preview must not move it).
     """
     route: Route | None = None
@@ -122,7 +124,7 @@ async def plan_route(
         if receiver.id == sender.id:
             raise Invalid("toPersonId", "a handoff needs someone else to receive it")
         lookups.require_active(receiver, "new handoffs to them are refused")
-        route = await follow(conn, ws, now, receiver, respond_within, sender.id, passed)
+        route = await follow(conn, ws, now, receiver, respond_within, sender.id, passed, settled)
         if route.receiver is not None:
             plan = plan_for_person(route.receiver, route.at, respond_within, "toPersonId")
             return route.applied_to(plan), None
@@ -258,6 +260,7 @@ async def create_handoff(
         new.respond_within,
         advance_round_robin=True,
         known=head.people,
+        settled=head.people.keys() - head.delegating,
     )
     item = await _item_to_hand_off(conn, ws, new, sender, head.new_work_item_id, now)
     if isinstance(item, Handoff):

@@ -129,6 +129,8 @@ class CreationContext:
     new_handoff_id: int
     new_work_item_id: int
     people: dict[int, Person]
+    # those of `people` with a scheduled or running delegation
+    delegating: frozenset[int] = frozenset()
 
 
 async def creation_context(
@@ -145,6 +147,7 @@ async def creation_context(
         new_handoff_id=int(head["new_handoff_id"]),
         new_work_item_id=int(head["new_work_item_id"]),
         people={r["id"]: Person.from_row(r) for r in found if r["id"] is not None},
+        delegating=frozenset(r["id"] for r in found if r["id"] is not None and r["delegating"]),
     )
 
 

@@ -96,7 +96,8 @@ RETURNING *;
 -- for the handoff and its new work item, and the people involved (sender, receiver).
 -- The people are locked FOR SHARE: a concurrent change of their working pattern (FOR UPDATE,
 -- then rescheduling their open follow-ups) waits for this handoff, so it moves its follow-up
--- too instead of missing it.
+-- too instead of missing it. `delegating` says whether a person has a delegation that may
+-- route the handoff elsewhere, so routing reads delegations only for those who do.
 WITH head AS MATERIALIZED (
     SELECT w.reminders_before_escalation AS ws_reminders,
            (SELECT h.id FROM handoffs h
@@ -107,10 +108,14 @@ WITH head AS MATERIALIZED (
 )
 SELECT head.*, p.*
 FROM head LEFT JOIN LATERAL (
-    SELECT * FROM people
+    SELECT people.*, EXISTS (
+        SELECT 1 FROM delegations d
+        WHERE d.person_id = people.id AND d.state IN ('SCHEDULED', 'ACTIVE')
+    ) AS delegating
+    FROM people
     WHERE workspace_id = %(workspace_id)s AND id = ANY(%(people)s)
     ORDER BY id
-    FOR SHARE
+    FOR SHARE OF people
 ) p ON true;
 
 -- name: create
