@@ -28,6 +28,7 @@ from tests.integration.api._helpers import (
     AMS,
     COMPLETE,
     NYC,
+    PREVIEW,
     REMOVE_TIME_OFF,
     create_person,
     create_team,
@@ -84,6 +85,9 @@ async def test_a_new_handoff_goes_to_the_delegate_and_says_why(gql, clock, db_ur
         "KEEP",
         [],
     )
+    preview = (await gql(PREVIEW, {"input": handoff_input(sam, ana)}))["previewHandoff"]
+    assert preview["receiver"]["id"] == bo["id"]
+    assert preview["explanation"][0].startswith("Ana is away: Bo covers for Ana")
     handoff = await _send(gql, sam, ana)
     assert handoff["receiver"]["id"] == bo["id"]
     assert handoff["addressedTo"]["id"] == ana["id"]
