@@ -179,6 +179,9 @@ async def move(
             raise
         log.warning("handoff %s stays with its receiver: %s", h.id, e.message)
         return None
+    if plan.receiver.person.id == h.receiver_id and team is None:
+        # The route ends where it is already (say the delegate sent it): nothing moves.
+        return None
     via, ids = [*passed_via, *plan.via], [*passed_ids, *plan.delegation_ids]
     chain = Delegated(via[0] if via else None, via, ids, list(plan.delegation_ids))
     if team is None and h.team_id is not None:

@@ -433,3 +433,19 @@ async def test_another_workspaces_person_is_not_found(gql, other_gql, db_url, te
     assert node == {"node": None}
     assert await snapshot(db_url) == before
     assert pk(ana["id"]) != pk(zed["id"])
+
+
+async def test_reassign_leaves_what_the_delegate_sent_where_it_is(
+    gql, clock, db_url, redis_url, team_of
+):
+    ana, bo, sam = team_of["Ana"], team_of["Bo"], team_of["Sam"]
+    async with worker(db_url, redis_url, clock) as tick:
+        from_bo = await _send(gql, bo, ana, "from bo")
+        from_sam = await _send(gql, sam, ana, "from sam")
+        assert await tick() == 2
+    set_ = await _delegate(
+        gql, ana, bo, start=utc(2026, 11, 30), end=utc(2026, 12, 4), openHandoffs="REASSIGN"
+    )
+    assert [h["id"] for h in set_["moved"]] == [from_sam["id"]]
+    kept = await _handoff(gql, from_bo)
+    assert (kept["receiver"]["id"], kept["status"]) == (ana["id"], "DELIVERED")
