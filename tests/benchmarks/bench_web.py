@@ -18,16 +18,16 @@ from datetime import UTC, datetime
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from _common import machine_info, print_table  # noqa: E402
-from playwright.async_api import async_playwright  # noqa: E402
+from _common import machine_info, print_table
+from playwright.async_api import async_playwright
 
-from handoff.clock import ManualClock  # noqa: E402
-from handoff.devtools.seed import DEMO_WORKSPACE  # noqa: E402
-from handoff.services.people import create_person  # noqa: E402
-from handoff.services.teams import create_team  # noqa: E402
-from handoff.storage import workspaces  # noqa: E402
-from tests.browser.harness import CHROMIUM_ARGS, ready, served_demo  # noqa: E402
-from tests.browser.servers import scratch_servers  # noqa: E402
+from handoff.clock import ManualClock
+from handoff.devtools.seed import DEMO_WORKSPACE
+from handoff.services.people import create_person
+from handoff.services.teams import create_team
+from handoff.storage import workspaces
+from tests.browser.harness import CHROMIUM_ARGS, ready, served_demo
+from tests.browser.servers import scratch_servers
 
 LOADS = 5
 ZONES = [
