@@ -20,8 +20,8 @@ Info = strawberry.Info[Context, None]
 T = TypeVar("T")
 
 
-def _enum(cls: type[StrEnum], description: str, values: dict[str, str]) -> None:
-    """Register a state enum under its own name, each value described."""
+def describe_enum(cls: type[StrEnum], description: str, values: dict[str, str]) -> None:
+    """Register a StrEnum as a GraphQL enum under its own name, each value described."""
     strawberry.enum(cls, description=description)
     definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
     assert set(values) == {v.name for v in definition.values}, cls
@@ -30,7 +30,7 @@ def _enum(cls: type[StrEnum], description: str, values: dict[str, str]) -> None:
 
 
 # The state enums of `handoff.states`, as GraphQL enums under their own names.
-_enum(
+describe_enum(
     Routing,
     "How a team picks the member a handoff lands with",
     {
@@ -39,7 +39,7 @@ _enum(
         "ALL": "Every member in their own hours; the soonest holds the response clock",
     },
 )
-_enum(
+describe_enum(
     HandoffStatus,
     "Where a handoff stands in its life cycle",
     {
@@ -51,7 +51,7 @@ _enum(
         "CANCELLED": "Called off; nothing more happens",
     },
 )
-_enum(
+describe_enum(
     WorkItemStatus,
     "Whether a work item is with someone, travelling, or done",
     {
@@ -60,7 +60,7 @@ _enum(
         "DONE": "Finished",
     },
 )
-_enum(
+describe_enum(
     FollowUpKind,
     "What a scheduled follow-up does when it fires",
     {
@@ -69,7 +69,7 @@ _enum(
         "ESCALATION": "No answer: back to the sender, or to another team member",
     },
 )
-_enum(
+describe_enum(
     FollowUpState,
     "Where a follow-up stands between the database and the queue",
     {

@@ -19,6 +19,7 @@ from handoff.api.types.common import (
     Node,
     Routing,
     WorkItemStatus,
+    describe_enum,
 )
 from handoff.api.types.people import Person
 from handoff.storage import models as m
@@ -126,12 +127,13 @@ class EscalationTarget(StrEnum):
     TEAM_MEMBER = "TEAM_MEMBER"
 
 
-strawberry.enum(EscalationTarget, description="Where an unanswered handoff went")
-EscalationTarget.__strawberry_definition__.values[0].description = (  # type: ignore[attr-defined]
-    "Back to its sender, in the sender's working hours"
-)
-EscalationTarget.__strawberry_definition__.values[1].description = (  # type: ignore[attr-defined]
-    "To another member of its team (follow-the-sun); the response clock starts again"
+describe_enum(
+    EscalationTarget,
+    "Where an unanswered handoff went",
+    {
+        "SENDER": "Back to its sender, in the sender's working hours",
+        "TEAM_MEMBER": "To another member of its team (follow-the-sun); the response clock starts again",
+    },
 )
 
 
