@@ -273,6 +273,10 @@ class _Batch:
         member, times = best.person, best.times
         team = self.ctx.teams[h.team_id]
         previous = self.person(h.receiver_id)
+        why = (
+            f"Escalated: {previous.name} did not answer; team {team.name} follows the sun "
+            f"and {member.name} is reachable soonest."
+        )
         moved = dataclasses.replace(
             h,
             receiver_id=member.id,
@@ -281,6 +285,7 @@ class _Batch:
             respond_by=times.respond_by,
             reminders_sent=0,
             escalated_at=self.now,
+            explanation=[why, *times.explanation],
         )
         self.reroutes.append(moved)
         data = self.data(moved, member.id)
@@ -291,10 +296,6 @@ class _Batch:
             "person": person_ref(member),
         }
         self.event(r, "handoff.escalated", data, member.id)
-        why = (
-            f"Escalated: {previous.name} did not answer; team {team.name} follows the sun "
-            f"and {member.name} is reachable soonest."
-        )
         self.new_rows.append(
             NewFollowUp(
                 r.workspace_id,
@@ -410,7 +411,13 @@ async def handle_batch(conn: Conn, items: list[tuple[int, int]], now: datetime) 
         await handoffs.escalated(conn, hid, now)
     for moved in batch.reroutes:
         await handoffs.escalated_to_member(
-            conn, moved.id, moved.receiver_id, moved.deliver_at, moved.respond_by, now
+            conn,
+            moved.id,
+            moved.receiver_id,
+            moved.deliver_at,
+            moved.respond_by,
+            moved.explanation,
+            now,
         )
     await events.record_many(conn, batch.events, now)
     await follow_ups.insert_many(conn, batch.new_rows, now)

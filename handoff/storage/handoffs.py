@@ -330,6 +330,7 @@ async def escalated_to_member(
     receiver_id: int,
     deliver_at: datetime,
     respond_by: datetime | None,
+    explanation: list[str],
     now: datetime,
 ) -> None:
     """Escalated within its team: a new member receives it and the clock starts again."""
@@ -338,6 +339,7 @@ async def escalated_to_member(
         "receiver_id": receiver_id,
         "deliver_at": deliver_at,
         "respond_by": respond_by,
+        "explanation": Jsonb(explanation),
         "now": now,
     }
     await execute(conn, Q.escalated_to_member, params)
