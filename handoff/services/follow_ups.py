@@ -410,15 +410,7 @@ async def handle_batch(conn: Conn, items: list[tuple[int, int]], now: datetime) 
     for hid in batch.pending_escalated:
         await handoffs.escalated(conn, hid, now)
     for moved in batch.reroutes:
-        await handoffs.escalated_to_member(
-            conn,
-            moved.id,
-            moved.receiver_id,
-            moved.deliver_at,
-            moved.respond_by,
-            moved.explanation,
-            now,
-        )
+        await handoffs.escalated_to_member(conn, moved, now)
     await events.record_many(conn, batch.events, now)
     await follow_ups.insert_many(conn, batch.new_rows, now)
     await follow_ups.mark_done(conn, batch.done, now)
