@@ -136,7 +136,9 @@ class _TooLarge(Exception):
 
 
 OPERATION_KEY = "handoff.operation"
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+# A JSON string, as an unrolled loop: one alternation per character made a 1 MB string
+# cost ~90 ms of the event loop; this is ~2 ms.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
 

@@ -6,7 +6,7 @@ is never a 5xx, never INTERNAL, never "Unexpected error.", and every error has a
 Hypothesis runs in a worker thread (it drives plain functions) and hands each document
 to the test's event loop, where the app and its pool live; it shrinks a failure to the
 smallest document, printed with the assertion. The budget: EXAMPLES per run, four runs,
-about 10 s in all
+about 15 s in all
 (`HANDOFF_FUZZ_EXAMPLES` raises it for a longer hunt).
 """
 
@@ -36,7 +36,7 @@ from tests.integration.api._helpers import (
 )
 
 # HANDOFF_FUZZ_EXAMPLES=2000 for a longer hunt.
-EXAMPLES = int(os.environ.get("HANDOFF_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("HANDOFF_FUZZ_EXAMPLES", "150"))
 # Hypothesis notes when the global `random` moved while it drew an example: here that is
 # the app's own background work (the connection pool's jitter) on the event loop's thread,
 # not the strategies.
