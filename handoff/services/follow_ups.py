@@ -204,7 +204,7 @@ class _Batch:
                 return
             why = (
                 f"Reminder {reminders_sent + 1} of {h.max_reminders} if {receiver.name} has not "
-                f"acknowledged by {deadline.isoformat()}."
+                f"acknowledged by {deadline.isoformat(timespec='seconds')}."
             )
             self.new_rows.append(
                 NewFollowUp(
@@ -225,7 +225,7 @@ class _Batch:
         if h.team_id is not None and h.escalated_at is None:
             team = self.ctx.teams[h.team_id]
             why = (
-                f"No answer from {receiver.name} by {deadline.isoformat()} after "
+                f"No answer from {receiver.name} by {deadline.isoformat(timespec='seconds')} after "
                 f"{h.max_reminders} reminder(s): team {team.name} routes it again."
             )
             self.new_rows.append(
@@ -243,7 +243,7 @@ class _Batch:
             log.warning("no working time for the escalation of handoff %s", h.id)
             return
         why = (
-            f"No answer from {receiver.name} by {basis.isoformat()}: "
+            f"No answer from {receiver.name} by {basis.isoformat(timespec='seconds')}: "
             f"it goes back to {sender.name}, in {sender.name}'s working hours."
         )
         self.new_rows.append(

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from handoff.jobs.worker import run_due
+from tests.integration._delivery_helpers import engine
 from tests.integration.api._helpers import (
     AMS,
     AVAILABILITY,
@@ -36,7 +38,7 @@ def strings(value: Any) -> Iterator[str]:
 
 
 def stamps(value: Any) -> list[str]:
-    found = [m.group().rstrip(".") for s in strings(value) for m in STAMP.finditer(s)]
+    found = [m.group().rstrip(".:") for s in strings(value) for m in STAMP.finditer(s)]
     assert found, "no timestamps to check"
     return found
 
@@ -75,6 +77,33 @@ async def test_every_instant_has_whole_seconds_and_a_numeric_offset(gql, clock) 
         "2026-11-27T14:00:00+00:00",
         "2026-11-27T15:00:00+01:00",
     )
+
+
+async def test_instants_inside_texts_have_the_same_form_after_the_engine_acted(
+    gql, db_url, redis_url, clock
+) -> None:
+    """Explanations, follow-up reasons and history name instants in the same form, even
+    when the handoff was sent at a fraction of a second and its clock runs from there."""
+    clock.set(datetime(2026, 11, 27, 14, 0, 0, 987_654, tzinfo=UTC))
+    ana = await create_person(gql, "Ana", AMS, WEEKDAYS)
+    bo = await create_person(gql, "Bo", AMS, WEEKDAYS)
+    handoff = await create_handoff(gql, ana, bo, expectResponseWithin="PT4H", maxReminders=1)
+    async with engine(db_url, redis_url) as (pool, redis, settings):
+        await run_due(pool, redis, clock, settings)  # delivered now
+        clock.set(datetime(2026, 11, 30, 10, 0, 1, tzinfo=UTC))
+        assert await run_due(pool, redis, clock, settings) == 1  # the reminder
+    query = """
+    query($h: ID!) { node(id: $h) { ... on Handoff {
+      respondBy explanation history { at summary }
+      followUps { kind dueAt explanation }
+    } } }"""
+    data = await gql(query, {"h": handoff["id"]})
+    kinds = [f["kind"] for f in data["node"]["followUps"]]
+    assert kinds == ["DELIVERY", "REMINDER", "ESCALATION"]
+    found = stamps(data)
+    assert len(found) > 8
+    bad = [s for s in found if not ONE_FORM.match(s)]
+    assert not bad, bad
 
 
 async def test_end_equal_to_start_is_a_24_hour_shift(gql) -> None:
