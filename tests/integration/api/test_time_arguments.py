@@ -212,3 +212,40 @@ async def test_delivery_windows_remove_focus_blocks_and_list_digests(gql) -> Non
     assert bundled["bundled"] is True
     assert bundled["digestTimes"] == ["2026-11-30T08:00:00+00:00", "2026-11-30T15:00:00+00:00"]
     assert bundled["windows"] == windows["windows"]
+
+
+@pytest.mark.parametrize(
+    ("field", "args", "named"),
+    [
+        ("nextReachable", 'personIds: [$id], at: "2026-11-27T15:00:00"', "at"),
+        (
+            "availability",
+            'personId: $id, from: "2026-11-30T00:00:00", to: "2026-12-01T00:00:00Z"',
+            "from",
+        ),
+        (
+            "workingTime",
+            'personId: $id, from: "2026-11-30T00:00:00Z", to: "2026-12-01T00:00:00"',
+            "to",
+        ),
+        (
+            "deliveryWindows",
+            'personId: $id, from: "2026-11-30T00:00:00", to: "2026-12-01T00:00:00Z"',
+            "from",
+        ),
+        (
+            "teamTimeline",
+            'personIds: [$id], from: "2026-11-30T00:00:00", to: "2026-12-01T00:00:00Z"',
+            "from",
+        ),
+    ],
+)
+async def test_naive_instants_are_validation_errors_naming_the_argument(
+    gql, field: str, args: str, named: str
+) -> None:
+    ana = await create_person(gql, "Ana", AMS)
+    query = f"query($id: ID!) {{ {field}({args}) {{ __typename ... on ValidationError {{ field message }} }} }}"
+    result = (await gql(query, {"id": ana["id"]}))[field]
+    assert result["__typename"] == "ValidationError", result
+    assert result["field"] == named
+    assert "no UTC offset" in result["message"]
