@@ -178,7 +178,10 @@ def summarize(event: m.Event) -> str:
     if kind == "reminded":
         reminder = data.get("reminder", {})
         by = reminder.get("respondBy")
-        due = f"; respond by {by}" if by else ""
+        # the event keeps the instant as stored; the API names it in its one form
+        due = (
+            f"; respond by {datetime.fromisoformat(by).isoformat(timespec='seconds')}" if by else ""
+        )
         return f"Reminder {reminder.get('number')} of {reminder.get('of')} to {receiver}{due}."
     if kind == "escalated":
         escalation = data.get("escalation", {})
