@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev test lint typecheck unit bench schema clean
+.PHONY: install dev test lint typecheck unit bench schema screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench: $(STAMP)
 
 # The GraphQL SDL (schema/schema.graphql) and the PostgreSQL catalogue of a database
 # migrated from scratch (schema/postgres-catalogue.txt); both are committed and checked.
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
+
 schema: $(STAMP)
 	$(BIN)/handoff schema export
 	$(BIN)/pytest -q tests/integration/test_migrations.py --update-catalogue \

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
@@ -17,6 +18,7 @@ from strawberry.fastapi import GraphQLRouter
 from handoff import web
 from handoff.api.auth import TokenCache, Unauthenticated, authenticate, bearer
 from handoff.api.context import Context
+from handoff.api.errors import ErrorCode
 from handoff.api.extensions import is_mutation
 from handoff.api.health import router as health_router
 from handoff.api.middleware import (
@@ -63,6 +65,19 @@ class Router(GraphQLRouter[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(_graphiql_page())
+
+    async def run(self, *args: Any, **kwargs: Any) -> Any:
+        # strawberry refuses a request that is no GraphQL operation (no `query`, a batch,
+        # an unknown operationName, a form body, a mutation over GET) with a text/plain
+        # reason; clients get the same JSON error with a code as for every other refusal.
+        # (strawberry's HTTPException has moved between packages: it is recognised by shape.)
+        try:
+            return await super().run(*args, **kwargs)
+        except Exception as e:
+            status, reason = getattr(e, "status_code", None), getattr(e, "reason", None)
+            if not (isinstance(status, int) and 400 <= status < 500 and isinstance(reason, str)):
+                raise
+            return graphql_error(reason, ErrorCode.BAD_REQUEST, status)
 
 
 def create_app(

@@ -131,7 +131,13 @@ _BAD_INPUT = re.compile(
     r"|Field '\w+' of required type|Int cannot represent|Float cannot represent"
     r"|String cannot represent|Boolean cannot represent|ID cannot represent|Enum '\w+' cannot)"
 )
-_VARIABLE_PATH = re.compile(r"^Variable '\$(\w+)'.*? at '([\w.\[\]]+)'")
+# A value inside a variable: graphql-core 3.2 says "got invalid value {...} at 'i.note'",
+# 3.3 says "has invalid value at .note"; either way the field is `i.note` (list indexes
+# dotted too: `i.note.openQuestions.0`).
+_VARIABLE_PATH = re.compile(
+    r"^Variable '\$(\w+)' (?:has invalid value at |got invalid value .*? at '\1)"
+    r"((?:\.\w+|\[\d+\])+)"
+)
 _VARIABLE = re.compile(r"^Variable '\$(\w+)'")
 
 
@@ -212,7 +218,7 @@ def _field_of(error: GraphQLError, document: DocumentNode | None) -> str | None:
         return original.field
     found = _VARIABLE_PATH.match(error.message)
     if found:
-        return found.group(2)
+        return found.group(1) + re.sub(r"\[(\d+)\]", r".\1", found.group(2))
     found = _VARIABLE.match(error.message)
     if found:
         return found.group(1)

@@ -142,7 +142,9 @@ class _TooLarge(Exception):
 # parsed JSON body (so nobody before strawberry parses it again).
 OPERATION_KEY = "handoff.operation"
 PAYLOAD_KEY = "handoff.payload"
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+# A JSON string, as an unrolled loop: one alternation per character made a 1 MB string
+# cost ~90 ms of the event loop; this is ~2 ms.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
 

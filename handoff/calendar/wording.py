@@ -166,8 +166,8 @@ _UTC_NAMES = frozenset(
 
 
 def _local_and_utc(us: int, zone: ZoneInfo) -> str:
-    """ "Monday 30 Nov 09:00 Europe/Amsterdam (08:00 UTC)"; the UTC date only when it
-    differs, and no UTC at all for a zone that is UTC."""
+    """Local and UTC: "Monday 30 Nov 09:00 Europe/Amsterdam (08:00 UTC)"; the UTC date only
+    when it differs, and no UTC at all for a zone that is UTC."""
     if zone.key in _UTC_NAMES:
         return _local(us, zone)
     local = from_us(us).astimezone(zone)

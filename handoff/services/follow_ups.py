@@ -205,7 +205,7 @@ class _Batch:
                 return
             why = (
                 f"Reminder {reminders_sent + 1} of {h.max_reminders} if {receiver.name} has not "
-                f"acknowledged by {deadline.isoformat()}."
+                f"acknowledged by {deadline.isoformat(timespec='seconds')}."
             )
             self.new_rows.append(
                 NewFollowUp(
@@ -226,7 +226,7 @@ class _Batch:
         if h.team_id is not None and h.escalated_at is None:
             team = self.ctx.teams[h.team_id]
             why = (
-                f"No answer from {receiver.name} by {deadline.isoformat()} after "
+                f"No answer from {receiver.name} by {deadline.isoformat(timespec='seconds')} after "
                 f"{h.max_reminders} reminder(s): team {team.name} routes it again."
             )
             self.new_rows.append(
@@ -244,7 +244,7 @@ class _Batch:
             log.warning("no working time for the escalation of handoff %s", h.id)
             return
         why = (
-            f"No answer from {receiver.name} by {basis.isoformat()}: "
+            f"No answer from {receiver.name} by {basis.isoformat(timespec='seconds')}: "
             f"it goes back to {sender.name}, in {sender.name}'s working hours."
         )
         self.new_rows.append(
@@ -274,6 +274,10 @@ class _Batch:
         member, times = best.person, best.times
         team = self.ctx.teams[h.team_id]
         previous = self.person(h.receiver_id)
+        why = (
+            f"Escalated: {previous.name} did not answer; team {team.name} follows the sun "
+            f"and {member.name} is reachable soonest."
+        )
         moved = dataclasses.replace(
             h,
             receiver_id=member.id,
@@ -282,6 +286,7 @@ class _Batch:
             respond_by=times.respond_by,
             reminders_sent=0,
             escalated_at=self.now,
+            explanation=[why, *times.explanation],
         )
         self.reroutes.append(moved)
         data = self.data(moved, member.id)
@@ -292,10 +297,6 @@ class _Batch:
             "person": person_ref(member),
         }
         self.event(r, "handoff.escalated", data, member.id)
-        why = (
-            f"Escalated: {previous.name} did not answer; team {team.name} follows the sun "
-            f"and {member.name} is reachable soonest."
-        )
         self.new_rows.append(
             NewFollowUp(
                 r.workspace_id,
@@ -411,9 +412,7 @@ async def handle_batch(conn: Conn, items: list[tuple[int, int]], now: datetime) 
     for hid in batch.pending_escalated:
         await handoffs.escalated(conn, hid, now)
     for moved in batch.reroutes:
-        await handoffs.escalated_to_member(
-            conn, moved.id, moved.receiver_id, moved.deliver_at, moved.respond_by, now
-        )
+        await handoffs.escalated_to_member(conn, moved, now)
     await events.record_many(conn, batch.events, now)
     await follow_ups.insert_many(conn, batch.new_rows, now)
     await follow_ups.mark_done(conn, batch.done, now)

@@ -366,20 +366,15 @@ async def escalated(conn: Conn, handoff_id: int, now: datetime) -> None:
     await execute(conn, Q.escalated, {"id": handoff_id, "now": now})
 
 
-async def escalated_to_member(
-    conn: Conn,
-    handoff_id: int,
-    receiver_id: int,
-    deliver_at: datetime,
-    respond_by: datetime | None,
-    now: datetime,
-) -> None:
-    """Escalated within its team: a new member receives it and the clock starts again."""
+async def escalated_to_member(conn: Conn, moved: Handoff, now: datetime) -> None:
+    """Escalated within its team: `moved` has its new member, delivery, deadline and
+    explanation; the clock starts again."""
     params = {
-        "id": handoff_id,
-        "receiver_id": receiver_id,
-        "deliver_at": deliver_at,
-        "respond_by": respond_by,
+        "id": moved.id,
+        "receiver_id": moved.receiver_id,
+        "deliver_at": moved.deliver_at,
+        "respond_by": moved.respond_by,
+        "explanation": Jsonb(moved.explanation),
         "now": now,
     }
     await execute(conn, Q.escalated_to_member, params)

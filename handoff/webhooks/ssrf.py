@@ -51,6 +51,9 @@ async def system_resolver(host: str, port: int) -> Sequence[str]:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise UnsafeURL(f"host {host!r} does not resolve ({exc.strerror})") from None
+    except UnicodeError:
+        # the IDNA codec refuses the name (an empty or over-long label, e.g. 'a..b')
+        raise UnsafeURL(f"host {host!r} is not a valid host name") from None
     seen: list[str] = []
     for info in infos:
         addr = str(info[4][0])

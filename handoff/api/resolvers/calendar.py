@@ -61,6 +61,21 @@ PeopleArg = Annotated[list[strawberry.ID], strawberry.argument(description="1 to
 MAX_ADD = timedelta(days=366)
 
 
+async def _group(
+    info: Info, team_id: strawberry.ID | None, person_ids: list[strawberry.ID] | None
+) -> list[m.Person]:
+    """The people asked about: a team's members, or 1 to 50 people (exactly one of them)."""
+    if (person_ids is None) == (team_id is None):
+        raise Invalid("personIds", "give exactly one of personIds and teamId")
+    if team_id is None:
+        return await people_models(info, person_ids or [], "personIds")
+    ctx = info.context
+    tid = decode_id(team_id, "Team", "teamId")
+    async with ctx.connection() as conn:
+        team = await lookups.team(conn, ctx.workspace_id, tid)
+        return await lookups.team_members(conn, ctx.workspace_id, team.id)
+
+
 def _candidate(p: m.Person, when: datetime) -> ReachableCandidate:
     try:
         d = next_delivery(p.pattern, p.policy, when, name=p.name)
@@ -120,17 +135,8 @@ class CalendarQuery:
         ] = None,
         at: AtArg = None,
     ) -> NextReachableResult:
-        ctx = info.context
         when = at_or_now(info, at)
-        if (person_ids is None) == (team_id is None):
-            raise Invalid("personIds", "give exactly one of personIds and teamId")
-        if team_id is not None:
-            tid = decode_id(team_id, "Team", "teamId")
-            async with ctx.connection() as conn:
-                team = await lookups.team(conn, ctx.workspace_id, tid)
-                members = await lookups.team_members(conn, ctx.workspace_id, team.id)
-        else:
-            members = await people_models(info, person_ids or [], "personIds")
+        members = await _group(info, team_id, person_ids)
         candidates = sorted(
             (_candidate(p, when) for p in members), key=lambda c: (c.at is None, c.at or when)
         )
@@ -193,16 +199,7 @@ class CalendarQuery:
         ] = None,
     ) -> TeamTimelineResult:
         start, end = time_range(from_, to)
-        if (person_ids is None) == (team_id is None):
-            raise Invalid("personIds", "give exactly one of personIds and teamId")
-        if team_id is not None:
-            ctx = info.context
-            tid = decode_id(team_id, "Team", "teamId")
-            async with ctx.connection() as conn:
-                team = await lookups.team(conn, ctx.workspace_id, tid)
-                members = await lookups.team_members(conn, ctx.workspace_id, team.id)
-        else:
-            members = await people_models(info, person_ids or [], "personIds")
+        members = await _group(info, team_id, person_ids)
         rows = [_row(p, start, end) for p in members]
         patterns = [p.pattern for p in members]
         shared = overlap(patterns, start, end) if patterns else []

@@ -31,8 +31,8 @@ Info = strawberry.Info[Context, None]
 T = TypeVar("T")
 
 
-def _enum(cls: type[StrEnum], description: str, values: dict[str, str]) -> None:
-    """Register a state enum under its own name, each value described."""
+def describe_enum(cls: type[StrEnum], description: str, values: dict[str, str]) -> None:
+    """Register a StrEnum as a GraphQL enum under its own name, each value described."""
     strawberry.enum(cls, description=description)
     definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
     assert set(values) == {v.name for v in definition.values}, cls
@@ -41,7 +41,7 @@ def _enum(cls: type[StrEnum], description: str, values: dict[str, str]) -> None:
 
 
 # The state enums of `handoff.states`, as GraphQL enums under their own names.
-_enum(
+describe_enum(
     Routing,
     "How a team picks the member a handoff lands with",
     {
@@ -50,7 +50,7 @@ _enum(
         "ALL": "Every member in their own hours; the soonest holds the response clock",
     },
 )
-_enum(
+describe_enum(
     HandoffStatus,
     "Where a handoff stands in its life cycle",
     {
@@ -62,7 +62,7 @@ _enum(
         "CANCELLED": "Called off; nothing more happens",
     },
 )
-_enum(
+describe_enum(
     WorkItemStatus,
     "Whether a work item is with someone, travelling, or done",
     {
@@ -71,7 +71,7 @@ _enum(
         "DONE": "Finished",
     },
 )
-_enum(
+describe_enum(
     FollowUpKind,
     "What a scheduled follow-up does when it fires",
     {
@@ -82,7 +82,7 @@ _enum(
         "DELEGATION_END": "A delegation ends (it may hand handoffs back)",
     },
 )
-_enum(
+describe_enum(
     FollowUpState,
     "Where a follow-up stands between the database and the queue",
     {
@@ -94,7 +94,7 @@ _enum(
 )
 
 
-_enum(
+describe_enum(
     TravelHours,
     "Whose wall clock a traveller's weekly pattern follows",
     {
@@ -102,7 +102,7 @@ _enum(
         "HOME": "Home-zone hours while away; the period records where they are",
     },
 )
-_enum(
+describe_enum(
     TravelHolidays,
     "Whose public holidays a traveller observes",
     {
@@ -110,7 +110,7 @@ _enum(
         "VISITED": "The visited region's (visitedRegion)",
     },
 )
-_enum(
+describe_enum(
     OpenHandoffs,
     "What a delegation does, when it starts, with the handoffs the person already holds",
     {
@@ -118,7 +118,7 @@ _enum(
         "KEEP": "They stay with the person; only new handoffs go to the delegate",
     },
 )
-_enum(
+describe_enum(
     DelegationState,
     "Where a delegation stands",
     {
@@ -128,7 +128,7 @@ _enum(
         "CANCELLED": "Called off before it started",
     },
 )
-_enum(
+describe_enum(
     PersonStatus,
     "Whether a person still takes part",
     {

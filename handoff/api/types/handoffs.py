@@ -19,6 +19,7 @@ from handoff.api.types.common import (
     Node,
     Routing,
     WorkItemStatus,
+    describe_enum,
 )
 from handoff.api.types.people import Person
 from handoff.storage import models as m
@@ -126,12 +127,13 @@ class EscalationTarget(StrEnum):
     TEAM_MEMBER = "TEAM_MEMBER"
 
 
-strawberry.enum(EscalationTarget, description="Where an unanswered handoff went")
-EscalationTarget.__strawberry_definition__.values[0].description = (  # type: ignore[attr-defined]
-    "Back to its sender, in the sender's working hours"
-)
-EscalationTarget.__strawberry_definition__.values[1].description = (  # type: ignore[attr-defined]
-    "To another member of its team (follow-the-sun); the response clock starts again"
+describe_enum(
+    EscalationTarget,
+    "Where an unanswered handoff went",
+    {
+        "SENDER": "Back to its sender, in the sender's working hours",
+        "TEAM_MEMBER": "To another member of its team (follow-the-sun); the response clock starts again",
+    },
 )
 
 
@@ -176,7 +178,10 @@ def summarize(event: m.Event) -> str:
     if kind == "reminded":
         reminder = data.get("reminder", {})
         by = reminder.get("respondBy")
-        due = f"; respond by {by}" if by else ""
+        # the event keeps the instant as stored; the API names it in its one form
+        due = (
+            f"; respond by {datetime.fromisoformat(by).isoformat(timespec='seconds')}" if by else ""
+        )
         return f"Reminder {reminder.get('number')} of {reminder.get('of')} to {receiver}{due}."
     if kind == "escalated":
         escalation = data.get("escalation", {})

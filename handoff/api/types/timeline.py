@@ -9,24 +9,23 @@ import strawberry
 
 from handoff.api.errors import NotFound, ValidationError
 from handoff.api.scalars import Duration
+from handoff.api.types.common import describe_enum
 from handoff.api.types.people import Person
 from handoff.calendar import Segment, SegmentKind
 
-strawberry.enum(SegmentKind, description="What a span of a person's time is")
-for _value, _text in zip(
-    SegmentKind.__strawberry_definition__.values,  # type: ignore[attr-defined]
-    (
-        "Away in another zone (the label says LOCAL or HOME hours)",
-        "A public holiday (the label is its name)",
-        "Time off (the label is its reason)",
-        "A date without working intervals in the weekly pattern (e.g. a trail Friday)",
-        "Working time",
-        "A focus block inside working time: never interrupted",
-        "A digest instant (zero length): bundled deliveries land here",
-    ),
-    strict=True,
-):
-    _value.description = _text
+describe_enum(
+    SegmentKind,
+    "What a span of a person's time is",
+    {
+        "TRAVEL": "Away in another zone (the label says LOCAL or HOME hours)",
+        "HOLIDAY": "A public holiday (the label is its name)",
+        "TIME_OFF": "Time off (the label is its reason)",
+        "DAY_OFF": "A date without working intervals in the weekly pattern (e.g. a trail Friday)",
+        "WORKING": "Working time",
+        "FOCUS": "A focus block inside working time: never interrupted",
+        "DIGEST": "A digest instant (zero length): bundled deliveries land here",
+    },
+)
 
 
 @strawberry.type(description="A span of time in UTC.")

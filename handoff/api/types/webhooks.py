@@ -10,27 +10,22 @@ import strawberry
 from handoff import ids
 from handoff.api.errors import Conflict, NotFound, ValidationError
 from handoff.api.loaders import loader
-from handoff.api.types.common import Info
+from handoff.api.types.common import Info, describe_enum
 from handoff.services.webhooks import DELIVERY, ENDPOINT
 from handoff.states import WebhookDeliveryStatus
 from handoff.storage import models as m
 from handoff.webhooks.payload import EVENT_TYPES
 
-strawberry.enum(
+describe_enum(
     WebhookDeliveryStatus,
-    description="Where a logical delivery (one event to one endpoint) stands.",
+    "Where a logical delivery (one event to one endpoint) stands.",
+    {
+        "PENDING": "Not tried yet, or a redelivery was asked for",
+        "SUCCEEDED": "Delivered: the receiver answered 2xx",
+        "FAILED": "The last attempt failed; it waits for its next attempt",
+        "DEAD": "Given up after the last attempt of its schedule",
+    },
 )
-for _value, _text in zip(
-    WebhookDeliveryStatus.__strawberry_definition__.values,  # type: ignore[attr-defined]
-    (
-        "Not tried yet, or a redelivery was asked for",
-        "Delivered: the receiver answered 2xx",
-        "The last attempt failed; it waits for its next attempt",
-        "Given up after the last attempt of its schedule",
-    ),
-    strict=True,
-):
-    _value.description = _text
 
 
 @strawberry.type(description="One HTTP attempt of a delivery.")

@@ -213,9 +213,11 @@ WHERE id = %(id)s;
 UPDATE handoffs SET escalated_at = %(now)s, updated_at = %(now)s WHERE id = %(id)s;
 
 -- name: escalated_to_member
--- Escalated within a team: a new member receives it, and the response clock starts again.
+-- Escalated within a team: a new member receives it, and the response clock starts again;
+-- the explanation describes the new delivery and deadline.
 UPDATE handoffs SET receiver_id = %(receiver_id)s, status = 'SCHEDULED',
     deliver_at = %(deliver_at)s, respond_by = %(respond_by)s, reminders_sent = 0,
+    explanation = %(explanation)s,
     delivered_at = NULL, escalated_at = %(now)s, updated_at = %(now)s
 WHERE id = %(id)s;
 

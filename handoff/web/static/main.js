@@ -98,4 +98,9 @@ async function start() {
   document.body.dataset.ready = "true";
 }
 
+// a sign-in link opened in a tab that is already signed in: start again as that person
+window.addEventListener("hashchange", () => {
+  if (new URLSearchParams(location.hash.slice(1)).get("token")) location.reload();
+});
+
 start();

@@ -24,7 +24,7 @@ query Timeline($from: DateTime!, $to: DateTime!, $team: ID, $people: [ID!]) {
 
 const LABEL_W = 190;
 const ROW_H = 42;
-const HEAD_H = 30;
+const HEAD_H = 44;
 const GROUP_H = 30;
 const KIND_TEXT = {
   WORKING: "working", FOCUS: "focus time", DIGEST: "digest", HOLIDAY: "public holiday",
@@ -128,8 +128,8 @@ export class Timeline {
     for (let d = 0; d < 7; d++) {
       const day = addDays(from, d, this.zone);
       const left = x(day);
-      svg.append(s("line", { x1: left, x2: left, y1: HEAD_H - 6, y2: height, class: "day-line" }));
-      svg.append(s("text", { x: left + 4, y: 18, class: "day-label" },
+      svg.append(s("line", { x1: left, x2: left, y1: 4, y2: height, class: "day-line" }));
+      svg.append(s("text", { x: left + 4, y: 16, class: "day-label" },
         dayTime(day, this.zone).replace(/ \d\d:\d\d$/, "")));
       for (const hour of [6, 12, 18]) {
         const tick = x(day.getTime() + hour * 3600e3);
@@ -159,8 +159,8 @@ export class Timeline {
     });
     const now = this.now();
     if (now >= from && now < to) {
-      svg.append(s("line", { x1: x(now), x2: x(now), y1: HEAD_H - 8, y2: height, class: "now-line" }));
-      svg.append(s("text", { x: x(now) + 3, y: HEAD_H - 10, class: "now-label" }, "now"));
+      svg.append(s("line", { x1: x(now), x2: x(now), y1: HEAD_H - 18, y2: height, class: "now-line" }));
+      svg.append(s("text", { x: x(now) + 3, y: HEAD_H - 6, class: "now-label" }, "now"));
     }
     for (const m of this.marks) {
       if (m.instant >= from && m.instant < to) {

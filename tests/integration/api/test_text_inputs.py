@@ -1,0 +1,153 @@
+"""Text inputs refuse NUL bytes, lone surrogates and overlong text with the field named,
+and a refused request stores nothing (the cases of issue 10, one by one)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.integration.api._helpers import (
+    ADD_TIME_OFF,
+    AMS,
+    CREATE_HANDOFF,
+    CREATE_PERSON,
+    CREATE_TEAM,
+    CREATE_WORK_ITEM,
+    RETURN,
+    create_handoff,
+    create_person,
+    handoff_input,
+    mark_delivered,
+    snapshot,
+    sql,
+)
+
+CREATE_WEBHOOK = """
+mutation($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) {
+    __typename
+    ... on ValidationError { field message }
+  }
+}"""
+
+
+async def send(gql: Any, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """Post with `variables` JSON-escaped (\\ud800 travels as an escape, as browsers send it)."""
+    payload = json.dumps({"query": query, "variables": variables})  # ensure_ascii
+    response = await gql.http.post(
+        "/graphql",
+        content=payload.encode("ascii"),
+        headers={"Authorization": f"Bearer {gql.token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert not body.get("errors"), body
+    [result] = body["data"].values()
+    return result
+
+
+def refused(result: dict[str, Any], field: str, what: str) -> None:
+    assert result["__typename"] == "ValidationError", result
+    assert result["field"] == field, result
+    assert what in result["message"], result
+
+
+NUL = "a\x00b"
+SURROGATE = "a\ud800b"
+
+
+@pytest.fixture
+async def people(gql: Any) -> tuple[dict, dict]:
+    return await create_person(gql, "Ana", AMS), await create_person(gql, "Bo", AMS)
+
+
+@pytest.mark.parametrize(
+    ("bad", "what"), [(NUL, "NUL byte"), (SURROGATE, "surrogate"), ("x" * 100_001, "at most")]
+)
+async def test_every_text_input_of_the_issue_is_refused_with_its_field(
+    gql, db_url, clock, people, bad: str, what: str
+) -> None:
+    ana, bo = people
+    handoff = await create_handoff(gql, ana, bo, expectResponseWithin="PT4H")
+    await mark_delivered(db_url, handoff, clock.now())  # so returnHandoff would succeed
+    before = await snapshot(db_url)
+    endpoints = await sql(db_url, "SELECT count(*) FROM webhook_endpoints")
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        (CREATE_TEAM, {"input": {"name": bad}}, "input.name"),
+        (CREATE_WORK_ITEM, {"input": {"title": bad}}, "input.title"),
+        (
+            CREATE_HANDOFF,
+            {"input": handoff_input(ana, bo, note={"summary": "s", "next": bad})},
+            "input.note.next",
+        ),
+        (
+            CREATE_HANDOFF,
+            {"input": handoff_input(ana, bo, note={"summary": "s", "openQuestions": ["ok", bad]})},
+            "input.note.openQuestions.1",
+        ),
+        (
+            CREATE_HANDOFF,
+            {"input": handoff_input(ana, bo, idempotencyKey=bad)},
+            "input.idempotencyKey",
+        ),
+        (
+            CREATE_WEBHOOK,
+            {"input": {"url": f"https://93.184.215.14/{bad}", "eventTypes": ["handoff.created"]}},
+            "input.url",
+        ),
+        (
+            ADD_TIME_OFF,
+            {"id": bo["id"], "start": "2026-12-01", "end": "2026-12-02", "reason": bad},
+            "reason",
+        ),
+        (RETURN, {"id": handoff["id"], "note": bad}, "note"),
+        (
+            CREATE_PERSON,
+            {"input": {"name": bad, "handle": "cy", "timezone": AMS}},
+            "input.name",
+        ),
+    ]
+    for query, variables, field in cases:
+        refused(await send(gql, query, variables), field, what)
+    assert await snapshot(db_url) == before
+    assert await sql(db_url, "SELECT count(*) FROM webhook_endpoints") == endpoints
+    # The same requests with ordinary text succeed: only the bad text was refused.
+    assert (await send(gql, RETURN, {"id": handoff["id"], "note": "ok"}))["__typename"] == (
+        "HandoffPayload"
+    )
+
+
+async def test_a_lone_surrogate_in_a_persons_name_is_refused_but_real_emoji_are_fine(
+    gql, db_url
+) -> None:
+    before = await snapshot(db_url)
+    person = {"handle": "ana", "timezone": AMS}
+    refused(
+        await send(gql, CREATE_PERSON, {"input": {**person, "name": "Ana \udc00"}}),
+        "input.name",
+        "surrogate",
+    )
+    assert await snapshot(db_url) == before
+    # A surrogate *pair* is one character (an emoji), not a lone surrogate.
+    made = await send(gql, CREATE_PERSON, {"input": {**person, "name": "Ana \U0001f600"}})
+    assert made["__typename"] == "PersonPayload"
+    assert made["person"]["name"] == "Ana \U0001f600"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a..b/hook",  # the IDNA codec refuses an empty label
+        "https://" + "a" * 64 + ".example/hook",  # and a label over 63 characters
+        "ftp://93.184.215.14/hook",
+        "https://127.0.0.1/hook",
+    ],
+)
+async def test_a_webhook_url_that_cannot_be_used_is_a_validation_error(gql, db_url, url) -> None:
+    result = await send(
+        gql, CREATE_WEBHOOK, {"input": {"url": url, "eventTypes": ["handoff.created"]}}
+    )
+    refused(result, "input.url", "")
+    assert await sql(db_url, "SELECT count(*) FROM webhook_endpoints") == [(0,)]
