@@ -137,6 +137,42 @@ def base_inputs(w: dict[str, str]) -> dict[str, dict[str, Any]]:
         "deleteWebhookEndpoint": {"id": w["endpoint"]},
         "createPersonToken": {"personId": w["bo"], "name": "phone"},
         "revokeToken": {"id": w["token"]},
+        "addTravel": {
+            "input": {
+                "personId": w["bo"],
+                "start": "2027-02-01",
+                "end": "2027-02-05",
+                "timezone": "Asia/Tokyo",
+                "hours": "LOCAL",
+                "holidays": "VISITED",
+                "visitedRegion": {"country": "JP", "subdivision": None},
+            }
+        },
+        "updateTravel": {
+            "input": {
+                "id": w["travel"],
+                "start": "2027-03-01",
+                "end": "2027-03-02",
+                "timezone": "Asia/Tokyo",
+                "hours": "HOME",
+                "holidays": "VISITED",
+                "visitedRegion": {"country": "JP", "subdivision": None},
+            }
+        },
+        "removeTravel": {"id": w["travel"]},
+        "setDelegation": {
+            "input": {
+                "personId": w["ana"],
+                "start": "2027-04-01T00:00:00Z",
+                "end": "2027-04-02T00:00:00Z",
+                "delegateId": w["bo"],
+                "openHandoffs": "KEEP",
+                "handBack": True,
+            }
+        },
+        "endDelegation": {"personId": w["ana"]},
+        "deactivatePerson": {"input": {"id": w["leaver"], "reassignTo": w["bo"]}},
+        "erasePerson": {"id": w["leaver"]},
     }
 
 
@@ -246,7 +282,16 @@ async def world(gql, db_url, clock) -> dict[str, str]:
         "{ ... on CreatePersonTokenPayload { token { id } } } }",
         {"p": bo["id"]},
     )
+    travel = await post(
+        gql,
+        'mutation($p: ID!) { addTravel(input: {personId: $p, start: "2027-03-01", '
+        'end: "2027-03-03", timezone: "Asia/Tokyo"}) { ... on TravelPayload { travel { id } } } }',
+        {"p": ana["id"]},
+    )
+    leaver = await create_person(gql, "Lee", AMS)
     return {
+        "travel": travel.json()["data"]["addTravel"]["travel"]["id"],
+        "leaver": leaver["id"],
         "token": token.json()["data"]["createPersonToken"]["token"]["id"],
         "ana": ana["id"],
         "bo": bo["id"],
