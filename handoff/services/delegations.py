@@ -197,7 +197,8 @@ async def end_delegation(
     if current is None:
         raise Conflict(f"{person.name} has no current or upcoming delegation to end")
     done = await end(conn, ws, now, current, "endDelegation")
-    assert done is not None
+    if done is None:  # its end job won the race for the row lock
+        raise Conflict(f"{person.name}'s delegation has just ended")
     return DelegationResult(done[0], person, [])
 
 
