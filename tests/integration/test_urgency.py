@@ -15,7 +15,7 @@ from handoff.jobs.worker import run_due
 from handoff.services.availability import add_time_off
 from handoff.services.errors import Conflict, Invalid, NotFound
 from handoff.services.handoffs import NewHandoff, Note, create_handoff, preview_handoff
-from handoff.services.lifecycle import transition
+from handoff.services.lifecycle import reassign, transition
 from handoff.services.teams import create_team
 from handoff.services.urgency_policy import PolicyInput, rate_urgency, set_policy
 from handoff.states import HandoffStatus, UrgentFrom
@@ -472,15 +472,26 @@ async def test_an_urgent_handoff_still_breaks_through_when_its_receiver_s_hours_
         assert "Urgent: lands inside Ana's focus block 09:00–11:00." in delivery["explanation"]
 
 
-async def test_cancelling_before_it_lands_gives_the_break_through_back(db_url, redis_url, clock):
-    async with engine(db_url, redis_url) as (pool, _, _s):
+async def test_a_break_through_that_never_lands_is_given_back(db_url, redis_url, clock):
+    async with engine(db_url, redis_url) as (pool, redis, settings):
         now = utc(2026, 11, 27, 14)  # Friday: it would land Monday 09:00
         async with pool.connection() as conn, conn.transaction():
             ws = await workspace(conn, now)
             bo = await person(conn, ws, now, "Bo", NYC)
+            kim = await person(conn, ws, now, "Kim", NYC)
             ana = await person(conn, ws, now, "Ana", AMS, MON_THU, FOCUS_MORNINGS)
-            first = await send(conn, ws, now, bo, to=ana)
-            await transition(conn, ws, now, first.id, HandoffStatus.CANCELLED)
-            second = await send(conn, ws, now, bo, to=ana)
+            cancelled = await send(conn, ws, now, bo, to=ana)
+            await transition(conn, ws, now, cancelled.id, HandoffStatus.CANCELLED)
+            moved = await send(conn, ws, now, bo, to=ana)
+            await reassign(conn, ws, now, moved.id, kim.id, None)
+            landing = await send(conn, ws, now, bo, to=ana)
         async with pool.connection() as conn:
-            assert await outcome(conn, second) == ("BROKE_THROUGH", None)
+            assert await outcome(conn, landing) == ("BROKE_THROUGH", None)
+        # once it has landed, the break-through stays used even when the handoff is cancelled
+        clock.set(landing.deliver_at)
+        await run_due(pool, redis, clock, settings)
+        async with pool.connection() as conn, conn.transaction():
+            await transition(conn, ws, clock.now(), landing.id, HandoffStatus.CANCELLED)
+            later = await send(conn, ws, clock.now(), bo, to=ana)
+        async with pool.connection() as conn:
+            assert await outcome(conn, later) == ("DECLINED", "BUDGET_USED")

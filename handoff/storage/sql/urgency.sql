@@ -37,18 +37,22 @@ FROM (SELECT DISTINCT unnest(%(ids)s::bigint[]) AS id ORDER BY 1) s;
 -- name: allowances
 -- Per candidate receiver: the policy (defaults without a row), whether the sender is on
 -- the allow-list, the landing instants of the sender's break-throughs to them in the
--- receiver's week (Monday to Monday in their zone; a handoff cancelled before it landed
--- gives its break-through back), and the end of a pause in force now.
+-- receiver's week (Monday to Monday in their zone), and the end of a pause in force now.
+-- A break-through counts once it landed, or while its delivery to that person is still on
+-- its way: a handoff cancelled or sent elsewhere before it landed gives it back.
 SELECT c.person_id,
        coalesce(p.urgent_from, 'ANYONE') AS urgent_from,
        coalesce(p.weekly_budget, 1) AS weekly_budget,
        EXISTS (SELECT 1 FROM urgency_allowed_senders a
                WHERE a.person_id = c.person_id AND a.sender_id = %(sender_id)s) AS listed,
-       ARRAY(SELECT u.lands_at FROM urgent_handoffs u JOIN handoffs h ON h.id = u.handoff_id
+       ARRAY(SELECT u.lands_at FROM urgent_handoffs u
              WHERE u.person_id = c.person_id AND u.sender_id = %(sender_id)s
                AND u.outcome = 'BROKE_THROUGH'
                AND u.lands_at >= c.week_start AND u.lands_at < c.week_end
-               AND NOT (h.status = 'CANCELLED' AND h.delivered_at IS NULL)
+               AND (u.delivered_at IS NOT NULL OR EXISTS (
+                   SELECT 1 FROM follow_ups f
+                   WHERE f.handoff_id = u.handoff_id AND f.person_id = u.person_id
+                     AND f.kind = 'DELIVERY' AND f.state IN ('PENDING', 'ENQUEUED')))
              ORDER BY u.lands_at) AS used,
        (SELECT max(k.ends_at) FROM urgency_pauses k
         WHERE k.person_id = c.person_id AND k.sender_id = %(sender_id)s
