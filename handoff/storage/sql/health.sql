@@ -22,20 +22,23 @@ WITH spans AS (
                 %(span_starts)s::timestamptz[], %(span_ends)s::timestamptz[]) AS x(pid, kind, s, e)
     GROUP BY x.pid
 ), received AS (
-    SELECT h.sender_id, h.receiver_id, h.status, h.created_at, h.deliver_at, h.delivered_at,
-           h.respond_by, h.reminders_sent, h.escalated_at, h.answered_at, h.answer_working_time,
-           u.outcome AS urgent_outcome, u.was_urgent
+    -- whether each landed inside the receiver's windows is decided here, so the aggregates
+    -- below read narrow rows (never the multiranges)
+    SELECT h.sender_id, h.status, h.created_at, h.deliver_at, h.respond_by, h.reminders_sent,
+           h.escalated_at, h.answered_at, h.answer_working_time,
+           u.outcome AS urgent_outcome, u.was_urgent,
+           coalesce(sp.deliverable @> h.delivered_at
+                    OR (u.outcome = 'BROKE_THROUGH' AND sp.working @> h.delivered_at), false)
+               AS in_hours
     FROM handoffs h
     LEFT JOIN urgent_handoffs u ON u.handoff_id = h.id AND u.person_id = h.receiver_id
+    LEFT JOIN spans sp ON sp.pid = h.receiver_id
     WHERE h.workspace_id = %(workspace_id)s AND h.receiver_id = ANY(%(people)s)
       AND h.deliver_at >= %(from)s AND h.deliver_at < %(to)s AND h.delivered_at IS NOT NULL
 )
 SELECT
     count(*) AS received,
-    count(*) FILTER (
-        WHERE sp.deliverable @> r.delivered_at
-           OR (r.urgent_outcome = 'BROKE_THROUGH' AND sp.working @> r.delivered_at)
-    ) AS in_hours,
+    count(*) FILTER (WHERE r.in_hours) AS in_hours,
     count(*) FILTER (WHERE r.deliver_at > r.created_at) AS held,
     percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY r.answer_working_time)
         AS response_times,
@@ -54,8 +57,14 @@ SELECT
     count(r.urgent_outcome) AS urgent_sent,
     count(*) FILTER (WHERE r.urgent_outcome = 'BROKE_THROUGH') AS urgent_broke_through,
     count(*) FILTER (WHERE r.urgent_outcome = 'DECLINED') AS urgent_declined,
-    count(DISTINCT r.sender_id) FILTER (WHERE r.urgent_outcome = 'BROKE_THROUGH')
-        AS urgent_senders,
+    -- a DISTINCT aggregate here would sort every received row by sender: count the few
+    -- break-throughs apart (urgent_handoffs_budget)
+    (SELECT count(DISTINCT u.sender_id) FROM urgent_handoffs u
+     JOIN handoffs b ON b.id = u.handoff_id AND b.receiver_id = u.person_id
+     WHERE u.person_id = ANY(%(people)s) AND u.outcome = 'BROKE_THROUGH'
+       AND b.workspace_id = %(workspace_id)s AND b.deliver_at >= %(from)s
+       AND b.deliver_at < %(to)s AND b.delivered_at IS NOT NULL
+    ) AS urgent_senders,
     count(r.was_urgent) FILTER (WHERE r.urgent_outcome = 'BROKE_THROUGH') AS urgent_rated,
     count(*) FILTER (WHERE r.urgent_outcome = 'BROKE_THROUGH' AND r.was_urgent)
         AS urgent_rated_urgent,
@@ -73,8 +82,7 @@ SELECT
        AND e.occurred_at >= %(from)s AND e.occurred_at < %(to)s
        AND e.workspace_id = %(workspace_id)s
     ) AS bundled
-FROM received r
-LEFT JOIN spans sp ON sp.pid = r.receiver_id;
+FROM received r;
 
 -- name: count_received
 -- The same rows as the report's, only counted: the benchmark's baseline.
