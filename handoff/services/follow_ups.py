@@ -415,6 +415,6 @@ async def handle_batch(conn: Conn, items: list[tuple[int, int]], now: datetime) 
     await events.record_many(conn, batch.events, now)
     await follow_ups.insert_many(conn, batch.new_rows, now)
     await follow_ups.mark_done(conn, batch.done, now)
-    await deliver_replies(conn, batch.done, now)
+    await deliver_replies(conn, [r.id for r in rows if r.kind == K.REPLY], now)
     await urgent_landed(conn, batch.done, now)
     return outcome

@@ -52,6 +52,9 @@ CREATE TABLE urgent_handoffs (
 -- the budget: a sender's break-throughs to a person, by landing instant
 CREATE INDEX urgent_handoffs_budget ON urgent_handoffs (person_id, sender_id, lands_at)
     WHERE outcome = 'BROKE_THROUGH';
+-- break-throughs on their way: what the delivery engine checks each batch against
+CREATE INDEX urgent_handoffs_pending ON urgent_handoffs (handoff_id, person_id)
+    WHERE outcome = 'BROKE_THROUGH' AND delivered_at IS NULL;
 -- the pause: a pair's ratings, newest last
 CREATE INDEX urgent_handoffs_ratings ON urgent_handoffs (person_id, sender_id, rated_at)
     WHERE rated_at IS NOT NULL;

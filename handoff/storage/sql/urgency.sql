@@ -111,14 +111,23 @@ WHERE k.person_id = %(person_id)s AND k.sender_id = %(sender_id)s
 -- Break-throughs that landed with the DELIVERY follow-ups of a batch just carried out:
 -- each records one `handoff.urgent_delivered` event, built here like deliver_many builds
 -- `handoff.delivered` (handoff_event_data, migration 0003). delivered_at makes it once.
-WITH u AS (
-    UPDATE urgent_handoffs u SET delivered_at = %(now)s
-    FROM follow_ups f JOIN handoffs h ON h.id = f.handoff_id
+-- It starts from the few break-throughs still on their way (urgent_handoffs_pending), so
+-- a batch of ordinary deliveries costs next to nothing.
+WITH pending AS MATERIALIZED (
+    SELECT handoff_id, person_id FROM urgent_handoffs
+    WHERE outcome = 'BROKE_THROUGH' AND delivered_at IS NULL
+), hit AS (
+    SELECT p.handoff_id, p.person_id, f.due_at, f.explanation
+    FROM pending p
+    JOIN follow_ups f ON f.handoff_id = p.handoff_id AND f.person_id = p.person_id
+    JOIN handoffs h ON h.id = p.handoff_id
     WHERE f.id = ANY(%(ids)s) AND f.kind = 'DELIVERY' AND f.state = 'DONE'
-      AND u.handoff_id = f.handoff_id AND u.person_id = f.person_id
-      AND u.outcome = 'BROKE_THROUGH' AND u.delivered_at IS NULL
       AND h.status NOT IN ('SCHEDULED', 'CANCELLED')
-    RETURNING u.*, f.due_at AS follow_up_due_at, f.explanation AS follow_up_explanation
+), u AS (
+    UPDATE urgent_handoffs u SET delivered_at = %(now)s
+    FROM hit
+    WHERE u.handoff_id = hit.handoff_id AND u.person_id = hit.person_id
+    RETURNING u.*, hit.due_at AS follow_up_due_at, hit.explanation AS follow_up_explanation
 )
 INSERT INTO events (workspace_id, type, handoff_id, person_id, payload, occurred_at, public_id)
 SELECT u.workspace_id, 'handoff.urgent_delivered', u.handoff_id, u.person_id,
