@@ -18,7 +18,7 @@ from handoff.services.handoffs import NewHandoff, Note, create_handoff, preview_
 from handoff.services.lifecycle import reassign, transition
 from handoff.services.teams import create_team
 from handoff.services.urgency_policy import PolicyInput, rate_urgency, set_policy
-from handoff.states import HandoffStatus, UrgentFrom
+from handoff.states import HandoffStatus, Routing, UrgentFrom
 from handoff.storage.models import Handoff, Person
 from tests.integration._delivery_helpers import engine, events_of, follow_ups_of, person, workspace
 
@@ -495,3 +495,41 @@ async def test_a_break_through_that_never_lands_is_given_back(db_url, redis_url,
             later = await send(conn, ws, clock.now(), bo, to=ana)
         async with pool.connection() as conn:
             assert await outcome(conn, later) == ("DECLINED", "BUDGET_USED")
+
+
+async def test_a_team_that_notifies_all_decides_for_each_member(db_url, redis_url, clock):
+    async with engine(db_url, redis_url) as (pool, redis, settings):
+        now = utc(2026, 11, 30, 8, 30)  # Monday 09:30 in Amsterdam: both in focus
+        clock.set(now)
+        async with pool.connection() as conn, conn.transaction():
+            ws = await workspace(conn, now)
+            bo = await person(conn, ws, now, "Bo", NYC)
+            ana = await person(conn, ws, now, "Ana", AMS, MON_THU, FOCUS_MORNINGS)
+            kim = await person(conn, ws, now, "Kim", AMS, MON_THU, FOCUS_MORNINGS)
+            lee = await person(conn, ws, now, "Lee", AMS, MON_THU, FOCUS_MORNINGS)
+            await set_policy(conn, ws, now, lee.id, PolicyInput(UrgentFrom.NOBODY), "policy")
+            team = await create_team(
+                conn, ws, now, name="All", routing=Routing.ALL, member_ids=[ana.id, kim.id, lee.id]
+            )
+            h = await send(conn, ws, now, bo, team_id=team.id)
+        async with pool.connection() as conn:
+            rows = {r["person_id"]: r for r in await urgency_rows(conn, h.id)}
+            due = {r["person_id"]: r["due_at"] for r in await follow_ups_of(conn, h.id)}
+        assert {pid: (r["outcome"], r["declined_because"]) for pid, r in rows.items()} == {
+            ana.id: ("BROKE_THROUGH", None),
+            kim.id: ("BROKE_THROUGH", None),
+            lee.id: ("DECLINED", "REFUSED"),
+        }
+        assert due == {ana.id: now, kim.id: now, lee.id: utc(2026, 11, 30, 10)}
+        await run_due(pool, redis, clock, settings)
+        async with pool.connection() as conn:
+            urgent = [
+                e["person_id"]
+                for e in await events_of(conn, h.id)
+                if e["type"] == "handoff.urgent_delivered"
+            ]
+            declined = [
+                e for e in await events_of(conn, h.id) if e["type"] == "handoff.urgency_declined"
+            ]
+        assert sorted(urgent) == sorted([ana.id, kim.id])
+        assert [e["payload"]["urgency"]["person"]["name"] for e in declined] == ["Lee"]
