@@ -1,7 +1,8 @@
 """Handoffs: validate, preview and create them.
 
 A new handoff, its work item, its delivery follow-ups and its `handoff.created` event
-are written in one statement of the caller's transaction, so they commit together.
+are written in one statement of the caller's transaction, so they commit together (an
+urgent one adds its decisions, `handoff.services.urgency`, in the same transaction).
 The life cycle after creation lives in `handoff.services.lifecycle`.
 """
 
