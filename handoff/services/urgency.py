@@ -103,9 +103,12 @@ def decide(
     receiver: Person,
     facts: store.AllowanceFacts,
     urgent_at: datetime,
-    normal_at: datetime,
+    normal_at: datetime | None,
 ) -> Allowance:
-    """The decision for one receiver (pure: the rules in the module's docstring)."""
+    """The decision for one receiver (pure: the rules in the module's docstring).
+
+    `normal_at` is where an ordinary handoff would land; None when never (focus blocks
+    that cover all their working time)."""
     s, r = sender.name, receiver.name
 
     def declined(why: UrgencyDeclined, line: str) -> Allowance:
@@ -123,7 +126,7 @@ def decide(
             f"{r} rated {s}'s last three urgent handoffs not urgent, so {s} may not break "
             f"through to {r} until {local_time(receiver, facts.paused_until)}",
         )
-    if urgent_at >= normal_at:
+    if normal_at is not None and urgent_at >= normal_at:
         return Allowance(
             receiver,
             Outcome.NOT_NEEDED,
@@ -171,14 +174,17 @@ class Urgency:
 
         A team none of whose members takes urgent handoffs from the sender is Invalid.
         """
-        landings: dict[int, tuple[datetime, datetime]] = {}
+        landings: dict[int, tuple[datetime, datetime | None]] = {}
         weeks: dict[int, tuple[datetime, datetime]] = {}
         for p in candidates:
             try:
                 urgent = next_delivery(p.pattern, p.policy, self.now, urgent=True).at
-                normal = next_delivery(p.pattern, p.policy, self.now).at
             except NoWorkingTime:
-                continue  # the routing says so, or skips them
+                continue  # no working time ahead: the routing says so, or skips them
+            try:
+                normal: datetime | None = next_delivery(p.pattern, p.policy, self.now).at
+            except NoWorkingTime:
+                normal = None  # only urgency gets through their focus blocks
             landings[p.id] = (urgent, normal)
             weeks[p.id] = working_week(p.pattern, urgent)
         if self.lock:

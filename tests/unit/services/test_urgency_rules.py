@@ -124,3 +124,9 @@ def test_bad_reasons(reason: str) -> None:
     with pytest.raises(Invalid) as caught:
         check_reason(reason)
     assert caught.value.field == "urgent.reason"
+
+
+def test_a_receiver_only_urgency_reaches_breaks_through() -> None:
+    # focus blocks over all of their working time: an ordinary handoff never lands
+    decided = decide(BO, ANA, facts(), EARLIER, None)
+    assert decided.outcome == UrgencyOutcome.BROKE_THROUGH
