@@ -1,7 +1,8 @@
 """Handoffs: validate, preview and create them.
 
 A new handoff, its work item, its delivery follow-ups and its `handoff.created` event
-are written in one statement of the caller's transaction, so they commit together.
+are written in one statement of the caller's transaction, so they commit together (an
+urgent one adds its decisions, `handoff.services.urgency`, in the same transaction).
 The life cycle after creation lives in `handoff.services.lifecycle`.
 """
 
@@ -16,6 +17,7 @@ from handoff.services.errors import Conflict, Invalid, NotFound
 from handoff.services.payloads import handoff_data
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan, plan_for_person, plan_for_team
+from handoff.services.urgency import Allowance, Urgency, check_reason
 from handoff.states import FollowUpKind, HandoffStatus, Routing, WorkItemStatus
 from handoff.storage import handoffs, teams
 from handoff.storage.follow_ups import NewFollowUp
@@ -52,6 +54,7 @@ class NewHandoff:
     respond_within: timedelta | None = None
     idempotency_key: str | None = None
     max_reminders: int | None = None
+    urgent_reason: str | None = None  # sent as urgent, and why
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Preview:
     deliver_at: datetime
     respond_by: datetime | None
     explanation: list[str]
+    urgency: Allowance | None = None
 
 
 def _validate(new: NewHandoff) -> None:
@@ -92,6 +96,13 @@ def _validate(new: NewHandoff) -> None:
         raise Invalid("maxReminders", "maxReminders must be between 0 and 20")
     if new.idempotency_key is not None and not 1 <= len(new.idempotency_key) <= 200:
         raise Invalid("idempotencyKey", "idempotencyKey must be 1 to 200 characters")
+    check_reason(new.urgent_reason)
+
+
+def _urgency(ws: int, now: datetime, sender: Person, new: NewHandoff, lock: bool) -> Urgency | None:
+    """The urgency of a handoff sent as urgent (`lock`: serialise decisions about receivers)."""
+    reason = new.urgent_reason
+    return None if reason is None else Urgency(ws, now, sender, reason.strip(), lock=lock)
 
 
 async def plan_route(
@@ -105,17 +116,20 @@ async def plan_route(
     *,
     advance_round_robin: bool,
     known: dict[int, Person] | None = None,
+    urgency: Urgency | None = None,
 ) -> tuple[Plan, Team | None]:
     """Who receives a handoff from `sender` made at `now`, and when it lands for them.
 
     A team's members are read FOR SHARE; round-robin advances the team's position only
-    with `advance_round_robin` (a preview must not move it).
+    with `advance_round_robin` (a preview must not move it). With `urgency` it breaks
+    through to the receivers that urgency allows.
     """
     if to_person_id is not None:
         receiver = (known or {}).get(to_person_id) or await lookups.person(conn, ws, to_person_id)
         if receiver.id == sender.id:
             raise Invalid("toPersonId", "a handoff needs someone else to receive it")
-        return plan_for_person(receiver, now, respond_within, "toPersonId"), None
+        urgent = urgency is not None and receiver.id in await urgency.allow(conn, [receiver], None)
+        return plan_for_person(receiver, now, respond_within, "toPersonId", urgent), None
     assert to_team_id is not None
     team = await lookups.team(conn, ws, to_team_id)
     members = [p for p in await lookups.team_members(conn, ws, team.id) if p.id != sender.id]
@@ -124,7 +138,9 @@ async def plan_route(
     position = team.rr_counter
     if team.routing == Routing.ROUND_ROBIN and advance_round_robin:
         position = await teams.advance_round_robin(conn, ws, team.id)
-    return plan_for_team(team, members, now, respond_within, position, "toTeamId"), team
+    urgent_for = await urgency.allow(conn, members, team) if urgency else frozenset()
+    plan = plan_for_team(team, members, now, respond_within, position, "toTeamId", urgent_for)
+    return plan, team
 
 
 def deliveries(ws: int, handoff_id: int, plan: Plan) -> list[NewFollowUp]:
@@ -136,7 +152,7 @@ def deliveries(ws: int, handoff_id: int, plan: Plan) -> list[NewFollowUp]:
             person_id=r.person.id,
             kind=FollowUpKind.DELIVERY,
             due_at=r.times.deliver_at,
-            digest=bool(r.person.policy.digest_times),
+            digest=bool(r.person.policy.digest_times) and not r.urgent,
             explanation=plan.explanation_for(r),
         )
         for r in plan.recipients
@@ -161,6 +177,7 @@ async def preview_handoff(
     require(actor, Right.SEND_AS, field="senderId", person_id=sender.id)
     if new.work_item_id is not None:
         await lookups.work_item(conn, ws, new.work_item_id)
+    urgency = _urgency(ws, now, sender, new, lock=False)
     plan, team = await plan_route(
         conn,
         ws,
@@ -170,9 +187,15 @@ async def preview_handoff(
         new.to_team_id,
         new.respond_within,
         advance_round_robin=False,
+        urgency=urgency,
     )
+    decided = None
+    if urgency is not None:
+        plan = urgency.explain(plan)
+        decided = urgency.allowances.get(plan.receiver.person.id)
     times = plan.receiver.times
-    return Preview(plan.receiver.person, team, times.deliver_at, times.respond_by, plan.explanation)
+    receiver = plan.receiver.person
+    return Preview(receiver, team, times.deliver_at, times.respond_by, plan.explanation, decided)
 
 
 async def _item_to_hand_off(
@@ -233,6 +256,7 @@ async def create_handoff(
     if sender is None:
         raise NotFound("Person", sender_id)
     require(actor, Right.SEND_AS, field="senderId", person_id=sender.id)
+    urgency = _urgency(ws, now, sender, new, lock=True)
     plan, team = await plan_route(
         conn,
         ws,
@@ -243,7 +267,10 @@ async def create_handoff(
         new.respond_within,
         advance_round_robin=True,
         known=head.people,
+        urgency=urgency,
     )
+    if urgency is not None:
+        plan = urgency.explain(plan)
     item = await _item_to_hand_off(conn, ws, new, sender, head.new_work_item_id, now)
     if isinstance(item, Handoff):
         return item, False
@@ -283,6 +310,8 @@ async def create_handoff(
         existing = await handoffs.by_idempotency_key(conn, ws, key)
         assert existing is not None, "an idempotency-key conflict leaves a visible row"
         return existing, False
+    if urgency is not None:
+        await urgency.record(conn, handoff, plan, item, team)
     HANDOFFS_CREATED.inc()
     return handoff, True
 

@@ -20,6 +20,9 @@ EVENT_TYPES: tuple[str, ...] = (
     "handoff.returned",
     "handoff.cancelled",
     "handoff.reassigned",
+    "handoff.urgent_delivered",
+    "handoff.urgency_declined",
+    "handoff.replied",
     "digest.delivered",
     "person.availability_changed",
 )

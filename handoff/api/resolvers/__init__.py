@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import strawberry
 
+from handoff.api.resolvers.answers import AnswerMutation
 from handoff.api.resolvers.calendar import CalendarQuery
 from handoff.api.resolvers.handoffs import HandoffMutation, HandoffQuery
+from handoff.api.resolvers.health import HealthQuery
 from handoff.api.resolvers.people import PeopleMutation, PeopleQuery
 from handoff.api.resolvers.teams import TeamMutation, TeamQuery
 from handoff.api.resolvers.tokens import TokenMutation, TokenQuery
@@ -27,6 +29,7 @@ class Query(
     CalendarQuery,
     TokenQuery,
     WebhookQuery,
+    HealthQuery,
 ):
     pass
 
@@ -38,6 +41,7 @@ class Mutation(
     TeamMutation,
     WorkItemMutation,
     HandoffMutation,
+    AnswerMutation,
     TokenMutation,
     WebhookMutation,
 ):
