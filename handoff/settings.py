@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     default_reminders: int = Field(
         default=1, description="reminders before escalation for new workspaces"
     )
+    health_min_group: int = Field(
+        default=5,
+        description="the async-health report answers only for groups of at least this many "
+        "people (smaller ones get GroupTooSmall)",
+    )
     relay_interval_seconds: float = Field(default=2.0, description="how often the relay runs")
     relay_horizon_seconds: float = Field(
         default=30.0, description="rows due within this horizon are handed to arq"

@@ -40,13 +40,43 @@ class FollowUpKind(StrEnum):
     DELIVERY = "DELIVERY"
     REMINDER = "REMINDER"
     ESCALATION = "ESCALATION"
+    REPLY = "REPLY"
     # about a delegation (follow_ups.delegation_id), not a handoff
     DELEGATION_START = "DELEGATION_START"
     DELEGATION_END = "DELEGATION_END"
 
 
-# The kinds of follow-up that belong to a handoff.
-HANDOFF_KINDS = frozenset({FollowUpKind.DELIVERY, FollowUpKind.REMINDER, FollowUpKind.ESCALATION})
+class UrgentFrom(StrEnum):
+    """Whose urgent handoffs may break through a person's focus blocks and digest waits."""
+
+    ANYONE = "ANYONE"
+    ALLOWED_SENDERS = "ALLOWED_SENDERS"
+    NOBODY = "NOBODY"
+
+
+class UrgencyOutcome(StrEnum):
+    """What became of a handoff sent as urgent, for one person it was urgent for."""
+
+    BROKE_THROUGH = "BROKE_THROUGH"
+    NOT_NEEDED = "NOT_NEEDED"
+    DECLINED = "DECLINED"
+
+
+class UrgencyDeclined(StrEnum):
+    """Why an urgent handoff was delivered as a normal one."""
+
+    REFUSED = "REFUSED"
+    NOT_ALLOWED = "NOT_ALLOWED"
+    BUDGET_USED = "BUDGET_USED"
+    PAUSED = "PAUSED"
+
+
+class ReplyPreset(StrEnum):
+    """The short answers a receiver can send back."""
+
+    OK = "OK"
+    WILL_DO = "WILL_DO"
+    NEED_INFO = "NEED_INFO"
 
 
 class FollowUpState(StrEnum):

@@ -13,7 +13,9 @@ from strawberry.types.base import get_object_definition
 from handoff import ids
 from handoff.api.scalars import Duration
 from handoff.api.types import HandoffStatus, Routing, WorkItemStatus
+from handoff.api.types.urgency_enums import UrgentFrom
 from handoff.services.errors import Invalid
+from handoff.services.urgency_policy import PolicyInput
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -123,7 +125,10 @@ class WorkingPatternInput:
         return data
 
 
-@strawberry.input(description="When, inside working time, a person takes notifications.")
+@strawberry.input(
+    description="When, inside working time, a person takes notifications, and whose urgent "
+    "handoffs may break through (omitted fields take their defaults)."
+)
 class DeliveryPolicyInput:
     focus_blocks: WeeklyInput | None = strawberry.field(
         default=None, description="Weekly intervals that are never interrupted"
@@ -132,12 +137,37 @@ class DeliveryPolicyInput:
         default=None,
         description="Local times 'HH:MM' at which deliveries are bundled; empty = as they come",
     )
+    urgent_from: UrgentFrom = strawberry.field(
+        default=UrgentFrom.ANYONE,
+        description="Whose urgent handoffs may break through focus blocks and digest waits "
+        "(never outside working time)",
+    )
+    urgent_allowed_sender_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="The allow-list for urgentFrom ALLOWED_SENDERS (at most 100)"
+    )
+    urgent_budget_per_week: int = strawberry.field(
+        default=1,
+        description="Break-throughs per sender per week, Monday 00:00 to Monday 00:00 in the "
+        "person's zone (1 to 20)",
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "focus_blocks": self.focus_blocks.to_dict() if self.focus_blocks else {},
             "digest_times": self.digest_times or [],
         }
+
+    def urgency(self, field: str) -> PolicyInput:
+        """The urgent part; `field` is the input's path for errors in sender IDs."""
+        senders = self.urgent_allowed_sender_ids or []
+        return PolicyInput(
+            urgent_from=self.urgent_from,
+            allowed_sender_ids=[
+                decode_id(v, "Person", f"{field}.urgentAllowedSenderIds.{i}")
+                for i, v in enumerate(senders)
+            ],
+            weekly_budget=self.urgent_budget_per_week,
+        )
 
 
 @strawberry.input(description="A new person.")
@@ -203,6 +233,14 @@ class HandoffNoteInput:
 
 
 @strawberry.input(
+    description="Sent as urgent: it may break through the receiver's focus blocks and digest "
+    "waits (never outside working time), if their policy and budget allow."
+)
+class UrgentInput:
+    reason: str = strawberry.field(description="Why it cannot wait: 1 to 500 characters")
+
+
+@strawberry.input(
     description="A handoff: exactly one of workItemId/newWorkItem and of toPersonId/toTeamId."
 )
 class CreateHandoffInput:
@@ -229,6 +267,10 @@ class CreateHandoffInput:
     )
     max_reminders: int | None = strawberry.field(
         default=None, description="reminders before escalation; defaults to the workspace's"
+    )
+    urgent: UrgentInput | None = strawberry.field(
+        default=None,
+        description="Send it as urgent (see the receiver's deliveryPolicy.urgency); null = not",
     )
 
 
@@ -289,6 +331,9 @@ def _create_handoff_from_input(cls: type, value: Mapping[str, Any], context: Inp
         expect_response_within=value.get("expectResponseWithin"),
         idempotency_key=value.get("idempotencyKey"),
         max_reminders=value.get("maxReminders"),
+        urgent=None
+        if value.get("urgent") is None
+        else UrgentInput(reason=value["urgent"]["reason"]),
     )
 
 

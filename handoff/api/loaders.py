@@ -15,8 +15,10 @@ from handoff.storage import (
     follow_ups,
     handoffs,
     people,
+    replies,
     teams,
     travel,
+    urgency,
     webhooks,
     work_items,
 )
@@ -67,6 +69,16 @@ def _by_endpoint(
     return DataLoader(load_fn=load)
 
 
+def _policies(ctx: Context) -> DataLoader[int, urgency.UrgencyPolicy]:
+    # every person has a policy: the stored one or the default
+    async def load(ids: Sequence[int]) -> list[urgency.UrgencyPolicy]:
+        async with ctx.connection() as conn:
+            found = await urgency.policies(conn, ctx.workspace_id, ids)
+        return [found[i] for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
 _FACTORIES: dict[str, Callable[[Context], DataLoader[Any, Any]]] = {
     "person": lambda ctx: _by_id(ctx, people.by_ids),
     "team": lambda ctx: _by_id(ctx, teams.by_ids),
@@ -76,6 +88,9 @@ _FACTORIES: dict[str, Callable[[Context], DataLoader[Any, Any]]] = {
     "handoffs_by_item": lambda ctx: _grouped(ctx, handoffs.for_work_items),
     "follow_ups_by_handoff": lambda ctx: _grouped(ctx, follow_ups.for_handoffs),
     "events_by_handoff": lambda ctx: _grouped(ctx, events.for_handoffs),
+    "urgency_by_handoff": lambda ctx: _grouped(ctx, urgency.for_handoffs),
+    "replies_by_handoff": lambda ctx: _grouped(ctx, replies.for_handoffs),
+    "urgency_policy": lambda ctx: _policies(ctx),
     "webhook_records": lambda ctx: _by_endpoint(ctx, webhooks.endpoint_records),
     "webhook_attempts": lambda ctx: _by_endpoint(ctx, webhooks.attempts_for),
     "travel": lambda ctx: _by_id(ctx, travel.by_ids),

@@ -19,8 +19,9 @@ from handoff.services.patterns import build_pattern, build_policy
 from handoff.services.payloads import person_ref
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import times_for
+from handoff.services.urgency_policy import PolicyInput, set_policy
 from handoff.states import FollowUpKind, HandoffStatus
-from handoff.storage import events, follow_ups, handoffs, people
+from handoff.storage import events, follow_ups, handoffs, people, urgency
 from handoff.storage.events import NewEvent
 from handoff.storage.models import FollowUp, Person
 from handoff.storage.run import Conn
@@ -53,11 +54,15 @@ async def set_delivery_policy(
     data: dict[str, Any],
     field: str = "deliveryPolicy",
     actor: Actor | None = None,
+    urgency: PolicyInput | None = None,
 ) -> Person:
-    """Replace focus blocks and digest times and move pending follow-ups."""
+    """Replace focus blocks and digest times (and, given `urgency`, who may break through
+    them) and move pending follow-ups."""
     await lookups.person(conn, ws, person_id, lock=True)
     require(actor, Right.OWN, field="personId", person_id=person_id)
     policy = build_policy(data, field)
+    if urgency is not None:
+        await set_policy(conn, ws, now, person_id, urgency, field)
     person = await people.set_policy(conn, ws, person_id, policy.to_dict(), now)
     assert person is not None
     moved = await reschedule_person(conn, ws, now, person, field)
@@ -161,9 +166,11 @@ async def reschedule_person(
 ) -> int:
     """Recompute every open follow-up for `person` in the caller's transaction.
 
-    - A delivery is recomputed from when the handoff was made (or now, if later). When
-      `person` is the member a team chose and their delivery instant changed, the team
-      routes the handoff again, so a member going on leave does not hold it.
+    - A delivery is recomputed from when the handoff was made (or now, if later); an
+      urgent break-through still breaks through. When `person` is the member a team chose
+      and their delivery instant changed, the team routes the handoff again, so a member
+      going on leave does not hold it.
+    - A quick reply goes at the person's next delivery instant from now.
     - A reminder, or an escalation back to the sender, waits for the person's next
       delivery instant after the deadline, under the new rules.
     - A team escalation stays due at the deadline itself: the receiver's availability
@@ -178,13 +185,17 @@ async def reschedule_person(
         handoff = await lookups.handoff(conn, ws, row.handoff_id, lock=True)
         if row.kind == FollowUpKind.ESCALATION and row.person_id != handoff.sender_id:
             continue
+        urgent = False
         try:
             if row.kind == FollowUpKind.DELIVERY:
                 chosen = (
                     handoff.receiver_id == person.id and handoff.status == HandoffStatus.SCHEDULED
                 )
+                # an urgent break-through still on its way keeps breaking through
+                urgent = await urgency.breaks_through(conn, handoff.id, person.id)
+                at = max(now, handoff.created_at)
                 try:
-                    times = times_for(person, max(now, handoff.created_at), handoff.respond_within)
+                    times = times_for(person, at, handoff.respond_within, urgent)
                 except NoWorkingTime:
                     times = None
                 if chosen and handoff.team_id is not None:
@@ -201,6 +212,10 @@ async def reschedule_person(
                     await handoffs.set_times(
                         conn, ws, handoff.id, times.deliver_at, times.respond_by, explanation, now
                     )
+            elif row.kind == FollowUpKind.REPLY:
+                # a quick reply waits for nothing but the sender's hours; its line says whose
+                delivery = next_delivery(person.pattern, person.policy, now, name=person.name)
+                due, explanation = delivery.at, [*row.explanation[:1], *delivery.reasons]
             else:
                 basis = max(now, handoff.respond_by or now)
                 delivery = next_delivery(person.pattern, person.policy, basis, name=person.name)
@@ -212,7 +227,7 @@ async def reschedule_person(
                 f"for a pending handoff ({handoff.summary!r})",
             ) from None
         if due != row.due_at or explanation != row.explanation:
-            digest = bool(person.policy.digest_times)
+            digest = bool(person.policy.digest_times) and not urgent
             await follow_ups.reschedule(conn, ws, row.id, due, digest, explanation)
             moved += 1
             if moves is not None and due != row.due_at:

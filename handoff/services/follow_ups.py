@@ -21,6 +21,8 @@ The chain, all instants counted in the receiver's (or sender's) own time:
   starts again) with a `handoff.escalated` event. Otherwise (person handoff, a team
   handoff escalated before, or no other reachable member) the escalation goes back to
   the sender at the *sender's* next delivery instant, with a `handoff.escalated` event.
+- REPLY: the reply reaches the sender (`handoff.replied`, built in SQL at the end, as is
+  `handoff.urgent_delivered` for an urgent break-through that landed).
 """
 
 from __future__ import annotations
@@ -34,11 +36,7 @@ from typing import Any
 
 from handoff.calendar import NoWorkingTime, next_delivery, reminder_line, response_deadline
 from handoff.ids import encode
-from handoff.observability.metrics import (
-    FOLLOW_UP_LATENESS,
-    FOLLOW_UPS_DELIVERED,
-    FOLLOW_UPS_LATE,
-)
+from handoff.observability.metrics import FOLLOW_UP_LATENESS, FOLLOW_UPS_DELIVERED, FOLLOW_UPS_LATE
 from handoff.services.delegation_effects import carry_out
 from handoff.services.payloads import handoff_data, person_ref
 from handoff.services.routing import reachable, soonest
@@ -47,7 +45,9 @@ from handoff.storage import events, follow_ups, handoffs, people, teams, work_it
 from handoff.storage.events import NewEvent
 from handoff.storage.follow_ups import Locked, NewFollowUp
 from handoff.storage.models import FollowUp, Handoff, Person, Team, WorkItem
+from handoff.storage.replies import deliver as deliver_replies
 from handoff.storage.run import Conn
+from handoff.storage.urgency import landed as urgent_landed
 
 log = logging.getLogger(__name__)
 K = FollowUpKind
@@ -339,8 +339,7 @@ async def handle_batch(conn: Conn, items: list[tuple[int, int]], now: datetime) 
     """Carry out the follow-ups `(id, version)` in the caller's transaction.
 
     Delegation starts and ends go first (`delegation_effects.carry_out`): a delivery due as
-    a delegation starts finds its handoff moved. Plain deliveries (to the receiver, not
-    bundled, still SCHEDULED) take one statement that also builds their events.
+    one starts finds its handoff moved. Plain deliveries take one statement with events.
     """
     outcome = BatchOutcome()
     items, outcome.ignored = await carry_out(conn, items, now, outcome.handled)
@@ -396,8 +395,8 @@ async def handle_batch(conn: Conn, items: list[tuple[int, int]], now: datetime) 
             acted = batch.deliver(r, h)
         elif r.kind == K.REMINDER:
             acted = batch.remind(r, h)
-        else:
-            acted = await batch.escalate(r, h)
+        else:  # an ESCALATION, or a REPLY whose event is built in SQL below
+            acted = r.kind == K.REPLY or await batch.escalate(r, h)
         batch.done.append(r.id)
         if acted:
             _count(outcome, r, now)
@@ -416,4 +415,6 @@ async def handle_batch(conn: Conn, items: list[tuple[int, int]], now: datetime) 
     await events.record_many(conn, batch.events, now)
     await follow_ups.insert_many(conn, batch.new_rows, now)
     await follow_ups.mark_done(conn, batch.done, now)
+    await deliver_replies(conn, [r.id for r in rows if r.kind == K.REPLY], now)
+    await urgent_landed(conn, batch.done, now)
     return outcome

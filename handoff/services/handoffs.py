@@ -1,7 +1,8 @@
 """Handoffs: validate, preview and create them.
 
 A new handoff, its work item, its delivery follow-ups and its `handoff.created` event
-are written in one statement of the caller's transaction, so they commit together.
+are written in one statement of the caller's transaction, so they commit together (an
+urgent one adds its decisions, `handoff.services.urgency`, in the same transaction).
 The life cycle after creation lives in `handoff.services.lifecycle`.
 """
 
@@ -18,6 +19,7 @@ from handoff.services.errors import Conflict, Invalid, NotFound
 from handoff.services.payloads import delegation_data, handoff_data
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan, plan_for_person, plan_for_team
+from handoff.services.urgency import Allowance, Urgency, check_reason
 from handoff.states import FollowUpKind, HandoffStatus, Routing, WorkItemStatus
 from handoff.storage import handoffs, teams
 from handoff.storage.follow_ups import NewFollowUp
@@ -54,6 +56,7 @@ class NewHandoff:
     respond_within: timedelta | None = None
     idempotency_key: str | None = None
     max_reminders: int | None = None
+    urgent_reason: str | None = None  # sent as urgent, and why
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Preview:
     deliver_at: datetime
     respond_by: datetime | None
     explanation: list[str]
+    urgency: Allowance | None = None
 
 
 def _validate(new: NewHandoff) -> None:
@@ -94,6 +98,13 @@ def _validate(new: NewHandoff) -> None:
         raise Invalid("maxReminders", "maxReminders must be between 0 and 20")
     if new.idempotency_key is not None and not 1 <= len(new.idempotency_key) <= 200:
         raise Invalid("idempotencyKey", "idempotencyKey must be 1 to 200 characters")
+    check_reason(new.urgent_reason)
+
+
+def _urgency(ws: int, now: datetime, sender: Person, new: NewHandoff, lock: bool) -> Urgency | None:
+    """The urgency of a handoff sent as urgent (`lock`: serialise decisions about receivers)."""
+    reason = new.urgent_reason
+    return None if reason is None else Urgency(ws, now, sender, reason.strip(), lock=lock)
 
 
 async def plan_route(
@@ -107,6 +118,7 @@ async def plan_route(
     *,
     advance_round_robin: bool,
     known: dict[int, Person] | None = None,
+    urgency: Urgency | None = None,
     passed: Collection[int] = (),
     settled: Collection[int] = (),
 ) -> tuple[Plan, Team | None]:
@@ -115,7 +127,9 @@ async def plan_route(
     A person's delegations are followed (`delegation_routes`; `passed` are people it went
     through already, `settled` people known to have no delegation); a deactivated receiver
     is a Conflict. A team's members are read FOR SHARE; round-robin advances the team's
-    position only with `advance_round_robin` (a preview must not move it).
+    position only with `advance_round_robin` (a preview must not move it). With `urgency`
+    it breaks through to the receivers that urgency allows (the delegate's own rules when a
+    delegation sends it on).
     """
     route: Route | None = None
     at = now
@@ -126,7 +140,9 @@ async def plan_route(
         lookups.require_active(receiver, "new handoffs to them are refused")
         route = await follow(conn, ws, now, receiver, respond_within, sender.id, passed, settled)
         if route.receiver is not None:
-            plan = plan_for_person(route.receiver, route.at, respond_within, "toPersonId")
+            final = route.receiver
+            urgent = urgency is not None and final.id in await urgency.allow(conn, [final], None)
+            plan = plan_for_person(final, route.at, respond_within, "toPersonId", urgent)
             return route.applied_to(plan), None
         to_team_id, at = route.team_id, route.at
     assert to_team_id is not None
@@ -138,7 +154,8 @@ async def plan_route(
     position = team.rr_counter
     if team.routing == Routing.ROUND_ROBIN and advance_round_robin:
         position = await teams.advance_round_robin(conn, ws, team.id)
-    plan = plan_for_team(team, members, at, respond_within, position, "toTeamId")
+    urgent_for = await urgency.allow(conn, members, team) if urgency else frozenset()
+    plan = plan_for_team(team, members, at, respond_within, position, "toTeamId", urgent_for)
     return (route.applied_to(plan) if route else plan), team
 
 
@@ -151,7 +168,7 @@ def deliveries(ws: int, handoff_id: int, plan: Plan) -> list[NewFollowUp]:
             person_id=r.person.id,
             kind=FollowUpKind.DELIVERY,
             due_at=r.times.deliver_at,
-            digest=bool(r.person.policy.digest_times),
+            digest=bool(r.person.policy.digest_times) and not r.urgent,
             explanation=plan.explanation_for(r),
         )
         for r in plan.recipients
@@ -177,6 +194,7 @@ async def preview_handoff(
     lookups.require_active(sender, "they cannot send handoffs")
     if new.work_item_id is not None:
         await lookups.work_item(conn, ws, new.work_item_id)
+    urgency = _urgency(ws, now, sender, new, lock=False)
     plan, team = await plan_route(
         conn,
         ws,
@@ -186,9 +204,15 @@ async def preview_handoff(
         new.to_team_id,
         new.respond_within,
         advance_round_robin=False,
+        urgency=urgency,
     )
+    decided = None
+    if urgency is not None:
+        plan = urgency.explain(plan)
+        decided = urgency.allowances.get(plan.receiver.person.id)
     times = plan.receiver.times
-    return Preview(plan.receiver.person, team, times.deliver_at, times.respond_by, plan.explanation)
+    receiver = plan.receiver.person
+    return Preview(receiver, team, times.deliver_at, times.respond_by, plan.explanation, decided)
 
 
 async def _item_to_hand_off(
@@ -250,6 +274,7 @@ async def create_handoff(
         raise NotFound("Person", sender_id)
     require(actor, Right.SEND_AS, field="senderId", person_id=sender.id)
     lookups.require_active(sender, "they cannot send handoffs")
+    urgency = _urgency(ws, now, sender, new, lock=True)
     plan, team = await plan_route(
         conn,
         ws,
@@ -260,8 +285,11 @@ async def create_handoff(
         new.respond_within,
         advance_round_robin=True,
         known=head.people,
+        urgency=urgency,
         settled=head.people.keys() - head.delegating,
     )
+    if urgency is not None:
+        plan = urgency.explain(plan)
     item = await _item_to_hand_off(conn, ws, new, sender, head.new_work_item_id, now)
     if isinstance(item, Handoff):
         return item, False
@@ -305,6 +333,8 @@ async def create_handoff(
         existing = await handoffs.by_idempotency_key(conn, ws, key)
         assert existing is not None, "an idempotency-key conflict leaves a visible row"
         return existing, False
+    if urgency is not None:
+        await urgency.record(conn, handoff, plan, item, team)
     HANDOFFS_CREATED.inc()
     return handoff, True
 

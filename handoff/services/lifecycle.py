@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from handoff.services import lookups
+from handoff.services import health_report, lookups
 from handoff.services.errors import Conflict, Invalid
 from handoff.services.handoffs import deliveries, plan_route
 from handoff.services.payloads import delegation_data, handoff_data
@@ -88,6 +88,8 @@ async def transition(
         raise Invalid("note", "say why it goes back: note must not be empty")
     updated = await handoffs.transition(conn, ws, handoff.id, status, note, now)
     assert updated is not None
+    if status != S.CANCELLED:
+        await health_report.record_answer(conn, ws, handoff, now)  # the first answer counts
     await follow_ups.cancel_for_handoff(conn, ws, handoff.id, now)
     item_status, holder = _ITEM_AFTER[status]
     holder_id = handoff.receiver_id if holder == "receiver" else handoff.sender_id

@@ -12,6 +12,7 @@ from handoff.services import lookups
 from handoff.services.errors import Invalid
 from handoff.services.patterns import DEFAULT_WEEK, build_pattern, build_policy
 from handoff.services.rights import Actor, Right, require
+from handoff.services.urgency_policy import PolicyInput, set_policy
 from handoff.storage import people
 from handoff.storage.models import Person
 from handoff.storage.run import Conn
@@ -53,9 +54,12 @@ async def create_person(
     email: str | None = None,
     working_pattern: dict[str, Any] | None = None,
     delivery_policy: dict[str, Any] | None = None,
+    urgency: PolicyInput | None = None,
     actor: Actor | None = None,
 ) -> Person:
-    """Create a person; Mon-Fri 09:00-17:00 in their zone when no pattern is given."""
+    """Create a person; Mon-Fri 09:00-17:00 in their zone when no pattern is given.
+
+    `urgency` is the urgent part of the delivery policy; None = the default."""
     require(actor, Right.ADMINISTER)
     name = _check_name(name)
     handle = _check_handle(handle)
@@ -83,6 +87,8 @@ async def create_person(
     )
     if person is None:
         raise Invalid("handle", f"handle {handle!r} is already taken in this workspace")
+    if urgency is not None:
+        await set_policy(conn, ws, now, person.id, urgency, "deliveryPolicy")
     return person
 
 

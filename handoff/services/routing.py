@@ -21,6 +21,7 @@ class Recipient:
 
     person: Person
     times: HandoffTimes
+    urgent: bool = False  # breaks through focus blocks and digest waits (services.urgency)
 
 
 @dataclass(frozen=True)
@@ -49,17 +50,21 @@ class Plan:
         return [*self.reasons, *(own[:-1] if recipient.times.respond_by is not None else own)]
 
 
-def times_for(person: Person, at: datetime, respond_within: timedelta | None) -> HandoffTimes:
+def times_for(
+    person: Person, at: datetime, respond_within: timedelta | None, urgent: bool = False
+) -> HandoffTimes:
     """When a handoff made at `at` lands for `person`; NoWorkingTime when never."""
-    return schedule_handoff(person.pattern, person.policy, at, respond_within, name=person.name)
+    return schedule_handoff(
+        person.pattern, person.policy, at, respond_within, name=person.name, urgent=urgent
+    )
 
 
 def plan_for_person(
-    person: Person, at: datetime, respond_within: timedelta | None, field: str
+    person: Person, at: datetime, respond_within: timedelta | None, field: str, urgent: bool = False
 ) -> Plan:
-    """A handoff straight to one person."""
+    """A handoff straight to one person (breaking through with `urgent`)."""
     try:
-        recipient = Recipient(person, times_for(person, at, respond_within))
+        recipient = Recipient(person, times_for(person, at, respond_within, urgent), urgent)
     except NoWorkingTime:
         raise Invalid(
             field, f"{person.name} has no working time in the next two years to receive it"
@@ -68,13 +73,18 @@ def plan_for_person(
 
 
 def reachable(
-    members: Iterable[Person], at: datetime, respond_within: timedelta | None
+    members: Iterable[Person],
+    at: datetime,
+    respond_within: timedelta | None,
+    urgent_for: frozenset[int] = frozenset(),
 ) -> list[Recipient]:
-    """Members with working time ahead, by person id, with their times."""
+    """Members with working time ahead, by person id, with their times (breaking through
+    for the ids in `urgent_for`)."""
     found: list[Recipient] = []
     for person in sorted(members, key=lambda p: p.id):
+        urgent = person.id in urgent_for
         try:
-            found.append(Recipient(person, times_for(person, at, respond_within)))
+            found.append(Recipient(person, times_for(person, at, respond_within, urgent), urgent))
         except NoWorkingTime:
             continue
     return found
@@ -92,9 +102,10 @@ def plan_for_team(
     respond_within: timedelta | None,
     position: int,
     field: str,
+    urgent_for: frozenset[int] = frozenset(),
 ) -> Plan:
     """Route a team handoff: follow-the-sun, round-robin, or to all members."""
-    candidates = reachable(members, at, respond_within)
+    candidates = reachable(members, at, respond_within, urgent_for)
     first = soonest(candidates)
     if first is None:
         raise Invalid(

@@ -56,7 +56,8 @@ async def insert_many(conn: Conn, new: list[NewFollowUp], now: datetime) -> None
 
 
 async def cancel_for_handoff(conn: Conn, ws: int, handoff_id: int, now: datetime) -> None:
-    """Cancel a handoff's open follow-ups (a new version, so queued jobs skip them)."""
+    """Cancel a handoff's open follow-ups (a new version, so queued jobs skip them), but
+    not a quick reply on its way to the sender."""
     params = {"workspace_id": ws, "handoff_id": handoff_id, "now": now}
     await execute(conn, Q.cancel_for_handoff, params)
 

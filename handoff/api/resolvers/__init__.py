@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import strawberry
 
+from handoff.api.resolvers.answers import AnswerMutation
 from handoff.api.resolvers.calendar import CalendarQuery
 from handoff.api.resolvers.delegation import DelegationMutation
 from handoff.api.resolvers.handoffs import HandoffMutation, HandoffQuery
+from handoff.api.resolvers.health import HealthQuery
 from handoff.api.resolvers.people import PeopleMutation, PeopleQuery
 from handoff.api.resolvers.teams import TeamMutation, TeamQuery
 from handoff.api.resolvers.tokens import TokenMutation, TokenQuery
@@ -29,6 +31,7 @@ class Query(
     CalendarQuery,
     TokenQuery,
     WebhookQuery,
+    HealthQuery,
 ):
     pass
 
@@ -40,6 +43,7 @@ class Mutation(
     TeamMutation,
     WorkItemMutation,
     HandoffMutation,
+    AnswerMutation,
     TokenMutation,
     WebhookMutation,
     TravelMutation,

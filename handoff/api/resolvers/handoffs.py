@@ -30,6 +30,7 @@ from handoff.api.types.results import (
     HandoffResult,
     PreviewResult,
 )
+from handoff.api.types.urgency import Urgency
 from handoff.services import handoffs as handoff_service
 from handoff.services import lifecycle
 from handoff.services.errors import Invalid
@@ -55,6 +56,7 @@ def _new_handoff(data: CreateHandoffInput) -> handoff_service.NewHandoff:
         respond_within=data.expect_response_within,
         idempotency_key=data.idempotency_key,
         max_reminders=data.max_reminders,
+        urgent_reason=data.urgent.reason if data.urgent else None,
     )
 
 
@@ -146,12 +148,14 @@ class HandoffQuery:
             p = await handoff_service.preview_handoff(
                 conn, ctx.workspace_id, at_or_now(info, at), new, actor=ctx.actor
             )
+        reason = (new.urgent_reason or "").strip()
         return HandoffPreview(
             receiver=Person.wrap(p.receiver),
             team=Team.wrap(p.team) if p.team else None,
             deliver_at=p.deliver_at,
             respond_by=p.respond_by,
             explanation=p.explanation,
+            urgency=Urgency.preview(p.urgency, reason, p.deliver_at) if p.urgency else None,
         )
 
 

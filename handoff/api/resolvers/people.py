@@ -69,6 +69,9 @@ class PeopleMutation:
             email=input.email,
             working_pattern=pattern,
             delivery_policy=policy,
+            urgency=input.delivery_policy.urgency("deliveryPolicy")
+            if input.delivery_policy
+            else None,
         )
         return _payload(person)
 
@@ -103,7 +106,8 @@ class PeopleMutation:
         return _payload(person)
 
     @strawberry.mutation(
-        description="Replace focus blocks and digest times; pending follow-ups move"
+        description="Replace focus blocks, digest times and who may break through them; "
+        "pending follow-ups move"
     )
     @expected_failures()
     async def set_delivery_policy(
@@ -116,7 +120,11 @@ class PeopleMutation:
     ) -> PersonResult:
         pid = decode_id(person_id, "Person", "personId")
         person = await info.context.change(
-            availability.set_delivery_policy, pid, policy.to_dict(), field="policy"
+            availability.set_delivery_policy,
+            pid,
+            policy.to_dict(),
+            field="policy",
+            urgency=policy.urgency("policy"),
         )
         return _payload(person)
 

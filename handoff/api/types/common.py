@@ -78,6 +78,7 @@ describe_enum(
         "DELIVERY": "The handoff lands with its receiver (or, for ALL-routing, a member)",
         "REMINDER": "The receiver is reminded; the response clock starts again",
         "ESCALATION": "No answer: back to the sender, or to another team member",
+        "REPLY": "A quick reply from the receiver reaches the sender, in the sender's hours",
         "DELEGATION_START": "A delegation starts (it may move the person's open handoffs)",
         "DELEGATION_END": "A delegation ends (it may hand handoffs back)",
     },

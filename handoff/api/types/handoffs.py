@@ -22,6 +22,7 @@ from handoff.api.types.common import (
     describe_enum,
 )
 from handoff.api.types.people import Person
+from handoff.api.types.urgency import HandoffReply, Urgency, handoff_replies, handoff_urgency
 from handoff.storage import models as m
 
 
@@ -99,7 +100,7 @@ class HandoffNote:
 class FollowUp:
     _m: strawberry.Private[m.FollowUp]
     id: strawberry.ID = strawberry.field(description="Opaque ID")
-    kind: FollowUpKind = strawberry.field(description="Delivery, reminder or escalation")
+    kind: FollowUpKind = strawberry.field(description="Delivery, reminder, escalation or reply")
     state: FollowUpState = strawberry.field(description="Waiting, queued, done or cancelled")
     due_at: datetime = strawberry.field(description="When it fires, in its person's hours")
     explanation: list[str] = strawberry.field(description="Why it is due then, in order")
@@ -192,6 +193,11 @@ def summarize(event: m.Event) -> str:
         return f"Reassigned to {receiver}." + (f" {why}" if why else "")
     if kind == "returned":
         return f"{receiver} returned it: {handoff.get('returnNote')}"
+    if kind == "replied":
+        reply = data.get("reply", {})
+        return f"{_name(reply.get('by'))} replied {reply.get('preset')}; it reached the sender."
+    if kind in ("urgent_delivered", "urgency_declined"):
+        return str(data.get("urgency", {}).get("explanation", ""))
     return f"{kind.capitalize()} ({receiver} was the receiver)."
 
 
@@ -321,6 +327,14 @@ class Handoff(Node):
     cancelled_at: datetime | None = strawberry.field(description="When it was cancelled")
     escalated_at: datetime | None = strawberry.field(description="When it last escalated")
     escalated: bool = strawberry.field(description="Whether it has escalated (see `escalation`)")
+    urgency: Urgency | None = strawberry.field(
+        resolver=handoff_urgency,
+        description="Sent as urgent: whether it broke through, and the receiver's rating; "
+        "null when not sent as urgent",
+    )
+    replies: list[HandoffReply] = strawberry.field(
+        resolver=handoff_replies, description="Quick replies from the receiver, oldest first"
+    )
 
     @strawberry.field(description="Every follow-up scheduled for it, with explanations")
     async def follow_ups(self, info: Info) -> list[FollowUp]:

@@ -10,6 +10,7 @@ from strawberry.types.lazy_type import LazyType
 
 from handoff import ids
 from handoff.api.types.common import Info, Node, PersonStatus, at_or_now
+from handoff.api.types.urgency_enums import UrgentFrom
 from handoff.calendar import NoWorkingTime, next_delivery
 from handoff.storage import models as m
 
@@ -86,12 +87,40 @@ class WorkingPattern:
         )
 
 
+@strawberry.type(description="Who may break through a person's focus blocks and digest waits.")
+class UrgencyPolicy:
+    sender_ids: strawberry.Private[tuple[int, ...]]
+    urgent_from: UrgentFrom = strawberry.field(description="Anyone, the allow-list, or nobody")
+    budget_per_week: int = strawberry.field(
+        description="Break-throughs per sender per week (Monday to Monday in the person's zone)"
+    )
+
+    @strawberry.field(description="The allow-list (used with urgentFrom ALLOWED_SENDERS)")
+    async def allowed_senders(self, info: Info) -> list[Person]:
+        from handoff.api.loaders import loader
+
+        found = await loader(info.context, "person").load_many(list(self.sender_ids))
+        return [Person.wrap(p) for p in found if p is not None]
+
+
 @strawberry.type(description="When, inside working time, a person accepts notifications.")
 class DeliveryPolicy:
+    person_id: strawberry.Private[int]
     focus_blocks: Weekly = strawberry.field(description="never interrupted")
     digest_times: list[str] = strawberry.field(
         description="local times 'HH:MM' at which deliveries are bundled; empty = as they come"
     )
+
+    @strawberry.field(description="Whose urgent handoffs may break through, and how often")
+    async def urgency(self, info: Info) -> UrgencyPolicy:
+        from handoff.api.loaders import loader
+
+        found = await loader(info.context, "urgency_policy").load(self.person_id)
+        return UrgencyPolicy(
+            sender_ids=found.allowed_sender_ids,
+            urgent_from=found.urgent_from,
+            budget_per_week=found.weekly_budget,
+        )
 
 
 @strawberry.type(description="A span of working time.")
@@ -144,7 +173,9 @@ def _working_pattern(root: Person) -> WorkingPattern:
 def _delivery_policy(root: Person) -> DeliveryPolicy:
     policy = root._m.policy.to_dict()
     return DeliveryPolicy(
-        focus_blocks=Weekly(**policy["focus_blocks"]), digest_times=policy["digest_times"]
+        person_id=root._m.id,
+        focus_blocks=Weekly(**policy["focus_blocks"]),
+        digest_times=policy["digest_times"],
     )
 
 

@@ -11,6 +11,7 @@ from handoff.api.errors import Conflict, NotFound, ValidationError
 from handoff.api.scalars import Duration
 from handoff.api.types.handoffs import Handoff, Team, WorkItem
 from handoff.api.types.people import Person, Window, Workspace
+from handoff.api.types.urgency import Urgency
 
 
 @strawberry.type(description="The workspace after the change.")
@@ -53,6 +54,10 @@ class HandoffPreview:
     deliver_at: datetime = strawberry.field(description="When it would land")
     respond_by: datetime | None = strawberry.field(description="When an answer would be due")
     explanation: list[str] = strawberry.field(description="Why, in order")
+    urgency: Urgency | None = strawberry.field(
+        default=None,
+        description="Sent as urgent: whether it would break through, and why not; null otherwise",
+    )
 
 
 @strawberry.type(description="A person's working windows in a range.")

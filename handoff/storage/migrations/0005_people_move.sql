@@ -92,13 +92,12 @@ ALTER TABLE handoffs
 CREATE INDEX handoffs_receiver_open ON handoffs (receiver_id, id)
     WHERE status IN ('SCHEDULED', 'DELIVERED', 'ACKNOWLEDGED');
 
--- A follow-up is about a handoff, or about a delegation (its start or its end).
+-- A follow-up is about a handoff, or about a delegation (its start or its end). The
+-- kinds DELEGATION_START / DELEGATION_END are allowed by 0008: 0007 redefines the list of
+-- kinds, and this file may run before or after it.
 ALTER TABLE follow_ups
     ALTER COLUMN handoff_id DROP NOT NULL,
     ADD COLUMN delegation_id bigint REFERENCES delegations (id) ON DELETE CASCADE,
-    DROP CONSTRAINT follow_ups_kind_check,
-    ADD CONSTRAINT follow_ups_kind_check CHECK (kind IN
-        ('DELIVERY', 'REMINDER', 'ESCALATION', 'DELEGATION_START', 'DELEGATION_END')),
     ADD CONSTRAINT follow_ups_subject_check CHECK ((handoff_id IS NULL) <> (delegation_id IS NULL));
 CREATE INDEX follow_ups_delegation ON follow_ups (delegation_id) WHERE delegation_id IS NOT NULL;
 
