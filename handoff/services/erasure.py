@@ -4,8 +4,9 @@ An erased person keeps their row (so every handoff, event and count still adds u
 their name, handle, email, zone and hours become a tombstone. Elsewhere:
 
 - notes they wrote (the summary, done, next and open questions of handoffs they sent,
-  the return notes of handoffs they returned) become `[erased]`, in the handoffs and in
-  every event that carries them;
+  the return notes of handoffs they returned, the reasons they gave for urgency, the text
+  of their quick replies) become `[erased]`, in their tables and in every event that
+  carries them;
 - their person reference in events (`{id, name, handle, timezone}`) keeps its ID and
   shows the tombstone;
 - any other text of the workspace that names them (explanations, others' notes, work
@@ -89,6 +90,13 @@ class Scrubber:
             out.update(summary=ERASED_NOTE, done="", next="", openQuestions=[])
         if ident in self.returned and value.get("returnNote"):
             out["returnNote"] = ERASED_NOTE
+        by = value.get("by")
+        if isinstance(by, dict) and by.get("id") == self.person_global_id and value.get("text"):
+            out["text"] = ERASED_NOTE  # a quick reply they wrote
+        handoff, urgency = value.get("handoff"), out.get("urgency")
+        theirs = isinstance(handoff, dict) and handoff.get("id") in self.sent
+        if theirs and isinstance(urgency, dict) and urgency.get("reason"):
+            out["urgency"] = {**urgency, "reason": ERASED_NOTE}  # why they said urgent
         return out
 
     # -- one rewrite per table: the row's new values, or None when nothing changes ---
@@ -143,6 +151,20 @@ class Scrubber:
             "error": self.text(row["error"]),
         }
         return _changed(row, new)
+
+    def urgent_handoff(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        reason = ERASED_NOTE if row["sender_id"] == self.person_id else self.text(row["reason"])
+        new = {
+            "handoff_id": row["handoff_id"],
+            "person_id": row["person_id"],
+            "reason": reason,
+            "explanation": self.text(row["explanation"]),
+        }
+        return _changed(row, new)
+
+    def reply(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        text = ERASED_NOTE if row["person_id"] == self.person_id else self.text(row["text"])
+        return _changed(row, {"id": row["id"], "text": text})
 
 
 def _changed(row: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:

@@ -190,6 +190,8 @@ async def erase_person(
         "tokens": scrubber.token,
         "webhook_deliveries": scrubber.webhook_delivery,
         "webhook_attempts": scrubber.webhook_attempt,
+        "urgent_handoffs": scrubber.urgent_handoff,
+        "replies": scrubber.reply,
     }
     for table in leaving.SCRUBBED:
         await leaving.scrub(conn, ws, table, person.id, list(scrubber.words), rewrites[table])

@@ -31,6 +31,8 @@ SCRUBBED = (
     "tokens",
     "webhook_deliveries",
     "webhook_attempts",
+    "urgent_handoffs",
+    "replies",
 )
 
 

@@ -135,3 +135,28 @@ FROM handoffs
 WHERE workspace_id = %(workspace_id)s
   AND (sender_id = %(person_id)s OR (receiver_id = %(person_id)s AND return_note IS NOT NULL))
 ORDER BY id;
+
+-- name: find_urgent_handoffs
+SELECT handoff_id, person_id, sender_id, reason, explanation FROM urgent_handoffs u
+WHERE workspace_id = %(workspace_id)s
+  AND (sender_id = %(person_id)s OR reason ILIKE ANY(%(likes)s)
+       OR explanation ILIKE ANY(%(likes)s))
+ORDER BY handoff_id, person_id;
+
+-- name: write_urgent_handoffs
+UPDATE urgent_handoffs u SET reason = x.reason, explanation = x.explanation
+FROM jsonb_to_recordset(%(rows)s::jsonb)
+     AS x(handoff_id bigint, person_id bigint, reason text, explanation text)
+WHERE u.workspace_id = %(workspace_id)s AND u.handoff_id = x.handoff_id
+  AND u.person_id = x.person_id;
+
+-- name: find_replies
+SELECT id, person_id, text FROM handoff_replies
+WHERE workspace_id = %(workspace_id)s
+  AND ((person_id = %(person_id)s AND text <> '') OR text ILIKE ANY(%(likes)s))
+ORDER BY id;
+
+-- name: write_replies
+UPDATE handoff_replies r SET text = x.text
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(id bigint, text text)
+WHERE r.workspace_id = %(workspace_id)s AND r.id = x.id;

@@ -36,6 +36,7 @@ from tests.integration.api._helpers import (
     pk,
 )
 from tests.integration.api.test_travel import ADD_TRAVEL
+from tests.integration.api.test_urgency_api import REPLY
 
 MONDAY = at(2026, 11, 30, 10)  # 11:00 in Amsterdam, 05:00 in New York
 
@@ -267,8 +268,15 @@ async def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
         theirs = await _send(gql, bo, zofia, title="for her", note=note("ask Zofia about it"))
         returned = await _send(gql, bo, zofia, title="back")
         clock.set(at(2026, 11, 30, 14))
+        await _send(gql, zofia, bo, title="urgent", urgent={"reason": "Zofia Kowalczyk is stuck"})
         await tick()
         await gql(RETURN, {"id": returned["id"], "note": "Not mine, says zofia.k"})
+        replied = await gql(
+            REPLY,
+            {"input": {"handoffId": theirs["id"], "preset": "OK", "text": "on it, zofia.k"}},
+        )
+        assert replied["replyToHandoff"]["__typename"] == "ReplyPayload", replied
+        await tick()  # the reply reaches Bo, in his hours
         await _deactivate(gql, zofia, bo)
         await tick()
     other = await create_person(other_gql, NAME, AMS, handle=HANDLE)  # another workspace's
@@ -293,6 +301,8 @@ async def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
         "events",
         "teams",
         "api_tokens",
+        "urgent_handoffs",
+        "handoff_replies",
     }
 
     erased = await call(gql, ERASE, "erasePerson", id=zofia["id"])
@@ -307,7 +317,7 @@ async def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
         "ERASED",
     )
     # received: the one she returned, and the one that went back to Bo when she left
-    assert (erased["handoffsSent"], erased["handoffsReceived"]) == (1, 2)
+    assert (erased["handoffsSent"], erased["handoffsReceived"]) == (2, 2)
     counts_after = await rows(
         db_url,
         "SELECT (SELECT count(*) FROM handoffs) AS handoffs, (SELECT count(*) FROM events) AS events, "

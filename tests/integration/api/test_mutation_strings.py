@@ -137,6 +137,8 @@ def base_inputs(w: dict[str, str]) -> dict[str, dict[str, Any]]:
         "deleteWebhookEndpoint": {"id": w["endpoint"]},
         "createPersonToken": {"personId": w["bo"], "name": "phone"},
         "revokeToken": {"id": w["token"]},
+        "replyToHandoff": {"input": {"handoffId": w["delivered"], "preset": "OK", "text": "t"}},
+        "rateUrgency": {"input": {"handoffId": w["urgent"], "wasUrgent": True}},
         "addTravel": {
             "input": {
                 "personId": w["bo"],
@@ -260,7 +262,8 @@ async def world(gql, db_url, clock) -> dict[str, str]:
     delivered = await create_handoff(gql, ana, bo, title="one")
     returnable = await create_handoff(gql, ana, bo, title="two")
     scheduled = await create_handoff(gql, bo, ana, title="three")
-    for h in (delivered, returnable):
+    urgent = await create_handoff(gql, ana, bo, title="four", urgent={"reason": "red"})
+    for h in (delivered, returnable, urgent):
         await mark_delivered(db_url, h, clock.now())
     made = await post(
         gql,
@@ -290,6 +293,7 @@ async def world(gql, db_url, clock) -> dict[str, str]:
     )
     leaver = await create_person(gql, "Lee", AMS)
     return {
+        "urgent": urgent["id"],
         "travel": travel.json()["data"]["addTravel"]["travel"]["id"],
         "leaver": leaver["id"],
         "token": token.json()["data"]["createPersonToken"]["token"]["id"],

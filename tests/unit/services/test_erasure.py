@@ -92,3 +92,27 @@ def test_rows_that_do_not_change_are_left_alone() -> None:
         "id": 2,
         "name": f"{TOMBSTONE_NAME}'s crew ({encode('Team', 2)})",
     }
+
+
+def test_their_quick_replies_and_urgency_reasons_are_erased() -> None:
+    handoff = encode("Handoff", 3)
+    s = Scrubber(7, tuple(needles(_zofia())), sent=frozenset({handoff}))
+    me = {"id": encode("Person", 7), "name": "Zofia Kowalczyk", "handle": "zofia.k"}
+    replied = s.json({"reply": {"preset": "OK", "text": "on it", "by": me}})
+    assert replied["reply"]["text"] == ERASED_NOTE
+    urgent = s.json({"handoff": {"id": handoff}, "urgency": {"reason": "the build is red"}})
+    assert urgent["urgency"]["reason"] == ERASED_NOTE
+    others = s.json({"handoff": {"id": encode("Handoff", 4)}, "urgency": {"reason": "red"}})
+    assert others["urgency"]["reason"] == "red"
+    row = {"handoff_id": 3, "person_id": 8, "sender_id": 7, "reason": "red", "explanation": "x"}
+    assert s.urgent_handoff(row) == {
+        "handoff_id": 3,
+        "person_id": 8,
+        "reason": ERASED_NOTE,
+        "explanation": "x",
+    }
+    assert s.reply({"id": 1, "person_id": 7, "text": "ok"}) == {"id": 1, "text": ERASED_NOTE}
+    assert s.reply({"id": 2, "person_id": 8, "text": "ask Zofia"}) == {
+        "id": 2,
+        "text": f"ask {TOMBSTONE_NAME}",
+    }
