@@ -33,6 +33,9 @@ class HandoffSchema(strawberry.Schema):
         log_errors(errors)
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        document = _document(args, kwargs)
+        if document is not None and _operation(document, kwargs) is OperationType.SUBSCRIPTION:
+            return ExecutionResult(data=None, errors=[_LIVE_ONLY])
         result = await super().execute(*args, **kwargs)
         if result.errors:
             document = _document(args, kwargs)
@@ -43,12 +46,18 @@ class HandoffSchema(strawberry.Schema):
         """Subscriptions (over WebSocket and SSE), their errors coded as `execute`'s are.
         These transports carry subscriptions only: queries and mutations go over HTTP,
         where rate limits and metrics count them."""
-        document = _document(args, kwargs)
+        query = args[0] if args else kwargs.get("query")
+        try:
+            document = cached_parse(query) if isinstance(query, str) else None
+        except GraphQLError as error:
+            # strawberry's stream lets a parser extension's syntax error escape
+            log_errors([error])
+            return _refused(coded(error))
         if document is not None and _operation(document, kwargs) not in (
             None,
             OperationType.SUBSCRIPTION,
         ):
-            return _refused()
+            return _refused(_HTTP_ONLY)
         results = await super().stream(*args, **kwargs)
         return _coded_stream(results, document)
 
@@ -63,11 +72,18 @@ async def _coded_stream(
             yield result
 
 
-async def _refused() -> AsyncGenerator[Any, None]:
-    error = GraphQLError(
-        "WebSocket and SSE carry subscriptions only; send queries and mutations to POST /graphql",
-        extensions={"code": ErrorCode.BAD_REQUEST.value},
-    )
+_LIVE_ONLY = GraphQLError(
+    "subscriptions run over a WebSocket (graphql-transport-ws) or SSE "
+    "(send `Accept: text/event-stream`)",
+    extensions={"code": ErrorCode.BAD_REQUEST.value},
+)
+_HTTP_ONLY = GraphQLError(
+    "WebSocket and SSE carry subscriptions only; send queries and mutations to POST /graphql",
+    extensions={"code": ErrorCode.BAD_REQUEST.value},
+)
+
+
+async def _refused(error: GraphQLError) -> AsyncGenerator[Any, None]:
     yield PreExecutionError(data=None, errors=[error])
 
 

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 READ_BATCH = 500
 DISPATCH_BATCH = 1000
 RECONNECT_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
+REACH_SECONDS = 10.0
 
 
 class SlowConsumer(Exception):
@@ -146,6 +147,7 @@ class Hub:
         self._listening = asyncio.Event()
         self._dispatch_wanted = asyncio.Event()
         self._read_wanted = asyncio.Event()
+        self._advanced = asyncio.Event()  # set whenever the reader moved the position
 
     # -- subscribers ------------------------------------------------------------------------
 
@@ -155,16 +157,37 @@ class Hub:
         accept: Callable[[LiveEvent], bool],
         on_drop: Callable[[], None] | None = None,
     ) -> Subscriber:
-        """Register a subscriber; every event after its `start` reaches its queue."""
+        """Register a subscriber; every event after its `start` reaches its queue.
+
+        Everything committed before the call is positioned and read first, so `start` is
+        "now": a stream without `after` gets exactly what commits after it subscribed.
+        """
         await self.start()
         if self._closed:
             raise HubClosed("the server is shutting down")
+        await self._reach_now()
         sub = Subscriber(workspace_id, accept, self.queue_size, on_drop)
         # no await between reading the position and joining: the reader moves the
         # position only after offering a batch to every registered subscriber
         sub.start = self.position
         self._by_workspace.setdefault(workspace_id, set()).add(sub)
         return sub
+
+    async def _reach_now(self) -> None:
+        """Dispatch what has committed, then wait until the reader got to the end of it."""
+        try:
+            if self.dispatch:
+                await self.dispatch_now()
+            async with self.pool.connection() as conn:
+                target = await store.last_position(conn)
+        except psycopg.Error as exc:
+            log.warning("live updates: could not look at the outbox (%s)", type(exc).__name__)
+            return
+        async with asyncio.timeout(REACH_SECONDS):
+            while self.position < target:
+                self._advanced.clear()
+                self._read_wanted.set()
+                await self._advanced.wait()
 
     def unsubscribe(self, sub: Subscriber) -> None:
         subs = self._by_workspace.get(sub.workspace_id)
@@ -316,6 +339,7 @@ class Hub:
             events = [from_row(row) for row in found]
             self.offer(events)
             self.position = events[-1].position
+            self._advanced.set()
             if len(found) < READ_BATCH:
                 return
 

@@ -24,6 +24,8 @@ from handoff.storage.models import Person
 
 # How far the engine looks around now; beyond it, the state is looked at again.
 HORIZON = timedelta(days=14)
+# Transitions reported one by one when a (moved) clock skipped them; beyond, only now.
+MAX_CATCH_UP = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +93,30 @@ async def _event_or_instant(
     return None
 
 
+def _due(person: Person, reach: Reach, now: datetime) -> tuple[Reach, list[ReachabilityChange]]:
+    """Walk a person's transitions due by `now` (a moved clock may skip several), each
+    reported at its own instant; returns the state at `now` and the changes."""
+    changes: list[ReachabilityChange] = []
+    for _ in range(MAX_CATCH_UP):
+        if reach.recheck_at > now:
+            return reach, changes
+        at = reach.recheck_at
+        new = reach_at(person.pattern, person.policy, at)
+        if new.reachable != reach.reachable:
+            changes.append(_change(person, new, at))
+        reach = new
+    new = reach_at(person.pattern, person.policy, now)
+    if new.reachable != reach.reachable:
+        changes.append(_change(person, new, now))
+    return new, changes
+
+
 async def reachability(
     streams: Streams, ws: int, people: list[Person]
 ) -> AsyncIterator[ReachabilityChange]:
-    """First each person's reachability now, then every change, in the order given."""
+    """First each person's reachability now, then every change, in time order."""
     by_id = {p.id: p for p in people}
-    order = list(by_id)
+    order = {pid: i for i, pid in enumerate(by_id)}
     sub = await streams.availability(ws, frozenset(by_id))
     try:
         now = streams.clock.now()
@@ -107,25 +127,22 @@ async def reachability(
             wake = min(r.recheck_at for r in state.values())
             event = await _event_or_instant(sub, streams, wake)
             now = streams.clock.now()
-            changed: set[int] = set()
+            changes: list[ReachabilityChange] = []
+            for pid, reach in list(state.items()):
+                state[pid], due = _due(by_id[pid], reach, now)
+                changes += due
             if event is not None and event.person_id in by_id:
-                async with streams.pool.connection() as conn:
-                    for fresh in await people_store.by_ids(conn, ws, [event.person_id]):
-                        by_id[fresh.id] = fresh
                 pid = event.person_id
+                async with streams.pool.connection() as conn:
+                    for fresh in await people_store.by_ids(conn, ws, [pid]):
+                        by_id[fresh.id] = fresh
                 new = reach_at(by_id[pid].pattern, by_id[pid].policy, now)
                 old = state[pid]
                 if (new.reachable, new.next_change) != (old.reachable, old.next_change):
-                    changed.add(pid)
+                    changes.append(_change(by_id[pid], new, now))
                 state[pid] = new
-            for pid, old in list(state.items()):
-                if old.recheck_at <= now:
-                    new = reach_at(by_id[pid].pattern, by_id[pid].policy, now)
-                    if new.reachable != old.reachable:
-                        changed.add(pid)
-                    state[pid] = new
-            for pid in order:
-                if pid in changed:
-                    yield _change(by_id[pid], state[pid], now)
+            changes.sort(key=lambda c: (c.at, order[c.person.id]))
+            for change in changes:
+                yield change
     finally:
         streams.hub.unsubscribe(sub)

@@ -49,7 +49,7 @@ class OutboxEvent:
         description="When it happened (its transaction's clock); the cursor is the order"
     )
     cursor: str = strawberry.field(description=_CURSOR)
-    data: JSON = strawberry.field(description="The webhook body's `data`, byte for byte the same")
+    data: JSON = strawberry.field(description="The same `data` object its webhook body carries")
 
     @classmethod
     def of(cls, event: events.LiveEvent) -> OutboxEvent:

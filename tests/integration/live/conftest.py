@@ -54,7 +54,10 @@ def live_settings() -> dict[str, Any]:
 async def live(
     db_url: str, redis_url: str, clock: ManualClock, live_settings: dict[str, Any]
 ) -> AsyncIterator[Live]:
-    async with engine(db_url, redis_url, **live_settings) as (pool, redis, settings):
-        async with serve(settings, clock) as served:
-            async with httpx.AsyncClient(base_url=served.http, timeout=30) as http:
-                yield Live(served, pool, redis, settings, clock, http)
+    async with engine(db_url, redis_url, **live_settings) as (pool, redis, settings):  # noqa: SIM117
+        # the settings come from the engine, the app from the settings
+        async with (
+            serve(settings, clock) as served,
+            httpx.AsyncClient(base_url=served.http, timeout=30) as http,
+        ):
+            yield Live(served, pool, redis, settings, clock, http)
