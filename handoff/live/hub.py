@@ -4,9 +4,10 @@ How an event reaches a subscriber:
 
 1. The transaction that writes events also sends `NOTIFY handoff_events` (a trigger,
    migration 0008), delivered at its commit.
-2. The hub's LISTEN connection wakes it; it runs the outbox dispatcher
-   (`storage.webhooks.dispatch_events` under `lock_dispatch`): serialized and
-   idempotent, so the worker's 1 s tick and every API process may all run it, and the
+2. The hub's LISTEN connection wakes it. The hub whose LISTEN session holds the leader
+   lock (one per database; another process takes over when its session ends) runs the
+   outbox dispatcher (`storage.webhooks.dispatch_events` under `lock_dispatch`):
+   serialized and idempotent, so it and the worker's 1 s tick may both run it, and the
    events get their outbox positions within milliseconds of the commit.
 3. The dispatch's commit sends `NOTIFY handoff_outbox, '<last position>'` (a trigger on
    `outbox_cursor`); every hub reads the events after its position once, in outbox
@@ -21,7 +22,8 @@ resuming from a cursor replays (after, start] and then switches to the queue, wi
 gap or a duplicate.
 
 Notifications only wake; the outbox is the truth. A lost LISTEN connection is opened
-again (and the hub catches up), and the hub also looks every `poll_seconds` in case.
+again (and the hub catches up), and every `poll_seconds` without a notification the hub
+looks anyway (and a follower tries to become the leader).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ READ_BATCH = 500
 DISPATCH_BATCH = 1000
 RECONNECT_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 REACH_SECONDS = 10.0
+# how the LISTEN session shows in pg_stat_activity
+APPLICATION_NAME = "handoff live hub"
 
 
 class SlowConsumer(Exception):
@@ -139,6 +143,7 @@ class Hub:
         self.dispatch = dispatch
         self.poll_seconds = poll_seconds
         self.position = 0
+        self.leading = False  # this process dispatches when woken
         self._by_workspace: dict[int, set[Subscriber]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
@@ -240,7 +245,6 @@ class Hub:
             self._tasks += [
                 asyncio.create_task(self._dispatch_loop(), name="live-hub-dispatch"),
                 asyncio.create_task(self._read_loop(), name="live-hub-read"),
-                asyncio.create_task(self._poll_loop(), name="live-hub-poll"),
             ]
             self._dispatch_wanted.set()
             self._started = True
@@ -268,17 +272,23 @@ class Hub:
         failures = 0
         while True:
             try:
-                conn = await psycopg.AsyncConnection.connect(self.database_url, autocommit=True)
+                conn = await psycopg.AsyncConnection.connect(
+                    self.database_url, autocommit=True, application_name=APPLICATION_NAME
+                )
                 async with conn:
                     await store.listen(conn)
                     failures = 0
                     self._listening.set()
-                    # whatever happened while nobody listened
-                    self._dispatch_wanted.set()
-                    self._read_wanted.set()
-                    async for note in conn.notifies():
-                        self._notified(note.channel)
+                    while True:
+                        if not self.leading:
+                            self.leading = await store.try_lead(conn)
+                        # whatever happened while nobody listened, or went unnoticed
+                        self._dispatch_wanted.set()
+                        self._read_wanted.set()
+                        async for note in conn.notifies(timeout=self.poll_seconds):
+                            self._notified(note.channel)
             except (psycopg.Error, OSError) as exc:
+                self.leading = False
                 delay = RECONNECT_SECONDS[min(failures, len(RECONNECT_SECONDS) - 1)]
                 failures += 1
                 log.warning(
@@ -298,7 +308,7 @@ class Hub:
         while True:
             await self._dispatch_wanted.wait()
             self._dispatch_wanted.clear()
-            if not self.dispatch:
+            if not (self.dispatch and self.leading):
                 continue
             try:
                 if await self.dispatch_now():
@@ -342,9 +352,3 @@ class Hub:
             self._advanced.set()
             if len(found) < READ_BATCH:
                 return
-
-    async def _poll_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_seconds)
-            self._dispatch_wanted.set()
-            self._read_wanted.set()

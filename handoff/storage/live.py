@@ -13,6 +13,7 @@ from typing import Any
 
 from handoff.storage.queries import Queries
 from handoff.storage.run import Conn, Row, rows, scalar
+from handoff.storage.webhooks import DISPATCH_NAMESPACE
 
 Q = Queries("live")
 EVENTS_CHANNEL = "handoff_events"
@@ -23,6 +24,12 @@ async def listen(conn: Conn) -> None:
     """LISTEN on both channels (an autocommit connection kept for it)."""
     await conn.execute(Q.listen_events)
     await conn.execute(Q.listen_outbox)
+
+
+async def try_lead(conn: Conn) -> bool:
+    """Become the API process that dispatches when woken, for as long as this session
+    lives (a session advisory lock); False when another process holds it."""
+    return bool(await scalar(conn, Q.try_lead, {"namespace": DISPATCH_NAMESPACE}))
 
 
 async def last_position(conn: Conn) -> int:

@@ -9,6 +9,11 @@ LISTEN handoff_events;
 -- name: listen_outbox
 LISTEN handoff_outbox;
 
+-- name: try_lead
+-- The API process whose LISTEN session holds this lock runs the dispatcher when woken
+-- (one per database, not one per process); it is released with the session.
+SELECT pg_try_advisory_lock(%(namespace)s::int, 1);
+
 -- name: last_position
 SELECT last_position FROM outbox_cursor;
 

@@ -198,10 +198,11 @@ async def test_a_lost_listen_connection_is_opened_again_and_nothing_is_missed(
     async with hub_on(db_url, clock, poll_seconds=60) as hub:
         ws = await _workspace(hub.pool)
         sub = await hub.subscribe(ws, _all)
+        assert hub.leading
         async with hub.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n"
-                " FROM pg_stat_activity WHERE query LIKE 'LISTEN%%' AND pid <> pg_backend_pid()"
+                " FROM pg_stat_activity WHERE application_name = 'handoff live hub'"
             )
             row = await cur.fetchone()
             assert row is not None and row["n"] == 1
@@ -210,3 +211,26 @@ async def test_a_lost_listen_connection_is_opened_again_and_nothing_is_missed(
         assert [e.data["n"] for e in got] == [1, 2, 3]
         await _record(hub.pool, ws, 4)
         assert (await asyncio.wait_for(sub.get(), 5)).data["n"] == 4
+
+
+async def test_one_hub_per_database_dispatches_and_another_takes_over_when_it_goes(
+    db_url: str, clock: ManualClock
+) -> None:
+    async with (
+        hub_on(db_url, clock, poll_seconds=0.2) as first,
+        hub_on(db_url, clock, poll_seconds=0.2) as second,
+    ):
+        ws = await _workspace(first.pool)
+        subs = [await first.subscribe(ws, _all), await second.subscribe(ws, _all)]
+        assert [first.leading, second.leading] == [True, False]
+        await _record(first.pool, ws, 1)
+        for sub in subs:
+            assert (await asyncio.wait_for(sub.get(), 5)).data["n"] == 1
+        await first.stop()  # its LISTEN session ends, and the lock with it
+        for _ in range(100):
+            if second.leading:
+                break
+            await asyncio.sleep(0.05)
+        assert second.leading
+        await _record(second.pool, ws, 2)
+        assert (await asyncio.wait_for(subs[1].get(), 5)).data["n"] == 2
