@@ -4,6 +4,7 @@ moved clock."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -51,7 +52,10 @@ async def test_a_handoff_lands_and_the_sse_stream_says_so(live) -> None:
         assert changed["deliverAt"] == "2026-11-30T08:00:00+00:00"
 
 
-async def test_eventsource_authenticates_with_a_short_lived_token_in_the_url(live) -> None:
+async def test_eventsource_authenticates_with_a_short_lived_token_in_the_url(
+    live, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     gql = await live.client()
     ana, sam = await _pair(gql)
     # a token that never expires may not travel in a URL
@@ -85,6 +89,13 @@ async def test_eventsource_authenticates_with_a_short_lived_token_in_the_url(liv
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert (await stream.event(5))[0] == "complete"
     await until(lambda: live.served.hub_subscribers == 0, "the stream is gone")
+    # the URL's token is never written to the server's logs (our access line has the path
+    # only; `handoff serve` turns uvicorn's access log off, and redacts access_token=)
+    server = [r for r in caplog.records if r.name.startswith(("handoff", "strawberry"))]
+    assert any(r.name == "handoff.access" for r in server)
+    for record in server:
+        assert made["secret"] not in record.getMessage()
+        assert made["secret"] not in str(record.__dict__)
 
 
 async def test_sse_resumes_with_after_and_reports_errors_as_events(live) -> None:

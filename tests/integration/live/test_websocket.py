@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from datetime import datetime, timedelta
 
@@ -92,6 +93,14 @@ async def test_a_handoff_lands_and_the_inbox_and_the_handoff_say_so(live) -> Non
         assert event["data"]["receiver"]["name"] == "Ana"
         assert event["id"].startswith("msg_")
         assert event["cursor"] == changed["cursor"] == added["cursor"]
+
+        metrics = (await live.http.get("/metrics")).text
+        assert 'handoff_live_connections{transport="ws"} 1.0' in metrics
+        assert 'handoff_live_subscriptions{field="inboxChanged"} 1.0' in metrics
+        sent = re.search(
+            r'^handoff_live_messages_total\{field="handoffChanged"\} (\S+)$', metrics, re.M
+        )
+        assert sent is not None and float(sent.group(1)) >= 2
 
 
 async def _delivered(live, gql, sender, receiver, **kw):
