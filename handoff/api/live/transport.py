@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from typing import Any
@@ -57,6 +58,7 @@ from handoff.api.live.connections import (
 from handoff.api.ratelimit import RateLimited
 from handoff.observability.metrics import LIVE_CLOSED
 
+log = logging.getLogger(__name__)
 PROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL)
 URL_TOKEN = "access_token"
 # where get_context leaves an SSE request's LiveConnection in the ASGI scope
@@ -125,6 +127,10 @@ class LiveWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         except Refused as refused:
             LIVE_CLOSED.labels(reason=refused.reason).inc()
             await self.websocket.close(code=int(refused.code), reason=refused.message[:120])
+            return
+        except Exception:  # PostgreSQL away, a bug: the client may retry
+            log.exception("live updates: connection_init failed")
+            await self.websocket.close(code=1011, reason="Internal error")
             return
         await self.send_message({"type": "connection_ack"})
         self.connection_acknowledged = True
