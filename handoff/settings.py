@@ -76,6 +76,43 @@ class Settings(BaseSettings):
         description="lease of an endpoint's sender, renewed every third of it; a sender that"
         " dies is replaced this long after its last renewal",
     )
+    live_max_connections_per_token: int = Field(
+        default=20,
+        description="live-update connections (WebSocket or SSE) one token may hold open on"
+        " one API process",
+    )
+    live_max_subscriptions_per_connection: int = Field(
+        default=20, description="subscriptions one WebSocket connection may run at once"
+    )
+    live_keepalive_seconds: float = Field(
+        default=15.0,
+        description="a `ping` message (WebSocket) or comment line (SSE) goes out this often",
+    )
+    live_idle_timeout_seconds: float = Field(
+        default=60.0,
+        description="a WebSocket without a subscription, or that sent nothing (not even a"
+        " pong), for this long is closed",
+    )
+    live_queue_size: int = Field(
+        default=500,
+        description="events one subscription may have waiting; beyond it its client is"
+        " disconnected as a slow consumer (and resumes with `after`)",
+    )
+    live_retention_hours: float = Field(
+        default=72.0,
+        description="how far back `after` may resume a subscription; an older cursor gets"
+        " CURSOR_EXPIRED",
+    )
+    live_url_token_max_seconds: int = Field(
+        default=3600,
+        description="a token in an SSE URL (`access_token`, for EventSource) must expire"
+        " within this many seconds",
+    )
+    live_dispatch: bool = Field(
+        default=True,
+        description="API processes with subscribers run the outbox dispatcher when an event"
+        " commits (positions in milliseconds); false leaves it to the worker's 1 s tick",
+    )
     log_format: str = Field(default="json", description="`json` or `text`")
     log_level: str = Field(default="INFO", description="log level")
     queue_name: str = Field(default="handoff:queue", description="arq queue name")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -13,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from psycopg_pool import AsyncConnectionPool
-from strawberry.fastapi import GraphQLRouter
+from starlette.requests import HTTPConnection
 
 from handoff import web
 from handoff.api.auth import TokenCache, Unauthenticated, authenticate, bearer
@@ -21,6 +22,14 @@ from handoff.api.context import Context
 from handoff.api.errors import ErrorCode
 from handoff.api.extensions import is_mutation
 from handoff.api.health import router as health_router
+from handoff.api.live.connections import LiveContext, LiveRuntime
+from handoff.api.live.transport import (
+    LIVE_KEY,
+    PROTOCOLS,
+    LiveRouter,
+    sse_token,
+    wants_sse,
+)
 from handoff.api.middleware import (
     PAYLOAD_KEY,
     MetricsMiddleware,
@@ -32,6 +41,7 @@ from handoff.api.ratelimit import Bucket, RateLimited, RateLimiter
 from handoff.api.schema import build_schema
 from handoff.clock import Clock, SystemClock
 from handoff.observability.logging import bind
+from handoff.services.rights import Actor
 from handoff.settings import Settings
 from handoff.storage.db import open_pool
 
@@ -59,9 +69,10 @@ def _graphiql_page() -> str:
     return resources.files("handoff.api").joinpath("static/graphiql/page.html").read_text()
 
 
-class Router(GraphQLRouter[Context, None]):
-    """strawberry's router, with the GraphiQL page served from the package: it loads no
-    script from the network and asks for a token before its first schema fetch."""
+class Router(LiveRouter):
+    """strawberry's router, with the GraphiQL page served from the package (it loads no
+    script from the network and asks for a token before its first schema fetch), and
+    subscriptions over graphql-transport-ws and SSE (`handoff.api.live`)."""
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(_graphiql_page())
@@ -89,6 +100,7 @@ def create_app(
     settings = settings or Settings()
     clock = clock or SystemClock()
     tokens = TokenCache(clock.now)
+    live = LiveRuntime(settings, clock, tokens)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -112,9 +124,13 @@ def create_app(
                     min(settings.rate_limit_burst, settings.mutation_rate_limit_per_minute),
                 ),
             )
+        live.start(app.state.pool, app.state.limiter)
+        undo_signal_hook = live.install_signal_hook()
         try:
             yield
         finally:
+            undo_signal_hook()
+            await live.stop()
             if app.state.redis is not None:
                 await app.state.redis.aclose()
             if own_pool:
@@ -124,7 +140,29 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
 
-    async def get_context(request: Request, response: Response) -> Context:
+    async def get_context(connection: HTTPConnection, response: Response = None) -> Context:  # type: ignore[assignment]
+        """The context of an HTTP request, an SSE stream or a WebSocket (which
+        authenticates later, with its connection_init message)."""
+        pool = connection.app.state.pool
+        if connection.scope["type"] == "websocket":
+            return LiveContext(pool=pool, workspace_id=0, clock=clock, settings=settings)
+        if wants_sse(connection):
+            token, in_url = sse_token(connection)
+            actor = await live.authenticate(token)
+            bind(workspace_id=actor.workspace_id)
+            await _spend(connection, actor, response)
+            stream = await live.open_sse(actor, in_url)
+            connection.scope[LIVE_KEY] = stream
+            return LiveContext(
+                pool=pool,
+                workspace_id=actor.workspace_id,
+                clock=clock,
+                settings=settings,
+                actor=actor,
+                live=stream,
+            )
+        request = connection
+        assert isinstance(request, Request)
         token = bearer(request.headers.get("authorization", ""))
         if token is None and _is_graphiql_page(request):
             # GraphiQL's page itself needs no token; every query does (a GET that carries
@@ -132,14 +170,9 @@ def create_app(
             return Context(
                 pool=request.app.state.pool, workspace_id=0, clock=clock, settings=settings
             )
-        pool = request.app.state.pool
         actor = await authenticate(token, pool, tokens, clock.now())
         bind(workspace_id=actor.workspace_id)
-        limiter: RateLimiter | None = request.app.state.limiter
-        if limiter is not None and actor.token_id is not None:
-            mutation = is_mutation(request.scope.get(PAYLOAD_KEY))
-            limits = await limiter.spend(actor.token_id, mutation, clock.now())
-            response.headers.update(limits)
+        await _spend(connection, actor, response)
         return Context(
             pool=pool,
             workspace_id=actor.workspace_id,
@@ -147,6 +180,14 @@ def create_app(
             settings=settings,
             actor=actor,
         )
+
+    async def _spend(connection: HTTPConnection, actor: Actor, response: Response) -> None:
+        """The request's share of its token's rate limits (RateLimit headers on the response)."""
+        limiter: RateLimiter | None = connection.app.state.limiter
+        if limiter is not None and actor.token_id is not None:
+            mutation = is_mutation(connection.scope.get(PAYLOAD_KEY))
+            limits = await limiter.spend(actor.token_id, mutation, clock.now())
+            response.headers.update(limits)
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
@@ -160,7 +201,18 @@ def create_app(
         response.headers.update(exc.headers)
         return response
 
-    router = Router(build_schema(settings), context_getter=get_context, graphql_ide="graphiql")
+    router = Router(
+        build_schema(settings),
+        context_getter=get_context,
+        graphql_ide="graphiql",
+        subscription_protocols=PROTOCOLS,
+        # checked by LiveWSHandler, with a coded error
+        max_subscriptions_per_connection=None,
+        connection_init_wait_timeout=timedelta(seconds=10),
+        allowed_origins=settings.allowed_origins(),
+    )
+    router.configure_live(live)
+    app.state.live = live
     app.include_router(router, prefix="/graphql")
     app.mount("/static", StaticFiles(packages=[("handoff.api", "static")]), name="static")
 

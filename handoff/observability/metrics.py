@@ -69,3 +69,20 @@ WEBHOOK_SENDER_TAKEOVERS = Counter(
     "handoff_webhook_sender_takeovers_total",
     "Senders started for an endpoint whose previous sender's lease ran out",
 )
+# Live updates (GraphQL subscriptions over WebSocket and SSE), per API process.
+LIVE_CONNECTIONS = Gauge("handoff_live_connections", "Open live-update connections", ["transport"])
+LIVE_SUBSCRIPTIONS = Gauge(
+    "handoff_live_subscriptions", "Running subscriptions by field", ["field"]
+)
+LIVE_MESSAGES = Counter(
+    "handoff_live_messages_total", "Subscription messages sent by field", ["field"]
+)
+LIVE_SLOW_CONSUMERS = Counter(
+    "handoff_live_slow_consumers_total",
+    "Subscriptions dropped because their client fell too far behind",
+)
+LIVE_CLOSED = Counter(
+    "handoff_live_closed_total",
+    "Live-update connections the server closed, by reason",
+    ["reason"],
+)

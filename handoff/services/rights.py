@@ -11,6 +11,7 @@ transaction, so the answer holds for the change they make). A refusal is `Forbid
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -102,6 +103,25 @@ def require(
             right, "its sender or its receiver"
         )
         raise Forbidden(field, f"only {who} may do this to the handoff")
+
+
+def may_follow(actor: Actor | None, people: Iterable[int]) -> bool:
+    """Live updates: whether the actor receives what concerns `people` (a handoff's sender,
+    receiver and the people it was taken from or escalated to; one person's availability).
+
+    A workspace token receives everything of its workspace, like every read; a person token
+    only the events of the handoffs it sent or holds, and of its own availability.
+    """
+    return actor is None or actor.person_id is None or actor.person_id in people
+
+
+def require_follow(actor: Actor | None, people: Iterable[int], *, field: str) -> None:
+    """Refuse (`Forbidden`) a subscription whose subject is not the person token's."""
+    if not may_follow(actor, people):
+        raise Forbidden(
+            field,
+            "a person token follows only the handoffs it sent or holds, and its own availability",
+        )
 
 
 def readme_table() -> str:

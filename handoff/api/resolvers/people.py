@@ -26,7 +26,7 @@ from handoff.api.resolvers.common import (
     person_model,
 )
 from handoff.api.types import Connection, Info, Person
-from handoff.api.types.results import PersonPayload, PersonResult
+from handoff.api.types.results import PersonPayload, PersonResult, TimeOffResult
 from handoff.services import availability, delegations
 from handoff.services import people as people_service
 from handoff.storage import models as m
@@ -146,7 +146,7 @@ class PeopleMutation:
             DelegateInput | None,
             strawberry.argument(description="Who covers meanwhile; none when omitted"),
         ] = None,
-    ) -> PersonResult:
+    ) -> TimeOffResult:
         pid = decode_id(person_id, "Person", "personId")
         if delegation is None:
             person = await info.context.change(availability.add_time_off, pid, start, end, reason)
@@ -168,7 +168,7 @@ class PeopleMutation:
     @expected_failures()
     async def remove_time_off(
         self, info: Info, person_id: PersonIdArg, start: StartDate, end: EndDate
-    ) -> PersonResult:
+    ) -> TimeOffResult:
         pid = decode_id(person_id, "Person", "personId")
         person = await info.context.change(delegations.remove_time_off, pid, start, end)
         return _payload(person)

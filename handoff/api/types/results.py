@@ -104,6 +104,10 @@ WorkspaceResult = Annotated[
 PersonResult = Annotated[
     PersonPayload | ValidationError | NotFound, _union("PersonResult", "The person")
 ]
+TimeOffResult = Annotated[
+    PersonPayload | ValidationError | NotFound | Conflict,
+    _union("TimeOffResult", "The person (Conflict: the delegate has left)"),
+]
 TeamResult = Annotated[TeamPayload | ValidationError | NotFound, _union("TeamResult", "The team")]
 WorkItemResult = Annotated[
     WorkItemPayload | ValidationError | NotFound, _union("WorkItemResult", "The work item")

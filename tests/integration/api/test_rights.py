@@ -223,6 +223,22 @@ async def test_a_revoked_token_stops_within_a_second(gql, cast, clock) -> None:
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+async def test_a_deactivated_person_s_token_stops_within_a_second(gql, cast, clock) -> None:
+    assert (await cast["as_kim"]("{ viewer { person { name } } }"))["viewer"]["person"][
+        "name"
+    ] == "Kim"
+    done = await gql(
+        "mutation($input: DeactivatePersonInput!) { deactivatePerson(input: $input) { __typename } }",
+        {"input": {"id": cast["kim"]["id"]}},
+    )
+    assert done["deactivatePerson"]["__typename"] == "DeactivatePersonPayload"
+    clock.advance(timedelta(seconds=1))
+    response = await cast["as_kim"].raw("{ viewer { name } }")
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert (await cast["as_ana"]("{ viewer { name } }"))["viewer"]["name"] == "acme"
+
+
 async def test_an_expired_token_is_refused_and_last_use_is_recorded(gql, cast, clock) -> None:
     made = await gql(
         TOKEN,
