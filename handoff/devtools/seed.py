@@ -1,6 +1,6 @@
 """The demo workspace `handoff dev` seeds on its first run.
 
-A follow-the-sun team across four zones, each person with their own way of working:
+A follow-the-sun team across five zones, each person with their own way of working:
 
 - Ana de Vries, Europe/Amsterdam: Monday to Thursday (a "trail Friday": Friday off),
   focus time 09:00-11:00, Dutch public holidays.
@@ -8,6 +8,8 @@ A follow-the-sun team across four zones, each person with their own way of worki
   day (09:30 and 14:00), US holidays.
 - Priya Raman, Asia/Kolkata: Monday to Friday 10:00-18:30, focus 14:00-16:00.
 - Liam O'Connor, Australia/Sydney: Monday to Friday 08:30-16:30, NSW holidays.
+- Sofia Alves, America/Sao_Paulo: Monday to Friday 08:00-17:00, Brazilian holidays
+  (five people: the smallest group the async-health report answers for).
 
 Each of them hands something on just before the demo is seeded, to someone in another
 zone, so the handoffs land over the coming hours and days in each receiver's own hours
@@ -106,6 +108,16 @@ PEOPLE = (
         "16:30",
         holidays={"country": "AU", "subdivision": "NSW"},
     ),
+    DemoPerson(
+        "sofia",
+        "Sofia Alves",
+        "sofia@example.com",
+        "America/Sao_Paulo",
+        MON_FRI,
+        "08:00",
+        "17:00",
+        holidays={"country": "BR"},
+    ),
 )
 TEAM_NAME = "Follow the Sun"
 
@@ -163,6 +175,16 @@ HANDOFFS = (
         (),
         timedelta(hours=4),
     ),
+    DemoHandoff(
+        "sofia",
+        "priya",
+        "Sandbox limits for LATAM partners",
+        "Two LATAM partners start next week and hit the sandbox rate limit in their tests.",
+        "Raised their sandbox quota; the integration checklist is translated.",
+        "Raise the API gateway limit for their keys before Monday's kickoff.",
+        ("Should the higher limit stay after their first week?",),
+        timedelta(hours=8),
+    ),
 )
 # Sent a day before the others: it has landed by now, and its reminder comes once the
 # rest of its window (counted from the seed) has run in the receiver's working time.
@@ -185,13 +207,14 @@ async def seed_demo(
     progress: Callable[[str], None] | None = None,
 ) -> str:
     """Create the demo workspace once; returns a one-line summary of what happened."""
+    from handoff.services.follow_ups import handle_batch
     from handoff.services.handoffs import NewHandoff, Note, create_handoff
     from handoff.services.people import create_person
     from handoff.services.routing import times_for
     from handoff.services.teams import create_team
     from handoff.states import Routing
+    from handoff.storage import follow_ups, workspaces
     from handoff.storage import people as stored_people
-    from handoff.storage import workspaces
 
     def step(message: str) -> None:
         if progress is not None:
@@ -239,7 +262,7 @@ async def seed_demo(
     ]
     for h, sent_at, respond_within in demo:
         step(f"handoff {h.title!r}: {h.sender} -> {h.receiver}")
-        await create_handoff(
+        made, _ = await create_handoff(
             conn,
             ws,
             sent_at,
@@ -252,6 +275,11 @@ async def seed_demo(
                 idempotency_key=f"demo-seed:{h.title}",
             ),
         )
+        if h is REMINDED:
+            # it landed in Liam's hours yesterday, as the worker would have delivered it,
+            # not at the worker's first tick after the seed (outside his hours)
+            [delivery] = (await follow_ups.for_handoffs(conn, ws, [made.id]))[made.id]
+            await handle_batch(conn, [(delivery.id, delivery.version)], landed)
     step(f"handoff 'Customer escalation: SSO outage' -> team {TEAM_NAME}")
     await create_handoff(
         conn,

@@ -100,7 +100,7 @@ async def run(db_url: str, redis_url: str) -> list[list[str]]:
                 )
             await browser.close()
         for name, values, target in (
-            ("demo week, 4 people: navigation to painted timeline", demo_ms, 1000),
+            ("demo week, 5 people: navigation to painted timeline", demo_ms, 1000),
             ("50-person week: query to painted timeline", fifty_ms, 2000),
         ):
             best, med = min(values), statistics.median(values)

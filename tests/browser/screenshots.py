@@ -1,4 +1,5 @@
-"""`make screenshots`: PNGs of the timeline, the composer and the inbox from the demo.
+"""`make screenshots`: PNGs of the timeline, the composer, the inbox and the team's
+async health from the demo.
 
 Run from the repository root: `.venv/bin/python -m tests.browser.screenshots [DIR]`
 (default `docs/screenshots`). The demo is seeded on Friday 27 Nov 2026 at 14:00 UTC and
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.async_api import async_playwright
@@ -23,8 +24,11 @@ from tests.browser.servers import scratch_servers
 async def shoot(db_url: str, redis_url: str, out: Path) -> None:
     clock = ManualClock(datetime(2026, 11, 27, 14, 0, tzinfo=UTC))
     async with served_demo(db_url, redis_url, clock) as demo:
-        clock.set(datetime(2026, 11, 30, 10, 15, tzinfo=UTC))
-        await demo.run_engine()
+        # the worker runs all along in `make dev`: step the clock as it would see it, so
+        # everything lands at its instant (the health report measures exactly that)
+        while clock.now() < datetime(2026, 11, 30, 10, 15, tzinfo=UTC):
+            clock.advance(timedelta(minutes=5))
+            await demo.run_engine()
         async with async_playwright() as p:
             browser = await p.chromium.launch(
                 executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
@@ -53,6 +57,9 @@ async def shoot(db_url: str, redis_url: str, out: Path) -> None:
             await ana.goto(demo.link("ana"))
             await ready(ana)
             await ana.get_by_role("region", name="Inbox").screenshot(path=out / "inbox.png")
+            health = ana.get_by_role("region", name="Team health")
+            await health.get_by_role("table").wait_for()
+            await health.screenshot(path=out / "health.png")
             await browser.close()
 
 

@@ -6,7 +6,7 @@ the tests move it and run the delivery engine instead of sleeping.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -79,6 +79,8 @@ async def test_a_handoff_lands_live_in_the_receivers_inbox_and_is_acknowledged(
 
     ana_context = await browser.new_context(timezone_id="Europe/Amsterdam", locale="en-GB")
     ana = await ana_context.new_page()
+    pushed: list[str] = []
+    ana.on("websocket", lambda ws: ws.on("framereceived", lambda f: pushed.append(str(f))))
     await sign_in(ana, demo, "ana")
     inbox = ana.get_by_role("region", name="Inbox")
     assert await inbox.get_by_text("Renewal contract for ACME").count() == 0
@@ -86,7 +88,9 @@ async def test_a_handoff_lands_live_in_the_receivers_inbox_and_is_acknowledged(
     demo.clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
     await demo.run_engine()
     item = inbox.get_by_role("article", name="Renewal contract for ACME")
-    await item.wait_for(timeout=15_000)
+    # pushed over the WebSocket subscription, not found by a poll (none runs this soon)
+    await item.wait_for(timeout=5_000)
+    assert any('"inboxChanged"' in frame for frame in pushed), pushed
     text = await item.inner_text()
     assert "From Maya Johnson" in text and "America/New_York" in text
     assert "Three years or one?" in text
@@ -116,6 +120,61 @@ async def test_a_bad_interval_in_my_hours_shows_the_apis_message_at_that_field(
     assert await monday.get_attribute("aria-invalid") == "true"
     assert "hours-mon-error" in (await monday.get_attribute("aria-describedby") or "")
     assert await sql(db_url, "SELECT working_pattern FROM people WHERE handle = 'ana'") == before
+
+
+async def test_a_quick_reply_from_the_inbox_answers_without_a_message(page, demo, db_url) -> None:
+    await demo.run_engine()  # the demo's handoff of yesterday lands with Liam
+    await sign_in(page, demo, "liam")
+    inbox = page.get_by_role("region", name="Inbox")
+    summary = "The payment provider's webhook times out"
+    item = inbox.get_by_role("article", name=summary)
+    reply = item.get_by_role("form", name=f"Quick reply to {summary}")
+    await reply.get_by_label("Quick reply").fill("ticket opened")
+    await reply.get_by_role("button", name="Will do").click()
+    await inbox.get_by_role("status").get_by_text(f"Replied: {summary}").wait_for()
+    await item.wait_for(state="detached")  # answered: it leaves the inbox
+    stored = await sql(
+        db_url,
+        "SELECT r.preset, r.text, h.status FROM handoff_replies r"
+        " JOIN handoffs h ON h.id = r.handoff_id WHERE h.summary LIKE 'The payment provider%'",
+    )
+    assert stored == [("WILL_DO", "ticket opened", "ACKNOWLEDGED")]
+
+
+async def test_an_urgent_draft_says_whether_it_would_break_through(page, demo) -> None:
+    await sign_in(page, demo, "maya")
+    form = page.get_by_role("form", name="Hand off")
+    await form.get_by_label("To").select_option(label="Ana de Vries (Europe/Amsterdam)")
+    await form.get_by_label("Summary").fill("Prod is down")
+    assert await form.get_by_label("Why it cannot wait").is_hidden()
+    await form.get_by_label("Urgent").check()
+    await form.get_by_label("Why it cannot wait").fill("checkout fails for every EU customer")
+    preview = page.get_by_role("region", name="Handoff preview")
+    urgency = preview.locator(".urgency")
+    await urgency.wait_for()
+    assert "break through once a week" in await urgency.inner_text()
+    # Friday is Ana's day off: even an urgent handoff waits for her working time, but it
+    # breaks through her Monday focus block (09:00, not 11:00)
+    await preview.locator(".lands").get_by_text("Lands Monday 30 Nov 09:00").wait_for()
+
+
+async def test_team_health_shows_the_report_of_the_demo_team(page, demo, db_url) -> None:
+    await demo.run_engine()
+    await sign_in(page, demo, "maya")
+    health = page.get_by_role("region", name="Team health")
+    await health.get_by_role("table").wait_for()
+    row = health.get_by_role("row", name="Handoffs received")
+    [(received,)] = await sql(
+        db_url,
+        "SELECT count(*) FROM handoffs WHERE deliver_at >= %s AND deliver_at < %s"
+        " AND delivered_at IS NOT NULL",
+        (demo.clock.now() - timedelta(days=28), demo.clock.now()),
+    )
+    assert received >= 1
+    assert (await row.locator("td").first.inner_text()) == str(received)
+    assert "should be 100 %" in await health.inner_text()
+    await health.get_by_label("Period").select_option(label="Last 13 weeks")
+    await health.get_by_role("row", name="Hours a week nobody works").wait_for()
 
 
 async def test_signing_out_forgets_the_token(page, demo) -> None:

@@ -39,8 +39,8 @@ export async function gql(query, variables = {}) {
 }
 
 // graphql-transport-ws, the protocol of the graphql-ws client: one socket, many
-// subscriptions; reconnects with a growing pause and calls `onReconnect` so callers can
-// catch up from their cursor.
+// subscriptions; reconnects with a growing pause and calls each subscription's
+// `onReconnect` so callers can catch up on what they missed meanwhile.
 export class Live {
   constructor() {
     this.next = 1;
@@ -69,7 +69,12 @@ export class Live {
     if (msg.type === "connection_ack") {
       this.ready = true;
       this.attempt = 0;
-      for (const [id, sub] of this.subs) this.start(id, sub);
+      const again = this.acked;
+      this.acked = true;
+      for (const [id, sub] of this.subs) {
+        this.start(id, sub);
+        if (again && sub.onReconnect) sub.onReconnect();
+      }
     } else if (msg.type === "ping") {
       this.ws.send(JSON.stringify({ type: "pong" }));
     } else if (msg.type === "next") {
@@ -87,9 +92,9 @@ export class Live {
     }));
   }
 
-  subscribe(query, variables, onNext, onError) {
+  subscribe(query, variables, onNext, onError, onReconnect) {
     const id = String(this.next++);
-    const sub = { query, variables: typeof variables === "function" ? variables : () => variables, onNext, onError };
+    const sub = { query, variables: typeof variables === "function" ? variables : () => variables, onNext, onError, onReconnect };
     this.subs.set(id, sub);
     if (this.ready) this.start(id, sub);
     return () => {

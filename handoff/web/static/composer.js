@@ -9,7 +9,7 @@ const PREVIEW = `
 query Preview($input: CreateHandoffInput!) {
   previewHandoff(input: $input) {
     __typename
-    ... on HandoffPreview { deliverAt respondBy explanation receiver { name timezone } team { name } }
+    ... on HandoffPreview { deliverAt respondBy explanation receiver { name timezone } team { name } urgency { outcome explanation } }
     ... on ValidationError { field message }
     ... on NotFound { message }
     ... on Conflict { message }
@@ -63,6 +63,12 @@ export class Composer {
     this.window = h("select", { id: "compose-window", name: "window" },
       WINDOWS.map(([v, l]) => h("option", { value: v }, l)));
     this.title = h("input", { id: "compose-title", name: "title", autocomplete: "off", "aria-describedby": "compose-title-hint" });
+    // urgency is budgeted per receiver; the checkbox stays quiet until it is asked for
+    this.urgent = h("input", { type: "checkbox", id: "compose-urgent", name: "urgent",
+      "aria-describedby": "compose-urgent-hint", onchange: () => { this.reasonField.hidden = !this.urgent.checked; } });
+    this.reason = h("input", { id: "compose-reason", name: "reason", autocomplete: "off", maxlength: 500 });
+    this.reasonField = field("compose-reason", "Why it cannot wait", this.reason);
+    this.reasonField.hidden = true;
     this.button = h("button", { type: "submit" }, "Hand off");
     this.result = h("p", { class: "result", role: "status" });
     this.form = h("form", { class: "composer", "aria-label": "Hand off", novalidate: true,
@@ -75,6 +81,9 @@ export class Composer {
       field("compose-next", "Next", this.nextSteps),
       field("compose-questions", "Open questions", this.questions, "One per line; bundle them here instead of sending several messages"),
       field("compose-window", "Expect an answer within", this.window),
+      h("div", { class: "field check" }, this.urgent, h("label", { for: "compose-urgent" }, "Urgent: may break through their focus time"),
+        h("p", { class: "hint", id: "compose-urgent-hint" }, "Rarely needed: each receiver allows a small weekly budget, and never outside their working hours")),
+      this.reasonField,
       this.button, this.result);
     this.preview = region("preview", "Handoff preview",
       h("p", { class: "muted" }, "Choose someone and write a summary: the preview says when it lands."));
@@ -82,7 +91,7 @@ export class Composer {
     this.element = region("composer", "Hand off work", this.form);
   }
 
-  input() {
+  input(preview = false) {
     const [kind, id] = this.to.value.split(":");
     const questions = this.questions.value.split("\n").map((q) => q.trim()).filter(Boolean);
     const input = {
@@ -92,6 +101,8 @@ export class Composer {
     if (kind === "person") input.toPersonId = id;
     if (kind === "team") input.toTeamId = id;
     if (this.window.value) input.expectResponseWithin = this.window.value;
+    // a preview waits for the reason; sending without one names the field
+    if (this.urgent.checked && (this.reason.value.trim() || !preview)) input.urgent = { reason: this.reason.value };
     return input;
   }
 
@@ -105,9 +116,10 @@ export class Composer {
       this.timeline.mark(null);
       return;
     }
-    const asked = JSON.stringify(this.input());
+    const input = this.input(true);
+    const asked = JSON.stringify(input);
     this.pending = asked;
-    const data = await gql(PREVIEW, { input: this.input() });
+    const data = await gql(PREVIEW, { input });
     if (this.pending !== asked) return; // a newer preview is on its way
     const p = data.previewHandoff;
     if (p.__typename !== "HandoffPreview") {
@@ -126,6 +138,7 @@ export class Composer {
       const by = new Date(p.respondBy);
       lines.push(h("p", {}, `Answer due ${dayTime(by, p.receiver.timezone)} ${p.receiver.timezone} (${clock(by, this.zone)} yours)`));
     }
+    if (p.urgency) lines.push(h("p", { class: "urgency" }, p.urgency.explanation));
     lines.push(h("ol", { class: "explanation", "aria-label": "Why then" }, p.explanation.map((line) => h("li", {}, line))));
     this.preview.replaceChildren(this.preview.firstChild, ...lines);
     this.timeline.mark(at, `lands: ${p.receiver.name}`);
@@ -146,11 +159,12 @@ export class Composer {
         const at = new Date(r.handoff.deliverAt);
         this.result.textContent = `Handed to ${r.handoff.receiver.name}; lands ${dayTime(at, this.zone)} ${this.zone}.`;
         this.form.reset();
+        this.reasonField.hidden = true;
         this.key = draftKey(); // a new draft, a new key: a double click above made one handoff
         this.timeline.mark(null);
         if (this.onSent) this.onSent(r.handoff);
       } else if (r.__typename === "ValidationError") {
-        const target = { "input.note.summary": "compose-summary", "input.toPersonId": "compose-to", "input.toTeamId": "compose-to", "input.expectResponseWithin": "compose-window" }[r.field] || "compose-summary";
+        const target = { "input.note.summary": "compose-summary", "input.toPersonId": "compose-to", "input.toTeamId": "compose-to", "input.expectResponseWithin": "compose-window", "input.urgent.reason": "compose-reason", "input.urgent": "compose-reason" }[r.field] || "compose-summary";
         showFieldErrors(this.form, target, r.message);
       } else {
         this.result.textContent = r.message;

@@ -14,6 +14,7 @@ query Inbox($me: ID!) {
       workItem { title }
       note { summary done next openQuestions }
       sender { id name timezone localTime }
+      urgency { reason outcome explanation wasUrgent }
     }
   }
 }`;
@@ -22,7 +23,13 @@ const ACT = {
   acknowledge: `mutation($id: ID!) { acknowledgeHandoff(id: $id) { __typename ... on Conflict { message } ... on NotFound { message } } }`,
   complete: `mutation($id: ID!) { completeHandoff(id: $id) { __typename ... on Conflict { message } ... on NotFound { message } } }`,
   return: `mutation($id: ID!, $note: String!) { returnHandoff(id: $id, note: $note) { __typename ... on ValidationError { field message } ... on Conflict { message } ... on NotFound { message } } }`,
+  reply: `mutation($input: ReplyToHandoffInput!) { replyToHandoff(input: $input) { __typename ... on ReplyPayload { reply { deliverAt } } ... on ValidationError { field message } ... on Conflict { message } ... on NotFound { message } } }`,
+  rate: `mutation($input: RateUrgencyInput!) { rateUrgency(input: $input) { __typename ... on RateUrgencyPayload { urgency { wasUrgent } } ... on ValidationError { field message } ... on Conflict { message } ... on NotFound { message } } }`,
 };
+
+// A short answer is often all a handoff needs; it reaches the sender in their hours.
+const PRESETS = [["OK", "OK"], ["WILL_DO", "Will do"], ["NEED_INFO", "Need more information"]];
+const DONE = { acknowledge: "Acknowledged", complete: "Completed", return: "Returned", reply: "Replied", rate: "Rated" };
 
 const CHANGES = `subscription Inbox($me: ID!) { inboxChanged(personId: $me) { __typename } }`;
 
@@ -31,11 +38,15 @@ export class Inbox {
     this.me = me;
     this.onOpen = onOpen;
     this.list = h("ol", { class: "inbox-list" });
-    this.count = h("p", { class: "muted", "aria-live": "polite" });
-    this.element = region("inbox", "Inbox", this.count, this.list);
+    this.count = h("p", { class: "muted" });
+    // what the last action did; its own line, so a live reload of the list keeps it
+    this.notice = h("p", { class: "result", role: "status" });
+    this.element = region("inbox", "Inbox", this.count, this.notice, this.list);
     this.element.setAttribute("aria-busy", "true");
     if (live) {
-      live.subscribe(CHANGES, { me: me.id }, () => this.load(), () => this.poll());
+      // a change is a cue to read the inbox again; after a reconnect, read it too (what
+      // changed while the socket was down is not replayed to a stream without a cursor)
+      live.subscribe(CHANGES, { me: me.id }, () => this.load(), () => this.poll(), () => this.load());
     } else {
       this.poll();
     }
@@ -83,9 +94,26 @@ export class Inbox {
       h("label", { for: `return-${item.id}` }, "Why it goes back"), returnNote,
       h("p", { class: "error", id: `return-${item.id}-error` }),
       h("button", { type: "submit" }, "Send it back"));
+    const replyText = h("input", { id: `reply-${item.id}`, autocomplete: "off", maxlength: 1000 });
+    const replyForm = h("form", { class: "reply", "aria-label": `Quick reply to ${note.summary}`,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const input = { handoffId: item.id, preset: e.submitter.value, text: replyText.value.trim() || null };
+        await this.act("reply", item, status, input);
+      } },
+      h("label", { for: `reply-${item.id}` }, "Quick reply (a few words, optional)"), replyText,
+      h("div", { class: "actions" }, PRESETS.map(([value, label]) => h("button", { type: "submit", value }, label))));
+    const urgency = item.urgency;
+    const rate = urgency && urgency.outcome === "BROKE_THROUGH" && urgency.wasUrgent === null
+      ? h("div", { class: "actions", role: "group", "aria-label": "Was it urgent?" },
+        h("span", {}, "Was it urgent?"),
+        h("button", { type: "button", onclick: () => this.act("rate", item, status, { handoffId: item.id, wasUrgent: true }) }, "Yes, it was"),
+        h("button", { type: "button", onclick: () => this.act("rate", item, status, { handoffId: item.id, wasUrgent: false }) }, "It could have waited"))
+      : null;
     return h("li", { class: "inbox-item", "data-id": item.id },
       h("article", { "aria-labelledby": `item-${item.id}` },
-        h("h3", { id: `item-${item.id}` }, note.summary),
+        h("h3", { id: `item-${item.id}` }, urgency ? h("span", { class: "badge urgent" }, "Urgent") : null, note.summary),
+        urgency ? h("p", { class: "urgency" }, `“${urgency.reason}” — ${urgency.explanation}`) : null,
         h("p", { class: "meta" },
           `From ${item.sender.name} (${senderNow} for them, ${item.sender.timezone}) · landed ${dayTime(landed, zone)} ${zone} · ${item.workItem.title}`),
         note.done ? h("p", {}, h("strong", {}, "Done: "), note.done) : null,
@@ -101,16 +129,20 @@ export class Inbox {
             if (!returnForm.hidden) returnNote.focus();
           } }, "Return…"),
           h("button", { type: "button", class: "link", onclick: () => this.onOpen(item.id) }, "Details")),
-        returnForm, status));
+        replyForm, rate, returnForm, status));
   }
 
-  async act(kind, item, status, note) {
+  async act(kind, item, status, arg) {
     status.textContent = "";
-    const data = await gql(ACT[kind], note === undefined ? { id: item.id } : { id: item.id, note });
+    this.notice.textContent = "";
+    const variables = kind === "return" ? { id: item.id, note: arg } : arg === undefined ? { id: item.id } : { input: arg };
+    const data = await gql(ACT[kind], variables);
     const r = Object.values(data)[0];
-    if (r.__typename === "HandoffPayload") {
+    if (["HandoffPayload", "ReplyPayload", "RateUrgencyPayload"].includes(r.__typename)) {
+      this.notice.textContent = `${DONE[kind]}: ${item.note.summary}.`;
       await this.load();
-      this.count.textContent = `${kind === "return" ? "Returned" : kind === "complete" ? "Completed" : "Acknowledged"}: ${item.note.summary}. ${this.count.textContent}`;
+    } else if (r.__typename === "ValidationError" && kind !== "return") {
+      status.textContent = r.message;
     } else if (r.__typename === "ValidationError") {
       const error = document.getElementById(`return-${item.id}-error`);
       if (error) error.textContent = r.message;

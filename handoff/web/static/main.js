@@ -4,6 +4,7 @@ import { ApiError, Live, gql, session } from "./api.js";
 import { Composer } from "./composer.js";
 import { openDetail } from "./detail.js";
 import { h } from "./dom.js";
+import { Health } from "./health.js";
 import { Hours } from "./hours.js";
 import { Inbox } from "./inbox.js";
 import { Timeline } from "./timeline.js";
@@ -86,6 +87,7 @@ async function start() {
     onSent: () => timeline.load(),
   });
   const hours = new Hours({ me, onChanged: () => { timeline.load(); inbox.load(); } });
+  const health = new Health({ groups, now });
 
   const app = document.getElementById("app");
   app.append(
@@ -93,8 +95,9 @@ async function start() {
     h("div", { class: "columns" },
       h("div", { class: "column" }, composer.element, composer.preview),
       h("div", { class: "column" }, inbox.element)),
-    hours.element);
-  await Promise.all([timeline.load(), inbox.load(), hours.load()]);
+    hours.element,
+    health.element);
+  await Promise.all([timeline.load(), inbox.load(), hours.load(), health.load()]);
   document.body.dataset.ready = "true";
 }
 
