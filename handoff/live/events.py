@@ -7,7 +7,8 @@ availability (README, "Tokens and rights"). Each event therefore carries its *au
   it went to and the one it came from, for a reassignment the receiver it was taken
   from (who held it until then);
 - `digest.delivered`: the person the digest is for (it lists handoffs of many senders);
-- `person.availability_changed`: that person.
+- `person.availability_changed`, `person.travel_changed`, `person.deactivated`, ...: that
+  person.
 
 For a subscription about one handoff (`handoffChanged`, `inboxChanged`) each handoff an
 event touches has an audience of its own: a digest touches every handoff it bundles, and
@@ -27,7 +28,11 @@ from handoff.services.errors import Invalid
 from handoff.services.rights import Actor, may_follow
 
 DIGEST = "digest.delivered"
-AVAILABILITY = "person.availability_changed"
+# what changes when a person can be reached: their hours and policy, where they are, and
+# whether they are still here
+AVAILABILITY = frozenset(
+    {"person.availability_changed", "person.travel_changed", "person.deactivated"}
+)
 _CURSOR_PREFIX = "outbox:"
 
 

@@ -4,8 +4,8 @@ A person is *reachable* inside their delivery windows: working time minus focus 
 (`handoff.calendar.delivery_windows`, the instants where an undelayed handoff lands).
 The engine gives each person's next transition instant; the stream waits on the clock
 until the earliest one (`clock.sleep_until`, so a test moves a manual clock instead of
-sleeping), and recomputes a person when a `person.availability_changed` event for them
-arrives. Nothing polls a person per second.
+sleeping), and recomputes a person when an event changes their availability (hours or
+policy, travel, deactivation: `events.AVAILABILITY`) arrives. Nothing polls a person per second.
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ class Streams:
         """A subscriber to the availability changes of some people (for reachability)."""
 
         def accept(event: LiveEvent) -> bool:
-            return event.type == AVAILABILITY and event.person_id in person_ids
+            return event.type in AVAILABILITY and event.person_id in person_ids
 
         return await self.hub.subscribe(ws, accept)
 

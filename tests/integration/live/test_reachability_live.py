@@ -9,6 +9,11 @@ from tests.integration.api._helpers import AMS, SET_DELIVERY_POLICY, WEEKDAYS, c
 from tests.integration.live._live import until, ws_client
 from tests.integration.live.test_websocket import REACH
 
+ADD_TRAVEL = """
+mutation($input: AddTravelInput!) {
+  addTravel(input: $input) { __typename ... on ValidationError { field message } }
+}"""
+
 
 def utc(*args: int) -> str:
     return datetime(*args, tzinfo=UTC).isoformat()
@@ -69,3 +74,17 @@ async def test_reachability_follows_working_time_and_focus_blocks_on_a_moved_clo
             ("Ana", True, utc(2026, 11, 30, 8)),
         ]
         await ws.nothing("r", 0.3)
+
+        # she flies to New York today (its hours there): recomputed at once too
+        # (person.travel_changed); 03:30 in New York, working from 09:00 there
+        trip = {"personId": ana["id"], "start": "2026-11-30", "end": "2026-12-04"}
+        await ok(
+            gql,
+            ADD_TRAVEL,
+            {"input": {**trip, "timezone": "America/New_York"}},
+            "addTravel",
+            "TravelPayload",
+        )
+        change = (await ws.data("r"))["reachabilityChanged"]
+        assert (change["person"]["name"], change["reachable"]) == ("Ana", False)
+        assert change["nextChangeAt"] == utc(2026, 11, 30, 14)
