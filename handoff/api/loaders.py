@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from psycopg import AsyncConnection
@@ -107,3 +108,28 @@ def loader(ctx: Context, name: str) -> DataLoader[Any, Any]:
     if found is None:
         found = ctx.loaders[name] = _FACTORIES[name](ctx)
     return found
+
+
+MISSING: Any = object()
+
+
+def loaded(ctx: Context, name: str, key: Any) -> Any:
+    """What the request's loader `name` already holds for `key`, or MISSING.
+
+    A relation resolver that finds its value here returns it as it is: graphql-core then
+    completes it in place, with no coroutine, task or gather for that field.
+    """
+    found = loader(ctx, name).cache_map.get(key)
+    if found is None or not found.done() or found.cancelled() or found.exception() is not None:
+        return MISSING
+    return found.result()
+
+
+async def preload(ctx: Context, wanted: Mapping[str, Iterable[Any]]) -> None:
+    """Load these keys through the request's loaders now, one batch per loader and all
+    loaders at once, so that the relation resolvers of a page find them `loaded`."""
+    pending = [
+        loader(ctx, name).load_many(list(dict.fromkeys(keys))) for name, keys in wanted.items()
+    ]
+    if pending:
+        await asyncio.gather(*pending)

@@ -15,6 +15,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.utils.aio import aclosing
 
 from handoff.api.errors import ErrorCode
+from handoff.api.executor import FastExecutor, streamline
 from handoff.api.extensions import ParseAndValidate, cached_parse, coded, log_errors
 from handoff.api.resolvers import Mutation, Query
 from handoff.api.resolvers.subscriptions import Subscription
@@ -119,18 +120,21 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         depth_validator(settings.max_query_depth, None, None),
         alias_validator(settings.max_aliases),
     )
-    return HandoffSchema(
+    built = HandoffSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Person, Team, WorkItem, Handoff, Workspace],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        execution_context_class=FastExecutor,
         extensions=[
             # Factories: a fresh extension per request; the parser and validation
             # caches live at module level, so they are shared across requests.
             lambda: ParseAndValidate(limits),
         ],
     )
+    streamline(built)
+    return built
 
 
 schema = build_schema()

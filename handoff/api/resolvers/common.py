@@ -84,11 +84,15 @@ async def id_page(
     wrap: Callable[[T], Any],
     first: int | None,
     after: str | None,
+    prepare: Callable[[Info, Sequence[T]], Awaitable[None]] | None = None,
 ) -> Any:
-    """One page of a list ordered by row id; `fetch(conn, ws, after_id, limit)`."""
+    """One page of a list ordered by row id; `fetch(conn, ws, after_id, limit)`;
+    `prepare(info, page)` runs before the page is returned (e.g. to preload relations)."""
     limit, start = page_limit(info, first), after_id(after)
     async with info.context.connection() as conn:
         found = await fetch(conn, info.context.workspace_id, start, limit + 1)
+    if prepare is not None:
+        await prepare(info, found[:limit])
     return connection(list(found), limit, lambda row: str(row.id), wrap, counter(info, count))
 
 

@@ -22,6 +22,7 @@ from handoff.api.resolvers.common import (
 )
 from handoff.api.types import Connection, Handoff, Info, Person, Team, connection, decode_cursor
 from handoff.api.types.common import at_or_now
+from handoff.api.types.handoffs import preload_relations
 from handoff.api.types.results import (
     CreateHandoffPayload,
     CreateHandoffResult,
@@ -109,7 +110,7 @@ class HandoffQuery:
         )
         fetch = partial(handoffs.page, where=where)
         count = partial(handoffs.count, where=where)
-        return await id_page(info, fetch, count, Handoff.wrap, first, after)
+        return await id_page(info, fetch, count, Handoff.wrap, first, after, preload_relations)
 
     @strawberry.field(description="Delivered, not yet acknowledged, oldest first")
     async def inbox(
@@ -127,6 +128,7 @@ class HandoffQuery:
                 conn, info.context.workspace_id, person.id, start, limit + 1
             )
         count = counter(info, partial(handoffs.inbox_count, receiver_id=person.id))
+        await preload_relations(info, found[:limit])
         return connection(found, limit, _inbox_cursor, Handoff.wrap, count)
 
     @strawberry.field(

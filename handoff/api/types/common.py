@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
 from handoff.api.context import Context
 from handoff.services.errors import Invalid
@@ -218,3 +219,40 @@ def at_or_now(info: Info, at: datetime | None) -> datetime:
             "at", f"{at.isoformat()} has no UTC offset; send e.g. '2026-11-27T15:00:00+01:00'"
         )
     return at
+
+
+def selected_names(info: Info) -> frozenset[str]:
+    """Every field name anywhere below the field being resolved (fragments included),
+    to tell whether a page's relations will be asked for. Cached per field node: the
+    parse cache shares one syntax tree between requests with the same text."""
+    raw = info._raw_info
+    key = id(raw.field_nodes[0])
+    found = _selected.get(key)
+    if found is not None and found[0] is raw.field_nodes[0]:
+        return found[1]
+    names: set[str] = set()
+    pending = [node.selection_set for node in raw.field_nodes]
+    seen_fragments: set[str] = set()
+    while pending:
+        selection_set = pending.pop()
+        if selection_set is None:
+            continue
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+                pending.append(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = raw.fragments.get(selection.name.value)
+                if fragment is not None and selection.name.value not in seen_fragments:
+                    seen_fragments.add(selection.name.value)
+                    pending.append(fragment.selection_set)
+    result = frozenset(names)
+    if len(_selected) >= 512:
+        _selected.clear()
+    _selected[key] = (raw.field_nodes[0], result)
+    return result
+
+
+_selected: dict[int, tuple[FieldNode, frozenset[str]]] = {}

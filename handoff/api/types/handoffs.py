@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import strawberry
 
 from handoff import ids
-from handoff.api.loaders import loader
+from handoff.api.loaders import MISSING, loaded, loader, preload
 from handoff.api.scalars import Duration
 from handoff.api.types.common import (
     FollowUpKind,
@@ -20,6 +21,7 @@ from handoff.api.types.common import (
     Routing,
     WorkItemStatus,
     describe_enum,
+    selected_names,
 )
 from handoff.api.types.people import Person
 from handoff.api.types.urgency import HandoffReply, Urgency, handoff_replies, handoff_urgency
@@ -48,14 +50,23 @@ class Team(Node):
         return [Person.wrap(p) for p in people if p is not None]
 
 
-async def _person(info: Info, person_id: int) -> Person:
+def _person(info: Info, person_id: int) -> Any:
+    """The person, at once when the request has loaded them already (see `preload`), else
+    an awaitable of them. (Relations of a page of handoffs are preloaded by its resolver.)"""
+    found = loaded(info.context, "person", person_id)
+    if found is MISSING:
+        return _load_person(info, person_id)
+    return Person.wrap(found)
+
+
+async def _load_person(info: Info, person_id: int) -> Person:
     found = await loader(info.context, "person").load(person_id)
     assert found is not None, "foreign keys keep people referenced"
     return Person.wrap(found)
 
 
-async def _holder(root: WorkItem, info: Info) -> Person | None:
-    return None if root._m.holder_id is None else await _person(info, root._m.holder_id)
+def _holder(root: WorkItem, info: Info) -> Person | None:
+    return None if root._m.holder_id is None else _person(info, root._m.holder_id)
 
 
 async def _item_handoffs(root: WorkItem, info: Info) -> list[Handoff]:
@@ -117,8 +128,8 @@ class FollowUp:
         )
 
     @strawberry.field(description="Whose hours it waits for: the receiver, or the sender")
-    async def person(self, info: Info) -> Person:
-        return await _person(info, self._m.person_id)
+    def person(self, info: Info) -> Person:
+        return _person(info, self._m.person_id)
 
 
 class EscalationTarget(StrEnum):
@@ -147,12 +158,12 @@ class Escalation:
     reason: list[str] = strawberry.field(description="Why, in the words of the follow-up")
 
     @strawberry.field(description="Who it went to")
-    async def person(self, info: Info) -> Person:
-        return await _person(info, self.person_id)
+    def person(self, info: Info) -> Person:
+        return _person(info, self.person_id)
 
     @strawberry.field(name="from", description="Who did not answer in time")
-    async def from_(self, info: Info) -> Person:
-        return await _person(info, self.from_id)
+    def from_(self, info: Info) -> Person:
+        return _person(info, self.from_id)
 
 
 @strawberry.type(description="One thing that happened to a handoff (its event).")
@@ -217,22 +228,43 @@ def _escalation(event: m.Event) -> Escalation:
     )
 
 
-async def _work_item(root: Handoff, info: Info) -> WorkItem:
-    found = await loader(info.context, "work_item").load(root._m.work_item_id)
+def _work_item(root: Handoff, info: Info) -> WorkItem:
+    found = loaded(info.context, "work_item", root._m.work_item_id)
+    if found is MISSING:
+        return _load_work_item(info, root._m.work_item_id)  # type: ignore[return-value]
     return WorkItem.wrap(found)
 
 
-async def _sender(root: Handoff, info: Info) -> Person:
-    return await _person(info, root._m.sender_id)
+async def _load_work_item(info: Info, item_id: int) -> WorkItem:
+    return WorkItem.wrap(await loader(info.context, "work_item").load(item_id))
 
 
-async def _receiver(root: Handoff, info: Info) -> Person:
-    return await _person(info, root._m.receiver_id)
+def _sender(root: Handoff, info: Info) -> Person:
+    return _person(info, root._m.sender_id)
 
 
-async def _addressed_to(root: Handoff, info: Info) -> Person | None:
+def _receiver(root: Handoff, info: Info) -> Person:
+    return _person(info, root._m.receiver_id)
+
+
+def _addressed_to(root: Handoff, info: Info) -> Person | None:
     found = root._m.addressed_to_id
-    return None if found is None else await _person(info, found)
+    return None if found is None else _person(info, found)
+
+
+async def preload_relations(info: Info, page: Sequence[m.Handoff]) -> None:
+    """Load the people and work items a page of handoffs will be asked for, in one batch
+    each, before graphql-core completes the page (see `loaded`)."""
+    asked = selected_names(info)
+    people: list[int] = []
+    if "sender" in asked:
+        people += [h.sender_id for h in page]
+    if "receiver" in asked:
+        people += [h.receiver_id for h in page]
+    wanted: dict[str, list[int]] = {"person": people} if people else {}
+    if "workItem" in asked:
+        wanted["work_item"] = [h.work_item_id for h in page]
+    await preload(info.context, wanted)
 
 
 async def _delegated_via(root: Handoff, info: Info) -> list[Person]:
