@@ -15,8 +15,9 @@ own path, so errors, null propagation and paths stay exactly as graphql-core mak
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 import strawberry
 from graphql import (
@@ -29,26 +30,47 @@ from graphql import (
     GraphQLResolveInfo,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path, Undefined
+from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
-# How a plain field's value becomes its JSON value; raising means "take the slow path".
+# How a plain leaf field's value becomes its JSON value; raising means "take the slow path".
 Complete = Callable[[Any], Any]
-# (python attribute name, completion), or None: not a plain field
-Plan = tuple[str, Complete] | None
-
-# The plans of a type's fields live on the type object (one schema's types live as long
-# as the schema), filled on first use.
-_PLANS = "_handoff_fast_plans"
 
 
 class _Slow(Exception):
     """A plain field's value needs graphql-core's full completion (null or refused)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    """A plain scalar or enum (or a list of non-null ones): getattr and coerce."""
+
+    attr: str
+    complete: Complete
+
+
+@dataclass(frozen=True, slots=True)
+class _Object:
+    """A plain field holding an object (or a list of non-null objects) of a concrete type."""
+
+    attr: str
+    type: GraphQLObjectType
+    field_type: GraphQLOutputType
+    non_null: bool
+    # the list's item type (non-null), or None: not a list
+    item_type: GraphQLNonNull[Any] | None
+
+
+Plan = _Leaf | _Object | None
+
+# The plans of a type's fields live on the type object (one schema's types live as long
+# as the schema), filled on first use.
+_PLANS = "_handoff_fast_plans"
 
 
 def _leaf(leaf: GraphQLLeafType, non_null: bool) -> Complete:
@@ -92,6 +114,29 @@ def _completion(field_type: GraphQLOutputType) -> Complete | None:
     return None
 
 
+def _concrete(kind: Any) -> GraphQLObjectType | None:
+    """An object type whose values need no `is_type_of` call with a resolve info
+    (strawberry's generated check ignores it)."""
+    if not isinstance(kind, GraphQLObjectType):
+        return None
+    check = kind.is_type_of
+    if check is not None and "_get_is_type_of" not in getattr(check, "__qualname__", ""):
+        return None
+    return kind
+
+
+def _object_plan(attr: str, field_type: GraphQLOutputType) -> _Object | None:
+    non_null = isinstance(field_type, GraphQLNonNull)
+    inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    if isinstance(inner, GraphQLList):
+        if not isinstance(inner.of_type, GraphQLNonNull):
+            return None
+        item = _concrete(inner.of_type.of_type)
+        return None if item is None else _Object(attr, item, field_type, non_null, inner.of_type)
+    found = _concrete(inner)
+    return None if found is None else _Object(attr, found, field_type, non_null, None)
+
+
 def _plan(field: GraphQLField) -> Plan:
     definition = (field.extensions or {}).get("strawberry-definition")
     if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
@@ -99,11 +144,13 @@ def _plan(field: GraphQLField) -> Plan:
     if field.args or getattr(field.resolve, "__name__", "") != "_get_basic_result":
         return None
     complete = _completion(field.type)
-    return None if complete is None else (definition.python_name, complete)
+    if complete is not None:
+        return _Leaf(definition.python_name, complete)
+    return _object_plan(definition.python_name, field.type)
 
 
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
-    """strawberry's execution context; plain leaf fields skip graphql-core's per-field work."""
+    """strawberry's execution context; plain fields skip graphql-core's per-field work."""
 
     def execute_fields(
         self,
@@ -122,46 +169,134 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         if plans is None:
             plans = {}
             setattr(parent_type, _PLANS, plans)
-        slow: dict[str, FieldDetailsList] = {}
-        fast: dict[str, Any] = {}
-        for response_name, details in grouped_field_set.items():
-            name = details[0].node.name.value
-            if name == "__typename":
-                fast[response_name] = parent_type.name
-                continue
-            if name in plans:
-                plan = plans[name]
+        results: dict[str, Any] = {}
+        pending: list[str] = []
+        is_awaitable = self.is_awaitable
+        try:
+            for response_name, details in grouped_field_set.items():
+                name = details[0].node.name.value
+                if name == "__typename":
+                    results[response_name] = parent_type.name
+                    continue
+                if name in plans:
+                    plan = plans[name]
+                else:
+                    field = parent_type.fields.get(name)
+                    plan = plans[name] = None if field is None else _plan(field)
+                result: Any = Undefined
+                if type(plan) is _Leaf:
+                    try:
+                        result = plan.complete(getattr(source_value, plan.attr))
+                    except Exception:
+                        result = Undefined
+                elif type(plan) is _Object:
+                    result = self._object_field(
+                        plan,
+                        getattr(source_value, plan.attr),
+                        details,
+                        path,
+                        response_name,
+                        parent_type,
+                    )
+                if result is Undefined:
+                    result = self.execute_field(
+                        parent_type,
+                        source_value,
+                        details,
+                        Path(path, response_name, parent_type.name),
+                        position_context,
+                    )
+                    if result is Undefined:
+                        continue
+                results[response_name] = result
+                if is_awaitable(result):
+                    pending.append(response_name)
+        except Exception:
+            if pending:
+                self.settle_in_background([results[name] for name in pending])
+            raise
+        if not pending:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(pending) == 1:
+                results[pending[0]] = await results[pending[0]]
             else:
-                field = parent_type.fields.get(name)
-                plan = plans[name] = None if field is None else _plan(field)
-            if plan is None:
-                slow[response_name] = details
-                continue
+                done = await gather_with_cancel(*(results[name] for name in pending))
+                results.update(zip(pending, done, strict=True))
+            return results
+
+        return get_results()
+
+    def _object_field(
+        self,
+        plan: _Object,
+        value: Any,
+        details: Any,
+        path: Path | None,
+        response_name: str,
+        parent_type: GraphQLObjectType,
+    ) -> Any:
+        """A plain object (or list of objects) field, completed as graphql-core would,
+        or Undefined to let graphql-core do it (a null that must not be)."""
+        if value is None:
+            return Undefined if plan.non_null else None
+        field_path = Path(path, response_name, parent_type.name)
+        try:
+            subfields = self.collect_subfields(plan.type, details)[0]
+            if plan.item_type is None:
+                return self._guard(
+                    self.execute_fields(plan.type, value, field_path, subfields, None),
+                    plan.field_type,
+                    details,
+                    field_path,
+                )
+            if not isinstance(value, list | tuple) or any(item is None for item in value):
+                return Undefined  # graphql-core reports what is wrong with it
+            items: list[Any] = []
+            waiting: list[int] = []
+            for index, item in enumerate(value):
+                item_path = Path(field_path, index, None)
+                completed = self._guard(
+                    self.execute_fields(plan.type, item, item_path, subfields, None),
+                    plan.item_type,
+                    details,
+                    item_path,
+                )
+                if self.is_awaitable(completed):
+                    waiting.append(index)
+                items.append(completed)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, plan.field_type, details, field_path)
+            return None
+        if not waiting:
+            return items
+
+        async def get_items() -> list[Any]:
             try:
-                fast[response_name] = plan[1](getattr(source_value, plan[0]))
-            except Exception:
-                slow[response_name] = details
-        if not slow:
-            return fast
-        rest = super().execute_fields(parent_type, source_value, path, slow, position_context)
-        if self.is_awaitable(rest):
+                done = await gather_with_cancel(*(items[i] for i in waiting))
+                for i, completed in zip(waiting, done, strict=True):
+                    items[i] = completed
+                return items
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, plan.field_type, details, field_path)
+                return None  # type: ignore[return-value]
 
-            async def merged() -> dict[str, Any]:
-                return _in_order(grouped_field_set, fast, await rest)
+        return get_items()
 
-            return merged()
-        return _in_order(grouped_field_set, fast, cast("dict[str, Any]", rest))
+    def _guard(self, completed: Any, field_type: Any, details: Any, path: Path) -> Any:
+        """An awaitable completion whose errors are reported at `path`."""
+        if not self.is_awaitable(completed):
+            return completed
 
+        async def awaited() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, field_type, details, path)
+                return None
 
-def _in_order(grouped_field_set: Any, fast: dict[str, Any], slow: dict[str, Any]) -> dict[str, Any]:
-    """Both halves in the order the query asked for them (a response keeps field order)."""
-    if not fast:
-        return slow
-    return {
-        name: fast[name] if name in fast else slow[name]
-        for name in grouped_field_set
-        if name in fast or name in slow
-    }
+        return awaited()
 
 
 # Argument types a lean resolver passes through as graphql-core coerced them: strawberry's
