@@ -1,37 +1,72 @@
-"""HTTP benchmark of the GraphQL API: ``createHandoff`` and ``inbox`` against a trivial baseline.
+"""HTTP benchmark of the GraphQL API: createHandoff, inbox and teamTimeline vs a trivial baseline.
 
 Run from the repository root: ``make bench`` (or ``.venv/bin/python tests/benchmarks/bench_api.py``).
 
 What it does, in one run:
 
-1. starts an embedded PostgreSQL (fsync off) in a temp dir and applies the migrations;
+1. starts an embedded PostgreSQL (fsync off) in a temp dir; each source (see ``--source``)
+   gets its own fresh database, migrated by that source's ``python -m handoff.cli migrate``,
+   and a workspace token from that source's ``python -m handoff.cli token create``;
 2. starts the API in a subprocess the way ``handoff serve`` does (``handoff.cli:asgi_app``,
-   one uvicorn worker, uvloop + httptools, JSON logs with one access line per request,
-   written to a file in the temp dir) on a free 127.0.0.1 port;
-3. seeds one workspace over the API: people in several zones (some with unusual working
-   patterns) and, for a few of them, 25 handoffs each that are then marked DELIVERED in SQL
-   so their ``inbox`` has more than a page;
+   uvicorn with uvloop + httptools, ``--workers`` worker processes (default 1) like
+   ``handoff serve --workers N`` / ``HANDOFF_WORKERS``, JSON logs with one access line per
+   request, written to a file in the temp dir) on a free 127.0.0.1 port; the subprocess runs
+   with cwd and ``PYTHONPATH`` = the source's directory, so ``import handoff`` resolves there
+   (the venv's Python and packages are shared);
+3. seeds one workspace over the API: 12 people in several zones (some with unusual working
+   patterns), a team of all 12 (``createTeam`` with ``memberIds``) and, for a few of them, 25
+   handoffs each that are then marked DELIVERED in SQL so their ``inbox`` has more than a page;
 4. drives each scenario from this process with 50 concurrent keep-alive connections (a small
-   raw asyncio HTTP/1.1 client on uvloop, so the load generator costs little CPU), first a
-   warm-up, then a fixed measuring window:
+   raw asyncio HTTP/1.1 client on uvloop, so the load generator costs little CPU; opened one
+   after another, each with one answered request, so that the kernel spreads them evenly over
+   several worker processes), first a warm-up, then a fixed measuring window:
 
    * ``baseline``: ``{ __typename }`` with the bearer token (same stack: middleware, auth,
      GraphQL parse/validate/execute, JSON);
    * ``createHandoff``: every request a new handoff (new work item) between two random people,
      with a distinct ``idempotencyKey`` and a 4 h response window;
    * ``inbox``: 20 delivered handoffs of a random seeded receiver, with sender, receiver
-     and work item.
+     and work item;
+   * ``teamTimeline``: the team's week 2026-12-07..2026-12-14 (UTC) as a timeline UI draws
+     it: range, overlap and gaps with their totals, and per person id/name/handle/zone,
+     working time and every segment (kind, UTC and local start/end, zone, label).
 
-Printed: requests/s, p50/p99 latency, ratio to the baseline's requests/s, and PASS/MISS against
-the targets of issue 3 (``createHandoff`` >= 40% of the baseline's requests/s, p99 < 100 ms),
-plus the CPU used by the API process, PostgreSQL and the load generator (% of one core).
+Printed per source and worker count: requests/s, p50/p99 latency, ratio to the baseline's
+requests/s, the target of issue 16 and PASS/MISS (``createHandoff`` >= 40 % of the
+baseline's requests/s and p99 < 100 ms; ``inbox`` >= 20 % and p99 < 300 ms; ``teamTimeline``
+>= 20 %), plus the CPU used by the API (the whole uvicorn process tree), PostgreSQL and the
+load generator (% of one core). With several sources, one more table puts them side by side.
 
-Exit status: 0 whatever the numbers; 1 when any request fails (non-200, GraphQL errors, an
-unexpected payload), after printing the first few failures.
+Exit status: 0 whatever the numbers (a MISS too); 1 when any request fails (non-200, GraphQL
+errors, an unexpected payload), after printing the first few failures. A scenario whose query
+a source's schema does not have (e.g. ``teamTimeline`` in an old commit) is reported as "n/a"
+for that source; for the source that is this checkout it counts as a failure.
 
-Options: ``--duration`` / ``--warmup`` (seconds per scenario), ``--clients``,
-``--only NAME`` (repeatable), ``--profile FILE``: profile the API process with cProfile during
-the measuring windows, save the stats to FILE and print the top functions.
+Options:
+
+* ``--duration`` / ``--warmup`` (seconds per scenario), ``--clients``, ``--only NAME``
+  (repeatable: scenarios whose name starts with NAME);
+* ``--workers N``: N uvicorn worker processes (CPU is summed over the process tree);
+* ``--workers-compare``: baseline + createHandoff (or the ``--only`` scenarios) with 1
+  process, then again with 2 (or ``--workers`` N > 1), against the same database, and a
+  table of createHandoff requests/s with 1 and 2 processes and their ratio (target >= 1.3x),
+  the CPU of API, PostgreSQL and load generator, and how many client connections each worker
+  process held; a note says when the CPUs were saturated or the load generator may limit;
+* ``--source NAME=DIR`` (repeatable): run the API (and its migrations) from another checkout,
+  e.g. ``git archive <commit> | tar -x -C /tmp/bench-before`` and
+  ``--source before=/tmp/bench-before --source after=.``; sources run one after another in
+  the order given; without the option the only source is this checkout, named "after";
+* ``--profile FILE``: profile the API process with cProfile during the measuring windows,
+  save the stats to FILE (FILE.NAME per source with several sources) and print the top
+  functions (one worker only).
+
+Examples::
+
+    .venv/bin/python tests/benchmarks/bench_api.py
+    .venv/bin/python tests/benchmarks/bench_api.py --workers-compare
+    rm -rf /tmp/bench-before && mkdir -p /tmp/bench-before \
+        && git archive <commit> | tar -x -C /tmp/bench-before
+    .venv/bin/python tests/benchmarks/bench_api.py --source before=/tmp/bench-before --source after=.
 """
 
 from __future__ import annotations
@@ -43,6 +78,7 @@ import itertools
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -61,11 +97,13 @@ from _common import machine_info, print_table
 
 HOST = "127.0.0.1"
 SEED = 20261123
-TARGET_RATIO = 0.40  # createHandoff requests/s >= 40% of the baseline's
-TARGET_P99_MS = 100.0
+REPO = Path(__file__).resolve().parents[2]  # the checkout this script belongs to
 INBOX_RECEIVERS = 4
 INBOX_PER_RECEIVER = 25
 MAX_FAILURES_SHOWN = 5
+TARGET_WORKERS_RATIO = 1.3  # createHandoff requests/s with 2 processes vs 1
+TIMELINE_FROM = "2026-12-07T00:00:00+00:00"
+TIMELINE_TO = "2026-12-14T00:00:00+00:00"
 
 # people of the benchmark workspace: (handle, zone, weekly pattern or None = Mon-Fri 9-17)
 NINE_TO_FIVE = ["09:00-17:00"]
@@ -87,6 +125,10 @@ PEOPLE: list[tuple[str, str, dict[str, list[str]] | None]] = [
 CREATE_PERSON = """mutation($input: CreatePersonInput!) { createPerson(input: $input) {
   __typename ... on PersonPayload { person { id } } ... on ValidationError { field message } } }"""
 
+CREATE_TEAM = """mutation($input: CreateTeamInput!) { createTeam(input: $input) {
+  __typename ... on TeamPayload { team { id members { id } } }
+  ... on ValidationError { field message } ... on NotFound { message } } }"""
+
 CREATE_HANDOFF = """mutation($input: CreateHandoffInput!) { createHandoff(input: $input) {
   __typename
   ... on CreateHandoffPayload { created handoff { id status deliverAt respondBy } }
@@ -100,7 +142,26 @@ INBOX = """query($p: ID!) { inbox(personId: $p, first: 20) {
     workItem { id title status } } }
   pageInfo { hasNextPage endCursor } } }"""
 
+TEAM_TIMELINE = """query($team: ID!, $from: DateTime!, $to: DateTime!) {
+  teamTimeline(teamId: $team, from: $from, to: $to) {
+    __typename
+    ... on TeamTimeline {
+      from to overlapTotal gapTotal
+      overlap { start end }
+      gaps { start end }
+      rows {
+        person { id name handle timezone }
+        workingTime
+        segments { kind start end startLocal endLocal zone label } } }
+    ... on ValidationError { field message }
+    ... on NotFound { message } } }"""
+
 BASELINE = "{ __typename }"
+
+# GraphQL validation messages that mean "this source's schema has no such query/field"
+SCHEMA_MISMATCH = re.compile(
+    r"Cannot query field|Unknown argument|Unknown type|is not defined by type|Unknown field"
+)
 
 
 # --- a minimal HTTP/1.1 keep-alive client ------------------------------------------------------
@@ -163,10 +224,30 @@ def gql_body(query: str, variables: dict[str, Any] | None = None) -> bytes:
     return json.dumps({"query": query, "variables": variables or {}}).encode()
 
 
+class SchemaMismatch(HttpError):
+    """The server's schema has no such query, field, argument or type."""
+
+
+def schema_mismatch(body: Any) -> str | None:
+    """The first schema-validation message of a response body, if that is why it failed."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    for error in errors or []:
+        message = str(error.get("message", "")) if isinstance(error, dict) else str(error)
+        if SCHEMA_MISMATCH.search(message):
+            return message
+    return None
+
+
 async def gql(conn: Connection, query: str, variables: dict[str, Any] | None = None) -> Any:
     """The `data` of one request; raises on anything but a clean 200."""
     status, data = await conn.post(gql_body(query, variables))
-    body = json.loads(data)
+    try:
+        body = json.loads(data)
+    except ValueError:
+        raise HttpError(f"HTTP {status}: {data[:500]!r}") from None
+    mismatch = schema_mismatch(body)
+    if mismatch:
+        raise SchemaMismatch(mismatch)
     if status != 200 or body.get("errors"):
         raise HttpError(f"HTTP {status}: {data[:500]!r}")
     return body["data"]
@@ -180,6 +261,18 @@ class Scenario:
     name: str
     make_body: Callable[[random.Random], bytes]
     check: Callable[[Any], str | None]  # the response body -> an error message or None
+    min_ratio: float | None = None  # target (issue 16): requests/s >= this x the baseline's
+    max_p99_ms: float | None = None  # target (issue 16): p99 below this
+    unavailable: str | None = None  # why this source cannot run it (then "n/a")
+
+    @property
+    def target(self) -> str:
+        parts = []
+        if self.min_ratio is not None:
+            parts.append(f">= {self.min_ratio * 100:.0f} %")
+        if self.max_p99_ms is not None:
+            parts.append(f"p99 < {self.max_p99_ms:g} ms")
+        return ", ".join(parts) or "-"
 
 
 @dataclass
@@ -194,6 +287,9 @@ class Result:
     load: float
     failures: list[str] = field(default_factory=list)
     failed: int = 0
+    na: str | None = None  # the scenario could not run on this source: why
+    spread: list[int] = field(default_factory=list)  # client connections per API process
+    scenario: Scenario | None = None
 
     @property
     def rps(self) -> float:
@@ -204,6 +300,28 @@ class Result:
             return float("nan")
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+    @property
+    def cpu_ms_per_req(self) -> str:
+        return f"{self.server_cpu * 1000 / self.rps:.2f}" if self.rps else "n/a"
+
+    def verdict(self, baseline: Result | None) -> str:
+        """PASS / MISS against the scenario's target, "-" without one."""
+        s = self.scenario
+        if self.na or s is None or (s.min_ratio is None and s.max_p99_ms is None):
+            return "-"
+        ok = True
+        if s.min_ratio is not None:
+            if baseline is None or not baseline.rps:
+                return "n/a"  # baseline not run (--only)
+            ok = self.rps >= s.min_ratio * baseline.rps
+        if s.max_p99_ms is not None:
+            ok = ok and self.pct_ms(0.99) < s.max_p99_ms
+        return "PASS" if ok else "MISS"
+
+
+def unavailable_result(scenario: Scenario, why: str) -> Result:
+    return Result(scenario.name, 0, 0.0, [], 0.0, 0.0, 0.0, 0.0, na=why, scenario=scenario)
 
 
 def check_baseline(body: Any) -> str | None:
@@ -224,9 +342,32 @@ def check_inbox(body: Any) -> str | None:
     return None
 
 
-def make_scenarios(people: list[str], receivers: list[str]) -> list[Scenario]:
+def check_timeline(body: Any) -> str | None:
+    result = (body.get("data") or {}).get("teamTimeline") or {}
+    if result.get("__typename") != "TeamTimeline":
+        return f"teamTimeline returned {result!r}"
+    rows = result.get("rows") or []
+    if len(rows) != len(PEOPLE):
+        return f"teamTimeline returned {len(rows)} rows, expected {len(PEOPLE)}"
+    if sum(len(r.get("segments") or []) for r in rows) < len(PEOPLE):
+        return "teamTimeline returned (almost) no segments"
+    if not isinstance(result.get("gaps"), list) or not isinstance(result.get("overlap"), list):
+        return "teamTimeline without gaps/overlap"
+    return None
+
+
+@dataclass
+class Seeded:
+    people: list[str]
+    receivers: list[str]
+    team: str | None  # the team of all people, None when the source has no createTeam
+    team_problem: str | None = None
+
+
+def make_scenarios(seeded: Seeded) -> list[Scenario]:
     keys = itertools.count()
     run = uuid.uuid4().hex[:8]
+    people = seeded.people
 
     def create_body(rng: random.Random) -> bytes:
         sender, receiver = rng.sample(people, 2)
@@ -246,12 +387,26 @@ def make_scenarios(people: list[str], receivers: list[str]) -> list[Scenario]:
         )
 
     baseline = gql_body(BASELINE)
-    inbox_bodies = [gql_body(INBOX, {"p": r}) for r in receivers]
+    inbox_bodies = [gql_body(INBOX, {"p": r}) for r in seeded.receivers]
+    timeline = gql_body(
+        TEAM_TIMELINE, {"team": seeded.team, "from": TIMELINE_FROM, "to": TIMELINE_TO}
+    )
     return [
         Scenario("baseline { __typename }", lambda rng: baseline, check_baseline),
-        Scenario("createHandoff", create_body, check_create),
+        Scenario("createHandoff", create_body, check_create, 0.40, 100.0),
         Scenario(
-            "inbox (20, with sender/receiver/workItem)", rng_choice(inbox_bodies), check_inbox
+            "inbox (20, with sender/receiver/workItem)",
+            rng_choice(inbox_bodies),
+            check_inbox,
+            0.20,
+            300.0,
+        ),
+        Scenario(
+            "teamTimeline (12 people, 1 week)",
+            lambda rng: timeline,
+            check_timeline,
+            0.20,
+            unavailable=seeded.team_problem if seeded.team is None else None,
         ),
     ]
 
@@ -275,23 +430,50 @@ def _proc_stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def process_cpu(pid: int) -> float:
-    stat = _proc_stat(pid)
-    return stat[1] if stat else 0.0
-
-
 def tree_cpu(root: int | None) -> float:
-    """CPU seconds of a process and its children (PostgreSQL's backends)."""
+    """CPU seconds of a process and all its descendants (PostgreSQL's backends, uvicorn's
+    worker processes)."""
     if root is None:
         return 0.0
-    total = 0.0
+    return sum(stat[1] for pid in descendants(root) if (stat := _proc_stat(pid)))
+
+
+def descendants(root: int) -> list[int]:
+    """A process and all its descendants, root first."""
+    parents: dict[int, list[int]] = {}
     with contextlib.suppress(OSError):
         for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                stat = _proc_stat(int(entry))
-                if stat and (int(entry) == root or stat[0] == root):
-                    total += stat[1]
-    return total
+            if entry.isdigit() and (stat := _proc_stat(int(entry))):
+                parents.setdefault(stat[0], []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, ()))
+    return found
+
+
+def connections_per_process(root: int, port: int) -> list[int]:
+    """How many established connections to `port` each process of the tree holds (the
+    processes that hold any, most first): how the kernel spread the clients over the
+    uvicorn workers."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table, encoding="ascii") as f:
+            for line in f.readlines()[1:]:
+                parts = line.split()
+                if parts[3] == "01" and int(parts[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{parts[9]}]")
+    counts = []
+    for pid in descendants(root):
+        n = 0
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    n += os.readlink(f"/proc/{pid}/fd/{fd}") in inodes
+        if n:
+            counts.append(n)
+    return sorted(counts, reverse=True)
 
 
 def postmaster_pid(data_dir: Path) -> int | None:
@@ -362,6 +544,35 @@ async def run_phase(
     return count, last - start, latencies, failures, failed
 
 
+async def probe(port: int, token: str, scenario: Scenario) -> str | None:
+    """Send the scenario once: why the source cannot run it (its schema lacks the query), or
+    None. Other problems are left to the measurement, which counts them as failures."""
+    conn = Connection(port, token)
+    try:
+        _, data = await conn.post(scenario.make_body(random.Random(SEED - 1)))
+    except (OSError, asyncio.IncompleteReadError, HttpError):
+        return None
+    finally:
+        await conn.close()
+    with contextlib.suppress(ValueError):
+        return schema_mismatch(json.loads(data))
+    return None
+
+
+async def open_connections(port: int, token: str, n: int) -> list[Connection]:
+    """`n` keep-alive connections, opened one after the other, each with one answered request
+    before the next: opened all at once, the worker process that wakes first accepts most of
+    them (42 of 50 with 2 workers), and that one process then limits the throughput."""
+    conns = []
+    warm = gql_body(BASELINE)
+    for _ in range(n):
+        conn = Connection(port, token)
+        conns.append(conn)
+        with contextlib.suppress(OSError, asyncio.IncompleteReadError, HttpError):
+            await conn.post(warm)
+    return conns
+
+
 async def measure(
     port: int,
     token: str,
@@ -370,18 +581,21 @@ async def measure(
     server_pid: int,
     pg_pid: int | None,
 ) -> Result:
-    conns = [Connection(port, token) for _ in range(args.clients)]
-    await asyncio.gather(*(c.open() for c in conns))
+    why = scenario.unavailable or await probe(port, token, scenario)
+    if why:
+        return unavailable_result(scenario, why)
+    conns = await open_connections(port, token, args.clients)
     rngs = [random.Random(SEED + i) for i in range(args.clients)]
     try:
         _, _, _, failures, failed = await run_phase(conns, scenario, args.warmup, False, rngs)
         if args.profile:
             os.kill(server_pid, signal.SIGUSR1)
-        cpu0 = (time.process_time(), process_cpu(server_pid), tree_cpu(pg_pid))
+        spread = connections_per_process(server_pid, port)
+        cpu0 = (time.process_time(), tree_cpu(server_pid), tree_cpu(pg_pid))
         count, elapsed, latencies, more, failed2 = await run_phase(
             conns, scenario, args.duration, True, rngs
         )
-        cpu1 = (time.process_time(), process_cpu(server_pid), tree_cpu(pg_pid))
+        cpu1 = (time.process_time(), tree_cpu(server_pid), tree_cpu(pg_pid))
         if args.profile:
             os.kill(server_pid, signal.SIGUSR2)
     finally:
@@ -398,27 +612,75 @@ async def measure(
         load=os.getloadavg()[0],
         failures=(failures + more)[:MAX_FAILURES_SHOWN],
         failed=failed + failed2,
+        scenario=scenario,
+        spread=spread,
     )
 
 
-# --- set-up: database, server, data --------------------------------------------------------------
+# --- sources: where the API's code comes from --------------------------------------------------
 
 
-async def make_token(url: str) -> str:
+@dataclass
+class Source:
+    name: str
+    dir: Path
+
+    @property
+    def is_this_checkout(self) -> bool:
+        return self.dir.resolve() == REPO
+
+    def env(self, url: str) -> dict[str, str]:
+        """Environment of this source's processes: its code first on the path, this DB."""
+        env = dict(os.environ)
+        env.pop("HANDOFF_REDIS_URL", None)
+        env["HANDOFF_DATABASE_URL"] = url
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(self.dir), os.environ.get("PYTHONPATH", "")) if p
+        )
+        return env
+
+    def cli(self, url: str, *argv: str) -> str:
+        """Run `python -m handoff.cli ARGV` from this source; its stdout."""
+        done = subprocess.run(
+            [sys.executable, "-m", "handoff.cli", *argv],
+            cwd=self.dir,
+            env=self.env(url),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"source {self.name}: handoff {' '.join(argv)} exited with {done.returncode}:\n"
+                f"{done.stdout}{done.stderr}"
+            )
+        return done.stdout
+
+
+def parse_source(value: str) -> Source:
+    name, sep, directory = value.partition("=")
+    if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or not directory:
+        raise argparse.ArgumentTypeError("expected NAME=DIR (NAME: letters, digits, _ . -)")
+    path = Path(directory).expanduser().resolve()
+    if not (path / "handoff" / "__init__.py").is_file():
+        raise argparse.ArgumentTypeError(f"{path} has no handoff package")
+    return Source(name, path)
+
+
+def create_database(admin_url: str, name: str) -> str:
     import psycopg
-    from psycopg.rows import dict_row
 
-    from handoff.clock import SystemClock
-    from handoff.storage.tokens import create_token
-
-    async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row) as conn:
-        token = await create_token(conn, "bench", SystemClock().now(), label="bench")
-        await conn.commit()
-    return token
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
-async def seed(port: int, token: str, url: str) -> tuple[list[str], list[str]]:
-    """Create the people and the delivered handoffs; return (person ids, inbox receiver ids)."""
+# --- set-up: server, data --------------------------------------------------------------------
+
+
+async def seed(port: int, token: str, url: str) -> Seeded:
+    """Create the people, their team and the delivered handoffs."""
     import psycopg
 
     conn = Connection(port, token)
@@ -432,6 +694,19 @@ async def seed(port: int, token: str, url: str) -> tuple[list[str], list[str]]:
             if result["__typename"] != "PersonPayload":
                 raise HttpError(f"createPerson {handle}: {result!r}")
             people.append(result["person"]["id"])
+        team: str | None = None
+        team_problem: str | None = None
+        try:
+            variables = {"input": {"name": "Everyone", "memberIds": people}}
+            result = (await gql(conn, CREATE_TEAM, variables))["createTeam"]
+        except SchemaMismatch as exc:
+            team_problem = f"no createTeam: {exc}"
+        else:
+            if result["__typename"] != "TeamPayload":
+                raise HttpError(f"createTeam: {result!r}")
+            team = result["team"]["id"]
+            if len(result["team"]["members"]) != len(people):
+                raise HttpError(f"createTeam: {len(result['team']['members'])} members")
         rng = random.Random(SEED)
         receivers = people[:INBOX_RECEIVERS]
         for i, receiver in enumerate(receivers):
@@ -456,26 +731,28 @@ async def seed(port: int, token: str, url: str) -> tuple[list[str], list[str]]:
         # every handoff so far went to an inbox receiver; deliver them all
         await db.execute("UPDATE handoffs SET status = 'DELIVERED', delivered_at = now()")
         await db.commit()
-    return people, receivers
+    return Seeded(people, receivers, team, team_problem)
 
 
-def start_server(url: str, port: int, log_path: Path, profile: str | None) -> subprocess.Popen:
-    env = dict(os.environ)
+def start_server(
+    source: Source, url: str, port: int, log_path: Path, profile: str | None, workers: int
+) -> subprocess.Popen:
+    env = source.env(url)
     env.update(
         {
-            "HANDOFF_DATABASE_URL": url,
             "HANDOFF_LOG_FORMAT": "json",
             "HANDOFF_LOG_LEVEL": "INFO",
+            "HANDOFF_WORKERS": str(workers),
             "BENCH_API_PORT": str(port),
         }
     )
-    env.pop("HANDOFF_REDIS_URL", None)
     if profile:
         env["BENCH_API_PROFILE"] = str(Path(profile).resolve())
     log = open(log_path, "wb")  # noqa: SIM115 - the child owns it while it runs
     try:
         return subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "--serve"],
+            cwd=source.dir,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -484,18 +761,37 @@ def start_server(url: str, port: int, log_path: Path, profile: str | None) -> su
         log.close()
 
 
-def wait_ready(proc: subprocess.Popen, port: int, log_path: Path, timeout: float = 30.0) -> None:
+def wait_ready(
+    proc: subprocess.Popen, port: int, log_path: Path, workers: int, timeout: float = 60.0
+) -> None:
+    """Until /healthz answers and every worker process logged its startup."""
     import httpx
 
     deadline = time.monotonic() + timeout
+    healthy = False
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the API exited with {proc.returncode}:\n{tail(log_path)}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"http://{HOST}:{port}/healthz", timeout=1.0).status_code == 200:
-                return
+        if not healthy:
+            with contextlib.suppress(httpx.HTTPError):
+                r = httpx.get(f"http://{HOST}:{port}/healthz", timeout=1.0)
+                healthy = r.status_code == 200
+        if healthy:
+            with contextlib.suppress(OSError):
+                started = log_path.read_text(errors="replace").count("Application startup complete")
+                if started >= workers:
+                    return
         time.sleep(0.1)
-    raise RuntimeError(f"the API did not become healthy in {timeout}s:\n{tail(log_path)}")
+    raise RuntimeError(f"the API did not become ready in {timeout}s:\n{tail(log_path)}")
+
+
+def api_origin(log_path: Path) -> str:
+    """Where the API process imported handoff from (it prints that first)."""
+    with contextlib.suppress(OSError):
+        for line in log_path.read_text(errors="replace").splitlines():
+            if line.startswith("bench_api: handoff from "):
+                return line.removeprefix("bench_api: handoff from ")
+    return "?"
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -509,16 +805,21 @@ def stop_server(proc: subprocess.Popen | None) -> None:
         return
     proc.terminate()
     try:
-        proc.wait(15)
+        proc.wait(20)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
 
 
 def serve() -> None:
-    """The API process: `handoff serve` with one worker, plus optional cProfile on signals."""
+    """The API process: `handoff serve` with HANDOFF_WORKERS workers, plus optional cProfile
+    on signals (one worker only)."""
     import uvicorn
 
+    import handoff
+
+    print(f"bench_api: handoff from {os.path.dirname(handoff.__file__)}", flush=True)
+    workers = int(os.environ.get("HANDOFF_WORKERS", "1"))
     profile_path = os.environ.get("BENCH_API_PROFILE")
     if profile_path:
         import cProfile
@@ -542,6 +843,7 @@ def serve() -> None:
         factory=True,
         host=HOST,
         port=int(os.environ["BENCH_API_PORT"]),
+        workers=workers if workers > 1 else None,
         loop="uvloop",
         http="httptools",
         log_config=None,
@@ -554,29 +856,54 @@ def serve() -> None:
 # --- report ----------------------------------------------------------------------------------
 
 
-def report(results: list[Result], args: argparse.Namespace) -> None:
+@dataclass
+class Run:
+    """One API configuration measured: a source with a number of worker processes."""
+
+    source: Source
+    workers: int
+    origin: str
+    results: list[Result]
+
+    @property
+    def label(self) -> str:
+        procs = f"{self.workers} process" + ("es" if self.workers > 1 else "")
+        return f"{self.source.name}, {procs}"
+
+    @property
+    def baseline(self) -> Result | None:
+        return next((r for r in self.results if r.name.startswith("baseline") and not r.na), None)
+
+    def get(self, name: str) -> Result | None:
+        return next((r for r in self.results if r.name == name), None)
+
+
+def ratio(result: Result, baseline: Result | None) -> str:
+    if result.na or baseline is None or not baseline.rps:
+        return "n/a"
+    return f"{result.rps / baseline.rps:.0%}"
+
+
+def report_run(run: Run, args: argparse.Namespace) -> None:
     info = machine_info()
-    baseline = next((r for r in results if r.name.startswith("baseline")), None)
     rows = []
-    for r in results:
-        ratio = f"{r.rps / baseline.rps:.0%}" if baseline and baseline.rps else "n/a"
-        if r.name == "createHandoff":
-            ok = baseline is not None and r.rps >= TARGET_RATIO * baseline.rps
-            ok = ok and r.pct_ms(0.99) < TARGET_P99_MS
-            target = "PASS" if ok else "MISS"
-        else:
-            target = "-"
+    for r in run.results:
+        if r.na:
+            rows.append([r.name, "n/a", "", "", "", r.scenario.target if r.scenario else "-"])
+            rows[-1] += ["n/a"] + [""] * 5
+            continue
         rows.append(
             [
                 r.name,
                 f"{r.rps:,.0f}",
                 f"{r.pct_ms(0.50):.1f}",
                 f"{r.pct_ms(0.99):.1f}",
-                ratio,
-                target,
+                ratio(r, run.baseline),
+                r.scenario.target if r.scenario else "-",
+                r.verdict(run.baseline),
                 f"{r.server_cpu:.0%}",
                 f"{r.pg_cpu:.0%}",
-                f"{r.server_cpu * 1000 / r.rps:.2f}" if r.rps else "n/a",
+                r.cpu_ms_per_req,
                 f"{r.client_cpu:.0%}",
                 f"{r.load:.1f}",
             ]
@@ -589,6 +916,7 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
             "p99 ms",
             "vs baseline",
             "target",
+            "result",
             "API CPU",
             "PG CPU",
             "API CPU ms/req",
@@ -597,17 +925,137 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
         ],
         rows,
         title=(
-            f"GraphQL API over HTTP, {args.clients} concurrent clients, {args.duration:g} s each "
-            f"after {args.warmup:g} s warm-up ({date.today().isoformat()}; nproc {info['nproc']}, "
+            f"GraphQL API over HTTP [{run.label}; handoff from {run.origin}], "
+            f"{args.clients} concurrent clients, {args.duration:g} s each after "
+            f"{args.warmup:g} s warm-up ({date.today().isoformat()}; nproc {info['nproc']}, "
             f"{info['cpu']}, Python {info['python']})"
         ),
     )
+    for r in run.results:
+        if r.na:
+            print(f"n/a: {r.name}: {r.na}")
+
+
+def report_sources(runs: list[Run]) -> None:
+    """One table per worker count with a column group per source."""
+    for workers in sorted({run.workers for run in runs}):
+        group = [run for run in runs if run.workers == workers]
+        if len(group) < 2:
+            continue
+        headers = ["scenario", "target"]
+        for run in group:
+            n = run.source.name
+            headers += [f"{n} rps", f"{n} API ms/req", f"{n} p99 ms", f"{n} vs baseline", n]
+        names: list[str] = []
+        for run in group:
+            names += [r.name for r in run.results if r.name not in names]
+        rows = []
+        for name in names:
+            target = next(
+                (r.scenario.target for run in group if (r := run.get(name)) and r.scenario), "-"
+            )
+            row = [name, target]
+            for run in group:
+                r = run.get(name)
+                if r is None or r.na:
+                    row += ["n/a", "n/a", "n/a", "n/a", "n/a"]
+                    continue
+                row += [
+                    f"{r.rps:,.0f}",
+                    r.cpu_ms_per_req,
+                    f"{r.pct_ms(0.99):.1f}",
+                    ratio(r, run.baseline),
+                    r.verdict(run.baseline),
+                ]
+            rows.append(row)
+        procs = f"{workers} API process" + ("es" if workers > 1 else "")
+        print_table(
+            headers,
+            rows,
+            title=f"Sources side by side ({procs}; each source's own baseline; run in the order "
+            f"{', '.join(run.source.name for run in group)})",
+        )
+
+
+def report_workers(runs: list[Run], counts: list[int]) -> None:
+    """createHandoff requests/s with 1 process and with N, per source."""
+    info = machine_info()
+    nproc = int(info["nproc"] or 1)
+    low, high = counts
+    rows = []
+    notes = []
+    for source in dict.fromkeys(run.source.name for run in runs):
+        by = {run.workers: run for run in runs if run.source.name == source}
+        one = by[low].get("createHandoff") if low in by else None
+        many = by[high].get("createHandoff") if high in by else None
+        if not one or not many or one.na or many.na or not one.rps:
+            rows.append([source] + ["n/a"] * 10)
+            continue
+        factor = many.rps / one.rps
+        rows.append(
+            [
+                source,
+                f"{one.rps:,.0f}",
+                f"{many.rps:,.0f}",
+                f"{factor:.2f}x",
+                f">= {TARGET_WORKERS_RATIO:g}x",
+                "PASS" if factor >= TARGET_WORKERS_RATIO else "MISS",
+                f"{one.server_cpu:.0%} / {many.server_cpu:.0%}",
+                f"{one.pg_cpu:.0%} / {many.pg_cpu:.0%}",
+                f"{one.client_cpu:.0%} / {many.client_cpu:.0%}",
+                f"{many.pct_ms(0.99):.1f}",
+                " / ".join(map(str, many.spread)) or "?",
+            ]
+        )
+        if one.server_cpu < 0.8:
+            notes.append(
+                f"{source}: with {low} process the API got only {one.server_cpu:.0%} of a core "
+                f"(loadavg {one.load:.1f}): other processes competed for the CPUs, so the "
+                "ratio is unreliable; run again on a quieter machine."
+            )
+        busy = many.server_cpu + many.pg_cpu + many.client_cpu
+        if many.client_cpu >= 0.8:
+            notes.append(
+                f"{source}: the load generator used {many.client_cpu:.0%} of a core with "
+                f"{high} processes: it may be the bottleneck."
+            )
+        if busy >= 0.9 * nproc:
+            notes.append(
+                f"{source}: with {high} processes the machine's {nproc} CPUs were saturated "
+                f"(API {many.server_cpu:.0%} + PG {many.pg_cpu:.0%} + load gen "
+                f"{many.client_cpu:.0%} of one core): the API cannot use {high} full cores."
+            )
+    print_table(
+        [
+            "source",
+            f"createHandoff rps, {low} process",
+            f"rps, {high} processes",
+            "ratio",
+            "target",
+            "result",
+            "API CPU",
+            "PG CPU",
+            "load gen CPU",
+            f"p99 ms, {high} processes",
+            "clients per process",
+        ],
+        rows,
+        title=f"API worker processes: createHandoff with {low} vs {high} uvicorn workers "
+        f"(CPU columns: {low} / {high} processes, % of one core)",
+    )
+    for note in notes:
+        print(f"Note: {note}")
+
+
+def print_footer() -> None:
+    nproc = machine_info()["nproc"]
     print(
-        f"\nTarget (issue 3): createHandoff >= {TARGET_RATIO:.0%} of the baseline's requests/s "
-        f"and p99 < {TARGET_P99_MS:g} ms. CPU columns: % of one core during the measuring "
-        "window (API = the uvicorn process; PG = postmaster and backends; load gen = this "
-        "process); loadavg 1m = the machine's load average at the end of the window (above "
-        f"nproc = {info['nproc']}, other processes competed for the CPUs)."
+        "\nTargets (issue 16): createHandoff >= 40 % of the baseline's requests/s and p99 < "
+        "100 ms; inbox >= 20 % and p99 < 300 ms; teamTimeline >= 20 %. CPU columns: % of one "
+        "core during the measuring window (API = the uvicorn process tree; PG = postmaster and "
+        "backends; load gen = this process); API CPU ms/req is the comparable number across "
+        "runs; loadavg 1m = the machine's load average at the end of the window (above "
+        f"nproc = {nproc}, other processes competed for the CPUs)."
     )
 
 
@@ -624,25 +1072,34 @@ def print_profile(path: str, top: int = 25) -> None:
 # --- main ------------------------------------------------------------------------------------
 
 
-async def bench(args: argparse.Namespace, url: str, port: int, token: str, pids: tuple) -> int:
+def select(scenarios: list[Scenario], args: argparse.Namespace) -> list[Scenario]:
+    only = args.only
+    if not only and args.workers_compare:
+        only = ["baseline", "createHandoff"]
+    if only:
+        scenarios = [s for s in scenarios if any(s.name.startswith(o) for o in only)]
+    return scenarios
+
+
+async def run_scenarios(
+    args: argparse.Namespace,
+    source: Source,
+    port: int,
+    token: str,
+    seeded: Seeded,
+    pids: tuple[int, int | None],
+) -> list[Result]:
     server_pid, pg_pid = pids
-    people, receivers = await seed(port, token, url)
-    scenarios = make_scenarios(people, receivers)
-    if args.only:
-        scenarios = [s for s in scenarios if any(s.name.startswith(o) for o in args.only)]
     results = []
-    for scenario in scenarios:
-        print(f"running {scenario.name} ...", flush=True)
-        results.append(await measure(port, token, scenario, args, server_pid, pg_pid))
-    report(results, args)
-    failures = [f for r in results for f in r.failures]
-    total_failed = sum(r.failed for r in results)
-    if total_failed:
-        print(f"\n{total_failed} request(s) failed; the first ones:", file=sys.stderr)
-        for f in failures[:MAX_FAILURES_SHOWN]:
-            print(f"  {f}", file=sys.stderr)
-        return 1
-    return 0
+    for scenario in select(make_scenarios(seeded), args):
+        print(f"[{source.name}] running {scenario.name} ...", flush=True)
+        result = await measure(port, token, scenario, args, server_pid, pg_pid)
+        if result.na and source.is_this_checkout:
+            # the queries are written for this checkout's schema: here it is a wrong answer
+            result.failed += 1
+            result.failures.append(f"{scenario.name}: not in this checkout's schema: {result.na}")
+        results.append(result)
+    return results
 
 
 def main() -> int:
@@ -652,14 +1109,36 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50, help="concurrent connections")
     parser.add_argument("--only", action="append", help="run scenarios whose name starts with this")
     parser.add_argument("--profile", help="cProfile the API while measuring; stats to this file")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes of the API (default 1)"
+    )
+    parser.add_argument(
+        "--workers-compare",
+        action="store_true",
+        help="baseline + createHandoff with 1 API process, then with 2 (or --workers N)",
+    )
+    parser.add_argument(
+        "--source",
+        action="append",
+        type=parse_source,
+        metavar="NAME=DIR",
+        help="run the API and its migrations from DIR (repeatable; default: after=this checkout)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve()
         return 0
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    counts = [1, max(2, args.workers)] if args.workers_compare else [args.workers]
+    if args.profile and max(counts) > 1:
+        parser.error("--profile needs one API process (no --workers N > 1, --workers-compare)")
+    sources: list[Source] = args.source or [Source("after", REPO)]
+    if len({s.name for s in sources}) != len(sources):
+        parser.error("--source names must differ")
 
     from handoff.devtools.embedded import EmbeddedPostgres, free_port, remove_tree
-    from handoff.storage.migrate import migrate
 
     with contextlib.suppress(ImportError):
         import uvloop
@@ -669,24 +1148,55 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="handoff-bench-api-"))
     pg = EmbeddedPostgres(root / "pg", durable=False)
     proc: subprocess.Popen | None = None
+    runs: list[Run] = []
     try:
-        url = pg.start()
-        migrate(url)
-        token = asyncio.run(make_token(url))
-        port = free_port()
-        log_path = root / "api.log"
-        proc = start_server(url, port, log_path, args.profile)
-        wait_ready(proc, port, log_path)
-        status = asyncio.run(bench(args, url, port, token, (proc.pid, postmaster_pid(root / "pg"))))
-        if args.profile:
-            stop_server(proc)
-            if os.path.exists(args.profile):
-                print_profile(args.profile)
-        return status
+        admin_url = pg.start()
+        pg_pid = postmaster_pid(root / "pg")
+        for i, source in enumerate(sources):
+            url = create_database(admin_url, f"bench_{i}")
+            source.cli(url, "migrate")
+            token = source.cli(url, "token", "create", "--workspace", "bench").strip()
+            token = token.splitlines()[-1].strip()
+            seeded: Seeded | None = None
+            for workers in counts:
+                port = free_port()
+                log_path = root / f"api-{source.name}-{workers}.log"
+                profile = args.profile
+                if profile and len(sources) > 1:
+                    profile = f"{profile}.{source.name}"
+                proc = start_server(source, url, port, log_path, profile, workers)
+                wait_ready(proc, port, log_path, workers)
+                origin = api_origin(log_path)
+                print(f"[{source.name}] API with {workers} process(es), handoff from {origin}")
+                if seeded is None:
+                    seeded = asyncio.run(seed(port, token, url))
+                results = asyncio.run(
+                    run_scenarios(args, source, port, token, seeded, (proc.pid, pg_pid))
+                )
+                stop_server(proc)
+                proc = None
+                run = Run(source, workers, origin, results)
+                runs.append(run)
+                report_run(run, args)
+                if profile and os.path.exists(profile):
+                    print_profile(profile)
     finally:
         stop_server(proc)
         pg.stop()
         remove_tree(root)
+
+    report_sources(runs)
+    if args.workers_compare:
+        report_workers(runs, counts)
+    print_footer()
+    failures = [f for run in runs for r in run.results for f in r.failures]
+    total_failed = sum(r.failed for run in runs for r in run.results)
+    if total_failed:
+        print(f"\n{total_failed} request(s) failed; the first ones:", file=sys.stderr)
+        for f in failures[:MAX_FAILURES_SHOWN]:
+            print(f"  {f}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
