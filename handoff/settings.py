@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(
         default=32, description="deepest nesting of a GraphQL request's JSON (400 beyond it)"
     )
+    persisted_queries: int = Field(
+        default=1_000,
+        ge=0,
+        description="query texts each API process keeps for automatic persisted queries (APQ)",
+    )
     rate_limit_per_minute: int = Field(
         default=600, description="requests a minute per token, sustained (0 = no limit)"
     )

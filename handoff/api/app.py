@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from psycopg_pool import AsyncConnectionPool
 from starlette.requests import HTTPConnection
@@ -21,6 +21,7 @@ from handoff.api.auth import TokenCache, Unauthenticated, authenticate, bearer
 from handoff.api.context import Context
 from handoff.api.errors import ErrorCode
 from handoff.api.extensions import is_mutation
+from handoff.api.graphql_http import GraphQLOverHTTP, PersistedQueries
 from handoff.api.health import router as health_router
 from handoff.api.live.connections import LiveContext, LiveRuntime
 from handoff.api.live.transport import (
@@ -89,6 +90,20 @@ class Router(LiveRouter):
             if not (isinstance(status, int) and 400 <= status < 500 and isinstance(reason, str)):
                 raise
             return graphql_error(reason, ErrorCode.BAD_REQUEST, status)
+
+
+def refusal(exc: Exception) -> Response | None:
+    """The response to a request refused before GraphQL runs (no token, a rate limit), or
+    None for any other exception."""
+    if isinstance(exc, Unauthenticated):
+        response = graphql_error(exc.message, ErrorCode.UNAUTHENTICATED.value, 401)
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    if isinstance(exc, RateLimited):
+        response = graphql_error(exc.message, ErrorCode.RATE_LIMITED.value, 429)
+        response.headers.update(exc.headers)
+        return response
+    return None
 
 
 def create_app(
@@ -189,20 +204,17 @@ def create_app(
             limits = await limiter.spend(actor.token_id, mutation, clock.now())
             response.headers.update(limits)
 
-    @app.exception_handler(Unauthenticated)
-    async def unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
-        response = graphql_error(exc.message, "UNAUTHENTICATED", 401)
-        response.headers["WWW-Authenticate"] = "Bearer"
-        return response
+    async def refused(request: Request, exc: Exception) -> Response:
+        found = refusal(exc)
+        assert found is not None
+        return found
 
-    @app.exception_handler(RateLimited)
-    async def rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
-        response = graphql_error(exc.message, "RATE_LIMITED", 429)
-        response.headers.update(exc.headers)
-        return response
+    app.add_exception_handler(Unauthenticated, refused)
+    app.add_exception_handler(RateLimited, refused)
 
+    schema = build_schema(settings)
     router = Router(
-        build_schema(settings),
+        schema,
         context_getter=get_context,
         graphql_ide="graphiql",
         subscription_protocols=PROTOCOLS,
@@ -232,7 +244,14 @@ def create_app(
 
     app.include_router(health_router)
     # added innermost first: a request meets CORS, then the request id, then the metrics,
-    # then the body checks
+    # then the body checks, then the GraphQL operations over HTTP that skip the router
+    app.add_middleware(
+        GraphQLOverHTTP,
+        schema=schema,
+        context_getter=get_context,
+        error_response=refusal,
+        persisted=PersistedQueries(settings.persisted_queries),
+    )
     app.add_middleware(
         RequestBody, max_bytes=settings.max_request_bytes, max_depth=settings.max_json_depth
     )

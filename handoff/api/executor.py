@@ -6,20 +6,22 @@ runs each one through `execute_field`: a resolve-info object, an argument lookup
 resolver call, the awaitable checks and `complete_value`'s type dispatch. An inbox page
 of 20 handoffs has about 450 fields, and that per-field work was most of its cost.
 
-`FastExecutor` completes such fields in place: `getattr` plus the type's output coercion.
-Everything else (resolvers, objects, lists of objects, abstract types, and any plain
-value that is null where it must not be or that its type refuses) takes graphql-core's
-own path, so errors, null propagation and paths stay exactly as graphql-core makes them.
+`FastExecutor` completes in place: plain leaves (`getattr` plus the type's output
+coercion), plain objects and lists of objects of a concrete type (straight to their
+subfields), and fields with a lean resolver (`handoff.api.lean_resolvers`) whose result
+is a leaf or such an object. Everything else (abstract types, strawberry's own
+resolvers, middleware) and any value that is null where it must not be or that its type
+refuses takes graphql-core's path, so errors, paths and null propagation stay exactly as
+graphql-core makes them (`tests/unit/api/test_executor.py` compares the two).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
-import strawberry
 from graphql import (
     GraphQLField,
     GraphQLLeafType,
@@ -27,16 +29,16 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLResolveInfo,
     is_leaf_type,
 )
+from graphql.execution.executor import to_nodes
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types.arguments import StrawberryArgument
-from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
-from strawberry.types.info import Info
+
+from handoff.api.lean_resolvers import is_lean
 
 # How a plain leaf field's value becomes its JSON value; raising means "take the slow path".
 Complete = Callable[[Any], Any]
@@ -66,7 +68,18 @@ class _Object:
     item_type: GraphQLNonNull[Any] | None
 
 
-Plan = _Leaf | _Object | None
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    """A field with a lean resolver, and how to complete what it returns (else: as
+    graphql-core does)."""
+
+    resolve: Callable[..., Any]
+    field: GraphQLField
+    leaf: Complete | None
+    object: _Object | None
+
+
+Plan = _Leaf | _Object | _Resolved | None
 
 # The plans of a type's fields live on the type object (one schema's types live as long
 # as the schema), filled on first use.
@@ -139,7 +152,14 @@ def _object_plan(attr: str, field_type: GraphQLOutputType) -> _Object | None:
 
 def _plan(field: GraphQLField) -> Plan:
     definition = (field.extensions or {}).get("strawberry-definition")
-    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
+    if not isinstance(definition, StrawberryField):
+        return None
+    if is_lean(field.resolve):
+        assert field.resolve is not None
+        return _Resolved(
+            field.resolve, field, _completion(field.type), _object_plan("", field.type)
+        )
+    if not definition.is_basic_field:
         return None
     if field.args or getattr(field.resolve, "__name__", "") != "_get_basic_result":
         return None
@@ -189,6 +209,10 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                         result = plan.complete(getattr(source_value, plan.attr))
                     except Exception:
                         result = Undefined
+                elif type(plan) is _Resolved:
+                    result = self._resolved_field(
+                        plan, source_value, details, path, response_name, parent_type
+                    )
                 elif type(plan) is _Object:
                     result = self._object_field(
                         plan,
@@ -241,7 +265,61 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         or Undefined to let graphql-core do it (a null that must not be)."""
         if value is None:
             return Undefined if plan.non_null else None
+        return self._complete_object(
+            plan, value, details, Path(path, response_name, parent_type.name)
+        )
+
+    def _resolved_field(
+        self,
+        plan: _Resolved,
+        source: Any,
+        details: Any,
+        path: Path | None,
+        response_name: str,
+        parent_type: GraphQLObjectType,
+    ) -> Any:
+        """A field with a lean resolver (see `streamline`): graphql-core's `execute_field`
+        with the completion of a leaf or a concrete object done in place."""
+        field = plan.field
         field_path = Path(path, response_name, parent_type.name)
+        info = self.build_resolve_info(field, to_nodes(details), parent_type, field_path)
+        try:
+            node = details[0].node
+            args = (
+                get_argument_values(
+                    field,
+                    node,
+                    self.variable_values,
+                    details[0].fragment_variable_values,
+                    self.hide_suggestions,
+                )
+                if field.args or node.arguments
+                else {}
+            )
+            value = plan.resolve(source, info, **args)
+            if self.is_awaitable(value):
+                return self.complete_awaitable_value(
+                    field.type, details, info, field_path, value, None
+                )
+            if plan.leaf is not None:
+                with suppress(Exception):  # else complete_value raises the error to report
+                    return plan.leaf(value)
+            elif plan.object is not None and (value is not None or not plan.object.non_null):
+                return (
+                    None
+                    if value is None
+                    else self._complete_object(plan.object, value, details, field_path)
+                )
+            completed = self.complete_value(field.type, details, info, field_path, value, None)
+            return self._guard(completed, field.type, details, field_path)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field.type, details, field_path)
+            return None
+
+    def _complete_object(self, plan: _Object, value: Any, details: Any, field_path: Path) -> Any:
+        """A non-null object value (or list of them) completed in place, or Undefined."""
+        items: list[Any] = []
+        waiting: list[int] = []
         try:
             subfields = self.collect_subfields(plan.type, details)[0]
             if plan.item_type is None:
@@ -253,8 +331,6 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 )
             if not isinstance(value, list | tuple) or any(item is None for item in value):
                 return Undefined  # graphql-core reports what is wrong with it
-            items: list[Any] = []
-            waiting: list[int] = []
             for index, item in enumerate(value):
                 item_path = Path(field_path, index, None)
                 completed = self._guard(
@@ -267,6 +343,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     waiting.append(index)
                 items.append(completed)
         except Exception as raw_error:
+            if waiting:  # the items already under way still settle, as graphql-core's do
+                self.settle_in_background([items[i] for i in waiting])
             self.handle_field_error(raw_error, plan.field_type, details, field_path)
             return None
         if not waiting:
@@ -297,66 +375,3 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 return None
 
         return awaited()
-
-
-# Argument types a lean resolver passes through as graphql-core coerced them: strawberry's
-# own conversion returns these unchanged.
-_PLAIN_ARGUMENTS = (str, int, float, bool, datetime, date)
-
-
-def _plain_argument(argument: StrawberryArgument) -> bool:
-    kind: Any = argument.type
-    if isinstance(kind, StrawberryOptional):
-        kind = kind.of_type
-    return kind in _PLAIN_ARGUMENTS or kind is strawberry.ID
-
-
-def _lean(
-    field: StrawberryField, info_class: type[Info], graphql_name: Callable[[Any], str]
-) -> Callable[..., Any] | None:
-    """A resolve function that calls the field's resolver the way strawberry does, without
-    its per-call argument conversion and extension chain; None when strawberry's own
-    wrapper is needed (field extensions, or arguments strawberry converts)."""
-    resolver = field.base_resolver
-    if resolver is None or field.extensions:
-        return None
-    if not all(_plain_argument(a) for a in field.arguments):
-        return None
-    names = {graphql_name(a): a.python_name for a in field.arguments}
-    func = resolver.wrapped_func
-    if not callable(func):
-        return None
-    takes_self = resolver.self_parameter is not None
-    source_names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
-    info_parameter = resolver.info_parameter
-    info_name = info_parameter.name if info_parameter is not None else None
-
-    def resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
-        kwargs = {names.get(k, k): v for k, v in args.items()} if args else {}
-        for name in source_names:
-            kwargs[name] = source
-        if info_name is not None:
-            kwargs[info_name] = info_class(_raw_info=info, _field=field)
-        return func(source, **kwargs) if takes_self else func(**kwargs)
-
-    return resolve
-
-
-def streamline(schema: strawberry.Schema) -> None:
-    """Give every resolver field that strawberry would only pass through a lean resolve
-    function (see `_lean`). Run once, after the schema is built; the SDL does not change."""
-    if schema.exception_handlers:
-        return
-    info_class = schema.config.info_class
-    graphql_name = schema.config.name_converter.from_argument
-    for named in schema._schema.type_map.values():
-        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
-            continue
-        if named is schema._schema.subscription_type:
-            continue
-        for field in named.fields.values():
-            definition = (field.extensions or {}).get("strawberry-definition")
-            if isinstance(definition, StrawberryField):
-                lean = _lean(definition, info_class, graphql_name)
-                if lean is not None:
-                    field.resolve = lean

@@ -15,8 +15,9 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.utils.aio import aclosing
 
 from handoff.api.errors import ErrorCode
-from handoff.api.executor import FastExecutor, streamline
+from handoff.api.executor import FastExecutor
 from handoff.api.extensions import ParseAndValidate, cached_parse, coded, log_errors
+from handoff.api.lean_resolvers import streamline
 from handoff.api.resolvers import Mutation, Query
 from handoff.api.resolvers.subscriptions import Subscription
 from handoff.api.scalars import SCALAR_MAP

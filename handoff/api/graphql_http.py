@@ -1,0 +1,220 @@
+"""GraphQL over HTTP: the everyday request, served without the layers it does not use.
+
+A POST of one JSON operation (what every client sends for queries and mutations) goes
+straight from the middlewares to the schema: no FastAPI routing or dependency solving,
+no strawberry HTTP view; the response is encoded with orjson. Authentication, rate
+limits, error codes and the response's shape are the same as strawberry's view gives:
+both call the same context getter and the same `HandoffSchema.execute`. Everything else
+(GET, SSE subscriptions, batches, malformed bodies, GraphiQL, WebSockets) goes on to
+the FastAPI app, whose strawberry router answers it as before.
+
+Automatic persisted queries (APQ, the convention Apollo and urql clients speak): a
+request may send `extensions.persistedQuery = {version: 1, sha256Hash}` instead of the
+query text. An unknown hash answers `PERSISTED_QUERY_NOT_FOUND`; the client then sends
+the text with the hash once, the server checks the hash and keeps the text. Known
+documents skip parsing and validation too (both are cached per document).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import process_result
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from handoff.api.errors import ErrorCode
+from handoff.api.middleware import OPERATION_KEY, PAYLOAD_KEY, ASGIApp, Receive, Scope, Send
+from handoff.api.middleware import operation_of as operation_name_of
+
+# The context of a request (and the response headers it sets: rate limits), or an
+# exception the app turns into a response (Unauthenticated, RateLimited).
+ContextGetter = Callable[[Request, Response], Awaitable[Any]]
+ErrorResponder = Callable[[Exception], Response | None]
+
+PERSISTED_QUERIES = 1_000
+_ALLOWED = frozenset({OperationType.QUERY, OperationType.MUTATION})
+_JSON = (b"content-type", b"application/json")
+
+
+class PersistedQueries:
+    """Query texts by their SHA-256 (hex), the most recently used kept, per process."""
+
+    def __init__(self, size: int = PERSISTED_QUERIES) -> None:
+        self.size = size
+        self._texts: OrderedDict[str, str] = OrderedDict()
+
+    def get(self, sha256: str) -> str | None:
+        found = self._texts.get(sha256)
+        if found is not None:
+            self._texts.move_to_end(sha256)
+        return found
+
+    def put(self, sha256: str, text: str) -> None:
+        self._texts[sha256] = text
+        self._texts.move_to_end(sha256)
+        while len(self._texts) > self.size:
+            self._texts.popitem(last=False)
+
+
+class PersistedQueryError(Exception):
+    """An APQ request the server cannot answer with data (the client knows what to do)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def resolve_persisted(
+    query: str | None, extensions: Mapping[str, Any] | None, store: PersistedQueries
+) -> str | None:
+    """The query text of a request that may use APQ; raises PersistedQueryError."""
+    persisted = (extensions or {}).get("persistedQuery")
+    if persisted is None:
+        return query
+    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+        raise PersistedQueryError(
+            "Unsupported persisted query version (send version 1)",
+            "PERSISTED_QUERY_NOT_SUPPORTED",
+        )
+    sha = persisted.get("sha256Hash")
+    if not isinstance(sha, str) or len(sha) != 64:
+        raise PersistedQueryError(
+            "extensions.persistedQuery.sha256Hash must be 64 hex digits",
+            ErrorCode.BAD_REQUEST.value,
+        )
+    sha = sha.lower()
+    if query is None:
+        found = store.get(sha)
+        if found is None:
+            raise PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+        return found
+    if hashlib.sha256(query.encode()).hexdigest() != sha:
+        raise PersistedQueryError("provided sha does not match query", ErrorCode.BAD_REQUEST.value)
+    store.put(sha, query)
+    return query
+
+
+def _operation(payload: Any) -> tuple[str | None, dict[str, Any] | None, str | None, Any] | None:
+    """(query, variables, operation name, extensions) of a single well-formed operation,
+    or None: the strawberry view answers anything else, with its own messages."""
+    if not isinstance(payload, dict):
+        return None
+    query, variables = payload.get("query"), payload.get("variables")
+    name, extensions = payload.get("operationName"), payload.get("extensions")
+    if not (
+        isinstance(query, str | None)
+        and isinstance(variables, dict | None)
+        and isinstance(name, str | None)
+        and isinstance(extensions, dict | None)
+    ):
+        return None
+    if query is None and extensions is None:
+        return None
+    return query, variables, name, extensions
+
+
+def _wants_sse(scope: Scope) -> bool:
+    for key, value in scope.get("headers") or ():
+        if key == b"accept" and b"text/event-stream" in value.lower():
+            return True
+    return False
+
+
+class GraphQLOverHTTP:
+    """ASGI middleware serving POST /graphql JSON operations (see the module docstring);
+    innermost, so the request id, metrics, body checks and CORS still wrap it."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        schema: Any,
+        context_getter: ContextGetter,
+        error_response: ErrorResponder,
+        persisted: PersistedQueries | None = None,
+        path: str = "/graphql",
+    ) -> None:
+        self.app = app
+        self.schema = schema
+        self.context_getter = context_getter
+        self.error_response = error_response
+        self.persisted = persisted or PersistedQueries()
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        operation = None
+        if (
+            scope["type"] == "http"
+            and scope.get("method") == "POST"
+            and scope.get("path", "").rstrip("/") == self.path
+            and not _wants_sse(scope)
+        ):
+            operation = _operation(scope.get(PAYLOAD_KEY))
+        if operation is None:
+            await self.app(scope, receive, send)
+            return
+        response = await self._answer(scope, *operation)
+        await response(scope, receive, send)
+
+    async def _answer(
+        self,
+        scope: Scope,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        name: str | None,
+        extensions: dict[str, Any] | None,
+    ) -> Response:
+        try:
+            query = resolve_persisted(query, extensions, self.persisted)
+        except PersistedQueryError as e:
+            return _errors(e.message, e.code, 200)
+        if query is not None and query is not scope[PAYLOAD_KEY].get("query"):
+            # a persisted query: the rate limits and metrics see its text, as if sent
+            scope[PAYLOAD_KEY] = {**scope[PAYLOAD_KEY], "query": query}
+            scope[OPERATION_KEY] = operation_name_of(scope[PAYLOAD_KEY])
+        sub_response = Response()
+        try:
+            context = await self.context_getter(Request(scope), sub_response)
+        except Exception as e:
+            refused = self.error_response(e)
+            if refused is None:
+                raise
+            return refused
+        try:
+            result = await self.schema.execute(
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=name,
+                allowed_operation_types=_ALLOWED,
+                operation_extensions=extensions,
+            )
+        except MissingQueryError:
+            return _errors("No GraphQL query found in the request", ErrorCode.BAD_REQUEST, 400)
+        except CannotGetOperationTypeError as e:
+            return _errors(e.as_http_error_reason(), ErrorCode.BAD_REQUEST, 400)
+        except InvalidOperationTypeError as e:
+            return _errors(e.as_http_error_reason("POST"), ErrorCode.BAD_REQUEST, 400)
+        body = orjson.dumps(process_result(result))
+        out = Response(body, status_code=sub_response.status_code or 200)
+        out.raw_headers = [
+            (b"content-length", str(len(body)).encode()),
+            _JSON,
+            *[(k, v) for k, v in sub_response.raw_headers if k != b"content-length"],
+        ]
+        return out
+
+
+def _errors(message: str, code: str, status: int) -> Response:
+    body = orjson.dumps(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    )
+    return Response(body, status_code=status, media_type="application/json")

@@ -1,0 +1,183 @@
+"""Automatic persisted queries (APQ) and the direct GraphQL-over-HTTP path: a hash instead
+of the text once the server knows it, the same answers and refusals as strawberry's view."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from handoff.api.app import create_app
+from handoff.api.graphql_http import PersistedQueries
+from handoff.settings import Settings
+from handoff.storage.tokens import create_token
+from tests.conftest import _token
+
+QUERY = "query Me { viewer { name remindersBeforeEscalation } }"
+MUTATION = "mutation Set { updateWorkspace(remindersBeforeEscalation: 2) { __typename } }"
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def persisted(text: str, version: int = 1) -> dict:
+    return {"persistedQuery": {"version": version, "sha256Hash": sha(text)}}
+
+
+@pytest.fixture
+async def auth(app_pool, clock) -> dict[str, str]:
+    return {"Authorization": f"Bearer {await _token(app_pool, 'acme', clock)}"}
+
+
+async def test_an_unknown_hash_asks_for_the_text_then_the_hash_alone_answers(http, auth) -> None:
+    first = await http.post("/graphql", json={"extensions": persisted(QUERY)}, headers=auth)
+    assert first.status_code == 200
+    assert first.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    assert first.json()["errors"][0]["message"] == "PersistedQueryNotFound"
+
+    registered = await http.post(
+        "/graphql", json={"query": QUERY, "extensions": persisted(QUERY)}, headers=auth
+    )
+    assert registered.json() == {
+        "data": {"viewer": {"name": "acme", "remindersBeforeEscalation": 1}}
+    }
+
+    again = await http.post(
+        "/graphql", json={"extensions": persisted(QUERY), "operationName": "Me"}, headers=auth
+    )
+    assert again.status_code == 200
+    assert again.json() == registered.json()
+
+
+async def test_a_hash_that_does_not_match_the_text_is_refused_and_not_kept(http, auth) -> None:
+    wrong = {"persistedQuery": {"version": 1, "sha256Hash": sha("{ __typename }")}}
+    refused = await http.post("/graphql", json={"query": QUERY, "extensions": wrong}, headers=auth)
+    assert refused.json()["errors"][0]["message"] == "provided sha does not match query"
+    assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    # the hash was not stored under the wrong text
+    later = await http.post("/graphql", json={"extensions": wrong}, headers=auth)
+    assert later.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("extensions", "code"),
+    [
+        (
+            {"persistedQuery": {"version": 2, "sha256Hash": "0" * 64}},
+            "PERSISTED_QUERY_NOT_SUPPORTED",
+        ),
+        ({"persistedQuery": {"version": 1, "sha256Hash": "abc"}}, "BAD_REQUEST"),
+        ({"persistedQuery": "yes"}, "PERSISTED_QUERY_NOT_SUPPORTED"),
+    ],
+)
+async def test_malformed_persisted_query_extensions_are_named(http, auth, extensions, code) -> None:
+    response = await http.post("/graphql", json={"extensions": extensions}, headers=auth)
+    assert response.json()["errors"][0]["extensions"]["code"] == code
+    assert response.json()["data"] is None
+
+
+async def test_a_persisted_query_still_needs_a_token(http, auth) -> None:
+    await http.post("/graphql", json={"query": QUERY, "extensions": persisted(QUERY)}, headers=auth)
+    response = await http.post("/graphql", json={"extensions": persisted(QUERY)})
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_a_persisted_mutation_spends_the_mutation_bucket(
+    app_pool, clock, db_url, redis_url
+) -> None:
+    settings = Settings(
+        database_url=db_url,
+        redis_url=redis_url,
+        rate_limit_per_minute=60,
+        rate_limit_burst=10,
+        mutation_rate_limit_per_minute=1,
+    )
+    app = create_app(settings, clock=clock, pool=app_pool)
+    async with app.router.lifespan_context(app):
+        async with app_pool.connection() as conn:
+            token = await create_token(conn, "acme", clock.now())
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://handoff.test"
+        ) as http:
+            body = {"query": MUTATION, "extensions": persisted(MUTATION)}
+            assert (await http.post("/graphql", json=body, headers=headers)).status_code == 200
+            hashed = await http.post(
+                "/graphql", json={"extensions": persisted(MUTATION)}, headers=headers
+            )
+            assert hashed.status_code == 429
+            assert hashed.headers["RateLimit-Limit"] == "1"
+            clock.advance(timedelta(minutes=1))
+            again = await http.post(
+                "/graphql", json={"extensions": persisted(MUTATION)}, headers=headers
+            )
+            assert again.status_code == 200
+            assert again.json() == {"data": {"updateWorkspace": {"__typename": "WorkspacePayload"}}}
+
+
+def test_the_store_keeps_the_most_recently_used_texts() -> None:
+    store = PersistedQueries(size=2)
+    store.put("a", "A")
+    store.put("b", "B")
+    assert store.get("a") == "A"  # a is now the most recent
+    store.put("c", "C")
+    assert store.get("b") is None
+    assert (store.get("a"), store.get("c")) == ("A", "C")
+
+
+INBOXISH = """query($first: Int) { people(first: $first) { edges { cursor node {
+  __typename id name timezone homeTimezone status workingPattern { timezone weekly { mon } }
+  deliveryPolicy { digestTimes focusBlocks { mon } } } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def test_post_answers_exactly_what_strawberry_s_view_answers_over_get(
+    http, auth, gql
+) -> None:
+    """POST goes the direct way, GET through strawberry's view: same bytes of data."""
+    for handle in ("ana", "bo"):
+        await gql(
+            """mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename } }""",
+            {"i": {"name": handle.title(), "handle": handle, "timezone": "Europe/Lisbon"}},
+        )
+    variables = {"first": 5}
+    posted = await http.post(
+        "/graphql", json={"query": INBOXISH, "variables": variables}, headers=auth
+    )
+    got = await http.get(
+        "/graphql",
+        params={"query": INBOXISH, "variables": json.dumps(variables)},
+        headers=auth,
+    )
+    assert posted.status_code == got.status_code == 200
+    assert posted.json() == got.json()
+    assert len(posted.json()["data"]["people"]["edges"]) == 2
+    assert posted.headers["content-type"] == "application/json"
+    assert int(posted.headers["content-length"]) == len(posted.content)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"query": "subscription { __typename }"}, 200, "BAD_REQUEST"),
+        ({"query": "{ nope }"}, 200, "GRAPHQL_VALIDATION_FAILED"),
+        ({"query": "{ viewer { name } "}, 200, "GRAPHQL_PARSE_FAILED"),
+        (
+            {"query": "query A { __typename } query B { __typename }", "operationName": "C"},
+            400,
+            "BAD_REQUEST",
+        ),
+        ({"query": None, "variables": {}}, 400, "BAD_REQUEST"),
+        ({"query": 5}, 400, "BAD_REQUEST"),
+        ([{"query": "{ __typename }"}], 400, "BAD_REQUEST"),
+    ],
+)
+async def test_refusals_keep_their_codes_on_the_direct_path(http, auth, body, status, code) -> None:
+    response = await http.post("/graphql", json=body, headers=auth)
+    assert response.status_code == status, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == code

@@ -1,0 +1,125 @@
+"""FastExecutor answers exactly what graphql-core's executor answers: data, errors, their
+paths and null propagation, for plain fields, lean resolvers and awaitables."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from handoff.api.executor import FastExecutor
+from handoff.api.lean_resolvers import streamline
+
+
+@strawberry.type
+class Leaf:
+    name: str
+    maybe: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+    @strawberry.field
+    def shout(self) -> str:
+        if self.name == "boom":
+            raise ValueError("no shouting at boom")
+        return self.name.upper()
+
+    @strawberry.field
+    async def later(self) -> str:
+        await asyncio.sleep(0)
+        if self.name == "late-boom":
+            raise ValueError("late failure")
+        return f"later {self.name}"
+
+    @strawberry.field
+    def echo(self, word: str | None = None) -> str | None:
+        return word
+
+
+@strawberry.type
+class Box:
+    title: str
+    leaves: list[Leaf]
+    first: Leaf | None
+    must: Leaf
+
+    @strawberry.field
+    def picked(self) -> Leaf:
+        return self.leaves[0]
+
+    @strawberry.field
+    async def picked_later(self) -> Leaf | None:
+        await asyncio.sleep(0)
+        return self.first
+
+
+@dataclass
+class Broken:
+    """A Leaf-shaped value whose non-null `name` is missing."""
+
+    name: None = None
+    maybe: None = None
+    tags: list[str] = field(default_factory=list)
+
+
+def boxes() -> list[Box]:
+    good = [Leaf(name="a", tags=["x", "y"]), Leaf(name="boom"), Leaf(name="late-boom")]
+    return [
+        Box(title="ok", leaves=good, first=good[0], must=good[0]),
+        Box(title="null leaf", leaves=[Leaf(name="b"), Broken()], first=None, must=Broken()),  # type: ignore[list-item]
+        Box(title=None, leaves=[], first=None, must=good[0]),  # type: ignore[arg-type]
+    ]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def boxes(self) -> list[Box | None]:
+        return boxes()  # type: ignore[return-value]
+
+    @strawberry.field
+    def strict(self) -> list[Box]:
+        return boxes()
+
+
+def schema(executor: type) -> strawberry.Schema:
+    built = strawberry.Schema(query=Query, execution_context_class=executor)
+    if executor is FastExecutor:
+        streamline(built)
+    return built
+
+
+QUERIES = [
+    "{ boxes { __typename title leaves { name maybe tags shout later } first { name } } }",
+    "{ boxes { must { name tags } picked { name shout } pickedLater { name later } } }",
+    "{ strict { title } }",
+    "{ strict { leaves { name } } }",
+    '{ boxes { leaves { e: echo(word: "hi") f: echo name } } }',
+    "query($w: String) { boxes { first { echo(word: $w) } } }",
+    "{ boxes { ... on Box { title ...F } } } fragment F on Box { leaves { later } }",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+async def test_same_result_as_graphql_core(query: str) -> None:
+    expected = await schema(StrawberryGraphQLCoreExecutionContext).execute(
+        query, variable_values={"w": "v"}
+    )
+    got = await schema(FastExecutor).execute(query, variable_values={"w": "v"})
+    assert got.data == expected.data
+    assert [e.formatted for e in got.errors or []] == [e.formatted for e in expected.errors or []]
+    # the field order of every object is the order asked for
+    assert repr(got.data) == repr(expected.data)
+
+
+async def test_the_queries_do_exercise_errors_and_nulls() -> None:
+    result = await schema(FastExecutor).execute(QUERIES[0])
+    messages = {e.message for e in result.errors or []}
+    assert "no shouting at boom" in messages
+    assert any("Cannot return null for non-nullable field" in m for m in messages)
+    assert result.data is not None and result.data["boxes"][1] is None
+    late = await schema(FastExecutor).execute(QUERIES[-1])
+    paths = {e.message: e.path for e in late.errors or []}
+    assert paths["late failure"] == ["boxes", 0, "leaves", 2, "later"]
