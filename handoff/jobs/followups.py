@@ -9,7 +9,9 @@ are retried a few times, then left to the relay's re-enqueue of stale rows.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Any
 
 import psycopg
@@ -31,14 +33,23 @@ def retry_delay(job_try: int) -> float:
     return float(min(MAX_DEFER_SECONDS, 0.25 * 2.0 ** max(0, job_try - 1)))
 
 
-async def handle_follow_ups(ctx: dict[str, Any], items: list[list[int]]) -> dict[str, int]:
-    """arq job: carry out follow-ups `[[id, version], ...]`; idempotent by row version."""
+async def handle_follow_ups(
+    ctx: dict[str, Any], items: list[list[int]], not_before: float | None = None
+) -> dict[str, int]:
+    """arq job: carry out follow-ups `[[id, version], ...]`; idempotent by row version.
+
+    The relay makes a deferred job due a little early (`relay.START_AHEAD_SECONDS`): it
+    takes its connection, then waits until `not_before` (Unix seconds, real time) before
+    it reads or locks anything, so nothing is carried out before its instant.
+    """
     pool = ctx["pool"]
     clock = ctx["clock"]
     job_try = int(ctx.get("job_try", 1))
     pairs = [(int(i), int(v)) for i, v in items]
     try:
         async with pool.connection(timeout=5) as conn:
+            if not_before is not None and (wait := not_before - time.time()) > 0:
+                await asyncio.sleep(wait)
             async with conn.transaction():
                 outcome = await handle_batch(conn, pairs, clock.now())
             waiting = await follow_ups.still_open(conn, outcome.locked_out)

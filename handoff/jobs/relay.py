@@ -48,11 +48,16 @@ log = logging.getLogger(__name__)
 JOB_NAME = "handle_follow_ups"
 # Rows claimed per transaction; a surge is claimed in several passes of this size.
 CLAIM_LIMIT = 5_000
-# Rows due within one bucket share a job (deferred to the bucket's end, never early).
+# Rows due within one bucket share a job, deferred to the latest due instant among its
+# rows (never early; rows all due at one instant run at that instant, not the bucket's end).
 BUCKET_MS = 100
 # A due job that waits longer than this without a worker means the queue is backlogged.
 BACKLOG_GRACE_MS = 1000
 BACKLOG_SAMPLE = 50
+# A deferred job is made due this much before its bucket's instant and waits for the
+# instant itself (`not_before`), so a worker has polled it, started it and taken a
+# connection by then: arq polls every 50 ms and starts jobs one at a time.
+START_AHEAD_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ def plan_batches(
         by_bucket.setdefault(_bucket(c.due_at, now), []).append(c)
     batches: list[Batch] = []
     stamp = int(claimed_at.timestamp() * 1_000_000)
-    for run_at, rows in sorted(by_bucket.items()):
+    for _, rows in sorted(by_bucket.items()):
         rows.sort(key=lambda c: (c.digest, c.person_id if c.digest else 0, c.id))
         chunk: list[Claimed] = []
         for c in rows:
@@ -93,15 +98,18 @@ def plan_batches(
                 and (chunk[-1].person_id == c.person_id)
             )
             if full and not same_digest:
-                batches.append(_batch(run_at, chunk, stamp))
+                batches.append(_batch(now, chunk, stamp))
                 chunk = []
             chunk.append(c)
         if chunk:
-            batches.append(_batch(run_at, chunk, stamp))
+            batches.append(_batch(now, chunk, stamp))
     return batches
 
 
-def _batch(run_at: datetime, chunk: list[Claimed], stamp: int) -> Batch:
+def _batch(now: datetime, chunk: list[Claimed], stamp: int) -> Batch:
+    # Rows already due run now; a future bucket's rows at the last one's instant (at most
+    # the bucket's end).
+    run_at = max(now, max(c.due_at for c in chunk))
     items = [(c.id, c.version) for c in chunk]
     digest = hashlib.sha1(
         (str(stamp) + ";" + ",".join(f"{i}.{v}" for i, v in items)).encode()
@@ -172,15 +180,19 @@ async def queue_backlogged(redis: ArqRedis, queue_name: str) -> bool:
 
 async def _enqueue(redis: ArqRedis, batches: list[Batch], clock: Clock, settings: Settings) -> None:
     now = clock.now()
+    wall = time.time()
     for b in batches:
         # Deferral is relative to the injected clock, so a manual clock maps onto Redis time.
         delay = (b.run_at - now).total_seconds()
+        ahead = delay - START_AHEAD_SECONDS
         await redis.enqueue_job(
             JOB_NAME,
             [list(item) for item in b.items],
+            # The job waits for the bucket's instant (real time, as arq's deferral).
+            not_before=wall + delay if delay > 0 else None,
             _job_id=b.job_id,
             _queue_name=settings.queue_name,
-            _defer_by=delay if delay > 0 else None,
+            _defer_by=ahead if ahead > 0 else None,
         )
 
 

@@ -28,10 +28,17 @@ def test_future_rows_are_bucketed_and_never_run_early() -> None:
     c = claimed(3, NOW + timedelta(milliseconds=130))
     batches = plan_batches([c, a, b], 500, NOW, NOW)
     assert [sorted(x.items) for x in batches] == [[(1, 1), (2, 1)], [(3, 1)]]
-    for batch in batches:
-        assert batch.run_at.timestamp() * 1000 % BUCKET_MS == 0
-    assert batches[0].run_at >= b.due_at and batches[1].run_at >= c.due_at
-    assert batches[0].run_at < batches[1].run_at
+    # Each batch runs at its last row's instant: never early, and no later (not at the
+    # bucket's end).
+    assert batches[0].run_at == b.due_at and batches[1].run_at == c.due_at
+    assert batches[1].run_at - batches[0].run_at < timedelta(milliseconds=2 * BUCKET_MS)
+
+
+def test_a_batch_due_at_one_instant_runs_at_that_instant() -> None:
+    due = NOW + timedelta(seconds=8, milliseconds=3)
+    rows = [claimed(i, due) for i in range(1, 1001)]
+    batches = plan_batches(rows, 500, NOW, NOW)
+    assert [b.run_at for b in batches] == [due, due]
 
 
 def test_batches_are_cut_at_the_batch_size() -> None:
