@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import lru_cache
 
 
 class BadId(ValueError):
     """An ID that is not ours or not of the expected type."""
 
 
+@lru_cache(maxsize=65_536)  # pure; a page names the same people again and again
 def encode(type_name: str, pk: int) -> str:
     """The global ID of row `pk` of `type_name`."""
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")

@@ -33,6 +33,9 @@ class Context(BaseContext):
     actor: Actor | None = None
     # per-request DataLoaders, created lazily by handoff.api.loaders
     loaders: dict[str, Any] = field(default_factory=dict)
+    # API objects made once per request and shared by the fields that name the same row
+    # (a page of handoffs names its receiver 20 times)
+    wrapped: dict[tuple[str, int], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__()

@@ -29,6 +29,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     is_leaf_type,
 )
 from graphql.execution.executor import to_nodes
@@ -86,8 +87,22 @@ Plan = _Leaf | _Object | _Resolved | None
 _PLANS = "_handoff_fast_plans"
 
 
+def _exact(kind: type, coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`coerce`, skipped for values that already are what it would return."""
+
+    def exact(value: Any) -> Any:
+        return value if type(value) is kind else coerce(value)
+
+    return exact
+
+
 def _leaf(leaf: GraphQLLeafType, non_null: bool) -> Complete:
     coerce = leaf.coerce_output_value
+    # Built-in scalars whose output coercion returns a value of this exact type unchanged
+    # (Int is left to graphql-core: it checks the 32-bit range).
+    exact = {"String": str, "ID": str, "Boolean": bool}.get(leaf.name)
+    if isinstance(leaf, GraphQLScalarType) and exact is not None:
+        coerce = _exact(exact, coerce)
 
     def complete(value: Any) -> Any:
         if value is None:
@@ -206,7 +221,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 result: Any = Undefined
                 if type(plan) is _Leaf:
                     try:
-                        result = plan.complete(getattr(source_value, plan.attr))
+                        results[response_name] = plan.complete(getattr(source_value, plan.attr))
+                        continue  # a leaf's value is never awaitable
                     except Exception:
                         result = Undefined
                 elif type(plan) is _Resolved:
@@ -293,7 +309,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     details[0].fragment_variable_values,
                     self.hide_suggestions,
                 )
-                if field.args or node.arguments
+                # absent arguments take the resolver's own defaults, which strawberry
+                # also gave the schema
+                if node.arguments
                 else {}
             )
             value = plan.resolve(source, info, **args)

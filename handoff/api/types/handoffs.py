@@ -53,10 +53,15 @@ class Team(Node):
 def _person(info: Info, person_id: int) -> Any:
     """The person, at once when the request has loaded them already (see `preload`), else
     an awaitable of them. (Relations of a page of handoffs are preloaded by its resolver.)"""
+    wrapped = info.context.wrapped
+    person = wrapped.get(("Person", person_id))
+    if person is not None:
+        return person
     found = loaded(info.context, "person", person_id)
     if found is MISSING:
         return _load_person(info, person_id)
-    return Person.wrap(found)
+    person = wrapped["Person", person_id] = Person.wrap(found)
+    return person
 
 
 async def _load_person(info: Info, person_id: int) -> Person:
