@@ -125,11 +125,28 @@ def loaded(ctx: Context, name: str, key: Any) -> Any:
     return found.result()
 
 
-async def preload(ctx: Context, wanted: Mapping[str, Iterable[Any]]) -> None:
-    """Load these keys through the request's loaders now, one batch per loader and all
-    loaders at once, so that the relation resolvers of a page find them `loaded`."""
-    pending = [
-        loader(ctx, name).load_many(list(dict.fromkeys(keys))) for name, keys in wanted.items()
-    ]
-    if pending:
-        await asyncio.gather(*pending)
+_BY_ID: dict[str, Callable[[Conn, int, Sequence[int]], Awaitable[Sequence[Any]]]] = {
+    "person": people.by_ids,
+    "work_item": work_items.by_ids,
+}
+
+
+async def preload(
+    ctx: Context, wanted: Mapping[str, Iterable[Any]], conn: Conn | None = None
+) -> None:
+    """Load these keys of by-id loaders now, so that the relation resolvers of a page find
+    them `loaded`: on `conn` one statement after another when the caller has a connection
+    (no more checkouts from the pool), else through the loaders, all at once."""
+    if conn is None:
+        pending = [
+            loader(ctx, name).load_many(list(dict.fromkeys(keys))) for name, keys in wanted.items()
+        ]
+        if pending:
+            await asyncio.gather(*pending)
+        return
+    for name, keys in wanted.items():
+        target = loader(ctx, name)
+        missing = [k for k in dict.fromkeys(keys) if target.cache_map.get(k) is None]
+        if missing:
+            found = {row.id: row for row in await _BY_ID[name](conn, ctx.workspace_id, missing)}
+            target.prime_many({k: found.get(k) for k in missing})

@@ -84,15 +84,16 @@ async def id_page(
     wrap: Callable[[T], Any],
     first: int | None,
     after: str | None,
-    prepare: Callable[[Info, Sequence[T]], Awaitable[None]] | None = None,
+    prepare: Callable[[Info, Sequence[T], AsyncConnection[Any]], Awaitable[None]] | None = None,
 ) -> Any:
     """One page of a list ordered by row id; `fetch(conn, ws, after_id, limit)`;
-    `prepare(info, page)` runs before the page is returned (e.g. to preload relations)."""
+    `prepare(info, page, conn)` runs on the same connection before the page is returned
+    (e.g. to preload relations)."""
     limit, start = page_limit(info, first), after_id(after)
     async with info.context.connection() as conn:
         found = await fetch(conn, info.context.workspace_id, start, limit + 1)
-    if prepare is not None:
-        await prepare(info, found[:limit])
+        if prepare is not None:
+            await prepare(info, found[:limit], conn)
     return connection(list(found), limit, lambda row: str(row.id), wrap, counter(info, count))
 
 

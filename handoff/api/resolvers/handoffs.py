@@ -127,8 +127,8 @@ class HandoffQuery:
             found = await handoffs.inbox_page(
                 conn, info.context.workspace_id, person.id, start, limit + 1
             )
+            await preload_relations(info, found[:limit], conn)
         count = counter(info, partial(handoffs.inbox_count, receiver_id=person.id))
-        await preload_relations(info, found[:limit])
         return connection(found, limit, _inbox_cursor, Handoff.wrap, count)
 
     @strawberry.field(

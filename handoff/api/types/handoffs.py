@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 import strawberry
+from psycopg import AsyncConnection
 
 from handoff import ids
 from handoff.api.loaders import MISSING, loaded, loader, preload
@@ -257,9 +258,11 @@ def _addressed_to(root: Handoff, info: Info) -> Person | None:
     return None if found is None else _person(info, found)
 
 
-async def preload_relations(info: Info, page: Sequence[m.Handoff]) -> None:
+async def preload_relations(
+    info: Info, page: Sequence[m.Handoff], conn: AsyncConnection[Any] | None = None
+) -> None:
     """Load the people and work items a page of handoffs will be asked for, in one batch
-    each, before graphql-core completes the page (see `loaded`)."""
+    each, before graphql-core completes the page (see `loaded`); on `conn` if given."""
     asked = selected_names(info)
     people: list[int] = []
     if "sender" in asked:
@@ -269,7 +272,7 @@ async def preload_relations(info: Info, page: Sequence[m.Handoff]) -> None:
     wanted: dict[str, list[int]] = {"person": people} if people else {}
     if "workItem" in asked:
         wanted["work_item"] = [h.work_item_id for h in page]
-    await preload(info.context, wanted)
+    await preload(info.context, wanted, conn)
 
 
 async def _delegated_via(root: Handoff, info: Info) -> list[Person]:
