@@ -10,7 +10,7 @@ import strawberry
 from psycopg import AsyncConnection
 
 from handoff.api.inputs import decode_id, require_aware
-from handoff.api.loaders import loader
+from handoff.api.loaders import loader, preload
 from handoff.api.types import Info, connection, decode_cursor
 from handoff.services.errors import Invalid, NotFound
 from handoff.storage import models as m
@@ -108,9 +108,14 @@ def time_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
-async def person_model(info: Info, raw_id: strawberry.ID, field: str) -> m.Person:
-    """The person behind a global ID, through the request's loader."""
+async def person_model(
+    info: Info, raw_id: strawberry.ID, field: str, conn: AsyncConnection[Any] | None = None
+) -> m.Person:
+    """The person behind a global ID, through the request's loader (read on `conn` when
+    the caller holds one, instead of another connection from the pool)."""
     pid = decode_id(raw_id, "Person", field)
+    if conn is not None:
+        await preload(info.context, {"person": [pid]}, conn)
     found = await loader(info.context, "person").load(pid)
     if found is None:
         raise NotFound("Person", pid)

@@ -122,8 +122,8 @@ class HandoffQuery:
     ) -> Connection[Handoff]:
         limit = page_limit(info, first)
         start = _after_inbox(after)
-        person = await person_model(info, person_id, "personId")
         async with info.context.connection() as conn:
+            person = await person_model(info, person_id, "personId", conn)
             found = await handoffs.inbox_page(
                 conn, info.context.workspace_id, person.id, start, limit + 1
             )
