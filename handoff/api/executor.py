@@ -24,13 +24,10 @@ from typing import Any
 
 from graphql import (
     GraphQLField,
-    GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLScalarType,
-    is_leaf_type,
 )
 from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
@@ -39,14 +36,8 @@ from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
+from handoff.api.leaf_values import Complete, completion
 from handoff.api.lean_resolvers import is_lean
-
-# How a plain leaf field's value becomes its JSON value; raising means "take the slow path".
-Complete = Callable[[Any], Any]
-
-
-class _Slow(Exception):
-    """A plain field's value needs graphql-core's full completion (null or refused)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,61 +78,6 @@ Plan = _Leaf | _Object | _Resolved | None
 _PLANS = "_handoff_fast_plans"
 
 
-def _exact(kind: type, coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`coerce`, skipped for values that already are what it would return."""
-
-    def exact(value: Any) -> Any:
-        return value if type(value) is kind else coerce(value)
-
-    return exact
-
-
-def _leaf(leaf: GraphQLLeafType, non_null: bool) -> Complete:
-    coerce = leaf.coerce_output_value
-    # Built-in scalars whose output coercion returns a value of this exact type unchanged
-    # (Int is left to graphql-core: it checks the 32-bit range).
-    exact = {"String": str, "ID": str, "Boolean": bool}.get(leaf.name)
-    if isinstance(leaf, GraphQLScalarType) and exact is not None:
-        coerce = _exact(exact, coerce)
-
-    def complete(value: Any) -> Any:
-        if value is None:
-            if non_null:
-                raise _Slow
-            return None
-        coerced = coerce(value)
-        if coerced is None or coerced is Undefined:
-            raise _Slow
-        return coerced
-
-    return complete
-
-
-def _completion(field_type: GraphQLOutputType) -> Complete | None:
-    """The fast completion of a leaf or a list of non-null leaves, or None."""
-    non_null = isinstance(field_type, GraphQLNonNull)
-    inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
-    if is_leaf_type(inner):
-        return _leaf(inner, non_null)
-    if isinstance(inner, GraphQLList) and isinstance(inner.of_type, GraphQLNonNull):
-        item = inner.of_type.of_type
-        if not is_leaf_type(item):
-            return None
-        each = _leaf(item, True)
-
-        def complete_list(value: Any) -> Any:
-            if value is None:
-                if non_null:
-                    raise _Slow
-                return None
-            if isinstance(value, str | bytes | dict):
-                raise _Slow
-            return [each(v) for v in value]
-
-        return complete_list
-    return None
-
-
 def _concrete(kind: Any) -> GraphQLObjectType | None:
     """An object type whose values need no `is_type_of` call with a resolve info
     (strawberry's generated check ignores it)."""
@@ -171,14 +107,12 @@ def _plan(field: GraphQLField) -> Plan:
         return None
     if is_lean(field.resolve):
         assert field.resolve is not None
-        return _Resolved(
-            field.resolve, field, _completion(field.type), _object_plan("", field.type)
-        )
+        return _Resolved(field.resolve, field, completion(field.type), _object_plan("", field.type))
     if not definition.is_basic_field:
         return None
     if field.args or getattr(field.resolve, "__name__", "") != "_get_basic_result":
         return None
-    complete = _completion(field.type)
+    complete = completion(field.type)
     if complete is not None:
         return _Leaf(definition.python_name, complete)
     return _object_plan(definition.python_name, field.type)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from enum import Enum
 
 import pytest
 import strawberry
@@ -14,11 +15,19 @@ from handoff.api.executor import FastExecutor
 from handoff.api.lean_resolvers import streamline
 
 
+@strawberry.enum
+class Colour(Enum):
+    RED = "red"
+    DARK_BLUE = "dark blue"
+
+
 @strawberry.type
 class Leaf:
     name: str
     maybe: str | None = None
     tags: list[str] = field(default_factory=list)
+    colour: Colour = Colour.DARK_BLUE
+    shades: list[Colour] = field(default_factory=lambda: [Colour.RED, Colour.DARK_BLUE])
 
     @strawberry.field
     def shout(self) -> str:
@@ -62,6 +71,8 @@ class Broken:
     name: None = None
     maybe: None = None
     tags: list[str] = field(default_factory=list)
+    colour: str = "red"  # a plain string where an enum member belongs
+    shades: list[str] = field(default_factory=list)
 
 
 def boxes() -> list[Box]:
@@ -93,6 +104,7 @@ def schema(executor: type) -> strawberry.Schema:
 
 QUERIES = [
     "{ boxes { __typename title leaves { name maybe tags shout later } first { name } } }",
+    "{ boxes { leaves { colour shades } first { colour } } }",
     "{ boxes { must { name tags } picked { name shout } pickedLater { name later } } }",
     "{ strict { title } }",
     "{ strict { leaves { name } } }",
