@@ -201,7 +201,10 @@ def create_app(
         limiter: RateLimiter | None = connection.app.state.limiter
         if limiter is not None and actor.token_id is not None:
             mutation = is_mutation(connection.scope.get(PAYLOAD_KEY))
-            limits = await limiter.spend_raw(actor.token_id, mutation, clock.now())
+            now = clock.now()
+            limits = limiter.spend_leased(actor.token_id, mutation, now)
+            if limits is None:
+                limits = await limiter.spend_raw(actor.token_id, mutation, now)
             response.raw_headers.extend(limits)
 
     async def refused(request: Request, exc: Exception) -> Response:
