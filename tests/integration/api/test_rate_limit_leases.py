@@ -135,3 +135,33 @@ async def test_a_refusal_is_remembered_until_a_token_is_back(redis, clock) -> No
     clock.advance(timedelta(milliseconds=600))
     assert await allowed(limiter, clock)
     assert trips.calls == 3
+
+
+async def test_spending_a_leased_token_needs_no_coroutine_and_counts_like_the_slow_path(
+    redis, clock
+) -> None:
+    limiter = make(redis, per_minute=60, burst=100)()
+    trips = Counted(limiter)
+    assert limiter.spend_leased(TOKEN, False, clock.now()) is None  # no lease yet
+    remaining = []
+    for _ in range(10):  # the API's way: the leased token first, Redis when it must
+        now = clock.now()
+        headers = limiter.spend_leased(TOKEN, False, now)
+        if headers is None:
+            headers = await limiter.spend_raw(TOKEN, False, now)
+        remaining.append(int(dict(headers)[b"ratelimit-remaining"]))
+    assert remaining == list(range(99, 89, -1))
+    assert trips.calls == 4  # leases of 1, 2, 4, 8 tokens
+    assert dict(headers)[b"ratelimit-limit"] == b"60"
+    clock.advance(timedelta(milliseconds=LEASE_TTL_MS))
+    assert limiter.spend_leased(TOKEN, False, clock.now()) is None  # expired: back to Redis
+    assert trips.calls == 4
+
+
+async def test_a_remembered_refusal_is_not_spent_from_a_lease(redis, clock) -> None:
+    limiter = make(redis, per_minute=60, burst=1)()
+    assert await allowed(limiter, clock)
+    assert not await allowed(limiter, clock)
+    assert limiter.spend_leased(TOKEN, False, clock.now()) is None
+    with pytest.raises(RateLimited):
+        await limiter.spend_raw(TOKEN, False, clock.now())
