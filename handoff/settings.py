@@ -81,6 +81,12 @@ class Settings(BaseSettings):
         description="lease of an endpoint's sender, renewed every third of it; a sender that"
         " dies is replaced this long after its last renewal",
     )
+    live_max_connections: int = Field(
+        default=10_000,
+        ge=1,
+        description="live-update connections (WebSocket or SSE) one API process holds at most"
+        " (about 60 KiB each); past it new ones are told to try again later",
+    )
     live_max_connections_per_token: int = Field(
         default=20,
         description="live-update connections (WebSocket or SSE) one token may hold open on"

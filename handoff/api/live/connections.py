@@ -4,7 +4,9 @@ the server ends them.
 - A WebSocket authenticates with its `connection_init` payload, an SSE request with its
   `Authorization` header (or, for EventSource, a short-lived token in the URL). Opening
   one spends one request of the token's rate limit; so does each subscription.
-- `live_max_connections_per_token` connections per token and process.
+- `live_max_connections_per_token` connections per token and process, and
+  `live_max_connections` in all per process (its memory: ~60 KiB each); past the second
+  a WebSocket is closed with 1013 (try again later) and an SSE request gets a 429.
 - Every second the tokens of the open connections are looked up together: a revoked or
   expired token's connections are closed (WebSocket 4403, SSE an UNAUTHENTICATED error).
 - A slow consumer's WebSocket is closed with 4008 (its client resumes with `after`).
@@ -48,6 +50,7 @@ class CloseCode(IntEnum):
 
     IDLE = 1000  # no subscription, or nothing heard, for live_idle_timeout_seconds
     GOING_AWAY = 1001  # the server is shutting down: reconnect (to another replica)
+    TRY_AGAIN_LATER = 1013  # this process holds live_max_connections already
     SLOW_CONSUMER = 4008  # a subscription fell live_queue_size events behind
     TOO_MANY = 4029  # connection or rate limit of the token
     FORBIDDEN = 4403  # bad, revoked or expired token (graphql-transport-ws "Forbidden")
@@ -211,9 +214,17 @@ class LiveRuntime:
             await self.limiter.spend(actor.token_id, False, self.clock.now())
 
     def admit(self, connection: LiveConnection) -> None:
-        """Hold a connection: `Refused` past the token's limit or while shutting down."""
+        """Hold a connection: `Refused` past the process's or the token's limit, or while
+        shutting down."""
         if self.closing:
             raise Refused(CloseCode.GOING_AWAY, "server going away", "shutdown")
+        if len(self.connections) >= self.settings.live_max_connections:
+            raise Refused(
+                CloseCode.TRY_AGAIN_LATER,
+                f"this server holds its maximum of {self.settings.live_max_connections} live "
+                "connections; try again later",
+                "server_full",
+            )
         token_id = connection.actor.token_id
         held = sum(1 for c in self.connections if c.actor.token_id == token_id)
         if token_id is not None and held >= self.settings.live_max_connections_per_token:

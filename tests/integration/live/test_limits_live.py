@@ -63,6 +63,27 @@ async def test_connections_per_token_are_limited(live) -> None:
         pass
 
 
+@pytest.mark.parametrize("live_settings", [{"live_max_connections": 2}])
+async def test_one_process_holds_at_most_live_max_connections(live) -> None:
+    tokens = [(await live.client()).token for _ in range(3)]
+    async with ws_client(live.served.ws, tokens[0]), ws_client(live.served.ws, tokens[1]) as b:
+        # full, whoever asks: the third token's first connection is told to come back
+        async with ws_client(live.served.ws, tokens[2], ack=False) as refused:
+            closed = await refused.closed()
+            assert closed.code == 1013
+            assert "maximum of 2 live connections" in closed.reason
+        async with sse_client(live.served.http, EVENTS, token=tokens[2]) as sse:
+            assert sse.response.status_code == 429
+            assert sse.response.headers["Retry-After"] == "5"
+        # the connections it holds go on working
+        await b.subscribe("a", EVENTS)
+        await live.served.wait_subscribers(1)
+    # closed connections free their places
+    async with ws_client(live.served.ws, tokens[2]) as later:
+        await later.subscribe("b", EVENTS)
+        await live.served.wait_subscribers(1)
+
+
 @pytest.mark.parametrize("live_settings", [{"rate_limit_per_minute": 60, "rate_limit_burst": 3}])
 async def test_connecting_and_each_subscription_spend_the_tokens_rate_limit(live) -> None:
     gql = await live.client()
