@@ -21,6 +21,7 @@ import contextlib
 import logging
 import signal
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -128,6 +129,7 @@ class LiveRuntime:
         self.hub: Hub | None = None
         self.streams: Streams | None = None
         self.connections: set[LiveConnection] = set()
+        self._per_token: Counter[int | None] = Counter()  # connections held, by token id
         self.closing = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._watcher: asyncio.Task[None] | None = None
@@ -226,7 +228,7 @@ class LiveRuntime:
                 "server_full",
             )
         token_id = connection.actor.token_id
-        held = sum(1 for c in self.connections if c.actor.token_id == token_id)
+        held = self._per_token[token_id]
         if token_id is not None and held >= self.settings.live_max_connections_per_token:
             raise Refused(
                 CloseCode.TOO_MANY,
@@ -235,11 +237,16 @@ class LiveRuntime:
                 "too_many_connections",
             )
         self.connections.add(connection)
+        self._per_token[token_id] += 1
         LIVE_CONNECTIONS.labels(transport=connection.transport).inc()
 
     def release(self, connection: LiveConnection) -> None:
         if connection in self.connections:
             self.connections.discard(connection)
+            token_id = connection.actor.token_id
+            self._per_token[token_id] -= 1
+            if not self._per_token[token_id]:
+                del self._per_token[token_id]
             LIVE_CONNECTIONS.labels(transport=connection.transport).dec()
 
     async def open_ws(
@@ -306,7 +313,7 @@ class LiveRuntime:
 
     async def check_tokens(self) -> None:
         """Close the connections whose token was revoked or expired."""
-        held = {c.actor.token_id for c in self.connections if c.actor.token_id is not None}
+        held = {token_id for token_id in self._per_token if token_id is not None}
         if not held or self.pool is None:
             return
         async with self.pool.connection() as conn:
