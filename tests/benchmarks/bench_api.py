@@ -1360,6 +1360,8 @@ def main() -> int:
     counts = [1, max(2, args.workers)] if args.workers_compare else [args.workers]
     if args.profile and args.limiter_compare:
         parser.error("--profile does not go with --limiter-compare")
+    if args.windows < 1:
+        parser.error(f"--windows must be at least 1, got {args.windows}")
     if args.profile and max(counts) > 1:
         parser.error("--profile needs one API process (no --workers N > 1, --workers-compare)")
     sources: list[Source] = args.source or [Source("after", REPO)]

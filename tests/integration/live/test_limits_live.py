@@ -75,6 +75,9 @@ async def test_one_process_holds_at_most_live_max_connections(live) -> None:
         async with sse_client(live.served.http, EVENTS, token=tokens[2]) as sse:
             assert sse.response.status_code == 429
             assert sse.response.headers["Retry-After"] == "5"
+            [error] = json.loads(await sse.response.aread())["errors"]
+            assert error["extensions"]["code"] == "RATE_LIMITED"
+            assert "maximum of 2 live connections" in error["message"]
         # the connections it holds go on working
         await b.subscribe("a", EVENTS)
         await live.served.wait_subscribers(1)
