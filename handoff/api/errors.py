@@ -101,23 +101,54 @@ def check_text(value: object, path: str) -> None:
 
     Walks strings, lists and strawberry input objects; `path` is the dotted GraphQL path.
     """
+    _check(value, (path,))
+
+
+# A path as nested pairs (parent, key), spelled out only for an error: every mutation's
+# inputs are walked, and most of their fields are fine.
+_Path = tuple[Any, ...]
+
+
+def _dotted(path: _Path) -> str:
+    keys: list[str] = []
+    while len(path) == 2:
+        path, key = path
+        keys.append(str(key))
+    keys.append(path[0])
+    return ".".join(reversed(keys))
+
+
+@functools.cache
+def _input_fields(kind: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, schema name) of an input type's fields."""
+    return tuple((f.name, camel(f.name)) for f in dataclasses.fields(kind))
+
+
+def _check(value: object, path: _Path) -> None:
     if isinstance(value, str):
         if len(value) > MAX_INPUT_TEXT:
-            raise Invalid(path, f"at most {MAX_INPUT_TEXT:,} characters, got {len(value):,}")
+            raise Invalid(
+                _dotted(path), f"at most {MAX_INPUT_TEXT:,} characters, got {len(value):,}"
+            )
         bad = _BAD_TEXT.search(value)
         if bad is not None:
             what = "a NUL byte" if bad.group() == "\x00" else "a lone UTF-16 surrogate"
-            raise Invalid(path, f"text must not contain {what} (at character {bad.start()})")
+            raise Invalid(
+                _dotted(path), f"text must not contain {what} (at character {bad.start()})"
+            )
     elif isinstance(value, datetime) and value.utcoffset() is None:
         raise Invalid(
-            path, f"{value.isoformat()} has no UTC offset; send e.g. '2026-11-27T15:00:00+01:00'"
+            _dotted(path),
+            f"{value.isoformat()} has no UTC offset; send e.g. '2026-11-27T15:00:00+01:00'",
         )
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            check_text(item, f"{path}.{i}")
+            _check(item, (path, i))
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            check_text(getattr(value, f.name), f"{path}.{camel(f.name)}")
+        for name, spelled in _input_fields(type(value)):
+            item = getattr(value, name)
+            if item is not None:
+                _check(item, (path, spelled))
 
 
 def expected_failures(

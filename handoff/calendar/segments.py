@@ -144,6 +144,27 @@ def person_segments(
     b = to_us(end, "end")
     if b <= a:
         return []
+    key = (pattern, policy, a, b)
+    known = _SEGMENTS.get(key)
+    if known is None:
+        known = _SEGMENTS[key] = _segments(pattern, policy, a, b)
+        if len(_SEGMENTS) > _SEGMENTS_LIMIT:
+            # Drop the oldest tenth; dicts keep insertion order.
+            for old in list(_SEGMENTS)[: _SEGMENTS_LIMIT // 10]:
+                del _SEGMENTS[old]
+    return list(known)
+
+
+# A team's week is asked for again and again (every member's timeline view) while the
+# patterns stay as they are. Patterns and policies compare by value, so an edited one
+# is a new key and never meets an old answer.
+_SEGMENTS: dict[tuple[WorkingPattern, DeliveryPolicy, int, int], tuple[Segment, ...]] = {}
+_SEGMENTS_LIMIT = 5_000
+
+
+def _segments(
+    pattern: WorkingPattern, policy: DeliveryPolicy, a: int, b: int
+) -> tuple[Segment, ...]:
     out: list[Segment] = []
     _travel_segments(pattern, a, b, out)
     _day_segments(pattern, a, b, out)
@@ -156,7 +177,7 @@ def person_segments(
         at = from_us(t)
         out.append(Segment(SegmentKind.DIGEST, at, at, zone_at(t).key))
     out.sort(key=lambda seg: (seg.start, _ORDER[seg.kind], seg.end))
-    return out
+    return tuple(out)
 
 
 def delivery_windows(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import strawberry
 
@@ -48,8 +49,6 @@ class TimelineSegment:
 
     @classmethod
     def of(cls, s: Segment) -> TimelineSegment:
-        from zoneinfo import ZoneInfo
-
         zone = ZoneInfo(s.zone)
         return cls(
             kind=s.kind,

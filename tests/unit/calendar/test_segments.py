@@ -203,3 +203,23 @@ def test_coverage_gaps_examples() -> None:
     assert coverage_gaps([], a, b) == [(a, b)]
     assert pairwise_overlap([ams, nyc], a, b) == {(0, 1): timedelta(hours=2)}
     assert date(2026, 11, 30).weekday() == 0
+
+
+def test_segments_are_remembered_by_value_and_an_edit_is_a_new_answer() -> None:
+    """The memo behind `person_segments`: the same pattern (even rebuilt from its JSON)
+    gets an equal answer, a caller changing its list changes nothing for the next one,
+    and a pattern with one more day off gets its own answer."""
+    data: dict[str, Any] = {"timezone": AMS, "weekly": {"mon": ["09:00-17:00"]}}
+    start, end = _u(2026, 6, 1), _u(2026, 6, 15)
+    first = person_segments(WorkingPattern.from_dict(data), DeliveryPolicy(), start, end)
+    first.clear()
+    again = person_segments(WorkingPattern.from_dict(data), DeliveryPolicy(), start, end)
+    working = [s.start for s in again if s.kind == K.WORKING]
+    assert working == [_u(2026, 6, 1, 7), _u(2026, 6, 8, 7)]
+
+    away = {**data, "time_off": [{"start": "2026-06-08", "end": "2026-06-08", "reason": "move"}]}
+    edited = person_segments(WorkingPattern.from_dict(away), DeliveryPolicy(), start, end)
+    assert [s.start for s in edited if s.kind == K.WORKING] == [_u(2026, 6, 1, 7)]
+    assert [(s.start, s.label) for s in edited if s.kind == K.TIME_OFF] == [
+        (_u(2026, 6, 7, 22), "move")
+    ]
