@@ -54,6 +54,12 @@ async def _wait_all_done(pool, n: int, limit: float) -> dict[str, int]:
         await asyncio.sleep(0.1)
 
 
+async def _until(done, limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while not done() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+
+
 async def test_redis_flushed_with_1000_pending_all_fire_exactly_once(db_url, redis_url, clock):
     async with engine(db_url, redis_url, batch_size=100) as (pool, redis, settings):
         await _setup(pool, clock.now(), 1000, clock.now() + timedelta(seconds=10))
@@ -86,11 +92,17 @@ async def test_two_workers_on_one_queue_never_handle_a_follow_up_twice(db_url, r
             make_worker(pool, redis, clock, settings),
             make_worker(pool2, redis, clock, settings),
         ]
-        tasks = [asyncio.create_task(w.async_run()) for w in workers]
+        # The second worker starts alone and the first joins once it has done a batch: with
+        # at most 10 jobs in hand, it leaves dozens queued for the newcomer's first poll. Both
+        # starting together let one of them win every race on a loaded machine.
+        tasks = [asyncio.create_task(workers[1].async_run())]
         try:
             # Two relays race, and an impatient re-enqueue timeout makes them enqueue rows
             # again while their first jobs are still queued: duplicates on purpose.
-            for _ in range(6):
+            for round_ in range(6):
+                if round_ == 1:
+                    await _until(lambda: workers[1].jobs_complete > 0, 30)
+                    tasks.append(asyncio.create_task(workers[0].async_run()))
                 await asyncio.gather(
                     relay_once(pool, redis, clock, settings, horizon_seconds=0, lease_seconds=0.5),
                     relay_once(pool2, redis, clock, settings, horizon_seconds=0, lease_seconds=0.5),
