@@ -108,6 +108,8 @@ QUERIES = [
     "{ boxes { must { name tags } picked { name shout } pickedLater { name later } } }",
     "{ strict { title } }",
     "{ strict { leaves { name } } }",
+    # lists whose selection is all plain leaves (aliases and __typename included)
+    "{ boxes { leaves { __typename n: name name tags maybe colour t: __typename } } }",
     '{ boxes { leaves { e: echo(word: "hi") f: echo name } } }',
     "query($w: String) { boxes { first { echo(word: $w) } } }",
     "{ boxes { ... on Box { title ...F } } } fragment F on Box { leaves { later } }",
