@@ -4,7 +4,13 @@ No I/O and no clock reads: callers pass instants in; every returned instant is
 an aware UTC datetime. See DESIGN.md, "Time semantics".
 """
 
-from handoff.calendar.deadlines import reminder_line, response_deadline
+from handoff.calendar.deadlines import (
+    escalation_line,
+    recount_deadline,
+    reminder_line,
+    reminder_reason,
+    response_deadline,
+)
 from handoff.calendar.delivery import (
     Delivery,
     DeliveryPolicy,
@@ -44,11 +50,14 @@ __all__ = [
     "WorkingPattern",
     "coverage_gaps",
     "delivery_windows",
+    "escalation_line",
     "next_delivery",
     "overlap",
     "pairwise_overlap",
     "person_segments",
+    "recount_deadline",
     "reminder_line",
+    "reminder_reason",
     "response_deadline",
     "schedule_handoff",
     "working_week",

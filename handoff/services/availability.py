@@ -10,7 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from handoff.calendar import NoWorkingTime, WorkingPattern, next_delivery
+from handoff.calendar import (
+    NoWorkingTime,
+    WorkingPattern,
+    escalation_line,
+    next_delivery,
+    recount_deadline,
+    reminder_reason,
+)
 from handoff.ids import encode
 from handoff.services import lookups
 from handoff.services.errors import Invalid, NotFound
@@ -20,10 +27,10 @@ from handoff.services.payloads import person_ref
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import times_for
 from handoff.services.urgency_policy import PolicyInput, set_policy
-from handoff.states import FollowUpKind, HandoffStatus
+from handoff.states import FollowUpKind, FollowUpState, HandoffStatus
 from handoff.storage import events, follow_ups, handoffs, people, urgency
 from handoff.storage.events import NewEvent
-from handoff.storage.models import FollowUp, Person
+from handoff.storage.models import FollowUp, Handoff, Person
 from handoff.storage.run import Conn
 
 
@@ -43,7 +50,7 @@ async def set_working_pattern(
     # Travel periods are not part of the input: the new pattern keeps them.
     travel = {"travel": person.pattern_data["travel"]} if "travel" in person.pattern_data else {}
     pattern = build_pattern({"timezone": person.timezone, **travel, **data}, None, field)
-    return await _store_pattern(conn, ws, now, person_id, pattern, "working_pattern", field)
+    return await _store_pattern(conn, ws, now, person, pattern, "working_pattern", field)
 
 
 async def set_delivery_policy(
@@ -93,7 +100,7 @@ async def add_time_off(
         return person
     data["time_off"] = [*data.get("time_off", []), entry]
     pattern = build_pattern(data, None, "timeOff")
-    return await _store_pattern(conn, ws, now, person_id, pattern, "time_off", "start")
+    return await _store_pattern(conn, ws, now, person, pattern, "time_off", "start")
 
 
 async def remove_time_off(
@@ -118,21 +125,21 @@ async def remove_time_off(
         raise NotFound("TimeOff", f"{start.isoformat()}..{end.isoformat()}")
     data["time_off"] = kept
     pattern = build_pattern(data, None, "timeOff")
-    return await _store_pattern(conn, ws, now, person_id, pattern, "time_off", "start")
+    return await _store_pattern(conn, ws, now, person, pattern, "time_off", "start")
 
 
 async def _store_pattern(
     conn: Conn,
     ws: int,
     now: datetime,
-    person_id: int,
+    before: Person,
     pattern: WorkingPattern,
     change: str,
     field: str,
 ) -> Person:
-    person = await people.set_pattern(conn, ws, person_id, pattern.to_dict(), pattern.timezone, now)
+    person = await people.set_pattern(conn, ws, before.id, pattern.to_dict(), pattern.timezone, now)
     assert person is not None
-    moved = await reschedule_person(conn, ws, now, person, field)
+    moved = await reschedule_person(conn, ws, now, person, field, before=before.pattern)
     await _availability_changed(conn, ws, now, person, change, moved)
     return person
 
@@ -163,6 +170,8 @@ async def reschedule_person(
     person: Person,
     field: str = "workingPattern",
     moves: list[dict[str, Any]] | None = None,
+    *,
+    before: WorkingPattern | None = None,
 ) -> int:
     """Recompute every open follow-up for `person` in the caller's transaction.
 
@@ -171,6 +180,9 @@ async def reschedule_person(
       and their delivery instant changed, the team routes the handoff again, so a member
       going on leave does not hold it.
     - A quick reply goes at the person's next delivery instant from now.
+    - A delivered handoff's pending deadline is counted again when the receiver's working
+      time changed (`before` is their pattern until now): the working time left runs in
+      the new hours, and the reminder or escalation waiting for it moves with it.
     - A reminder, or an escalation back to the sender, waits for the person's next
       delivery instant after the deadline, under the new rules.
     - A team escalation stays due at the deadline itself: the receiver's availability
@@ -181,7 +193,21 @@ async def reschedule_person(
     per moved row (`moved_entry`), for events that say which moved.
     """
     moved = 0
-    for row in await follow_ups.open_for_person(conn, ws, person.id):
+    rows = await follow_ups.open_for_person(conn, ws, person.id)
+    recounted: set[int] = set()
+    if before is not None:
+        received = await handoffs.open_for_receiver(conn, ws, person.id, [HandoffStatus.DELIVERED])
+        for handoff in received:
+            try:
+                count = await _recount_deadline(conn, ws, now, person, before, handoff, moves)
+            except NoWorkingTime:
+                raise _no_working_time(field, person, handoff) from None
+            if count is not None:
+                recounted.add(handoff.id)
+                moved += count
+    for row in rows:
+        if row.handoff_id in recounted:
+            continue  # moved with its handoff's deadline
         handoff = await lookups.handoff(conn, ws, row.handoff_id, lock=True)
         if row.kind == FollowUpKind.ESCALATION and row.person_id != handoff.sender_id:
             continue
@@ -221,11 +247,7 @@ async def reschedule_person(
                 delivery = next_delivery(person.pattern, person.policy, basis, name=person.name)
                 due, explanation = delivery.at, list(delivery.reasons)
         except NoWorkingTime:
-            raise Invalid(
-                field,
-                f"{person.name} would have no working time in the next two years "
-                f"for a pending handoff ({handoff.summary!r})",
-            ) from None
+            raise _no_working_time(field, person, handoff) from None
         if due != row.due_at or explanation != row.explanation:
             digest = bool(person.policy.digest_times) and not urgent
             await follow_ups.reschedule(conn, ws, row.id, due, digest, explanation)
@@ -233,6 +255,81 @@ async def reschedule_person(
             if moves is not None and due != row.due_at:
                 moves.append(moved_entry(row, due))
     return moved
+
+
+def _no_working_time(field: str, person: Person, handoff: Handoff) -> Invalid:
+    return Invalid(
+        field,
+        f"{person.name} would have no working time in the next two years "
+        f"for a pending handoff ({handoff.summary!r})",
+    )
+
+
+async def _recount_deadline(
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    receiver: Person,
+    before: WorkingPattern,
+    handoff: Handoff,
+    moves: list[dict[str, Any]] | None,
+) -> int | None:
+    """Count a delivered handoff's pending deadline again in the receiver's new working
+    time and move what waits for it (a reminder, or the escalation back to the sender).
+    Returns how many follow-ups moved; None when the handoff has no such
+    deadline or it stays where it was. A team's handoff keeps its deadline: an absent
+    member must not hold it, the team takes it over then."""
+    due = handoff.respond_by
+    if (
+        handoff.status != HandoffStatus.DELIVERED
+        or handoff.team_id is not None
+        or handoff.receiver_id != receiver.id
+        or handoff.respond_within is None
+        or due is None
+        or due <= now
+    ):
+        return None
+    new_due, line = recount_deadline(
+        before, receiver.pattern, now, due, handoff.respond_within, name=receiver.name
+    )
+    if new_due == due:
+        return None
+    explanation = [*handoff.explanation[:-1], line]
+    await handoffs.set_times(conn, ws, handoff.id, handoff.deliver_at, new_due, explanation, now)
+    sender = await lookups.person(conn, ws, handoff.sender_id)
+    moved = 0
+    for row in (await follow_ups.for_handoffs(conn, ws, [handoff.id])).get(handoff.id, []):
+        if row.state not in (FollowUpState.PENDING, FollowUpState.ENQUEUED):
+            continue
+        at, explanation = _after_deadline(row, handoff, new_due, receiver, sender)
+        if at is None:
+            continue
+        await follow_ups.reschedule(conn, ws, row.id, at, row.digest, explanation)
+        moved += 1
+        if moves is not None and at != row.due_at:
+            moves.append(moved_entry(row, at))
+    return moved
+
+
+def _after_deadline(
+    row: FollowUp,
+    handoff: Handoff,
+    due: datetime,
+    receiver: Person,
+    sender: Person,
+) -> tuple[datetime | None, list[str]]:
+    """When a follow-up waiting for the deadline `due` goes, and why (None: it does not
+    wait for the deadline)."""
+    if row.kind == FollowUpKind.REMINDER and row.person_id == receiver.id:
+        number = handoff.reminders_sent + 1
+        d = next_delivery(receiver.pattern, receiver.policy, due, name=receiver.name)
+        why = reminder_reason(number, handoff.max_reminders, receiver.name, due)
+        return d.at, [why, *d.reasons]
+    if row.kind == FollowUpKind.ESCALATION and row.person_id == sender.id:
+        d = next_delivery(sender.pattern, sender.policy, due, name=sender.name)
+        line = escalation_line(receiver.name, due, to=sender.name, to_team=False, reminders=0)
+        return d.at, [line, *d.reasons]
+    return None, []
 
 
 def moved_entry(row: FollowUp, to: datetime, rerouted_to: int | None = None) -> dict[str, Any]:

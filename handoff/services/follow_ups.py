@@ -34,7 +34,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handoff.calendar import NoWorkingTime, next_delivery, reminder_line, response_deadline
+from handoff.calendar import (
+    NoWorkingTime,
+    escalation_line,
+    next_delivery,
+    reminder_line,
+    reminder_reason,
+    response_deadline,
+)
 from handoff.ids import encode
 from handoff.observability.metrics import FOLLOW_UP_LATENESS, FOLLOW_UPS_DELIVERED, FOLLOW_UPS_LATE
 from handoff.services.delegation_effects import carry_out
@@ -203,10 +210,7 @@ class _Batch:
             except NoWorkingTime:
                 log.warning("no working time for a reminder of handoff %s", h.id)
                 return
-            why = (
-                f"Reminder {reminders_sent + 1} of {h.max_reminders} if {receiver.name} has not "
-                f"acknowledged by {deadline.isoformat(timespec='seconds')}."
-            )
+            why = reminder_reason(reminders_sent + 1, h.max_reminders, receiver.name, deadline)
             self.new_rows.append(
                 NewFollowUp(
                     r.workspace_id,
@@ -225,9 +229,8 @@ class _Batch:
         receiver = self.person(h.receiver_id)
         if h.team_id is not None and h.escalated_at is None:
             team = self.ctx.teams[h.team_id]
-            why = (
-                f"No answer from {receiver.name} by {deadline.isoformat(timespec='seconds')} after "
-                f"{h.max_reminders} reminder(s): team {team.name} routes it again."
+            why = escalation_line(
+                receiver.name, deadline, to=team.name, to_team=True, reminders=h.max_reminders
             )
             self.new_rows.append(
                 NewFollowUp(r.workspace_id, h.id, receiver.id, K.ESCALATION, deadline, False, [why])
@@ -243,10 +246,7 @@ class _Batch:
         except NoWorkingTime:
             log.warning("no working time for the escalation of handoff %s", h.id)
             return
-        why = (
-            f"No answer from {receiver.name} by {basis.isoformat(timespec='seconds')}: "
-            f"it goes back to {sender.name}, in {sender.name}'s working hours."
-        )
+        why = escalation_line(receiver.name, basis, to=sender.name, to_team=False, reminders=0)
         self.new_rows.append(
             NewFollowUp(
                 r.workspace_id, h.id, sender.id, K.ESCALATION, d.at, False, [why, *d.reasons]

@@ -199,7 +199,7 @@ async def _store(
     stored = await people.set_pattern(conn, ws, person.id, pattern.to_dict(), pattern.timezone, now)
     assert stored is not None
     moved: list[dict[str, Any]] = []
-    await reschedule_person(conn, ws, now, stored, "start", moves=moved)
+    await reschedule_person(conn, ws, now, stored, "start", moves=moved, before=person.pattern)
     try:
         reachable: str | None = next_delivery(stored.pattern, stored.policy, now).at.isoformat()
     except NoWorkingTime:

@@ -124,8 +124,9 @@ async def test_rescheduling_moves_exactly_the_follow_ups_that_change(gql, clock,
         }
         assert moved == {
             (second["handoff"]["id"], "DELIVERY"): (utc(2026, 12, 7, 8), utc(2026, 12, 7, 0)),
-            # 14:00Z is 23:00 in Tokyo; the reminder waits for Tuesday 09:00 there
-            (first["handoff"]["id"], "REMINDER"): (utc(2026, 12, 7, 14), utc(2026, 12, 8, 0)),
+            # The 12 h answer clock runs in her hours, now Tokyo's from Monday: the working
+            # time left lasts until Monday 15:00 there (06:00Z), and the reminder goes then.
+            (first["handoff"]["id"], "REMINDER"): (utc(2026, 12, 7, 14), utc(2026, 12, 7, 6)),
         }
         # Exactly the rows it names changed (a new version); every other row is as it was.
         after = {r["id"]: r for r in (await snapshot(db_url))["follow_up_versions"]}

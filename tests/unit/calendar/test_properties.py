@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from handoff.calendar import NoWorkingTime, WorkingPattern, overlap
+from handoff.calendar import NoWorkingTime, WorkingPattern, overlap, recount_deadline
 
 from .reference import ref_add, ref_is_working, ref_windows
 from .strategies import instants, patterns
@@ -113,3 +113,24 @@ def test_round_trip(data: dict[str, Any]) -> None:
     assert again == p
     assert hash(again) == hash(p)
     assert again.to_dict() == p.to_dict()
+
+
+@SETTINGS
+@given(
+    patterns(),
+    instants(),
+    st.integers(1, 40 * 60).map(lambda m: timedelta(minutes=m)),
+    st.floats(0, 1),
+)
+def test_a_deadline_recounted_under_the_same_hours_stays_put(
+    data: dict[str, Any], start: datetime, within: timedelta, part: float
+) -> None:
+    p = WorkingPattern.from_dict(data)
+    try:
+        due = p.add_working_time(start, within)
+    except NoWorkingTime:
+        return
+    now = start + (due - start) * part
+    moved, line = recount_deadline(p, p, now, due, within, name="Ana")
+    assert moved == due
+    assert line.startswith("Expects a response within") and "Ana" in line

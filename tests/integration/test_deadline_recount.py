@@ -1,0 +1,154 @@
+"""A delivered handoff's deadline when the receiver's hours change: the response clock only
+runs while they work, so working time they lose (time off, a new pattern, travel) moves the
+deadline, and the reminder or escalation waiting for it moves along. (A team's handoff keeps
+its deadline, so the team takes it over from an absent member: test_lifecycle_edges.)"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+
+from handoff.services.availability import add_time_off, remove_time_off, set_working_pattern
+from handoff.services.follow_ups import handle_batch
+from handoff.services.handoffs import NewHandoff, Note, create_handoff
+from handoff.services.people import create_person
+from handoff.storage import people
+from handoff.storage.workspaces import ensure as ensure_workspace
+
+MONDAY_0900_AMS = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+SIXTEEN_HOURS = timedelta(hours=16)
+
+
+async def _fire_due(conn: AsyncConnection[Any], now: datetime) -> None:
+    cur = await conn.execute(
+        "SELECT id, version FROM follow_ups WHERE state IN ('PENDING', 'ENQUEUED') "
+        "AND due_at <= %s ORDER BY due_at, id",
+        (now,),
+    )
+    due = [(r["id"], r["version"]) for r in await cur.fetchall()]
+    assert due, "something was due"
+    await handle_batch(conn, due, now)
+
+
+async def _open(conn: AsyncConnection[Any]) -> list[dict[str, Any]]:
+    cur = await conn.execute(
+        "SELECT kind, person_id, due_at, explanation FROM follow_ups "
+        "WHERE state IN ('PENDING', 'ENQUEUED') ORDER BY id"
+    )
+    return list(await cur.fetchall())
+
+
+async def _handoff(conn: AsyncConnection[Any]) -> dict[str, Any]:
+    cur = await conn.execute("SELECT respond_by, explanation FROM handoffs")
+    row = await cur.fetchone()
+    assert row is not None
+    return dict(row)
+
+
+async def _delivered(conn: AsyncConnection[Any], reminders: int = 1):
+    """Sam (Amsterdam) hands Ana (Amsterdam, Mon-Fri 09-17) work at Monday 09:00 with 16 h
+    of her working time to answer; it is delivered at once."""
+    ws = (await ensure_workspace(conn, "acme", MONDAY_0900_AMS, reminders)).id
+    ana = await create_person(
+        conn, ws, MONDAY_0900_AMS, name="Ana", handle="ana", timezone="Europe/Amsterdam"
+    )
+    sam = await create_person(
+        conn, ws, MONDAY_0900_AMS, name="Sam", handle="sam", timezone="Europe/Amsterdam"
+    )
+    handoff, _ = await create_handoff(
+        conn,
+        ws,
+        MONDAY_0900_AMS,
+        NewHandoff(
+            sender_id=sam.id,
+            new_work_item_title="Release notes",
+            note=Note(summary="over to you"),
+            respond_within=SIXTEEN_HOURS,
+            to_person_id=ana.id,
+        ),
+    )
+    assert handoff.receiver_id == ana.id
+    assert handoff.deliver_at == MONDAY_0900_AMS
+    assert handoff.respond_by == datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # Tue 17:00
+    await _fire_due(conn, MONDAY_0900_AMS)
+    return ws, ana.id, sam.id
+
+
+async def test_time_off_after_delivery_moves_the_deadline_and_the_reminder(db_url: str) -> None:
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        ws, ana, _ = await _delivered(conn)
+        [reminder] = await _open(conn)
+        assert reminder["due_at"] == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # Wed 09:00
+
+        # Monday noon: Ana is off Tuesday to Friday. 3 h of the 16 are used; 13 are left:
+        # 5 on Monday afternoon and 8 on Monday 7 December.
+        noon = MONDAY_0900_AMS + timedelta(hours=3)
+        await add_time_off(conn, ws, noon, ana, date(2026, 12, 1), date(2026, 12, 4), "sick")
+
+        handoff = await _handoff(conn)
+        assert handoff["respond_by"] == datetime(2026, 12, 7, 16, 0, tzinfo=UTC)
+        assert "respond by Monday 7 Dec 17:00" in handoff["explanation"][-1]
+        person = await people.get(conn, ws, ana)
+        assert person is not None
+        assert (
+            person.pattern.working_time_between(MONDAY_0900_AMS, handoff["respond_by"])
+            == SIXTEEN_HOURS
+        )
+        [reminder] = await _open(conn)
+        assert reminder["kind"] == "REMINDER"
+        assert reminder["due_at"] == datetime(2026, 12, 8, 8, 0, tzinfo=UTC)  # Tue 09:00
+        assert "2026-12-07T16:00:00+00:00" in reminder["explanation"][0]
+        cur = await conn.execute(
+            "SELECT payload FROM events WHERE type = 'person.availability_changed'"
+        )
+        assert (await cur.fetchone())["payload"]["followUpsMoved"] == 1
+
+        # Back to work after all (Monday 13:00): the clock that was left runs on the old
+        # hours again, so the deadline is Tuesday 17:00 once more.
+        await remove_time_off(
+            conn, ws, noon + timedelta(hours=1), ana, date(2026, 12, 1), date(2026, 12, 4)
+        )
+        assert (await _handoff(conn))["respond_by"] == datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
+        [reminder] = await _open(conn)
+        assert reminder["due_at"] == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+
+
+async def test_a_passed_deadline_and_more_hours_leave_nothing_to_move(db_url: str) -> None:
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        ws, ana, _ = await _delivered(conn)
+        before = await _open(conn)
+        # Wednesday 08:30 UTC: the deadline (Tuesday 17:00) has passed; longer hours from
+        # now on change nothing about it.
+        later = datetime(2026, 12, 2, 7, 30, tzinfo=UTC)
+        every_day = {d: ["08:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+        await set_working_pattern(conn, ws, later, ana, {"weekly": every_day})
+        assert (await _handoff(conn))["respond_by"] == datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
+        [reminder] = await _open(conn)
+        # the reminder waits for the next delivery instant after the deadline, new hours
+        assert reminder["due_at"] == datetime(2026, 12, 2, 7, 30, tzinfo=UTC)
+        assert before[0]["due_at"] == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+
+
+async def test_the_escalation_back_to_the_sender_moves_with_the_deadline(db_url: str) -> None:
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        ws, ana, sam = await _delivered(conn, reminders=0)
+        [escalation] = await _open(conn)
+        assert (escalation["kind"], escalation["person_id"]) == ("ESCALATION", sam)
+        # a new pattern from Monday noon: only Mondays and Thursdays
+        noon = MONDAY_0900_AMS + timedelta(hours=3)
+        await set_working_pattern(
+            conn, ws, noon, ana, {"weekly": {"mon": ["09:00-17:00"], "thu": ["09:00-17:00"]}}
+        )
+        # 13 h left at noon: 5 on Monday, 8 on Thursday 3 December -> 17:00 Amsterdam
+        due = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+        assert (await _handoff(conn))["respond_by"] == due
+        [escalation] = await _open(conn)
+        assert (escalation["kind"], escalation["person_id"]) == ("ESCALATION", sam)
+        assert escalation["due_at"] == datetime(2026, 12, 4, 8, 0, tzinfo=UTC)  # Sam's Fri 09:00
+        assert escalation["explanation"][0] == (
+            "No answer from Ana by 2026-12-03T16:00:00+00:00: it goes back to Sam, "
+            "in Sam's working hours."
+        )
