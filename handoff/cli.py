@@ -298,7 +298,11 @@ def token_create(
         raise typer.Exit(2)
     token = asyncio.run(_create_token(url, name, label, settings.default_reminders, person))
     if token is None:
-        typer.echo(f"workspace {name!r} has no person with the handle {person!r}", err=True)
+        typer.echo(
+            f"workspace {name!r} has no active person with the handle {person!r} "
+            "(a deactivated person gets no tokens)",
+            err=True,
+        )
         raise typer.Exit(2)
     # the token alone on stdout, so `TOKEN=$(handoff token create ...)` works
     typer.echo(token)
@@ -313,7 +317,7 @@ def token_create(
 async def _create_token(
     url: str, workspace: str, label: str, reminders: int, handle: str | None
 ) -> str | None:
-    """A new token (None when `handle` names nobody in the workspace)."""
+    """A new token (None when `handle` names nobody active in the workspace)."""
     from datetime import UTC, datetime
 
     import psycopg
@@ -328,7 +332,7 @@ async def _create_token(
         if handle is not None:
             ws = await workspaces.ensure(conn, workspace, now, reminders)
             found = await people.by_handle(conn, ws.id, handle)
-            if found is None:
+            if found is None or found.deactivated_at is not None:
                 return None
             person_id = found.id
         token = await create_token(

@@ -117,6 +117,8 @@ async def _seed_and_tokens(
             await tokens.revoke_labelled(conn, ws.id, SIGN_IN_LABEL, now)
             links = []
             for person in await people.page(conn, ws.id, 0, 50):
+                if person.deactivated_at is not None:
+                    continue  # gets no sign-in link
                 _, secret = await tokens.insert(
                     conn,
                     ws.id,

@@ -37,7 +37,8 @@ async def create_person_token(
     actor: Actor | None = None,
 ) -> tuple[ApiToken, str]:
     """A token acting as `person_id`; returns it and its secret (shown this once)."""
-    person = await lookups.person(conn, ws, person_id)
+    # locked: a deactivation committing meanwhile is seen, not raced
+    person = await lookups.person(conn, ws, person_id, lock=True)
     require(actor, Right.OWN, field="personId", person_id=person_id)
     name = name.strip()
     if not 1 <= len(name) <= MAX_NAME:

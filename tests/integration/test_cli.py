@@ -116,8 +116,19 @@ def test_token_create_for_a_person_acts_as_them(db_url: str) -> None:
         "token", "create", "--workspace", "acme", "--person", "zed", HANDOFF_DATABASE_URL=db_url
     )
     assert nobody.returncode == 2
-    assert "no person with the handle 'zed'" in nobody.stderr
+    assert "no active person with the handle 'zed'" in nobody.stderr
     assert nobody.stdout == ""
+    with psycopg.connect(db_url) as conn:
+        conn.execute("UPDATE people SET deactivated_at = now() WHERE handle = 'ana'")
+    gone = run(
+        "token", "create", "--workspace", "acme", "--person", "ana", HANDOFF_DATABASE_URL=db_url
+    )
+    assert gone.returncode == 2
+    assert "a deactivated person gets no tokens" in gone.stderr
+    assert gone.stdout == ""
+    with psycopg.connect(db_url) as conn:
+        count = conn.execute("SELECT count(*) FROM api_tokens WHERE person_id IS NOT NULL")
+        assert count.fetchone() == (1,)  # only the one made while she was active
 
 
 def test_a_new_workspace_takes_the_default_reminders_setting(db_url: str) -> None:

@@ -66,10 +66,13 @@ WHERE workspace_id = %(workspace_id)s AND receiver_id = %(receiver_id)s
 ORDER BY delivered_at, id;
 
 -- name: live_tokens
--- Which of these tokens still work (not revoked, not expired).
-SELECT id FROM api_tokens
+-- Which of these tokens still work (not revoked, not expired, the person still active):
+-- the same rule as tokens.authenticate.
+SELECT id FROM api_tokens a
 WHERE id = ANY(%(ids)s::bigint[]) AND revoked_at IS NULL
-  AND (expires_at IS NULL OR expires_at > %(now)s);
+  AND (expires_at IS NULL OR expires_at > %(now)s)
+  AND (person_id IS NULL OR EXISTS (
+      SELECT 1 FROM people p WHERE p.id = a.person_id AND p.deactivated_at IS NULL));
 
 -- name: token_expiry
 SELECT expires_at FROM api_tokens WHERE id = %(id)s;

@@ -1,12 +1,15 @@
 -- API tokens, stored as SHA-256 hashes.
 
 -- name: authenticate
--- The token's principal when it is live (not revoked, not expired); last_used_at is
--- refreshed in the same statement, at most once a minute, so most requests only read.
+-- The token's principal when it is live (not revoked, not expired, and a person token's
+-- person not deactivated, however the token was made); last_used_at is refreshed in the
+-- same statement, at most once a minute, so most requests only read.
 WITH t AS (
-    SELECT id, workspace_id, person_id, last_used_at FROM api_tokens
+    SELECT id, workspace_id, person_id, last_used_at FROM api_tokens a
     WHERE token_hash = %(token_hash)s AND revoked_at IS NULL
       AND (expires_at IS NULL OR expires_at > %(now)s)
+      AND (person_id IS NULL OR EXISTS (
+          SELECT 1 FROM people p WHERE p.id = a.person_id AND p.deactivated_at IS NULL))
 ), touched AS (
     UPDATE api_tokens SET last_used_at = %(now)s
     WHERE id IN (SELECT id FROM t

@@ -5,8 +5,10 @@ and erasure (no personal data left in any table or event payload, counts kept)."
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
+from handoff.api.auth import TOKEN_CACHE_SECONDS
 from handoff.storage.tokens import create_token
 from tests.integration.api._away import (
     CREATE,
@@ -35,6 +37,7 @@ from tests.integration.api._helpers import (
     note,
     pk,
 )
+from tests.integration.api.test_rights import person_client
 from tests.integration.api.test_travel import ADD_TRAVEL
 from tests.integration.api.test_urgency_api import REPLY
 
@@ -50,6 +53,29 @@ async def _send(gql: Any, sender: dict, to: dict | None = None, **extra: Any) ->
 async def _deactivate(gql: Any, person: dict, to: dict | None = None) -> dict:
     data = {"id": person["id"], **({"reassignTo": to["id"]} if to else {})}
     return await call(gql, DEACTIVATE, "deactivatePerson", input=data)
+
+
+async def test_a_deactivated_person_s_tokens_are_refused_however_they_were_made(
+    gql, http, clock, app_pool
+):
+    clock.set(MONDAY)
+    ana = await create_person(gql, "Ana", AMS)
+    as_ana = await person_client(gql, ana)
+    viewer = "{ viewer { person { name } } }"
+    assert (await as_ana(viewer))["viewer"]["person"]["name"] == "Ana"
+    assert (await _deactivate(gql, ana))["__typename"] == "DeactivatePersonPayload"
+    clock.advance(timedelta(seconds=TOKEN_CACHE_SECONDS))  # each process's cache ran out
+    # A token made after the deactivation without the API's check (straight in storage,
+    # as `handoff token create` once did) does not act as her either.
+    async with app_pool.connection() as conn:
+        late = await create_token(conn, "acme", clock.now(), label="late", person_id=pk(ana["id"]))
+    for token in (as_ana.token, late):
+        response = await http.post(
+            "/graphql", json={"query": viewer}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert (await gql(viewer))["viewer"] == {"person": None}  # the workspace token still works
 
 
 async def test_deactivation_moves_open_work_and_refuses_new(
