@@ -193,7 +193,7 @@ async def preview_handoff(
     require(actor, Right.SEND_AS, field="senderId", person_id=sender.id)
     lookups.require_active(sender, "they cannot send handoffs")
     if new.work_item_id is not None:
-        await lookups.work_item(conn, ws, new.work_item_id)
+        _require_holder(actor, await lookups.work_item(conn, ws, new.work_item_id))
     urgency = _urgency(ws, now, sender, new, lock=False)
     plan, team = await plan_route(
         conn,
@@ -215,8 +215,20 @@ async def preview_handoff(
     return Preview(receiver, team, times.deliver_at, times.respond_by, plan.explanation, decided)
 
 
+def _require_holder(actor: Actor | None, item: WorkItem) -> None:
+    """A person token hands off only a work item it holds (or one nobody holds)."""
+    if item.holder_id is not None:
+        require(actor, Right.OWN, field="workItemId", person_id=item.holder_id)
+
+
 async def _item_to_hand_off(
-    conn: Conn, ws: int, new: NewHandoff, sender: Person, new_id: int, now: datetime
+    conn: Conn,
+    ws: int,
+    new: NewHandoff,
+    sender: Person,
+    new_id: int,
+    now: datetime,
+    actor: Actor | None,
 ) -> WorkItem | Handoff:
     """The work item as it will read once handed off, or the handoff an earlier request
     with the same idempotency key made while this one waited for the item's lock."""
@@ -237,6 +249,7 @@ async def _item_to_hand_off(
         existing = await handoffs.by_idempotency_key(conn, ws, new.idempotency_key)
         if existing is not None:
             return existing
+    _require_holder(actor, old)
     if old.status == WorkItemStatus.IN_HANDOFF:
         raise Conflict(f"work item {old.title!r} is already being handed off")
     if old.status == WorkItemStatus.DONE:
@@ -290,7 +303,7 @@ async def create_handoff(
     )
     if urgency is not None:
         plan = urgency.explain(plan)
-    item = await _item_to_hand_off(conn, ws, new, sender, head.new_work_item_id, now)
+    item = await _item_to_hand_off(conn, ws, new, sender, head.new_work_item_id, now, actor)
     if isinstance(item, Handoff):
         return item, False
     times = plan.receiver.times

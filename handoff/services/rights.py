@@ -65,7 +65,8 @@ RULES: dict[Right, tuple[str, str]] = {
     Right.OWN: (
         "updatePerson, setWorkingPattern, setDeliveryPolicy, addTimeOff, removeTimeOff, "
         "addTravel, updateTravel, removeTravel, setDelegation, endDelegation, "
-        "createPersonToken, revokeToken, tokens, a work item's holder",
+        "createPersonToken, revokeToken, tokens, a work item's holder (createWorkItem's "
+        "holderId; createHandoff and previewHandoff of a held workItemId)",
         "only for itself",
     ),
 }

@@ -16,6 +16,7 @@ from tests.integration.api._helpers import (
     CANCEL,
     COMPLETE,
     CREATE_HANDOFF,
+    PREVIEW,
     REASSIGN,
     RETURN,
     SET_DELIVERY_POLICY,
@@ -24,6 +25,7 @@ from tests.integration.api._helpers import (
     WEEKDAYS,
     create_handoff,
     create_person,
+    create_work_item,
     handoff_input,
     mark_delivered,
     snapshot,
@@ -280,3 +282,22 @@ async def test_malformed_and_unknown_tokens_are_unauthenticated(http) -> None:
         )
         assert response.status_code == 401, header
         assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_person_token_hands_off_only_work_items_it_holds(gql, cast, db_url) -> None:
+    sams = await create_work_item(gql, "Sam's report", holder=cast["sam"])
+    nobodys = await create_work_item(gql, "Unclaimed")
+    theirs = handoff_input(cast["ana"], cast["kim"], item=sams)
+    del theirs["senderId"]
+    await refused(cast["as_ana"], db_url, CREATE_HANDOFF, {"input": theirs}, "input.workItemId")
+    await refused(cast["as_ana"], db_url, PREVIEW, {"input": theirs}, "input.workItemId")
+    # the holder may; so may anyone with an item nobody holds, and the workspace token
+    mine = (await cast["as_sam"](CREATE_HANDOFF, {"input": theirs}))["createHandoff"]
+    assert mine["__typename"] == "CreateHandoffPayload", mine
+    free = handoff_input(cast["ana"], cast["kim"], item=nobodys)
+    del free["senderId"]
+    made = (await cast["as_ana"](CREATE_HANDOFF, {"input": free}))["createHandoff"]
+    assert made["__typename"] == "CreateHandoffPayload", made
+    kims = await create_work_item(gql, "Kim's", holder=cast["kim"])
+    given = handoff_input(cast["ana"], cast["sam"], item=kims)
+    assert (await gql(CREATE_HANDOFF, {"input": given}))["createHandoff"]["created"] is True
