@@ -59,7 +59,8 @@ class Settings(BaseSettings):
     health_min_group: int = Field(
         default=5,
         description="the async-health report answers only for groups of at least this many "
-        "people (smaller ones get GroupTooSmall)",
+        "people, with at least this many who received handoffs in the range (others get "
+        "GroupTooSmall)",
     )
     relay_interval_seconds: float = Field(default=2.0, description="how often the relay runs")
     relay_horizon_seconds: float = Field(

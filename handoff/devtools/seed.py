@@ -117,6 +117,7 @@ PEOPLE = (
         "08:00",
         "17:00",
         holidays={"country": "BR"},
+        focus="09:30-11:30",
     ),
 )
 TEAM_NAME = "Follow the Sun"
@@ -183,6 +184,16 @@ HANDOFFS = (
         "Raised their sandbox quota; the integration checklist is translated.",
         "Raise the API gateway limit for their keys before Monday's kickoff.",
         ("Should the higher limit stay after their first week?",),
+        timedelta(hours=8),
+    ),
+    DemoHandoff(
+        "liam",
+        "sofia",
+        "Invoice PDFs in Portuguese",
+        "Brazilian customers get English invoice PDFs; the translated template is ready.",
+        "Translated the template and checked it against three real invoices.",
+        "Switch the template for pt-BR accounts and ask two customers to confirm.",
+        ("Do the tax lines need the CNPJ of our local entity?",),
         timedelta(hours=8),
     ),
 )

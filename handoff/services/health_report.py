@@ -43,10 +43,13 @@ async def record_answer(conn: Conn, ws: int, handoff: Handoff, now: datetime) ->
 
 @dataclass(frozen=True)
 class GroupTooSmall:
-    """The group has fewer people than the report's minimum."""
+    """The group has fewer people than the report's minimum, or fewer of them received a
+    handoff in the range (`receivers`; None when the group itself is too small): padding a
+    list with idle people must not make one person's figures a report."""
 
     size: int
     minimum: int
+    receivers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -173,8 +176,12 @@ async def async_health(
         raise Invalid("personIds" if team_id is None else "teamId", f"at most {MAX_GROUP} people")
     if len(members) < min_group:
         return GroupTooSmall(len(members), min_group)
+    ids = [p.id for p in members]
+    receivers = await health.receivers(conn, ws, ids, start, end)
+    if receivers < min_group:
+        return GroupTooSmall(len(members), min_group, receivers)
     spans = _spans(members, start, end + LATE_MARGIN)
-    row = await health.report(conn, ws, [p.id for p in members], start, end, spans, now)
+    row = await health.report(conn, ws, ids, start, end, spans, now)
     patterns = [p.pattern for p in members]
     gap = sum((b - a for a, b in coverage_gaps(patterns, start, end)), timedelta())
     shared = pairwise_overlap(patterns, start, end)

@@ -108,6 +108,14 @@ async def report(
     )
 
 
+async def receivers(
+    conn: Conn, ws: int, people: Sequence[int], start: datetime, end: datetime
+) -> int:
+    """How many of `people` had a handoff land with them with deliverAt in `[start, end)`."""
+    params = {"workspace_id": ws, "people": list(people), "from": start, "to": end}
+    return int(await scalar(conn, Q.receivers, params))
+
+
 async def count_received(
     conn: Conn, ws: int, people: Sequence[int], start: datetime, end: datetime
 ) -> int:

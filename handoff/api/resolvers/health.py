@@ -58,10 +58,20 @@ class HealthQuery:
                 min_group=ctx.settings.health_min_group,
             )
         if isinstance(report, health_report.GroupTooSmall):
+            message = (
+                f"the report answers for groups of {report.minimum} or more people, "
+                f"never for fewer: this group has {report.size}"
+            )
+            if report.receivers is not None:
+                message = (
+                    f"the report answers when handoffs landed with {report.minimum} or more "
+                    f"of the group's members in the range, so nobody's figures stand alone: "
+                    f"{report.receivers} of its {report.size} received any"
+                )
             return GroupTooSmall(
                 size=report.size,
                 minimum=report.minimum,
-                message=f"the report answers for groups of {report.minimum} or more people, "
-                f"never for fewer: this group has {report.size}",
+                receivers=report.receivers,
+                message=message,
             )
         return AsyncHealthReport.of(report)

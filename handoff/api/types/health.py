@@ -165,6 +165,11 @@ def _duration(value: timedelta | None) -> Duration | None:
 class GroupTooSmall:
     size: int = strawberry.field(description="People in the group (each counted once)")
     minimum: int = strawberry.field(description="The smallest group the report answers for")
+    receivers: int | None = strawberry.field(
+        default=None,
+        description="Members a handoff landed with in the range, when the group is large "
+        "enough: the report needs the minimum of those too, so nobody's figures stand alone",
+    )
     message: str = strawberry.field(description="What to do instead")
 
 

@@ -89,3 +89,14 @@ FROM received r;
 SELECT count(*) FROM handoffs h
 WHERE h.workspace_id = %(workspace_id)s AND h.receiver_id = ANY(%(people)s)
   AND h.deliver_at >= %(from)s AND h.deliver_at < %(to)s AND h.delivered_at IS NOT NULL;
+
+-- name: receivers
+-- How many of these people had a handoff land with them in [from, to): the report needs
+-- enough of them that nobody's figures stand alone (one index probe per person,
+-- handoffs_receiver_deliver).
+SELECT count(*) FROM unnest(%(people)s::bigint[]) AS p(id)
+WHERE EXISTS (
+    SELECT 1 FROM handoffs h
+    WHERE h.workspace_id = %(workspace_id)s AND h.receiver_id = p.id
+      AND h.deliver_at >= %(from)s AND h.deliver_at < %(to)s AND h.delivered_at IS NOT NULL
+);

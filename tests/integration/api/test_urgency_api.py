@@ -4,7 +4,7 @@ nothing stored, another workspace's IDs NotFound)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -89,7 +89,7 @@ query($from: DateTime!, $to: DateTime!, $team: ID, $people: [ID!]) {{
       coverage {{ gapTotal gapHoursPerWeek }}
       overlaps {{ a {{ name }} b {{ name }} total hoursPerWeek }}
     }}
-    ... on GroupTooSmall {{ size minimum message }}
+    ... on GroupTooSmall {{ size minimum receivers message }}
     {ERRORS}
   }}
 }}"""
@@ -403,11 +403,20 @@ async def _a_small_history(gql, cast, db_url, clock) -> list[dict]:
 async def test_the_report_over_graphql(gql, cast, db_url, clock) -> None:
     five = await _a_small_history(gql, cast, db_url, clock)
     week = {"from": "2026-11-30T00:00:00Z", "to": "2026-12-07T00:00:00Z"}
-    report = (await gql(HEALTH, {**week, "people": [p["id"] for p in five]}))["asyncHealth"]
+    group = {**week, "people": [p["id"] for p in five]}
+    # Only Ana received anything: four idle people would make her figures "a report".
+    padded = (await gql(HEALTH, group))["asyncHealth"]
+    assert padded["__typename"] == "GroupTooSmall"
+    assert (padded["size"], padded["minimum"], padded["receivers"]) == (5, 5, 1)
+    assert padded["message"].endswith("nobody's figures stand alone: 1 of its 5 received any")
+    for other in five[1:]:  # a plain handoff lands with each of the others
+        extra = await create_handoff(gql, cast["ana"], other, title=f"for {other['name']}")
+        await mark_delivered(db_url, extra, datetime.fromisoformat(extra["deliverAt"]))
+    report = (await gql(HEALTH, group))["asyncHealth"]
     assert report["__typename"] == "AsyncHealthReport"
     assert report["from"] == "2026-11-30T00:00:00+00:00"
     assert [p["name"] for p in report["people"]] == ["Ana", "Bo", "Kim", "Dee", "Eve"]
-    assert (report["received"], report["sent"]) == (1, 1)
+    assert (report["received"], report["sent"]) == (5, 5)
     assert report["deliveredInHoursShare"] == 1.0  # a break-through in working time
     assert report["responseTimeMedian"] == report["responseTimeP90"] == "PT1H30M"
     assert report["answeredBeforeRespondByShare"] == 1.0
