@@ -20,6 +20,7 @@ from handoff.services.payloads import delegation_data, handoff_data
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan, plan_for_person, plan_for_team
 from handoff.services.urgency import Allowance, Urgency, check_reason
+from handoff.services.work_items import checked_title
 from handoff.states import FollowUpKind, HandoffStatus, Routing, WorkItemStatus
 from handoff.storage import handoffs, teams
 from handoff.storage.follow_ups import NewFollowUp
@@ -85,8 +86,8 @@ def _validate(new: NewHandoff) -> None:
             raise Invalid(f"note.openQuestions.{i}", "an open question must not be empty")
     if (new.work_item_id is None) == (new.new_work_item_title is None):
         raise Invalid("workItemId", "give exactly one of workItemId and newWorkItem")
-    if new.new_work_item_title is not None and not new.new_work_item_title.strip():
-        raise Invalid("newWorkItem.title", "title must not be empty")
+    if new.new_work_item_title is not None:
+        checked_title(new.new_work_item_title, "newWorkItem.title")
     if (new.to_person_id is None) == (new.to_team_id is None):
         raise Invalid("toPersonId", "give exactly one of toPersonId and toTeamId")
     window = new.respond_within

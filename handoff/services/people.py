@@ -17,8 +17,8 @@ from handoff.storage import people
 from handoff.storage.models import Person
 from handoff.storage.run import Conn
 
-HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+HANDLE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def _check_name(name: str, field: str = "name") -> str:
@@ -29,7 +29,7 @@ def _check_name(name: str, field: str = "name") -> str:
 
 
 def _check_handle(handle: str) -> str:
-    if not HANDLE.match(handle):
+    if not HANDLE.fullmatch(handle):
         raise Invalid(
             "handle",
             f"handle {handle!r} must be 1-64 lowercase letters, digits, '.', '_' or '-'",
@@ -38,7 +38,7 @@ def _check_handle(handle: str) -> str:
 
 
 def _check_email(email: str | None) -> str | None:
-    if email is not None and not EMAIL.match(email):
+    if email is not None and not EMAIL.fullmatch(email):
         raise Invalid("email", f"email {email!r} is not an email address")
     return email
 
@@ -111,17 +111,18 @@ async def update_person(
         name = _check_name(name)
     if handle is not None:
         _check_handle(handle)
-        if await people.handle_taken(conn, ws, handle, person_id):
-            raise Invalid("handle", f"handle {handle!r} is already taken in this workspace")
-    person = await people.update(
-        conn,
-        ws,
-        person_id,
-        name=name,
-        handle=handle,
-        email=_check_email(email),
-        set_email=set_email,
-        now=now,
-    )
+    try:
+        person = await people.update(
+            conn,
+            ws,
+            person_id,
+            name=name,
+            handle=handle,
+            email=_check_email(email),
+            set_email=set_email,
+            now=now,
+        )
+    except people.HandleTaken:
+        raise Invalid("handle", f"handle {handle!r} is already taken in this workspace") from None
     assert person is not None
     return person

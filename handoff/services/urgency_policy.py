@@ -66,7 +66,9 @@ async def check_policy(
     if len(ids) > MAX_ALLOWED:
         raise Invalid(path, f"at most {MAX_ALLOWED} allowed senders")
     if person_id in ids:
-        raise Invalid(f"{path}.{ids.index(person_id)}", "a person cannot send to themselves")
+        # the index as the client sent the list (repeats included)
+        at = given.allowed_sender_ids.index(person_id)
+        raise Invalid(f"{path}.{at}", "a person cannot send to themselves")
     found = {p.id for p in await people.by_ids(conn, ws, ids)}
     for sender_id in ids:
         if sender_id not in found:

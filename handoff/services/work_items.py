@@ -11,6 +11,16 @@ from handoff.storage import work_items
 from handoff.storage.models import WorkItem
 from handoff.storage.run import Conn
 
+MAX_TITLE = 500
+
+
+def checked_title(title: str, field: str = "title") -> str:
+    """A work item's title, stripped; Invalid on `field` when empty or too long."""
+    title = title.strip()
+    if not 1 <= len(title) <= MAX_TITLE:
+        raise Invalid(field, f"title must be 1 to {MAX_TITLE} characters")
+    return title
+
 
 async def create_work_item(
     conn: Conn,
@@ -22,9 +32,7 @@ async def create_work_item(
     actor: Actor | None = None,
 ) -> WorkItem:
     """Create a work item, optionally held by someone (by a person token: by itself)."""
-    title = title.strip()
-    if not 1 <= len(title) <= 500:
-        raise Invalid("title", "title must be 1 to 500 characters")
+    title = checked_title(title)
     if holder_id is not None:
         await lookups.person(conn, ws, holder_id)
         require(actor, Right.OWN, field="holderId", person_id=holder_id)

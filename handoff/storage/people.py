@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from psycopg.errors import UniqueViolation
 from psycopg.types.json import Jsonb
 
 from handoff.storage.models import Person
@@ -13,6 +14,10 @@ from handoff.storage.queries import Queries
 from handoff.storage.run import Conn, many, one, scalar
 
 Q = Queries("people")
+
+
+class HandleTaken(Exception):
+    """Another person of the workspace has this handle."""
 
 
 async def insert(
@@ -77,12 +82,6 @@ async def count(conn: Conn, ws: int) -> int:
     return int(await scalar(conn, Q.count, {"workspace_id": ws}))
 
 
-async def handle_taken(conn: Conn, ws: int, handle: str, except_id: int) -> bool:
-    """Whether someone other than `except_id` has `handle` in the workspace."""
-    params = {"workspace_id": ws, "handle": handle, "id": except_id}
-    return bool(await scalar(conn, Q.handle_taken, params))
-
-
 async def update(
     conn: Conn,
     ws: int,
@@ -94,7 +93,11 @@ async def update(
     set_email: bool,
     now: datetime,
 ) -> Person | None:
-    """Change name, handle or email (None keeps a field; email only with `set_email`)."""
+    """Change name, handle or email (None keeps a field; email only with `set_email`).
+
+    `HandleTaken` when another person of the workspace has the handle, also when they got
+    it a moment ago in a transaction this one did not see; the caller's transaction goes
+    on (the update runs in a savepoint)."""
     params = {
         "workspace_id": ws,
         "id": person_id,
@@ -104,7 +107,11 @@ async def update(
         "set_email": set_email,
         "now": now,
     }
-    return await one(conn, Q.update, params, Person.from_row)
+    try:
+        async with conn.transaction():
+            return await one(conn, Q.update, params, Person.from_row)
+    except UniqueViolation:
+        raise HandleTaken(handle) from None
 
 
 async def set_pattern(

@@ -60,7 +60,8 @@ def after_id(after: str | None) -> int:
     raw = decode_cursor(after)
     if raw is None:
         return 0
-    if not raw.isdigit():
+    # isascii: str.isdigit also accepts "²" and other digits int() refuses
+    if not (raw.isascii() and raw.isdigit() and int(raw) < 2**63):
         raise Invalid("after", f"{after!r} is not a cursor of this list")
     return int(raw)
 

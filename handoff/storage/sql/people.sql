@@ -41,12 +41,6 @@ UPDATE people SET
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
 
--- name: handle_taken
-SELECT EXISTS (
-    SELECT 1 FROM people
-    WHERE workspace_id = %(workspace_id)s AND handle = %(handle)s AND id <> %(id)s
-);
-
 -- name: set_pattern
 UPDATE people SET working_pattern = %(working_pattern)s, timezone = %(timezone)s,
     updated_at = greatest(%(now)s, updated_at + interval '1 microsecond')

@@ -179,6 +179,7 @@ async def test_create_handoff_rejections_write_nothing(gql, db_url) -> None:
         ({"workItemId": item["id"]}, "ValidationError", "input.workItemId"),  # and newWorkItem
         ({"newWorkItem": None}, "ValidationError", "input.workItemId"),
         ({"newWorkItem": {"title": "  "}}, "ValidationError", "input.newWorkItem.title"),
+        ({"newWorkItem": {"title": "x" * 501}}, "ValidationError", "input.newWorkItem.title"),
         ({"note": {"summary": " "}}, "ValidationError", "input.note.summary"),
         (
             {"note": {"summary": "x", "openQuestions": ["ok", ""]}},

@@ -83,3 +83,16 @@ async def test_unexpected_errors_are_masked(gql, db_url, caplog) -> None:
         assert internal not in text, internal
     # ... but the server log has the details.
     assert any("unexpected error" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_cursor_that_is_no_number_of_ours_is_bad_input(gql) -> None:
+    import base64
+
+    for raw in ("²", "9" * 30, "-1", "1.5"):
+        cursor = base64.b64encode(raw.encode()).decode()
+        for field in ("people", "teams", "workItems", "handoffs"):
+            query = f'{{ {field}(after: "{cursor}") {{ nodes {{ id }} }} }}'
+            body = (await gql.raw(query)).json()
+            [error] = body["errors"]
+            assert error["extensions"]["code"] == "BAD_USER_INPUT", (raw, field, error)
+            assert "is not a cursor of this list" in error["message"], (raw, field)

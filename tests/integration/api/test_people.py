@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from tests.integration.api._helpers import (
@@ -19,6 +20,7 @@ from tests.integration.api._helpers import (
     create_person,
     ok,
     snapshot,
+    sql,
     unknown_id,
 )
 
@@ -118,7 +120,9 @@ async def test_create_person_rejections_store_nothing(gql, db_url) -> None:
             "input.workingPattern.timezone",
         ),
         ({"handle": "Not A Handle"}, "input.handle"),
+        ({"handle": "bo\n"}, "input.handle"),  # a regex `$` would let the newline in
         ({"handle": "ana"}, "input.handle"),  # taken
+        ({"email": "bo@example.com\n"}, "input.email"),
         ({"name": "   "}, "input.name"),
         ({"email": "not-an-email"}, "input.email"),
     ]
@@ -162,6 +166,7 @@ async def test_update_person(gql, db_url) -> None:
     for change, typename, field in [
         ({"handle": "bo"}, "ValidationError", "input.handle"),
         ({"handle": "UPPER"}, "ValidationError", "input.handle"),
+        ({"handle": "anab\n"}, "ValidationError", "input.handle"),
         ({"name": ""}, "ValidationError", "input.name"),
         ({"email": "nope"}, "ValidationError", "input.email"),
         ({"id": "not-an-id", "name": "X"}, "ValidationError", "input.id"),
@@ -173,6 +178,21 @@ async def test_update_person(gql, db_url) -> None:
         if field:
             assert result["field"] == field, (change, result)
     assert await snapshot(db_url) == before
+
+
+async def test_two_people_asking_for_one_handle_at_once_one_gets_it(gql, db_url) -> None:
+    people = [await create_person(gql, name, AMS) for name in ("Ana", "Bo", "Cy", "Dee")]
+    results = await asyncio.gather(
+        *(gql(UPDATE_PERSON, {"input": {"id": p["id"], "handle": "lead"}}) for p in people)
+    )
+    kinds = sorted(r["updatePerson"]["__typename"] for r in results)
+    assert kinds == ["PersonPayload", "ValidationError", "ValidationError", "ValidationError"]
+    for r in results:
+        if r["updatePerson"]["__typename"] == "ValidationError":
+            assert r["updatePerson"]["field"] == "input.handle"
+            assert "already taken" in r["updatePerson"]["message"]
+    handles = await sql(db_url, "SELECT handle FROM people WHERE handle = 'lead'")
+    assert len(handles) == 1
 
 
 async def test_set_working_pattern_replaces_it(gql) -> None:

@@ -266,6 +266,14 @@ async def test_the_urgency_policy_is_part_of_the_delivery_policy(gql, cast, othe
             "NotFound",
             None,
         ),
+        (  # the index as sent, repeats included
+            {
+                "urgentFrom": "ALLOWED_SENDERS",
+                "urgentAllowedSenderIds": [cast["bo"]["id"], cast["bo"]["id"], cast["ana"]["id"]],
+            },
+            "ValidationError",
+            "policy.urgentAllowedSenderIds.2",
+        ),
     ]
     for given, typename, field in bad:
         result = await same_after(
