@@ -8,8 +8,9 @@ instants must carry an offset; a naive one is ambiguous and refused.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from typing import NewType
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import NewType, TypeVar
 
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
@@ -71,19 +72,48 @@ def serialize_datetime(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
+_T = TypeVar("_T")
+
+# Instants and dates the API accepts: wide enough for any plan, far enough from the ends
+# of Python's and PostgreSQL's ranges that no arithmetic on them overflows.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+
+
+def _in_range(parsed: date, value: object) -> None:
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        raise ValueError(
+            f"{value!r} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR} this API accepts"
+        )
+
+
+def _iso(parse: Callable[[str], _T], text: str) -> _T | None:
+    try:
+        return parse(text) if text else None
+    except ValueError:
+        return None
+
+
 def parse_datetime(value: object) -> datetime:
     """An instant: `2026-11-27T15:00:00+01:00` or `...Z`. A naive one parses, so the field
     that takes it can refuse it as a ValidationError naming itself (`check_text`)."""
-    if isinstance(value, str) and value.strip():
-        text = value.strip()
-        try:
-            return datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
-        except ValueError:
-            pass
-    raise ValueError(
-        f"{value!r} is not an RFC 3339 instant like '2026-11-27T15:00:00+01:00' or "
-        "'2026-11-27T14:00:00Z'"
-    )
+    text = value.strip() if isinstance(value, str) else ""
+    parsed = _iso(datetime.fromisoformat, text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+    if parsed is None:
+        raise ValueError(
+            f"{value!r} is not an RFC 3339 instant like '2026-11-27T15:00:00+01:00' or "
+            "'2026-11-27T14:00:00Z'"
+        )
+    _in_range(parsed, value)
+    return parsed
+
+
+def parse_date(value: object) -> date:
+    """A calendar date: `2026-12-01`."""
+    parsed = _iso(date.fromisoformat, value.strip() if isinstance(value, str) else "")
+    if parsed is None:
+        raise ValueError(f"{value!r} is not a date like '2026-12-01'")
+    _in_range(parsed, value)
+    return parsed
 
 
 DATETIME_SCALAR = strawberry.scalar(
@@ -91,7 +121,15 @@ DATETIME_SCALAR = strawberry.scalar(
     serialize=serialize_datetime,
     parse_value=parse_datetime,
     description="An instant, RFC 3339 with an offset: 2026-11-30T08:00:00+00:00. Returned "
-    "with whole seconds; inputs without an offset are refused.",
+    f"with whole seconds; inputs without an offset, or outside the years {EARLIEST_YEAR} to "
+    f"{LATEST_YEAR}, are refused.",
+)
+
+DATE_SCALAR = strawberry.scalar(
+    name="Date",
+    serialize=date.isoformat,
+    parse_value=parse_date,
+    description=f"A calendar date, ISO 8601: 2026-12-01 (years {EARLIEST_YEAR} to {LATEST_YEAR}).",
 )
 
 Duration = NewType("Duration", timedelta)
@@ -102,4 +140,8 @@ DURATION_SCALAR = strawberry.scalar(
     parse_value=parse_duration,
     description="An ISO 8601 duration such as PT4H (weeks, days, hours, minutes, seconds).",
 )
-SCALAR_MAP: dict[object, ScalarDefinition] = {Duration: DURATION_SCALAR, datetime: DATETIME_SCALAR}
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    Duration: DURATION_SCALAR,
+    datetime: DATETIME_SCALAR,
+    date: DATE_SCALAR,
+}

@@ -249,3 +249,51 @@ async def test_naive_instants_are_validation_errors_naming_the_argument(
     assert result["__typename"] == "ValidationError", result
     assert result["field"] == named
     assert "no UTC offset" in result["message"]
+
+
+@pytest.mark.parametrize(
+    "when", ["9999-12-31T23:30:00Z", "0001-01-01T00:10:00+05:00", "2200-01-01T00:00:00Z"]
+)
+async def test_instants_outside_the_years_we_accept_are_bad_input_not_a_crash(
+    gql, db_url, when: str
+) -> None:
+    ana = await create_person(gql, "Ana", AMS)
+    before = await snapshot(db_url)
+    for query in (PERSON_AT, PREVIEW_AT):
+        variables = {"id": ana["id"], "at": when, "input": handoff_input(ana, ana)}
+        body = (await gql.raw(query, variables)).json()
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+        assert "outside the years 1900 to 2199" in error["message"], error
+    # as a literal, the error names the argument
+    query = f'query($id: ID!) {{ person(id: $id) {{ ... on PersonPayload {{ person {{ localTime(at: "{when}") }} }} }} }}'
+    [error] = (await gql.raw(query, {"id": ana["id"]})).json()["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "at"}
+    assert await snapshot(db_url) == before
+
+
+async def test_bad_dates_are_bad_input_naming_the_argument_as_literals_and_variables(
+    gql, db_url
+) -> None:
+    ana = await create_person(gql, "Ana", AMS)
+    before = await snapshot(db_url)
+    for start in ("2026-02-30", "9999-12-30", "20261301", "tomorrow"):
+        body = (
+            await gql.raw(
+                "mutation($id: ID!, $start: Date!) { addTimeOff(personId: $id, start: $start, "
+                'end: "2026-12-31") { __typename } }',
+                {"id": ana["id"], "start": start},
+            )
+        ).json()
+        [error] = body["errors"]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "start"}, (start, error)
+        literal = (
+            f'mutation($id: ID!) {{ addTimeOff(personId: $id, start: "{start}", '
+            'end: "2026-12-31") { __typename } }'
+        )
+        [error] = (await gql.raw(literal, {"id": ana["id"]})).json()["errors"]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "start"}, (start, error)
+    number = 'mutation($id: ID!) { addTimeOff(personId: $id, start: 20261201, end: "2026-12-31") { __typename } }'
+    [error] = (await gql.raw(number, {"id": ana["id"]})).json()["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "start"}, error
+    assert await snapshot(db_url) == before
