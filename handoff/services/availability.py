@@ -21,7 +21,7 @@ from handoff.calendar import (
 from handoff.ids import encode
 from handoff.services import lookups
 from handoff.services.errors import Invalid, NotFound
-from handoff.services.lifecycle import reroute_team_handoff
+from handoff.services.lifecycle import reaches_receiver_at, reroute_team_handoff
 from handoff.services.patterns import build_pattern, build_policy
 from handoff.services.payloads import person_ref
 from handoff.services.rights import Actor, Right, require
@@ -175,7 +175,8 @@ async def reschedule_person(
 ) -> int:
     """Recompute every open follow-up for `person` in the caller's transaction.
 
-    - A delivery is recomputed from when the handoff was made (or now, if later); an
+    - A delivery is recomputed from when the handoff was made (or now, if later, and not
+      before a delegation that sent it on starts); an
       urgent break-through still breaks through. When `person` is the member a team chose
       and their delivery instant changed, the team routes the handoff again, so a member
       going on leave does not hold it.
@@ -219,7 +220,7 @@ async def reschedule_person(
                 )
                 # an urgent break-through still on its way keeps breaking through
                 urgent = await urgency.breaks_through(conn, handoff.id, person.id)
-                at = max(now, handoff.created_at)
+                at = await reaches_receiver_at(conn, ws, now, handoff)
                 try:
                     times = times_for(person, at, handoff.respond_within, urgent)
                 except NoWorkingTime:

@@ -16,7 +16,7 @@ from handoff.services.payloads import delegation_data, handoff_data
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan
 from handoff.states import IN_FLIGHT, HandoffStatus, WorkItemStatus
-from handoff.storage import events, follow_ups, handoffs, work_items
+from handoff.storage import delegations, events, follow_ups, handoffs, work_items
 from handoff.storage.events import NewEvent
 from handoff.storage.handoffs import Delegated
 from handoff.storage.models import Handoff, Person, Team
@@ -133,6 +133,17 @@ async def reassign(
     return await reroute_to_plan(conn, ws, now, handoff, plan, team)
 
 
+async def reaches_receiver_at(conn: Conn, ws: int, now: datetime, handoff: Handoff) -> datetime:
+    """From when a scheduled handoff can land, planned again at `now`: not before it was
+    made, nor before the delegations that sent it on start (a delegate takes it only from
+    the start of the cover)."""
+    at = max(now, handoff.created_at)
+    if handoff.delegation_ids:
+        sent_on = await delegations.by_ids(conn, ws, handoff.delegation_ids)
+        at = max([at, *(d.starts_at for d in sent_on)])
+    return at
+
+
 async def reroute_team_handoff(conn: Conn, ws: int, now: datetime, handoff: Handoff) -> Handoff:
     """Route a scheduled team handoff again (its member's availability changed)."""
     assert handoff.team_id is not None
@@ -140,7 +151,7 @@ async def reroute_team_handoff(conn: Conn, ws: int, now: datetime, handoff: Hand
     plan, team = await plan_route(
         conn,
         ws,
-        now,
+        await reaches_receiver_at(conn, ws, now, handoff),
         sender,
         None,
         handoff.team_id,

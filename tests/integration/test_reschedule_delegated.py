@@ -1,0 +1,97 @@
+"""A handoff a delegation sent on, planned again when the delegate's hours change: it still
+waits for the cover to start (a delegate takes it only from then)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+
+from handoff.services.availability import set_delivery_policy
+from handoff.services.delegations import DelegateTo, set_delegation
+from handoff.services.handoffs import NewHandoff, Note, create_handoff
+from handoff.services.people import create_person
+from handoff.services.teams import create_team
+from handoff.storage.workspaces import ensure as ensure_workspace
+
+AMS = ZoneInfo("Europe/Amsterdam")
+TUESDAY_NOON = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+COVER = (datetime(2026, 12, 2, 0, 0, tzinfo=AMS), datetime(2026, 12, 5, 0, 0, tzinfo=AMS))
+SENT = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)  # Tuesday evening, before the cover
+# Bob's Wednesday 09:00 in New York: the first working instant inside the cover
+LANDS = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+
+
+async def _stored(conn: AsyncConnection) -> tuple[datetime, int]:
+    row = await (await conn.execute("SELECT deliver_at, receiver_id FROM handoffs")).fetchone()
+    assert row is not None
+    return row["deliver_at"], row["receiver_id"]
+
+
+async def test_a_delegates_change_keeps_the_delivery_inside_the_cover(db_url: str) -> None:
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        ws = (await ensure_workspace(conn, "acme", TUESDAY_NOON)).id
+        ana, bob, sam = [
+            await create_person(conn, ws, TUESDAY_NOON, name=n, handle=n.lower(), timezone=z)
+            for n, z in (("Ana", "Europe/Amsterdam"), ("Bob", "America/New_York"), ("Sam", "UTC"))
+        ]
+        await set_delegation(conn, ws, TUESDAY_NOON, ana.id, *COVER, DelegateTo(delegate_id=bob.id))
+        made, _ = await create_handoff(
+            conn,
+            ws,
+            SENT,
+            NewHandoff(
+                sender_id=sam.id, to_person_id=ana.id, new_work_item_title="x", note=Note("s")
+            ),
+        )
+        assert (made.receiver_id, made.deliver_at) == (bob.id, LANDS)
+        # Bob changes something unrelated (a Saturday focus block) before the cover starts
+        await set_delivery_policy(
+            conn,
+            ws,
+            SENT + timedelta(minutes=30),
+            bob.id,
+            {"focus_blocks": {"sat": ["10:00-11:00"]}},
+        )
+        assert await _stored(conn) == (LANDS, bob.id)
+        cur = await conn.execute("SELECT due_at FROM follow_ups WHERE kind = 'DELIVERY'")
+        assert [r["due_at"] for r in await cur.fetchall()] == [LANDS]
+
+
+async def test_a_delegate_teams_reroute_keeps_the_delivery_inside_the_cover(db_url: str) -> None:
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        ws = (await ensure_workspace(conn, "acme", TUESDAY_NOON)).id
+        ana, bob, cy, sam = [
+            await create_person(conn, ws, TUESDAY_NOON, name=n, handle=n.lower(), timezone=z)
+            for n, z in (
+                ("Ana", "Europe/Amsterdam"),
+                ("Bob", "America/New_York"),
+                ("Cy", "America/New_York"),
+                ("Sam", "UTC"),
+            )
+        ]
+        desk = await create_team(conn, ws, TUESDAY_NOON, "Desk", member_ids=[bob.id, cy.id])
+        await set_delegation(
+            conn, ws, TUESDAY_NOON, ana.id, *COVER, DelegateTo(delegate_team_id=desk.id)
+        )
+        made, _ = await create_handoff(
+            conn,
+            ws,
+            SENT,
+            NewHandoff(
+                sender_id=sam.id, to_person_id=ana.id, new_work_item_title="x", note=Note("s")
+            ),
+        )
+        assert made.deliver_at == LANDS and made.receiver_id in (bob.id, cy.id)
+        # the chosen member's hours change: the team routes it again, still from the cover
+        await set_delivery_policy(
+            conn,
+            ws,
+            SENT + timedelta(minutes=30),
+            made.receiver_id,
+            {"focus_blocks": {"wed": ["09:00-10:00"]}},
+        )
+        deliver_at, receiver = await _stored(conn)
+        assert deliver_at == LANDS and receiver != made.receiver_id
