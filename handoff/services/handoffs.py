@@ -142,7 +142,9 @@ async def plan_route(
         route = await follow(conn, ws, now, receiver, respond_within, sender.id, passed, settled)
         if route.receiver is not None:
             final = route.receiver
-            urgent = urgency is not None and final.id in await urgency.allow(conn, [final], None)
+            urgent = urgency is not None and final.id in await urgency.allow(
+                conn, [final], None, route.at
+            )
             plan = plan_for_person(final, route.at, respond_within, "toPersonId", urgent)
             return route.applied_to(plan), None
         to_team_id, at = route.team_id, route.at
@@ -155,7 +157,7 @@ async def plan_route(
     position = team.rr_counter
     if team.routing == Routing.ROUND_ROBIN and advance_round_robin:
         position = await teams.advance_round_robin(conn, ws, team.id)
-    urgent_for = await urgency.allow(conn, members, team) if urgency else frozenset()
+    urgent_for = await urgency.allow(conn, members, team, at) if urgency else frozenset()
     plan = plan_for_team(team, members, at, respond_within, position, "toTeamId", urgent_for)
     return (route.applied_to(plan) if route else plan), team
 

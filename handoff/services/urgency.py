@@ -168,21 +168,23 @@ class Urgency:
         self.allowances: dict[int, Allowance] = {}
 
     async def allow(
-        self, conn: Conn, candidates: list[Person], team: Team | None
+        self, conn: Conn, candidates: list[Person], team: Team | None, at: datetime | None = None
     ) -> frozenset[int]:
-        """The ids among `candidates` an urgent handoff breaks through to.
+        """The ids among `candidates` an urgent handoff breaks through to, when it reaches
+        them at `at` (now, or later: when a delegation's cover starts).
 
         A team none of whose members takes urgent handoffs from the sender is Invalid.
         """
+        reach = self.now if at is None else max(self.now, at)
         landings: dict[int, tuple[datetime, datetime | None]] = {}
         weeks: dict[int, tuple[datetime, datetime]] = {}
         for p in candidates:
             try:
-                urgent = next_delivery(p.pattern, p.policy, self.now, urgent=True).at
+                urgent = next_delivery(p.pattern, p.policy, reach, urgent=True).at
             except NoWorkingTime:
                 continue  # no working time ahead: the routing says so, or skips them
             try:
-                normal: datetime | None = next_delivery(p.pattern, p.policy, self.now).at
+                normal: datetime | None = next_delivery(p.pattern, p.policy, reach).at
             except NoWorkingTime:
                 normal = None  # only urgency gets through their focus blocks
             landings[p.id] = (urgent, normal)

@@ -1,5 +1,6 @@
-"""A handoff a delegation sent on, planned again when the delegate's hours change: it still
-waits for the cover to start (a delegate takes it only from then)."""
+"""A handoff a delegation sends on reaches the delegate when the cover starts: planned again
+when the delegate's hours change, it still waits for that instant, and whether an urgent
+one needs to break through is judged at that instant too."""
 
 from __future__ import annotations
 
@@ -95,3 +96,54 @@ async def test_a_delegate_teams_reroute_keeps_the_delivery_inside_the_cover(db_u
         )
         deliver_at, receiver = await _stored(conn)
         assert deliver_at == LANDS and receiver != made.receiver_id
+
+
+async def _urgent_to_covered_ana(conn: AsyncConnection, bob_focus: dict) -> tuple[datetime, str]:
+    """Sam sends Ana an urgent handoff on Tuesday evening; Bob covers for her from
+    Wednesday. Returns when it lands and what the urgency decided."""
+    ws = (await ensure_workspace(conn, "acme", TUESDAY_NOON)).id
+    ana = await create_person(
+        conn, ws, TUESDAY_NOON, name="Ana", handle="ana", timezone="Europe/Amsterdam"
+    )
+    bob = await create_person(
+        conn,
+        ws,
+        TUESDAY_NOON,
+        name="Bob",
+        handle="bob",
+        timezone="America/New_York",
+        delivery_policy={"focus_blocks": bob_focus},
+    )
+    sam = await create_person(conn, ws, TUESDAY_NOON, name="Sam", handle="sam", timezone="UTC")
+    await set_delegation(conn, ws, TUESDAY_NOON, ana.id, *COVER, DelegateTo(delegate_id=bob.id))
+    new = NewHandoff(
+        sender_id=sam.id,
+        to_person_id=ana.id,
+        new_work_item_title="x",
+        note=Note("s"),
+        urgent_reason="checkout is down",
+    )
+    made, _ = await create_handoff(conn, ws, SENT, new)
+    assert made.receiver_id == bob.id
+    row = await (await conn.execute("SELECT outcome FROM urgent_handoffs")).fetchone()
+    assert row is not None
+    return made.deliver_at, row["outcome"]
+
+
+async def test_urgency_is_judged_when_the_cover_hands_it_over(db_url: str) -> None:
+    # Bob's focus block on Tuesday is over before the cover starts: nothing to break through,
+    # and Sam's weekly break-through stays unused.
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        assert await _urgent_to_covered_ana(conn, {"tue": ["12:00-14:00"]}) == (
+            LANDS,
+            "NOT_NEEDED",
+        )
+
+
+async def test_urgency_breaks_through_a_focus_block_at_the_start_of_the_cover(db_url: str) -> None:
+    # Wednesday 09:00-11:00 is Bob's focus time: the urgent handoff breaks through at 09:00.
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        assert await _urgent_to_covered_ana(conn, {"wed": ["09:00-11:00"]}) == (
+            LANDS,
+            "BROKE_THROUGH",
+        )
