@@ -121,7 +121,9 @@ class WorkingPatternInput:
                 for t in self.time_off
             ]
         if self.overrides:
-            data["overrides"] = {o.date.isoformat(): o.intervals for o in self.overrides}
+            data["overrides"] = [
+                {"date": o.date.isoformat(), "intervals": o.intervals} for o in self.overrides
+            ]
         return data
 
 

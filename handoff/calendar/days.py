@@ -118,18 +118,31 @@ def parse_time_off(value: object) -> tuple[TimeOff, ...]:
 
 
 def parse_overrides(value: object) -> tuple[tuple[date, tuple[WallInterval, ...]], ...]:
-    """Validate the ``overrides`` mapping of date to intervals; sorted by date."""
+    """Validate ``overrides``, sorted by date: a mapping of date to intervals (the stored
+    form), or a list of ``{"date", "intervals"}`` (as clients send it, so an error names
+    the entry's index and a date given twice is refused instead of one entry winning)."""
     if value is None:
         return ()
-    if not isinstance(value, Mapping):
+    # (field of the date, the date, its intervals, field of the intervals)
+    entries: list[tuple[str, object, object, str]] = []
+    if isinstance(value, Mapping):
+        entries = [(f"overrides.{k}", k, v, f"overrides.{k}") for k, v in value.items()]
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            if not isinstance(item, Mapping) or set(item) != {"date", "intervals"}:
+                raise InvalidPattern(
+                    f"override {item!r} must have a date and intervals", f"overrides.{i}"
+                )
+            at = f"overrides.{i}"
+            entries.append((f"{at}.date", item["date"], item["intervals"], f"{at}.intervals"))
+    else:
         raise InvalidPattern(
             f"overrides {value!r} must be a mapping of date to intervals", "overrides"
         )
     out: dict[date, tuple[WallInterval, ...]] = {}
-    for key, intervals in value.items():
-        field = f"overrides.{key}"
-        d = parse_date(key, field)
+    for date_field, key, intervals, intervals_field in entries:
+        d = parse_date(key, date_field)
         if d in out:
-            raise InvalidPattern(f"override date {key!r} is given twice", field)
-        out[d] = parse_day_intervals(intervals, field)
+            raise InvalidPattern(f"override date {key!r} is given twice", date_field)
+        out[d] = parse_day_intervals(intervals, intervals_field)
     return tuple(sorted(out.items()))

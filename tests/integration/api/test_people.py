@@ -280,6 +280,21 @@ async def test_field_paths_name_the_graphql_input_fields(gql, db_url) -> None:
             "setDeliveryPolicy"
         ]
         got.append((result["__typename"], result.get("field")))
+    overrides = [
+        # a date given twice is refused, not quietly one of the two
+        [
+            {"date": "2026-12-01", "intervals": ["10:00-11:00"]},
+            {"date": "2026-12-01", "intervals": []},
+        ],
+        # an error names the entry by its index, as sent
+        [{"date": "2026-12-01", "intervals": []}, {"date": "2026-12-02", "intervals": ["9-5"]}],
+    ]
+    for entries in overrides:
+        pattern = {"weekly": {}, "overrides": entries}
+        result = (await gql(SET_WORKING_PATTERN, {"id": ana["id"], "pattern": pattern}))[
+            "setWorkingPattern"
+        ]
+        got.append((result["__typename"], result.get("field")))
     base = {"name": "Bo", "handle": "bo", "timezone": AMS}
     for change in (
         {"workingPattern": bad_time_off},
@@ -292,6 +307,8 @@ async def test_field_paths_name_the_graphql_input_fields(gql, db_url) -> None:
         ("ValidationError", "pattern.timeOff.0.end"),
         ("ValidationError", "policy.digestTimes.0"),
         ("ValidationError", "policy.focusBlocks.mon.0"),
+        ("ValidationError", "pattern.overrides.1.date"),
+        ("ValidationError", "pattern.overrides.1.intervals.0"),
         ("ValidationError", "input.workingPattern.timeOff.0.end"),
         ("ValidationError", "input.deliveryPolicy.digestTimes.0"),
     ]

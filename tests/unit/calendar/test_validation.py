@@ -151,3 +151,19 @@ def test_bad_policy(data: dict[str, Any], field: str, value: str) -> None:
         DeliveryPolicy.from_dict(data)
     assert info.value.field == field
     assert value in str(info.value)
+
+
+def test_overrides_as_a_list_name_their_index_and_refuse_a_date_twice() -> None:
+    week = {"timezone": "UTC", "weekly": {"mon": ["09:00-17:00"]}}
+    as_list = [{"date": "2026-12-01", "intervals": ["10:00-11:00"]}]
+    as_map = {"2026-12-01": ["10:00-11:00"]}
+    listed = WorkingPattern.from_dict({**week, "overrides": as_list})
+    assert listed == WorkingPattern.from_dict({**week, "overrides": as_map})
+    for overrides, field in (
+        ([*as_list, {"date": "2026-12-01", "intervals": []}], "overrides.1.date"),
+        ([*as_list, {"date": "2026-12-02", "intervals": ["9-5"]}], "overrides.1.intervals.0"),
+        ([*as_list, {"date": "2026-12-02"}], "overrides.1"),
+    ):
+        with pytest.raises(InvalidPattern) as raised:
+            WorkingPattern.from_dict({**week, "overrides": overrides})
+        assert raised.value.field == field
