@@ -45,8 +45,7 @@ async def set_working_pattern(
 ) -> Person:
     """Replace a person's working pattern (in their zone unless it names one) and move
     their pending follow-ups; `field` names the input in errors."""
-    person = await lookups.person(conn, ws, person_id, lock=True)
-    require(actor, Right.OWN, field="personId", person_id=person_id)
+    person = await _changeable(conn, ws, person_id, actor)
     # Travel periods are not part of the input: the new pattern keeps them.
     travel = {"travel": person.pattern_data["travel"]} if "travel" in person.pattern_data else {}
     pattern = build_pattern({"timezone": person.timezone, **travel, **data}, None, field)
@@ -65,8 +64,7 @@ async def set_delivery_policy(
 ) -> Person:
     """Replace focus blocks and digest times (and, given `urgency`, who may break through
     them) and move pending follow-ups."""
-    await lookups.person(conn, ws, person_id, lock=True)
-    require(actor, Right.OWN, field="personId", person_id=person_id)
+    await _changeable(conn, ws, person_id, actor)
     policy = build_policy(data, field)
     if urgency is not None:
         await set_policy(conn, ws, now, person_id, urgency, field)
@@ -88,8 +86,7 @@ async def add_time_off(
     actor: Actor | None = None,
 ) -> Person:
     """Add a time-off period (local dates, both inclusive)."""
-    person = await lookups.person(conn, ws, person_id, lock=True)
-    require(actor, Right.OWN, field="personId", person_id=person_id)
+    person = await _changeable(conn, ws, person_id, actor)
     if end < start:
         raise Invalid("end", f"end {end.isoformat()} is before start {start.isoformat()}")
     data = person.pattern.to_dict()
@@ -113,8 +110,7 @@ async def remove_time_off(
     actor: Actor | None = None,
 ) -> Person:
     """Remove the time-off period that starts and ends on these dates."""
-    person = await lookups.person(conn, ws, person_id, lock=True)
-    require(actor, Right.OWN, field="personId", person_id=person_id)
+    person = await _changeable(conn, ws, person_id, actor)
     data = person.pattern.to_dict()
     kept = [
         t
@@ -126,6 +122,13 @@ async def remove_time_off(
     data["time_off"] = kept
     pattern = build_pattern(data, None, "timeOff")
     return await _store_pattern(conn, ws, now, person, pattern, "time_off", "start")
+
+
+async def _changeable(conn: Conn, ws: int, person_id: int, actor: Actor | None) -> Person:
+    """The person, locked, when the actor may change their hours and they have not left."""
+    person = await lookups.person(conn, ws, person_id, lock=True)
+    require(actor, Right.OWN, field="personId", person_id=person_id)
+    return lookups.require_active(person, "their hours no longer change")
 
 
 async def _store_pattern(

@@ -102,7 +102,7 @@ WorkspaceResult = Annotated[
     WorkspacePayload | ValidationError, _union("WorkspaceResult", "The workspace")
 ]
 PersonResult = Annotated[
-    PersonPayload | ValidationError | NotFound, _union("PersonResult", "The person")
+    PersonPayload | ValidationError | NotFound | Conflict, _union("PersonResult", "The person")
 ]
 TimeOffResult = Annotated[
     PersonPayload | ValidationError | NotFound | Conflict,

@@ -31,6 +31,8 @@ from tests.integration.api._helpers import (
     AMS,
     NYC,
     RETURN,
+    SET_DELIVERY_POLICY,
+    SET_WORKING_PATTERN,
     create_person,
     create_team,
     handoff_input,
@@ -56,7 +58,7 @@ async def _deactivate(gql: Any, person: dict, to: dict | None = None) -> dict:
 
 
 async def test_a_deactivated_person_s_tokens_are_refused_however_they_were_made(
-    gql, http, clock, app_pool
+    gql, http, clock, app_pool, db_url
 ):
     clock.set(MONDAY)
     ana = await create_person(gql, "Ana", AMS)
@@ -76,6 +78,26 @@ async def test_a_deactivated_person_s_tokens_are_refused_however_they_were_made(
         assert response.status_code == 401
         assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert (await gql(viewer))["viewer"] == {"person": None}  # the workspace token still works
+    # and her hours are history now: changing them is a Conflict, nothing stored
+    changes = [
+        (SET_WORKING_PATTERN, {"id": ana["id"], "pattern": {"weekly": {}}}, "setWorkingPattern"),
+        (SET_DELIVERY_POLICY, {"id": ana["id"], "policy": {}}, "setDeliveryPolicy"),
+        (ADD_TIME_OFF, {"id": ana["id"], "start": "2026-12-07", "end": "2026-12-08"}, "addTimeOff"),
+    ]
+    before = await snapshot(db_url)
+    for query, variables, field in changes:
+        body = (
+            await gql.raw(
+                query.replace("__typename", "__typename ... on Conflict { message }", 1), variables
+            )
+        ).json()
+        assert body.get("errors") is None, body
+        result = body["data"][field]
+        assert result["__typename"] == "Conflict", result
+        assert (
+            "Ana was deactivated on 2026-11-30: their hours no longer change" in result["message"]
+        )
+    assert await snapshot(db_url) == before
 
 
 async def test_deactivation_moves_open_work_and_refuses_new(
