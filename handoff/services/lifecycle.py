@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from handoff.ids import decode_as
 from handoff.services import health_report, lookups
 from handoff.services.errors import Conflict, Invalid
 from handoff.services.handoffs import deliveries, plan_route
@@ -148,6 +149,8 @@ async def reroute_team_handoff(conn: Conn, ws: int, now: datetime, handoff: Hand
     """Route a scheduled team handoff again (its member's availability changed)."""
     assert handoff.team_id is not None
     sender = await lookups.person(conn, ws, handoff.sender_id)
+    # never back to a member it was escalated away from for not answering
+    left = [decode_as(i, "Person") for i in await events.escalated_from(conn, ws, handoff.id)]
     plan, team = await plan_route(
         conn,
         ws,
@@ -157,6 +160,7 @@ async def reroute_team_handoff(conn: Conn, ws: int, now: datetime, handoff: Hand
         handoff.team_id,
         handoff.respond_within,
         advance_round_robin=False,
+        passed=left,
     )
     # Routed within the same team: a delegation that sent it to the team still holds.
     kept = Delegated(handoff.addressed_to_id, handoff.delegated_via, handoff.delegation_ids)

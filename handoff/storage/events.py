@@ -76,3 +76,10 @@ async def for_handoffs(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, lis
         assert e.handoff_id is not None
         groups[e.handoff_id].append(e)
     return groups
+
+
+async def escalated_from(conn: Conn, ws: int, handoff_id: int) -> list[str]:
+    """The people a team handoff was escalated away from, by its events (global ids, as
+    the events carry them)."""
+    params = {"workspace_id": ws, "handoff_id": handoff_id}
+    return await many(conn, Q.escalated_from, params, lambda r: str(r["from_id"]))

@@ -20,3 +20,10 @@ SELECT id, workspace_id, type, handoff_id, person_id, payload, occurred_at
 FROM events
 WHERE workspace_id = %(workspace_id)s AND handoff_id = ANY(%(ids)s)
 ORDER BY handoff_id, id;
+
+-- name: escalated_from
+-- The members a team handoff was escalated away from (its history says who): routing it
+-- again within the team must not hand it back to them.
+SELECT DISTINCT (payload #>> '{escalation,from,id}') AS from_id FROM events
+WHERE workspace_id = %(workspace_id)s AND handoff_id = %(handoff_id)s
+  AND type = 'handoff.escalated' AND payload #>> '{escalation,to}' = 'team';

@@ -1,7 +1,10 @@
-"""A delivered handoff's deadline when the receiver's hours change: the response clock only
-runs while they work, so working time they lose (time off, a new pattern, travel) moves the
-deadline, and the reminder or escalation waiting for it moves along. (A team's handoff keeps
-its deadline, so the team takes it over from an absent member: test_lifecycle_edges.)"""
+"""What a change of someone's hours does to handoffs already under way.
+
+A delivered handoff's deadline: the response clock only runs while the receiver works, so
+working time they lose (time off, a new pattern, travel) moves the deadline, and the
+reminder or escalation waiting for it moves along. (A team's handoff keeps its deadline, so
+the team takes it over from an absent member: test_lifecycle_edges.) A team handoff routed
+again never goes back to a member it was escalated away from."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from handoff.services.availability import add_time_off, remove_time_off, set_wor
 from handoff.services.follow_ups import handle_batch
 from handoff.services.handoffs import NewHandoff, Note, create_handoff
 from handoff.services.people import create_person
+from handoff.services.teams import create_team
 from handoff.storage import people
 from handoff.storage.workspaces import ensure as ensure_workspace
 
@@ -152,3 +156,51 @@ async def test_the_escalation_back_to_the_sender_moves_with_the_deadline(db_url:
             "No answer from Ana by 2026-12-03T16:00:00+00:00: it goes back to Sam, "
             "in Sam's working hours."
         )
+
+
+async def test_a_team_reroute_never_hands_it_back_to_who_it_was_escalated_from(
+    db_url: str,
+) -> None:
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        ws = (await ensure_workspace(conn, "acme", MONDAY_0900_AMS)).id
+        m1, m2, m3, sam = [
+            await create_person(conn, ws, MONDAY_0900_AMS, name=n, handle=n.lower(), timezone=z)
+            for n, z in (
+                ("M1", "Europe/Amsterdam"),
+                ("M2", "America/New_York"),
+                ("M3", "Asia/Tokyo"),
+                ("Sam", "Europe/Amsterdam"),
+            )
+        ]
+        team = await create_team(conn, ws, MONDAY_0900_AMS, "Ops", member_ids=[m1.id, m2.id, m3.id])
+        made, _ = await create_handoff(
+            conn,
+            ws,
+            MONDAY_0900_AMS,
+            NewHandoff(
+                sender_id=sam.id,
+                to_team_id=team.id,
+                new_work_item_title="x",
+                note=Note(summary="s"),
+                respond_within=timedelta(hours=1),
+                max_reminders=0,
+            ),
+        )
+        assert made.receiver_id == m1.id
+        await _fire_due(conn, MONDAY_0900_AMS)  # delivered to M1
+        await _fire_due(conn, MONDAY_0900_AMS + timedelta(hours=1))  # no answer: escalated
+        cur = await conn.execute("SELECT receiver_id FROM handoffs")
+        assert (await cur.fetchone())["receiver_id"] == m2.id
+        # M2 goes on leave before it lands: the team routes it again, to M3, not back to M1
+        await add_time_off(
+            conn,
+            ws,
+            MONDAY_0900_AMS + timedelta(hours=1, minutes=5),
+            m2.id,
+            date(2026, 11, 30),
+            date(2026, 12, 4),
+        )
+        cur = await conn.execute("SELECT receiver_id, deliver_at FROM handoffs")
+        row = await cur.fetchone()
+        assert row["receiver_id"] == m3.id
+        assert row["deliver_at"] == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # Tue 09:00 Tokyo
