@@ -15,6 +15,7 @@ from handoff.services.delegations import DelegateTo, set_delegation
 from handoff.services.handoffs import NewHandoff, Note, create_handoff
 from handoff.services.people import create_person
 from handoff.services.teams import create_team
+from handoff.storage.models import Handoff
 from handoff.storage.workspaces import ensure as ensure_workspace
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -23,6 +24,15 @@ COVER = (datetime(2026, 12, 2, 0, 0, tzinfo=AMS), datetime(2026, 12, 5, 0, 0, tz
 SENT = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)  # Tuesday evening, before the cover
 # Bob's Wednesday 09:00 in New York: the first working instant inside the cover
 LANDS = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+
+
+async def _send(conn: AsyncConnection, ws: int, sender: int, to: int, **extra: str) -> Handoff:
+    """A handoff sent on Tuesday evening, before the cover starts."""
+    new = NewHandoff(
+        sender_id=sender, to_person_id=to, new_work_item_title="x", note=Note("s"), **extra
+    )
+    made, _ = await create_handoff(conn, ws, SENT, new)
+    return made
 
 
 async def _stored(conn: AsyncConnection) -> tuple[datetime, int]:
@@ -39,14 +49,7 @@ async def test_a_delegates_change_keeps_the_delivery_inside_the_cover(db_url: st
             for n, z in (("Ana", "Europe/Amsterdam"), ("Bob", "America/New_York"), ("Sam", "UTC"))
         ]
         await set_delegation(conn, ws, TUESDAY_NOON, ana.id, *COVER, DelegateTo(delegate_id=bob.id))
-        made, _ = await create_handoff(
-            conn,
-            ws,
-            SENT,
-            NewHandoff(
-                sender_id=sam.id, to_person_id=ana.id, new_work_item_title="x", note=Note("s")
-            ),
-        )
+        made = await _send(conn, ws, sam.id, ana.id)
         assert (made.receiver_id, made.deliver_at) == (bob.id, LANDS)
         # Bob changes something unrelated (a Saturday focus block) before the cover starts
         await set_delivery_policy(
@@ -77,14 +80,7 @@ async def test_a_delegate_teams_reroute_keeps_the_delivery_inside_the_cover(db_u
         await set_delegation(
             conn, ws, TUESDAY_NOON, ana.id, *COVER, DelegateTo(delegate_team_id=desk.id)
         )
-        made, _ = await create_handoff(
-            conn,
-            ws,
-            SENT,
-            NewHandoff(
-                sender_id=sam.id, to_person_id=ana.id, new_work_item_title="x", note=Note("s")
-            ),
-        )
+        made = await _send(conn, ws, sam.id, ana.id)
         assert made.deliver_at == LANDS and made.receiver_id in (bob.id, cy.id)
         # the chosen member's hours change: the team routes it again, still from the cover
         await set_delivery_policy(
@@ -116,14 +112,7 @@ async def _urgent_to_covered_ana(conn: AsyncConnection, bob_focus: dict) -> tupl
     )
     sam = await create_person(conn, ws, TUESDAY_NOON, name="Sam", handle="sam", timezone="UTC")
     await set_delegation(conn, ws, TUESDAY_NOON, ana.id, *COVER, DelegateTo(delegate_id=bob.id))
-    new = NewHandoff(
-        sender_id=sam.id,
-        to_person_id=ana.id,
-        new_work_item_title="x",
-        note=Note("s"),
-        urgent_reason="checkout is down",
-    )
-    made, _ = await create_handoff(conn, ws, SENT, new)
+    made = await _send(conn, ws, sam.id, ana.id, urgent_reason="checkout is down")
     assert made.receiver_id == bob.id
     row = await (await conn.execute("SELECT outcome FROM urgent_handoffs")).fetchone()
     assert row is not None
