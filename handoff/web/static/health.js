@@ -61,7 +61,7 @@ export class Health {
       ["Handoffs received", String(r.received), `${r.sent} sent by the group`],
       ["Landed in working time, outside focus", share(r.deliveredInHoursShare), "should be 100 %"],
       ["Interruptions avoided", String(r.interruptionsAvoided), `${share(r.interruptionsAvoidedShare)} of received were held for the receiver's hours`],
-      ["Handoffs per digest", number(r.handoffsPerDigest), `${r.digests} digests`],
+      ["Handoffs per digest", number(r.handoffsPerDigest), `${r.digests} ${r.digests === 1 ? "digest" : "digests"}`],
       ["Response time (median / p90)", r.responseTimeMedian ? `${duration(r.responseTimeMedian)} / ${duration(r.responseTimeP90)}` : "–", "counted in the receiver's working time"],
       ["Answered before due", share(r.answeredBeforeRespondByShare), `${r.answeredHandoffs} answered`],
       ["Reminders / escalations per handoff", `${number(r.remindersPerHandoff, 2)} / ${number(r.escalationsPerHandoff, 2)}`, ""],
