@@ -218,3 +218,77 @@ async def test_no_serious_or_critical_accessibility_violations(page, demo) -> No
             if v["impact"] in ("serious", "critical")
         ]
         assert bad == [], (scheme, bad)
+
+
+async def test_on_a_phone_the_page_keeps_its_width_and_the_timeline_scrolls(browser, demo) -> None:
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, timezone_id="Europe/Amsterdam", locale="en-GB"
+    )
+    phone = await context.new_page()
+    try:
+        await sign_in(phone, demo, "ana")
+        width = await phone.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= 390
+        canvas = phone.locator(".timeline-canvas")
+        assert await canvas.evaluate("(el) => el.scrollWidth > el.clientWidth")
+        assert await phone.get_by_role("button", name="Next week →").is_visible()
+    finally:
+        await context.close()
+
+
+async def test_a_server_error_is_said_and_the_screen_stays_true(page, demo) -> None:
+    await sign_in(page, demo, "maya")
+    label = page.locator(".week")
+    shown = await label.inner_text()
+    assert shown.startswith("Monday 23 Nov")
+
+    async def broken(route) -> None:
+        await route.fulfill(status=502, body="bad gateway")
+
+    await page.route("**/graphql", broken)
+    await page.get_by_role("button", name="Next week →").click()
+    timeline = page.get_by_role("region", name="Team timeline")
+    await timeline.get_by_role("alert").get_by_text("could not be loaded").wait_for()
+    assert await label.inner_text() == shown  # the label still names the week on screen
+    form = page.get_by_role("form", name="Hand off")
+    await form.get_by_label("To").select_option(label="Ana de Vries (Europe/Amsterdam)")
+    await form.get_by_label("Summary").fill("Q4 numbers")
+    await form.get_by_role("button", name="Hand off").click()
+    await form.get_by_role("status").get_by_text("Not sent: the server answered 502").wait_for()
+    await page.unroute("**/graphql")
+    await page.get_by_role("button", name="Next week →").click()
+    await page.wait_for_function(
+        "(before) => document.querySelector('.week').textContent !== before", arg=shown
+    )
+    # one week on from the week that was on screen (the failed step did not count)
+    assert (await label.inner_text()).startswith("Monday 30 Nov")
+
+
+async def test_composer_errors_stand_under_their_field_until_it_is_edited(page, demo) -> None:
+    await sign_in(page, demo, "maya")
+    form = page.get_by_role("form", name="Hand off")
+    await form.get_by_label("To").select_option(label="Ana de Vries (Europe/Amsterdam)")
+    await form.get_by_label("Summary").fill("Q4 numbers")
+    await form.get_by_label("Work item").fill("x" * 600)
+    await form.get_by_role("button", name="Hand off").click()
+    error = page.locator("#compose-title-error")
+    await error.get_by_text("title must be 1 to 500 characters").wait_for()
+    assert await page.locator("#compose-summary-error").inner_text() == ""
+    await form.get_by_label("Work item").fill("Q4 board deck")
+    assert await error.inner_text() == ""
+    assert await form.get_by_label("Work item").get_attribute("aria-invalid") is None
+
+
+async def test_choosing_a_zone_to_the_west_keeps_the_week(page, demo) -> None:
+    await sign_in(page, demo, "liam")
+    label = page.locator(".week")
+    before = await label.inner_text()
+    zone = page.get_by_label("Time zone")
+    for west in ("America/Los_Angeles", "UTC"):
+        await zone.fill(west)
+        await zone.press("Enter")
+        await page.wait_for_function(
+            "(z) => document.querySelector('.week').textContent.includes(z)", arg=west
+        )
+        # the same days, named from another zone: never the week before
+        assert (await label.inner_text()).split(" (")[0] == before.split(" (")[0], west

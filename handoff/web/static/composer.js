@@ -3,7 +3,7 @@
 import { gql } from "./api.js";
 import { h, region } from "./dom.js";
 import { clock, dayTime } from "./time.js";
-import { showFieldErrors, clearFieldErrors } from "./fields.js";
+import { showFieldErrors, clearFieldErrors, clearFieldError } from "./fields.js";
 
 const PREVIEW = `
 query Preview($input: CreateHandoffInput!) {
@@ -73,7 +73,9 @@ export class Composer {
     this.result = h("p", { class: "result", role: "status" });
     this.form = h("form", { class: "composer", "aria-label": "Hand off", novalidate: true,
       onsubmit: (e) => { e.preventDefault(); this.send(); },
-      oninput: () => this.changed(), onchange: () => this.changed() },
+      // an error stays only until its field is edited
+      oninput: (e) => { clearFieldError(this.form, e.target); this.changed(); },
+      onchange: () => this.changed() },
       field("compose-to", "To", this.to),
       field("compose-summary", "Summary", this.summary),
       field("compose-title", "Work item", this.title, "Defaults to the summary"),
@@ -96,7 +98,8 @@ export class Composer {
     const questions = this.questions.value.split("\n").map((q) => q.trim()).filter(Boolean);
     const input = {
       note: { summary: this.summary.value, done: this.done.value, next: this.nextSteps.value, openQuestions: questions },
-      newWorkItem: { title: this.title.value.trim() || this.summary.value },
+      // the title defaults to the summary, shortened to fit a work item's title
+      newWorkItem: { title: this.title.value.trim() || shorten(this.summary.value.trim(), 120) },
     };
     if (kind === "person") input.toPersonId = id;
     if (kind === "team") input.toTeamId = id;
@@ -113,35 +116,53 @@ export class Composer {
 
   async refresh() {
     if (!this.to.value || !this.summary.value.trim()) {
-      this.timeline.mark(null);
+      this.pending = null;
+      this.clearPreview();
       return;
     }
     const input = this.input(true);
     const asked = JSON.stringify(input);
     this.pending = asked;
-    const data = await gql(PREVIEW, { input });
+    let data;
+    try {
+      data = await gql(PREVIEW, { input });
+    } catch (e) {
+      if (this.pending === asked) this.showPreview(h("p", { class: "error" }, `No preview: ${e.message}`));
+      return;
+    }
     if (this.pending !== asked) return; // a newer preview is on its way
     const p = data.previewHandoff;
     if (p.__typename !== "HandoffPreview") {
-      this.preview.replaceChildren(this.preview.firstChild, h("p", { class: "error" }, p.message));
+      this.showPreview(h("p", { class: "error" }, p.message));
       return;
     }
     const at = new Date(p.deliverAt);
     const first = p.receiver.name.split(" ")[0];
     const theirs = `${dayTime(at, p.receiver.timezone)} in ${first}'s time`;
-    const yours = `${clock(at, this.zone)} yours`;
+    const yours = `${yourTime(at, p.receiver.timezone, this.zone)} yours`;
     const lines = [
       h("p", { class: "lands" }, `Lands ${theirs} (${yours})`),
       h("p", { class: "muted" }, `${p.receiver.name} · ${p.receiver.timezone}${p.team ? ` · via team ${p.team.name}` : ""} · you: ${this.zone}`),
     ];
     if (p.respondBy) {
       const by = new Date(p.respondBy);
-      lines.push(h("p", {}, `Answer due ${dayTime(by, p.receiver.timezone)} ${p.receiver.timezone} (${clock(by, this.zone)} yours)`));
+      lines.push(h("p", {}, `Answer due ${dayTime(by, p.receiver.timezone)} ${p.receiver.timezone} (${yourTime(by, p.receiver.timezone, this.zone)} yours)`));
     }
     if (p.urgency) lines.push(h("p", { class: "urgency" }, p.urgency.explanation));
-    lines.push(h("ol", { class: "explanation", "aria-label": "Why then" }, p.explanation.map((line) => h("li", {}, line))));
-    this.preview.replaceChildren(this.preview.firstChild, ...lines);
+    // the urgency sentence is shown above; the list gives the other reasons
+    const reasons = p.explanation.filter((line) => line !== p.urgency?.explanation);
+    lines.push(h("ol", { class: "explanation", "aria-label": "Why then" }, reasons.map((line) => h("li", {}, line))));
+    this.showPreview(...lines);
     this.timeline.mark(at, `lands: ${p.receiver.name}`);
+  }
+
+  showPreview(...children) {
+    this.preview.replaceChildren(this.preview.firstChild, ...children);
+  }
+
+  clearPreview() {
+    this.showPreview();
+    this.timeline.mark(null);
   }
 
   async send() {
@@ -153,7 +174,14 @@ export class Composer {
     }
     this.button.disabled = true;
     try {
-      const data = await gql(CREATE, { input: { ...this.input(), idempotencyKey: this.key } });
+      let data;
+      try {
+        data = await gql(CREATE, { input: { ...this.input(), idempotencyKey: this.key } });
+      } catch (e) {
+        // the same draft keeps its key: sending again cannot make a second handoff
+        this.result.textContent = `Not sent: ${e.message}. Try again.`;
+        return;
+      }
       const r = data.createHandoff;
       if (r.__typename === "CreateHandoffPayload") {
         const at = new Date(r.handoff.deliverAt);
@@ -161,11 +189,11 @@ export class Composer {
         this.form.reset();
         this.reasonField.hidden = true;
         this.key = draftKey(); // a new draft, a new key: a double click above made one handoff
-        this.timeline.mark(null);
+        this.pending = null;
+        this.clearPreview();
         if (this.onSent) this.onSent(r.handoff);
       } else if (r.__typename === "ValidationError") {
-        const target = { "input.note.summary": "compose-summary", "input.toPersonId": "compose-to", "input.toTeamId": "compose-to", "input.expectResponseWithin": "compose-window", "input.urgent.reason": "compose-reason", "input.urgent": "compose-reason" }[r.field] || "compose-summary";
-        showFieldErrors(this.form, target, r.message);
+        showFieldErrors(this.form, controlFor(r.field), r.message);
       } else {
         this.result.textContent = r.message;
       }
@@ -173,4 +201,32 @@ export class Composer {
       this.button.disabled = false;
     }
   }
+}
+
+// The composer's control for a field path the API names (`input.note.openQuestions.3`).
+const CONTROLS = [
+  ["input.note.summary", "compose-summary"],
+  ["input.note.done", "compose-done"],
+  ["input.note.next", "compose-next"],
+  ["input.note.openQuestions", "compose-questions"],
+  ["input.newWorkItem", "compose-title"],
+  ["input.toPersonId", "compose-to"],
+  ["input.toTeamId", "compose-to"],
+  ["input.expectResponseWithin", "compose-window"],
+  ["input.urgent", "compose-reason"],
+];
+
+function controlFor(field) {
+  const found = CONTROLS.find(([path]) => field === path || field?.startsWith(`${path}.`));
+  return found ? found[1] : "compose-summary";
+}
+
+function shorten(text, length) {
+  return text.length <= length ? text : `${text.slice(0, length - 1).trimEnd()}…`;
+}
+
+// An instant on your clock, with its day when that is not the receiver's day there.
+function yourTime(at, theirZone, yourZone) {
+  const day = (zone) => dayTime(at, zone).replace(/ \d\d:\d\d$/, "");
+  return day(theirZone) === day(yourZone) ? clock(at, yourZone) : dayTime(at, yourZone);
 }

@@ -17,3 +17,10 @@ export function clearFieldErrors(scope) {
   for (const el of scope.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
   for (const el of scope.querySelectorAll(".error")) el.textContent = "";
 }
+
+export function clearFieldError(scope, control) {
+  if (!control?.id || control.getAttribute("aria-invalid") !== "true") return;
+  control.removeAttribute("aria-invalid");
+  const error = scope.querySelector(`#${CSS.escape(control.id)}-error`);
+  if (error) error.textContent = "";
+}

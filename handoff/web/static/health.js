@@ -48,10 +48,17 @@ export class Health {
     const group = this.groups[Number(this.group.value)];
     const to = this.now();
     const from = new Date(to.getTime() - Number(this.period.value) * 86400000);
-    const data = await gql(REPORT, {
-      team: group.team ?? null, people: group.people ?? null,
-      from: from.toISOString().replace(/\.\d+Z$/, "Z"), to: to.toISOString().replace(/\.\d+Z$/, "Z"),
-    });
+    let data;
+    try {
+      data = await gql(REPORT, {
+        team: group.team ?? null, people: group.people ?? null,
+        from: from.toISOString().replace(/\.\d+Z$/, "Z"), to: to.toISOString().replace(/\.\d+Z$/, "Z"),
+      });
+    } catch (e) {
+      // no figures of another period under this one's heading
+      this.body.replaceChildren(h("p", { class: "error", role: "alert" }, `The report could not be loaded: ${e.message}.`));
+      return;
+    }
     const r = data.asyncHealth;
     if (r.__typename !== "AsyncHealthReport") {
       this.body.replaceChildren(h("p", { class: "muted" }, r.message));

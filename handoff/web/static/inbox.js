@@ -57,7 +57,14 @@ export class Inbox {
   }
 
   async load() {
-    const data = await gql(INBOX, { me: this.me.id });
+    let data;
+    try {
+      data = await gql(INBOX, { me: this.me.id });
+    } catch (e) {
+      // what is on screen stays; the next live update or poll tries again
+      this.notice.textContent = `The inbox could not be refreshed: ${e.message}.`;
+      return;
+    }
     const items = data.inbox.nodes;
     // the server's clock decides what is due; the browser's may differ
     const now = new Date(data.viewer.person.localTime);
@@ -136,7 +143,13 @@ export class Inbox {
     status.textContent = "";
     this.notice.textContent = "";
     const variables = kind === "return" ? { id: item.id, note: arg } : arg === undefined ? { id: item.id } : { input: arg };
-    const data = await gql(ACT[kind], variables);
+    let data;
+    try {
+      data = await gql(ACT[kind], variables);
+    } catch (e) {
+      status.textContent = `Not done: ${e.message}. Try again.`;
+      return;
+    }
     const r = Object.values(data)[0];
     if (["HandoffPayload", "ReplyPayload", "RateUrgencyPayload"].includes(r.__typename)) {
       this.notice.textContent = `${DONE[kind]}: ${item.note.summary}.`;

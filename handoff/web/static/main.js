@@ -8,7 +8,7 @@ import { Health } from "./health.js";
 import { Hours } from "./hours.js";
 import { Inbox } from "./inbox.js";
 import { Timeline } from "./timeline.js";
-import { browserZone } from "./time.js";
+import { browserZone, sameZone } from "./time.js";
 
 const START = `
 {
@@ -64,7 +64,8 @@ async function start() {
   // the server's clock is the one that counts (it decides when things land)
   const skew = new Date(me.localTime).getTime() - Date.now();
   const now = () => new Date(Date.now() + skew);
-  const zone = browserZone();
+  // the browser may name the person's own zone by an older alias (Asia/Calcutta)
+  const zone = sameZone(browserZone(), me.timezone) ? me.timezone : browserZone();
   const subscriptions = data.__schema.subscriptionType?.fields.map((f) => f.name) || [];
   const live = subscriptions.includes("inboxChanged") ? new Live() : null;
 

@@ -102,6 +102,17 @@ export function browserZone() {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
 
+export function sameZone(a, b) {
+  const canonical = (zone) => {
+    try {
+      return new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+      return zone;
+    }
+  };
+  return canonical(a) === canonical(b);
+}
+
 export function knownZones() {
   try {
     return Intl.supportedValuesOf("timeZone");

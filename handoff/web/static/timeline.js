@@ -78,8 +78,10 @@ export class Timeline {
       return;
     }
     this.status.textContent = "";
+    // anchored mid-week: the same week seen from another zone, however far west it is
+    const middle = addDays(this.weekStart, 3, this.zone);
     this.zone = zone;
-    this.weekStart = startOfWeek(this.weekStart, zone);
+    this.weekStart = startOfWeek(middle, zone);
     this.load();
   }
 
@@ -96,12 +98,23 @@ export class Timeline {
   async load() {
     const from = this.weekStart;
     const to = addDays(from, 7, this.zone);
-    this.weekLabel.textContent = `${dayTime(from, this.zone).replace(/ \d\d:\d\d$/, "")} – ${dayTime(addDays(from, 6, this.zone), this.zone).replace(/ \d\d:\d\d$/, "")} (${this.zone})`;
     const started = performance.now();
-    const data = await gql(TIMELINE, {
-      from: from.toISOString(), to: to.toISOString(),
-      team: this.group.team || null, people: this.group.people || null,
-    });
+    let data;
+    try {
+      data = await gql(TIMELINE, {
+        from: from.toISOString(), to: to.toISOString(),
+        team: this.group.team || null, people: this.group.people || null,
+      });
+    } catch (e) {
+      if (this.weekStart !== from) return;
+      this.status.textContent = `The timeline could not be loaded: ${e.message}.`;
+      if (this.data) this.weekStart = this.data.from; // the week on screen, label and all
+      return;
+    }
+    if (this.weekStart !== from) return; // another week was asked for meanwhile
+    this.status.textContent = "";
+    // the label names the week the chart shows, set once it arrived
+    this.weekLabel.textContent = `${dayTime(from, this.zone).replace(/ \d\d:\d\d$/, "")} – ${dayTime(addDays(from, 6, this.zone), this.zone).replace(/ \d\d:\d\d$/, "")} (${this.zone})`;
     const result = data.teamTimeline;
     if (result.__typename !== "TeamTimeline") {
       this.status.textContent = result.message;
@@ -180,7 +193,7 @@ export class Timeline {
   }
 
   range(start, end) {
-    return `${dayTime(new Date(start), this.zone)} – ${clock(new Date(end), this.zone)} ${this.zone}`;
+    return `${dayTime(new Date(start), this.zone)} – ${endOf(new Date(start), new Date(end), this.zone)} ${this.zone}`;
   }
 
   span(left, top, w, hgt, cls, label) {
@@ -201,8 +214,9 @@ export class Timeline {
     const what = KIND_TEXT[seg.kind] + (seg.label ? ` (${seg.label})` : "");
     const theirs = seg.kind === "DIGEST"
       ? `${dayTime(start, seg.zone)} ${seg.zone}`
-      : `${dayTime(start, seg.zone)}–${clock(end, seg.zone)} ${seg.zone}`;
-    const label = `${person.name}: ${what}, ${theirs} (your time ${clock(start, this.zone)}${seg.kind === "DIGEST" ? "" : `–${clock(end, this.zone)}`})`;
+      : `${dayTime(start, seg.zone)}–${endOf(start, end, seg.zone)} ${seg.zone}`;
+    const yours = seg.kind === "DIGEST" ? dayTime(start, this.zone) : `${dayTime(start, this.zone)}–${endOf(start, end, this.zone)}`;
+    const label = `${person.name}: ${what}, ${theirs} (your time ${yours})`;
     if (seg.kind === "DIGEST") {
       const cx = x(start);
       const mark = s("path", {
@@ -237,6 +251,12 @@ function tip(text, event, target) {
   const top = event ? event.clientY : box.bottom;
   el.style.left = `${Math.min(left + 12, window.innerWidth - 320) + window.scrollX}px`;
   el.style.top = `${top + 12 + window.scrollY}px`;
+}
+
+// A span's end: its time, with its day when that is not the start's day.
+function endOf(start, end, zone) {
+  const day = (instant) => dayTime(instant, zone).replace(/ \d\d:\d\d$/, "");
+  return day(start) === day(end) ? clock(end, zone) : dayTime(end, zone);
 }
 
 function untip() {
