@@ -235,6 +235,7 @@ def _until_ended(
     async def until_ended() -> AsyncGenerator[str, None]:
         source = stream()
         ending = asyncio.ensure_future(live.ending.wait())
+        chunk: asyncio.Future[str] | None = None
         try:
             while True:
                 chunk = asyncio.ensure_future(anext(source))
@@ -256,6 +257,12 @@ def _until_ended(
                 return
         finally:
             ending.cancel()
+            # A client that went away leaves the source's next chunk pending: it must end
+            # before the source can close, or the source (and its hub subscriber) lives on.
+            if chunk is not None and not chunk.done():
+                chunk.cancel()
+                with contextlib.suppress(BaseException):
+                    await chunk
             aclose = getattr(source, "aclose", None)
             if aclose is not None:
                 with contextlib.suppress(BaseException):

@@ -4,6 +4,8 @@ moved clock."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from datetime import timedelta
 
@@ -135,3 +137,23 @@ async def test_an_idle_sse_stream_carries_keepalive_comments(live) -> None:
             if comments == 3:
                 break
         assert comments == 3
+
+
+async def test_a_client_that_goes_away_leaves_no_subscriber_behind(live) -> None:
+    gql = await live.client()
+    body = json.dumps({"query": EVENTS, "variables": {}}).encode()
+    request = (
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+        f"Authorization: Bearer {gql.token}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    for _ in range(3):  # a browser reconnecting, three times
+        reader, writer = await asyncio.open_connection("127.0.0.1", live.served.port)
+        writer.write(request)
+        await writer.drain()
+        await reader.readuntil(b"\r\n\r\n")
+        await live.served.wait_subscribers(1)
+        writer.close()
+        await writer.wait_closed()
+        # gone with the connection, not whenever the garbage collector runs
+        await until(lambda: live.served.hub_subscribers == 0, "the subscriber let go", 5)
