@@ -284,3 +284,22 @@ async def test_ping_rotate_update_delete(db_url: str, redis_url: str, clock: Man
             "__typename"
         ] == "DeleteWebhookEndpointPayload"
         assert (await h.gql(ws, "{ webhookEndpoints { id } }"))["webhookEndpoints"] == []
+
+
+async def test_pointing_an_endpoint_elsewhere_forgets_the_old_address_failures(
+    db_url: str, redis_url: str, clock: ManualClock
+) -> None:
+    async with receiver() as old, receiver() as new, harness(db_url, redis_url, clock) as h:
+        old.default = Reply(status=500, body=b"down")
+        ws = await h.workspace("acme")
+        endpoint_id, _ = await create(h, ws, old.url)
+        await h.event(ws, "handoff.created", {"n": 0})
+        await h.run_jobs()
+        endpoint = (await h.gql(ws, ENDPOINT, id=endpoint_id))["webhookEndpoint"]["endpoint"]
+        assert endpoint["failingSince"] is not None
+        moved = await h.gql(ws, UPDATE, input={"id": endpoint_id, "url": new.url})
+        assert moved["updateWebhookEndpoint"]["endpoint"]["url"] == new.url
+        endpoint = (await h.gql(ws, ENDPOINT, id=endpoint_id))["webhookEndpoint"]["endpoint"]
+        assert endpoint["failingSince"] is None
+        await h.run_jobs()
+        assert [json.loads(r.body)["data"] for r in new.requests] == [{"n": 0}]

@@ -27,8 +27,11 @@ UPDATE webhook_endpoints SET
         WHEN %(enabled)s IS TRUE THEN NULL
         WHEN %(enabled)s IS FALSE AND enabled THEN 'disabled through the API'
         ELSE disabled_reason END,
-    failing_since = CASE WHEN %(enabled)s IS TRUE AND NOT enabled THEN NULL ELSE failing_since END,
-    -- re-enabled, or pointed elsewhere: try at once, as a healthy endpoint
+    -- re-enabled, or pointed elsewhere: try at once, as a healthy endpoint with no failures
+    -- behind it (the old address's must not count toward the new one's three days)
+    failing_since = CASE WHEN (%(enabled)s IS TRUE AND NOT enabled)
+                           OR (%(url)s::text IS NOT NULL AND %(url)s::text <> url)
+                    THEN NULL ELSE failing_since END,
     health = CASE WHEN (%(enabled)s IS TRUE AND NOT enabled)
                     OR (%(url)s::text IS NOT NULL AND %(url)s::text <> url)
              THEN 'HEALTHY' ELSE health END,
