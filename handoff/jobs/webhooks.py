@@ -257,10 +257,23 @@ async def _send(
                 break
             if time.monotonic() - run.flushed >= RECORD_EVERY_SECONDS:
                 await run.flush()
+                if await _changed(conn, endpoint):
+                    break  # read it again: deleted, disabled, a new URL or secret
         await run.flush()
         if run.stop:
             break
     return totals
+
+
+async def _changed(conn: AsyncConnection[Any], endpoint: store.SenderEndpoint) -> bool:
+    """Whether the endpoint was deleted, disabled, moved or given a new secret since the
+    batch read it: what is sent from then on must follow the change, not the batch."""
+    now = await store.sender_endpoint(conn, endpoint.id)
+    return now is None or (now.url, now.secret, now.enabled) != (
+        endpoint.url,
+        endpoint.secret,
+        endpoint.enabled,
+    )
 
 
 class _Run:

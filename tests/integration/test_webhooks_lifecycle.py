@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from standardwebhooks import Webhook
 
 from handoff.clock import ManualClock
 from handoff.storage import webhooks as store
@@ -303,3 +306,46 @@ async def test_pointing_an_endpoint_elsewhere_forgets_the_old_address_failures(
         assert endpoint["failingSince"] is None
         await h.run_jobs()
         assert [json.loads(r.body)["data"] for r in new.requests] == [{"n": 0}]
+
+
+ROTATE = """mutation($id: ID!) { rotateWebhookSecret(id: $id) { __typename
+  ... on WebhookEndpointWithSecretPayload { secret } } }"""
+
+
+async def test_a_change_mid_batch_is_followed_within_a_record_interval(
+    db_url: str, redis_url: str
+) -> None:
+    # a clock at the real time, so standardwebhooks' own 5-minute tolerance accepts it
+    clock = ManualClock(datetime.now(UTC))
+    async with receiver() as rx, harness(db_url, redis_url, clock) as h:
+        rx.default = Reply(delay=0.02)  # 100 deliveries take at least 2 s
+        ws = await h.workspace("acme")
+        endpoint_id, old = await create(h, ws, rx.url)
+        for n in range(100):
+            await h.event(ws, "handoff.created", {"n": n})
+        job = asyncio.create_task(h.run_jobs())
+        while len(rx.requests) < 2:
+            await asyncio.sleep(0.01)
+        rotated = await h.gql(ws, ROTATE, id=endpoint_id)
+        new = rotated["rotateWebhookSecret"]["secret"]
+        at = len(rx.requests)
+        await job
+        signed = [
+            "new" if _verifies(new, r) else "old" if _verifies(old, r) else "neither"
+            for r in rx.requests[at:]
+        ]
+        # at most a record interval's worth (0.25 s of 20 ms answers) and the one in flight
+        # still carry the old signature; everything after follows the rotation
+        assert "neither" not in signed
+        first_new = signed.index("new")
+        assert first_new <= 14, signed
+        assert set(signed[first_new:]) == {"new"}
+        assert sorted(json.loads(r.body)["data"]["n"] for r in rx.requests) == list(range(100))
+
+
+def _verifies(secret: str, request: Any) -> bool:
+    try:
+        Webhook(secret).verify(request.body, request.headers)
+    except Exception:
+        return False
+    return True
