@@ -129,7 +129,8 @@ export class Timeline {
   draw() {
     if (!this.data) return;
     const { from, to, rows, overlap, gaps } = this.data;
-    const width = Math.max(640, this.canvas.clientWidth || 960);
+    // narrower than this, day labels collide: a phone scrolls the chart instead
+    const width = Math.max(1000, this.canvas.clientWidth || 960);
     const span = to - from;
     const x = (t) => LABEL_W + ((new Date(t) - from) / span) * (width - LABEL_W - 8);
     const height = HEAD_H + GROUP_H + rows.length * ROW_H + 8;
