@@ -21,8 +21,7 @@ new sender under a new job id. Time comes from ctx["clock"]; the jitter from
 ctx.get("webhook_random") (a `random.Random`); tests may put a resolver in
 ctx["webhook_resolver"].
 
-(A little over 400 lines: the tick, the sender with its lease and heartbeat, and the
-per-endpoint gauges share the lease and health vocabulary; split them when one grows.)
+The per-endpoint gauges live in `handoff.jobs.webhook_gauges`.
 """
 
 from __future__ import annotations
@@ -44,13 +43,7 @@ from psycopg_pool import AsyncConnectionPool
 from redis.exceptions import RedisError
 
 from handoff.clock import Clock
-from handoff.observability.metrics import (
-    WEBHOOK_ATTEMPTS,
-    WEBHOOK_BACKLOG,
-    WEBHOOK_ENDPOINT_STATE,
-    WEBHOOK_OLDEST_AGE,
-    WEBHOOK_SENDER_TAKEOVERS,
-)
+from handoff.observability.metrics import WEBHOOK_ATTEMPTS, WEBHOOK_SENDER_TAKEOVERS
 from handoff.states import WebhookDeliveryStatus
 from handoff.storage import webhooks as store
 from handoff.webhooks.backoff import GIVE_UP_AFTER
@@ -68,7 +61,6 @@ SEND_BUDGET_SECONDS = 60.0
 # Attempts are recorded at least this often: a sender killed mid-batch repeats at most
 # the deliveries of this last stretch (same webhook-id and sequence: receivers de-dupe).
 RECORD_EVERY_SECONDS = 0.25
-STATES = ("healthy", "probing", "disabled")
 
 
 def send_job_id(lease: store.SenderLease) -> str:
@@ -372,39 +364,6 @@ class _Run:
         self.totals["attempts"] += len(records)
         self.totals["succeeded"] += sum(r.status == ok for r in records)
         self.totals["failed"] += sum(r.status != ok for r in records)
-
-
-async def refresh_gauges(pool: AsyncConnectionPool, clock: Clock) -> None:
-    """Set the per-endpoint gauges from PostgreSQL (each worker, every few seconds)."""
-    async with pool.connection(timeout=5) as conn:
-        found = await store.endpoint_gauges(conn)
-    now = clock.now()
-    seen: set[str] = set()
-    for g in found:
-        label = str(g.id)
-        seen.add(label)
-        WEBHOOK_BACKLOG.labels(endpoint=label).set(g.backlog)
-        age = (now - g.oldest).total_seconds() if g.oldest is not None else 0.0
-        WEBHOOK_OLDEST_AGE.labels(endpoint=label).set(max(0.0, age))
-        state = "disabled" if not g.enabled else g.health.lower()
-        for name in STATES:
-            WEBHOOK_ENDPOINT_STATE.labels(endpoint=label, state=name).set(float(name == state))
-    _forget_deleted(seen)
-
-
-def _forget_deleted(seen: set[str]) -> None:
-    """Drop the series of endpoints that no longer exist."""
-    for label in _KNOWN - seen:
-        WEBHOOK_BACKLOG.remove(label)
-        WEBHOOK_OLDEST_AGE.remove(label)
-        for name in STATES:
-            WEBHOOK_ENDPOINT_STATE.remove(label, name)
-    _KNOWN.clear()
-    _KNOWN.update(seen)
-
-
-# endpoints whose gauges this process has set (to remove them when they are deleted)
-_KNOWN: set[str] = set()
 
 
 FUNCTIONS = [

@@ -91,11 +91,11 @@ def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str,
 async def _gauges_loop(pool: AsyncConnectionPool, clock: Clock) -> None:
     """Every worker refreshes its own per-endpoint webhook gauges (cron jobs run on one
     worker only, and each process has its own registry)."""
-    from handoff.jobs import webhooks
+    from handoff.jobs import webhook_gauges
 
     while True:
         try:
-            await webhooks.refresh_gauges(pool, clock)
+            await webhook_gauges.refresh_gauges(pool, clock)
         except Exception as exc:  # best effort: PostgreSQL may be away for a while
             log.debug("webhook gauges failed: %s", exc)
         await asyncio.sleep(GAUGES_EVERY_SECONDS)

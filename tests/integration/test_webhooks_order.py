@@ -11,6 +11,7 @@ from prometheus_client import REGISTRY
 from handoff.clock import ManualClock
 from handoff.jobs import webhooks as jobs
 from handoff.jobs.relay import queue_backlogged
+from handoff.jobs.webhook_gauges import refresh_gauges
 from tests.integration._webhook_helpers import Reply, harness, receiver
 from tests.integration.test_webhooks import REDELIVER, create, deliveries
 
@@ -116,7 +117,7 @@ async def test_per_endpoint_metrics_show_a_held_endpoint(
             await h.event(ws, "handoff.created", {"n": n})
         await h.run_jobs()
         clock.advance(timedelta(seconds=30))
-        await jobs.refresh_gauges(h.pool, clock)
+        await refresh_gauges(h.pool, clock)
         assert _sample("handoff_webhook_backlog", endpoint=endpoint) == 3
         assert _sample("handoff_webhook_oldest_pending_seconds", endpoint=endpoint) == 30
         state = "handoff_webhook_endpoint_state"
@@ -127,7 +128,7 @@ async def test_per_endpoint_metrics_show_a_held_endpoint(
 
         rx.default = Reply()
         await h.run_jobs()
-        await jobs.refresh_gauges(h.pool, clock)
+        await refresh_gauges(h.pool, clock)
         assert _sample("handoff_webhook_backlog", endpoint=endpoint) == 0
         assert _sample("handoff_webhook_oldest_pending_seconds", endpoint=endpoint) == 0
         assert _sample(state, endpoint=endpoint, state="healthy") == 1
@@ -135,7 +136,7 @@ async def test_per_endpoint_metrics_show_a_held_endpoint(
 
         async with h.pool.connection() as conn:
             await conn.execute("DELETE FROM webhook_endpoints")
-        await jobs.refresh_gauges(h.pool, clock)
+        await refresh_gauges(h.pool, clock)
         assert _sample("handoff_webhook_backlog", endpoint=endpoint) is None
 
 
