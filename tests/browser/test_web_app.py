@@ -129,7 +129,7 @@ async def test_a_quick_reply_from_the_inbox_answers_without_a_message(page, demo
     summary = "The payment provider's webhook times out"
     item = inbox.get_by_role("article", name=summary)
     reply = item.get_by_role("form", name=f"Quick reply to {summary}")
-    await reply.get_by_label("Quick reply").fill("ticket opened")
+    await reply.get_by_role("textbox", name="Quick reply").fill("ticket opened")
     await reply.get_by_role("button", name="Will do").click()
     await inbox.get_by_role("status").get_by_text(f"Replied: {summary}").wait_for()
     await item.wait_for(state="detached")  # answered: it leaves the inbox
@@ -292,3 +292,43 @@ async def test_choosing_a_zone_to_the_west_keeps_the_week(page, demo) -> None:
         )
         # the same days, named from another zone: never the week before
         assert (await label.inner_text()).split(" (")[0] == before.split(" (")[0], west
+
+
+async def test_a_live_update_of_the_inbox_keeps_what_i_was_typing(browser, page, demo) -> None:
+    await demo.run_engine()  # the demo's handoff of yesterday lands with Liam
+    await sign_in(page, demo, "liam")
+    inbox = page.get_by_role("region", name="Inbox")
+    summary = "The payment provider's webhook times out"
+    item = inbox.get_by_role("article", name=summary)
+    await item.get_by_role("button", name="Return…").click()
+    await item.get_by_label("Why it goes back").fill("Payments belong to the platform team")
+    reply = item.get_by_role("textbox", name="Quick reply")
+    await reply.fill("looking at it after")
+    await reply.press("Home")
+    await reply.press("ArrowRight")
+
+    maya_context = await browser.new_context(timezone_id="America/New_York", locale="en-US")
+    maya = await maya_context.new_page()
+    await sign_in(maya, demo, "maya")
+    form = maya.get_by_role("form", name="Hand off")
+    await form.get_by_label("To").select_option(label="Liam O'Connor (Australia/Sydney)")
+    await form.get_by_label("Summary").fill("Invoice run for December")
+    await form.get_by_role("button", name="Hand off").click()
+    await form.get_by_role("status").get_by_text("Handed to Liam O'Connor").wait_for()
+    await maya_context.close()
+    # Monday 30 Nov 08:40 in Sydney: it lands while Liam is typing
+    demo.clock.set(datetime(2026, 11, 29, 21, 40, tzinfo=UTC))
+    await demo.run_engine()
+    await inbox.get_by_role("article", name="Invoice run for December").wait_for(timeout=5_000)
+
+    item = inbox.get_by_role("article", name=summary)  # redrawn: a new element
+    assert (
+        await item.get_by_role("textbox", name="Quick reply").input_value() == "looking at it after"
+    )
+    why = item.get_by_label("Why it goes back")
+    assert await why.is_visible()
+    assert await why.input_value() == "Payments belong to the platform team"
+    focused = await page.evaluate(
+        "() => [document.activeElement.id, document.activeElement.selectionStart]"
+    )
+    assert focused[0].startswith("reply-") and focused[1] == 1, focused

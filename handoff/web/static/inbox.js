@@ -76,10 +76,43 @@ export class Inbox {
       due.forEach((i, n) => { left[i.id] = times[`t${n}`]?.total; });
     }
     this.count.textContent = items.length === 1 ? "1 handoff waiting" : `${items.length} handoffs waiting`;
+    const drafts = this.drafts();
     this.list.replaceChildren(...items.map((item) => this.item(item, left[item.id], now)));
+    this.restore(drafts);
     if (!items.length) this.list.append(h("li", { class: "muted" }, "Nothing waiting for you."));
     this.element.setAttribute("aria-busy", "false");
     this.element.dataset.count = String(items.length);
+  }
+
+  // A live reload redraws the list; what I was typing (a reply, a reason to return), an
+  // open return form and where my cursor was must survive it.
+  drafts() {
+    const active = document.activeElement;
+    const focus = active && this.list.contains(active) && active.id
+      ? { id: active.id, start: active.selectionStart ?? null, end: active.selectionEnd ?? null }
+      : null;
+    const fields = [...this.list.querySelectorAll("input[id], textarea[id]")]
+      .filter((f) => f.value).map((f) => [f.id, f.value]);
+    const open = [...this.list.querySelectorAll("form.return:not([hidden])")].map((f) => f.dataset.id);
+    return { focus, fields, open };
+  }
+
+  restore({ focus, fields, open }) {
+    for (const [id, value] of fields) {
+      const field = document.getElementById(id);
+      if (field && this.list.contains(field)) field.value = value;
+    }
+    for (const id of open) {
+      const li = this.list.querySelector(`li[data-id="${CSS.escape(id)}"]`);
+      if (!li) continue;
+      li.querySelector("form.return").hidden = false;
+      li.querySelector(".toggle-return").setAttribute("aria-expanded", "true");
+    }
+    const field = focus && document.getElementById(focus.id);
+    if (field && this.list.contains(field)) {
+      field.focus();
+      if (focus.start !== null && field.setSelectionRange) field.setSelectionRange(focus.start, focus.end);
+    }
   }
 
   item(item, left, now) {
@@ -96,7 +129,7 @@ export class Inbox {
     const note = item.note;
     const status = h("p", { class: "error", role: "alert" });
     const returnNote = h("textarea", { id: `return-${item.id}`, rows: 2, "aria-describedby": `return-${item.id}-error` });
-    const returnForm = h("form", { class: "return", hidden: true, "aria-label": `Return ${note.summary}`,
+    const returnForm = h("form", { class: "return", hidden: true, "data-id": item.id, "aria-label": `Return ${note.summary}`,
       onsubmit: async (e) => { e.preventDefault(); await this.act("return", item, status, returnNote.value); } },
       h("label", { for: `return-${item.id}` }, "Why it goes back"), returnNote,
       h("p", { class: "error", id: `return-${item.id}-error` }),
@@ -130,7 +163,7 @@ export class Inbox {
         h("div", { class: "actions" },
           h("button", { type: "button", onclick: () => this.act("acknowledge", item, status) }, "Acknowledge"),
           h("button", { type: "button", onclick: () => this.act("complete", item, status) }, "Complete"),
-          h("button", { type: "button", "aria-expanded": "false", onclick: (e) => {
+          h("button", { type: "button", class: "toggle-return", "aria-expanded": "false", onclick: (e) => {
             returnForm.hidden = !returnForm.hidden;
             e.target.setAttribute("aria-expanded", String(!returnForm.hidden));
             if (!returnForm.hidden) returnNote.focus();
@@ -153,6 +186,11 @@ export class Inbox {
     const r = Object.values(data)[0];
     if (["HandoffPayload", "ReplyPayload", "RateUrgencyPayload"].includes(r.__typename)) {
       this.notice.textContent = `${DONE[kind]}: ${item.note.summary}.`;
+      // what was sent is no longer a draft
+      for (const id of [`reply-${item.id}`, `return-${item.id}`]) {
+        const field = document.getElementById(id);
+        if (field) field.value = "";
+      }
       await this.load();
     } else if (r.__typename === "ValidationError" && kind !== "return") {
       status.textContent = r.message;
