@@ -332,3 +332,36 @@ async def test_a_live_update_of_the_inbox_keeps_what_i_was_typing(browser, page,
         "() => [document.activeElement.id, document.activeElement.selectionStart]"
     )
     assert focused[0].startswith("reply-") and focused[1] == 1, focused
+
+
+async def test_the_timeline_is_one_tab_stop_and_the_arrow_keys_move_inside(page, demo) -> None:
+    await sign_in(page, demo, "maya")
+    timeline = page.get_by_role("region", name="Team timeline")
+    spans = timeline.locator("svg [data-row]")
+    assert await spans.count() > 30
+    assert await timeline.locator('svg [tabindex="0"]').count() == 1
+
+    async def focused() -> dict:
+        return await page.evaluate(
+            "() => { const e = document.activeElement; return { row: e.dataset.row ?? null,"
+            " x: Number(e.dataset.x), label: e.getAttribute('aria-label') }; }"
+        )
+
+    await page.get_by_label("Time zone").focus()
+    await page.keyboard.press("Tab")
+    start = await focused()
+    assert start["row"] == "-1", start  # the group's row comes first
+    await page.keyboard.press("ArrowDown")
+    ana = await focused()
+    assert ana["row"] == "0" and ana["label"].startswith("Ana de Vries:"), ana
+    await page.keyboard.press("ArrowRight")
+    later = await focused()
+    assert later["row"] == "0" and later["x"] > ana["x"], later
+    assert await page.locator("#tooltip").inner_text() == later["label"]
+    await page.keyboard.press("End")
+    last = await focused()
+    assert last["row"] == "0" and last["x"] >= later["x"]
+    await page.keyboard.press("Tab")  # out of the chart in one step
+    assert (await focused())["row"] is None
+    await page.keyboard.press("Shift+Tab")  # and back to where I was
+    assert await focused() == last

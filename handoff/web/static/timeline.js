@@ -136,7 +136,8 @@ export class Timeline {
     const height = HEAD_H + GROUP_H + rows.length * ROW_H + 8;
     const svg = s("svg", {
       width, height, viewBox: `0 0 ${width} ${height}`, class: "timeline",
-      role: "group", "aria-label": `Working hours, ${rows.length} people, times in ${this.zone}`,
+      role: "group", tabindex: -1, // Chromium would make the chart itself a tab stop
+      "aria-label": `Working hours, ${rows.length} people, times in ${this.zone}; arrow keys move between spans and people`,
     });
     // days and six-hour ticks on the viewer's clock
     for (let d = 0; d < 7; d++) {
@@ -155,11 +156,11 @@ export class Timeline {
     svg.append(s("text", { x: 8, y: gy + 17, class: "row-label" }, "Everyone"));
     for (const o of overlap) {
       svg.append(this.span(x(o.start), gy + 4, x(o.end) - x(o.start), GROUP_H - 8, "overlap",
-        `Everyone works ${this.range(o.start, o.end)}`));
+        `Everyone works ${this.range(o.start, o.end)}`, -1));
     }
     for (const g of gaps) {
       svg.append(this.span(x(g.start), gy + 4, x(g.end) - x(g.start), GROUP_H - 8, "gap",
-        `Nobody works ${this.range(g.start, g.end)} (follow-the-sun gap)`));
+        `Nobody works ${this.range(g.start, g.end)} (follow-the-sun gap)`, -1));
     }
     rows.forEach((row, i) => {
       const y = HEAD_H + GROUP_H + i * ROW_H;
@@ -169,7 +170,7 @@ export class Timeline {
       svg.append(s("text", { x: 8, y: y + 33, class: "row-zone" }, `${p.timezone} · ${local} now`));
       const order = ["TRAVEL", "DAY_OFF", "HOLIDAY", "TIME_OFF", "WORKING", "FOCUS", "DIGEST"];
       const segments = [...row.segments].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
-      for (const seg of segments) svg.append(this.segment(seg, p, x, y));
+      for (const seg of segments) svg.append(this.segment(seg, p, x, y, i));
     });
     const now = this.now();
     if (now >= from && now < to) {
@@ -190,6 +191,7 @@ export class Timeline {
         }, later ? `${m.label} ${when} →` : `← ${m.label} ${when}`));
       }
     }
+    rove(svg);
     this.canvas.replaceChildren(svg);
   }
 
@@ -197,10 +199,10 @@ export class Timeline {
     return `${dayTime(new Date(start), this.zone)} – ${endOf(new Date(start), new Date(end), this.zone)} ${this.zone}`;
   }
 
-  span(left, top, w, hgt, cls, label) {
+  span(left, top, w, hgt, cls, label, row) {
     const rect = s("rect", {
-      x: left, y: top, width: Math.max(w, 1), height: hgt, class: cls, tabindex: 0,
-      role: "img", "aria-label": label,
+      x: left, y: top, width: Math.max(w, 1), height: hgt, class: cls, tabindex: -1,
+      role: "img", "aria-label": label, "data-row": row, "data-x": left,
     });
     rect.addEventListener("mouseenter", (e) => tip(label, e));
     rect.addEventListener("focus", () => tip(label, null, rect));
@@ -209,7 +211,7 @@ export class Timeline {
     return rect;
   }
 
-  segment(seg, person, x, y) {
+  segment(seg, person, x, y, row) {
     const start = new Date(seg.start);
     const end = new Date(seg.end);
     const what = KIND_TEXT[seg.kind] + (seg.label ? ` (${seg.label})` : "");
@@ -221,8 +223,8 @@ export class Timeline {
     if (seg.kind === "DIGEST") {
       const cx = x(start);
       const mark = s("path", {
-        d: `M${cx} ${y + 4} l5 6 l-5 6 l-5 -6 z`, class: "k-DIGEST", tabindex: 0, role: "img",
-        "aria-label": label,
+        d: `M${cx} ${y + 4} l5 6 l-5 6 l-5 -6 z`, class: "k-DIGEST", tabindex: -1, role: "img",
+        "aria-label": label, "data-row": row, "data-x": cx,
       });
       mark.addEventListener("mouseenter", (e) => tip(label, e));
       mark.addEventListener("focus", () => tip(label, null, mark));
@@ -232,7 +234,7 @@ export class Timeline {
     }
     const inset = { TRAVEL: 1, DAY_OFF: 3, HOLIDAY: 3, TIME_OFF: 3, WORKING: 6, FOCUS: 10 }[seg.kind];
     const g = s("g", {});
-    const rect = this.span(x(start), y + inset, x(end) - x(start), ROW_H - 2 * inset - 2, `seg k-${seg.kind}`, label);
+    const rect = this.span(x(start), y + inset, x(end) - x(start), ROW_H - 2 * inset - 2, `seg k-${seg.kind}`, label, row);
     rect.dataset.kind = seg.kind;
     rect.dataset.person = person.name;
     g.append(rect);
@@ -241,6 +243,50 @@ export class Timeline {
     }
     return g;
   }
+}
+
+// One tab stop for the whole chart (a week of a dozen people is 60-odd spans): the arrow
+// keys move along a row in time and up or down to the nearest span of the next row, Home
+// and End to a row's ends; Tab comes back to the span focused last.
+function rove(svg) {
+  const rows = new Map();
+  for (const el of svg.querySelectorAll("[data-row]")) {
+    const row = Number(el.dataset.row);
+    if (!rows.has(row)) rows.set(row, []);
+    rows.get(row).push(el);
+  }
+  const order = [...rows.keys()].sort((a, b) => a - b);
+  for (const list of rows.values()) list.sort((a, b) => a.dataset.x - b.dataset.x);
+  const first = order.length ? rows.get(order[0])[0] : null;
+  if (!first) return;
+  first.setAttribute("tabindex", "0");
+  let current = first;
+  svg.addEventListener("focusin", (e) => {
+    if (!e.target.dataset?.row || e.target === current) return;
+    current.setAttribute("tabindex", "-1");
+    e.target.setAttribute("tabindex", "0");
+    current = e.target;
+  });
+  svg.addEventListener("keydown", (e) => {
+    const at = e.target;
+    if (!at.dataset?.row) return;
+    const row = Number(at.dataset.row);
+    const list = rows.get(row);
+    const i = list.indexOf(at);
+    const step = { ArrowDown: 1, ArrowUp: -1 }[e.key];
+    let next;
+    if (e.key === "ArrowRight") next = list[i + 1];
+    else if (e.key === "ArrowLeft") next = list[i - 1];
+    else if (e.key === "Home") next = list[0];
+    else if (e.key === "End") next = list[list.length - 1];
+    else if (step) {
+      const other = rows.get(order[order.indexOf(row) + step]);
+      const x = Number(at.dataset.x);
+      next = other?.reduce((a, b) => (Math.abs(b.dataset.x - x) < Math.abs(a.dataset.x - x) ? b : a));
+    } else return;
+    e.preventDefault(); // the page does not scroll under the chart
+    next?.focus();
+  });
 }
 
 function tip(text, event, target) {
