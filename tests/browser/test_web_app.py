@@ -365,3 +365,56 @@ async def test_the_timeline_is_one_tab_stop_and_the_arrow_keys_move_inside(page,
     assert (await focused())["row"] is None
     await page.keyboard.press("Shift+Tab")  # and back to where I was
     assert await focused() == last
+
+
+async def test_on_the_day_the_clocks_change_the_hour_lines_follow_the_wall_clock(
+    page, demo
+) -> None:
+    await sign_in(page, demo, "ana")  # the chart on Amsterdam's clock
+    label = page.locator(".week")
+    for _ in range(17):  # to the week Europe moves its clocks forward (Sunday 28 Mar 2027)
+        before = await label.inner_text()
+        await page.get_by_role("button", name="Next week →").click()
+        await page.wait_for_function(
+            "(b) => document.querySelector('.week').textContent !== b", arg=before
+        )
+    assert (await label.inner_text()).startswith("Monday 22 Mar – Sunday 28 Mar")
+    days = await page.eval_on_selector_all(
+        "svg.timeline line.day-line", "ls => ls.map(l => Number(l.getAttribute('x1')))"
+    )
+    hours = await page.eval_on_selector_all(
+        "svg.timeline line.hour-line", "ls => ls.map(l => Number(l.getAttribute('x1')))"
+    )
+    hour = (days[1] - days[0]) / 24
+    saturday, sunday = hours[15:18], hours[18:21]
+    # 06:00 on Saturday: six hours after midnight; on Sunday: five (02:00 became 03:00)
+    assert saturday[0] - days[5] == pytest.approx(6 * hour, abs=0.01)
+    assert sunday[0] - days[6] == pytest.approx(5 * hour, abs=0.01)
+    assert sunday[1] - sunday[0] == pytest.approx(6 * hour, abs=0.01)
+
+
+async def test_holiday_names_stay_inside_their_span(page, demo) -> None:
+    await page.set_viewport_size({"width": 1100, "height": 800})
+    await sign_in(page, demo, "ana")
+    label = page.locator(".week")
+    for _ in range(4):  # the week of Christmas
+        before = await label.inner_text()
+        await page.get_by_role("button", name="Next week →").click()
+        await page.wait_for_function(
+            "(b) => document.querySelector('.week').textContent !== b", arg=before
+        )
+    overflow = await page.eval_on_selector_all(
+        "svg.timeline text.seg-label",
+        """ts => ts.map(t => {
+            const r = t.previousElementSibling.getBBox(), b = t.getBBox();
+            return [t.textContent, b.x + b.width - (r.x + r.width)];
+        })""",
+    )
+    assert overflow, "no holiday named in the week of Christmas"
+    assert all(over <= 0 for _, over in overflow), overflow
+    # and the day names above do not run into each other
+    days = await page.eval_on_selector_all(
+        "svg.timeline text.day-label", "ts => ts.map(t => [t.getBBox().x, t.getBBox().width])"
+    )
+    assert all(x + w < days[i + 1][0] for i, (x, w) in enumerate(days[:-1])), days
+    await page.screenshot(path="/tmp/christmas.png")

@@ -2,7 +2,7 @@
 // viewer's zone (switchable), drawn as SVG from `teamTimeline`.
 import { gql } from "./api.js";
 import { h, region, s } from "./dom.js";
-import { addDays, browserZone, clock, dayTime, knownZones, startOfWeek, wall } from "./time.js";
+import { addDays, browserZone, clock, dayTime, fromWall, knownZones, startOfWeek, wall } from "./time.js";
 
 const TIMELINE = `
 query Timeline($from: DateTime!, $to: DateTime!, $team: ID, $people: [ID!]) {
@@ -133,6 +133,7 @@ export class Timeline {
     const width = Math.max(1000, this.canvas.clientWidth || 960);
     const span = to - from;
     const x = (t) => LABEL_W + ((new Date(t) - from) / span) * (width - LABEL_W - 8);
+    const dayWidth = (width - LABEL_W - 8) / 7;
     const height = HEAD_H + GROUP_H + rows.length * ROW_H + 8;
     const svg = s("svg", {
       width, height, viewBox: `0 0 ${width} ${height}`, class: "timeline",
@@ -144,10 +145,14 @@ export class Timeline {
       const day = addDays(from, d, this.zone);
       const left = x(day);
       svg.append(s("line", { x1: left, x2: left, y1: 4, y2: height, class: "day-line" }));
+      const name = dayTime(day, this.zone).replace(/ \d\d:\d\d$/, "");
+      // "Wednesday 23 Dec" needs about 120 px at 12 px bold; narrower days say "Wed 23 Dec"
       svg.append(s("text", { x: left + 4, y: 16, class: "day-label" },
-        dayTime(day, this.zone).replace(/ \d\d:\d\d$/, "")));
+        dayWidth < 130 ? name.replace(/^(\w{3})\w*/, "$1") : name));
+      const w = wall(day, this.zone);
       for (const hour of [6, 12, 18]) {
-        const tick = x(day.getTime() + hour * 3600e3);
+        // on the wall clock: on a day the clocks change, 06:00 is not midnight + 6 h
+        const tick = x(fromWall(w.year, w.month, w.day, hour, 0, this.zone));
         svg.append(s("line", { x1: tick, x2: tick, y1: HEAD_H, y2: height, class: "hour-line" }));
       }
     }
@@ -238,8 +243,12 @@ export class Timeline {
     rect.dataset.kind = seg.kind;
     rect.dataset.person = person.name;
     g.append(rect);
-    if (seg.label && ["HOLIDAY", "TIME_OFF"].includes(seg.kind) && x(end) - x(start) > 60) {
-      g.append(s("text", { x: x(start) + 4, y: y + ROW_H / 2 + 4, class: "seg-label" }, seg.label));
+    const room = x(end) - x(start) - 8;
+    if (seg.label && ["HOLIDAY", "TIME_OFF"].includes(seg.kind) && room > 52) {
+      // cut to the span (about 6.5 px a character at 11 px); the whole name is in the tooltip
+      const fits = Math.floor(room / 6.5);
+      const text = seg.label.length > fits ? `${seg.label.slice(0, fits - 1)}…` : seg.label;
+      g.append(s("text", { x: x(start) + 4, y: y + ROW_H / 2 + 4, class: "seg-label" }, text));
     }
     return g;
   }
