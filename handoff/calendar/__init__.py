@@ -5,11 +5,13 @@ an aware UTC datetime. See DESIGN.md, "Time semantics".
 """
 
 from handoff.calendar.deadlines import (
+    deadline_text,
     escalation_line,
     recount_deadline,
     reminder_line,
     reminder_reason,
     response_deadline,
+    team_escalation_line,
 )
 from handoff.calendar.delivery import (
     Delivery,
@@ -49,6 +51,7 @@ __all__ = [
     "WallInterval",
     "WorkingPattern",
     "coverage_gaps",
+    "deadline_text",
     "delivery_windows",
     "escalation_line",
     "next_delivery",
@@ -60,5 +63,6 @@ __all__ = [
     "reminder_reason",
     "response_deadline",
     "schedule_handoff",
+    "team_escalation_line",
     "working_week",
 ]

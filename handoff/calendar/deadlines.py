@@ -10,11 +10,13 @@ from handoff.calendar.pattern import WorkingPattern
 from handoff.calendar.wallclock import to_us
 
 __all__ = [
+    "deadline_text",
     "escalation_line",
     "recount_deadline",
     "reminder_line",
     "reminder_reason",
     "response_deadline",
+    "team_escalation_line",
 ]
 
 
@@ -46,26 +48,36 @@ def recount_deadline(
     return moved, line
 
 
-def reminder_reason(number: int, of: int, name: str, deadline: datetime) -> str:
-    """Why a reminder is scheduled: the deadline it waits for."""
+def reminder_reason(number: int, of: int, name: str, zone: str, deadline: datetime) -> str:
+    """Why a reminder is scheduled: the deadline it waits for, on the receiver's clock
+    (`zone`) and in UTC."""
+    at = deadline_text(deadline, zone)
+    return f"Reminder {number} of {of} if {name} has not acknowledged by {at}."
+
+
+def escalation_line(receiver: str, zone: str, deadline: datetime, sender: str) -> str:
+    """Why an escalation goes back to the sender: no answer from the receiver (whose clock
+    is `zone`) by the deadline."""
+    at = deadline_text(deadline, zone)
+    back = f"it goes back to {sender}, in {sender}'s working hours"
+    return f"No answer from {receiver} by {at}: {back}."
+
+
+def team_escalation_line(
+    receiver: str, zone: str, deadline: datetime, team: str, reminders: int
+) -> str:
+    """Why a team handoff is routed again: no answer from the receiver (whose clock is
+    `zone`) by the deadline, after `reminders` reminders."""
+    at = deadline_text(deadline, zone)
     return (
-        f"Reminder {number} of {of} if {name} has not acknowledged by "
-        f"{deadline.isoformat(timespec='seconds')}."
+        f"No answer from {receiver} by {at} after {reminders} reminder(s): "
+        f"team {team} routes it again."
     )
 
 
-def escalation_line(
-    receiver: str, deadline: datetime, *, to: str, to_team: bool, reminders: int
-) -> str:
-    """Why an escalation is scheduled: team `to` routes it again, or it goes back to the
-    sender `to`."""
-    at = deadline.isoformat(timespec="seconds")
-    if to_team:
-        return (
-            f"No answer from {receiver} by {at} after {reminders} reminder(s): "
-            f"team {to} routes it again."
-        )
-    return f"No answer from {receiver} by {at}: it goes back to {to}, in {to}'s working hours."
+def deadline_text(deadline: datetime, zone: str) -> str:
+    """A deadline as explanations name it: on the clock of `zone`, with UTC beside it."""
+    return wording.local_and_utc(to_us(deadline, "deadline"), ZoneInfo(zone))
 
 
 def reminder_line(pattern: WorkingPattern, at: datetime, number: int, of: int, name: str) -> str:

@@ -165,9 +165,10 @@ _UTC_NAMES = frozenset(
 )
 
 
-def _local_and_utc(us: int, zone: ZoneInfo) -> str:
-    """Local and UTC: "Monday 30 Nov 09:00 Europe/Amsterdam (08:00 UTC)"; the UTC date only
-    when it differs, and no UTC at all for a zone that is UTC."""
+def local_and_utc(us: int, zone: ZoneInfo) -> str:
+    """An instant as explanations write a deadline, local and UTC: "Monday 30 Nov 09:00
+    Europe/Amsterdam (08:00 UTC)"; the UTC date only when it differs, and no UTC at all for
+    a zone that is UTC."""
     if zone.key in _UTC_NAMES:
         return _local(us, zone)
     local = from_us(us).astimezone(zone)
@@ -180,14 +181,14 @@ def _local_and_utc(us: int, zone: ZoneInfo) -> str:
 
 def lands(us: int, zone: ZoneInfo) -> str:
     """The final delivery line, local and UTC."""
-    return f"Lands {_local_and_utc(us, zone)}."
+    return f"Lands {local_and_utc(us, zone)}."
 
 
 def respond_by(name: str, within: timedelta, us: int, zone: ZoneInfo) -> str:
     """The response deadline line."""
     return _sentence(
         f"Expects a response within {_duration(within)} of {name}'s working time: "
-        f"respond by {_local_and_utc(us, zone)}."
+        f"respond by {local_and_utc(us, zone)}."
     )
 
 

@@ -41,6 +41,7 @@ from handoff.calendar import (
     reminder_line,
     reminder_reason,
     response_deadline,
+    team_escalation_line,
 )
 from handoff.ids import encode
 from handoff.observability.metrics import FOLLOW_UP_LATENESS, FOLLOW_UPS_DELIVERED, FOLLOW_UPS_LATE
@@ -210,7 +211,8 @@ class _Batch:
             except NoWorkingTime:
                 log.warning("no working time for a reminder of handoff %s", h.id)
                 return
-            why = reminder_reason(reminders_sent + 1, h.max_reminders, receiver.name, deadline)
+            zone, n = receiver.pattern.timezone, reminders_sent + 1
+            why = reminder_reason(n, h.max_reminders, receiver.name, zone, deadline)
             self.new_rows.append(
                 NewFollowUp(
                     r.workspace_id,
@@ -228,10 +230,8 @@ class _Batch:
     def schedule_escalation(self, r: FollowUp, h: Handoff, deadline: datetime) -> None:
         receiver = self.person(h.receiver_id)
         if h.team_id is not None and h.escalated_at is None:
-            team = self.ctx.teams[h.team_id]
-            why = escalation_line(
-                receiver.name, deadline, to=team.name, to_team=True, reminders=h.max_reminders
-            )
+            team, zone = self.ctx.teams[h.team_id], receiver.pattern.timezone
+            why = team_escalation_line(receiver.name, zone, deadline, team.name, h.max_reminders)
             self.new_rows.append(
                 NewFollowUp(r.workspace_id, h.id, receiver.id, K.ESCALATION, deadline, False, [why])
             )
@@ -246,7 +246,7 @@ class _Batch:
         except NoWorkingTime:
             log.warning("no working time for the escalation of handoff %s", h.id)
             return
-        why = escalation_line(receiver.name, basis, to=sender.name, to_team=False, reminders=0)
+        why = escalation_line(receiver.name, receiver.pattern.timezone, basis, sender.name)
         self.new_rows.append(
             NewFollowUp(
                 r.workspace_id, h.id, sender.id, K.ESCALATION, d.at, False, [why, *d.reasons]

@@ -104,7 +104,7 @@ async def test_time_off_after_delivery_moves_the_deadline_and_the_reminder(db_ur
         [reminder] = await _open(conn)
         assert reminder["kind"] == "REMINDER"
         assert reminder["due_at"] == datetime(2026, 12, 8, 8, 0, tzinfo=UTC)  # Tue 09:00
-        assert "2026-12-07T16:00:00+00:00" in reminder["explanation"][0]
+        assert "by Monday 7 Dec 17:00 Europe/Amsterdam (16:00 UTC)" in reminder["explanation"][0]
         cur = await conn.execute(
             "SELECT payload FROM events WHERE type = 'person.availability_changed'"
         )
@@ -153,8 +153,8 @@ async def test_the_escalation_back_to_the_sender_moves_with_the_deadline(db_url:
         assert (escalation["kind"], escalation["person_id"]) == ("ESCALATION", sam)
         assert escalation["due_at"] == datetime(2026, 12, 4, 8, 0, tzinfo=UTC)  # Sam's Fri 09:00
         assert escalation["explanation"][0] == (
-            "No answer from Ana by 2026-12-03T16:00:00+00:00: it goes back to Sam, "
-            "in Sam's working hours."
+            "No answer from Ana by Thursday 3 Dec 17:00 Europe/Amsterdam (16:00 UTC): "
+            "it goes back to Sam, in Sam's working hours."
         )
 
 

@@ -26,6 +26,7 @@ from handoff.api.types.common import (
 )
 from handoff.api.types.people import Person
 from handoff.api.types.urgency import HandoffReply, Urgency, handoff_replies, handoff_urgency
+from handoff.calendar import deadline_text
 from handoff.storage import models as m
 
 
@@ -196,10 +197,8 @@ def summarize(event: m.Event) -> str:
     if kind == "reminded":
         reminder = data.get("reminder", {})
         by = reminder.get("respondBy")
-        # the event keeps the instant as stored; the API names it in its one form
-        due = (
-            f"; respond by {datetime.fromisoformat(by).isoformat(timespec='seconds')}" if by else ""
-        )
+        zone = (data.get("receiver") or {}).get("timezone") or "UTC"
+        due = f"; respond by {deadline_text(datetime.fromisoformat(by), zone)}" if by else ""
         return f"Reminder {reminder.get('number')} of {reminder.get('of')} to {receiver}{due}."
     if kind == "escalated":
         escalation = data.get("escalation", {})

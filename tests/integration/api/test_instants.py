@@ -101,7 +101,8 @@ async def test_instants_inside_texts_have_the_same_form_after_the_engine_acted(
     kinds = [f["kind"] for f in data["node"]["followUps"]]
     assert kinds == ["DELIVERY", "REMINDER", "ESCALATION"]
     found = stamps(data)
-    assert len(found) > 8
+    # (explanation lines and history summaries name instants on a wall clock, HH:MM)
+    assert len(found) >= 7
     bad = [s for s in found if not ONE_FORM.match(s)]
     assert not bad, bad
 

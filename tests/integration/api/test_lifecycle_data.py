@@ -125,7 +125,9 @@ async def test_reminders_rewrite_the_explanation_and_escalation_goes_to_the_send
     ]
     assert history[0]["summary"] == "Ana handed it to Bo."
     assert history[2]["summary"].startswith("Reminder 1 of 2 to Bo")
-    assert "2026-11-30T14:00:00+00:00" in history[2]["summary"]
+    assert history[2]["summary"].endswith(
+        "; respond by Monday 30 Nov 15:00 Europe/Amsterdam (14:00 UTC)."
+    )
     assert history[4]["summary"] == "Escalated back to the sender: Ana has it now."
 
 
