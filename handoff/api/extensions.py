@@ -24,10 +24,12 @@ from graphql import (
     parse,
 )
 from graphql.language import (
+    BREAK,
     ArgumentNode,
     ObjectFieldNode,
     OperationDefinitionNode,
     OperationType,
+    ValueNode,
     Visitor,
     print_ast,
     visit,
@@ -43,6 +45,9 @@ log = logging.getLogger("handoff.api")
 
 PARSE_CACHE_SIZE = 256
 VALIDATION_CACHE_SIZE = 256
+# Far above any real operation (the web app's largest is a few hundred tokens); a document
+# of hundreds of thousands of tokens would hold the event loop for seconds in validation.
+MAX_TOKENS = 20_000
 
 
 class ApiError(Exception):
@@ -59,7 +64,7 @@ class ApiError(Exception):
 @lru_cache(maxsize=PARSE_CACHE_SIZE)
 def cached_parse(query: str, **options: object) -> DocumentNode:
     """A parsed document, shared between requests with the same text."""
-    return parse(query, **options)  # type: ignore[arg-type]
+    return parse(query, **{"max_tokens": MAX_TOKENS, **options})  # type: ignore[arg-type]
 
 
 _Rules = tuple[type[ASTValidationRule], ...]
@@ -199,9 +204,10 @@ class _PathOf(Visitor):
 
     def leave(
         self, node: Node, key: object, parent: object, path: object, ancestors: list[object]
-    ) -> None:
-        if node is self.target:
-            self.inside = False
+    ) -> object:
+        # nothing after the target can name it: stop there (a document may hold thousands
+        # of nodes and a request up to a hundred errors)
+        return BREAK if node is self.target else None
 
 
 def _names(nodes: list[object]) -> str | None:
@@ -222,7 +228,12 @@ def _field_of(error: GraphQLError, document: DocumentNode | None) -> str | None:
     found = _VARIABLE.match(error.message)
     if found:
         return found.group(1)
-    if document is not None and error.nodes:
+    # only an argument or a value inside one has an argument path to look for
+    if (
+        document is not None
+        and error.nodes
+        and isinstance(error.nodes[0], ArgumentNode | ValueNode)
+    ):
         found = _FOUND.search(error.message)
         finder = _PathOf(error.nodes[0], found.group(1) if found else None)
         visit(document, finder)

@@ -26,7 +26,8 @@ def response_deadline(
     """When an answer is due if the clock starts at `start` and runs `within` of working
     time, and the explanation line naming it (local and UTC)."""
     due = pattern.add_working_time(start, within)
-    line = wording.respond_by(name, within, to_us(due, "due"), ZoneInfo(pattern.timezone))
+    us = to_us(due, "due")
+    line = wording.respond_by(name, within, us, pattern._zone_at(us))
     return due, line
 
 
@@ -44,31 +45,34 @@ def recount_deadline(
     `after`'s working time from `now`. The line names the new deadline."""
     left = before.working_time_between(now, due) if due > now else timedelta(0)
     moved = after.add_working_time(now, left)
-    line = wording.respond_by(name, within, to_us(moved, "due"), ZoneInfo(after.timezone))
+    us = to_us(moved, "due")
+    line = wording.respond_by(name, within, us, after._zone_at(us))
     return moved, line
 
 
-def reminder_reason(number: int, of: int, name: str, zone: str, deadline: datetime) -> str:
-    """Why a reminder is scheduled: the deadline it waits for, on the receiver's clock
-    (`zone`) and in UTC."""
-    at = deadline_text(deadline, zone)
+def reminder_reason(
+    number: int, of: int, name: str, pattern: WorkingPattern, deadline: datetime
+) -> str:
+    """Why a reminder is scheduled: the deadline it waits for, on the clock the receiver
+    (working by `pattern`) follows then, and in UTC."""
+    at = _their_deadline(pattern, deadline)
     return f"Reminder {number} of {of} if {name} has not acknowledged by {at}."
 
 
-def escalation_line(receiver: str, zone: str, deadline: datetime, sender: str) -> str:
-    """Why an escalation goes back to the sender: no answer from the receiver (whose clock
-    is `zone`) by the deadline."""
-    at = deadline_text(deadline, zone)
+def escalation_line(receiver: str, pattern: WorkingPattern, deadline: datetime, sender: str) -> str:
+    """Why an escalation goes back to the sender: no answer from the receiver (working by
+    `pattern`) by the deadline."""
+    at = _their_deadline(pattern, deadline)
     back = f"it goes back to {sender}, in {sender}'s working hours"
     return f"No answer from {receiver} by {at}: {back}."
 
 
 def team_escalation_line(
-    receiver: str, zone: str, deadline: datetime, team: str, reminders: int
+    receiver: str, pattern: WorkingPattern, deadline: datetime, team: str, reminders: int
 ) -> str:
-    """Why a team handoff is routed again: no answer from the receiver (whose clock is
-    `zone`) by the deadline, after `reminders` reminders."""
-    at = deadline_text(deadline, zone)
+    """Why a team handoff is routed again: no answer from the receiver (working by
+    `pattern`) by the deadline, after `reminders` reminders."""
+    at = _their_deadline(pattern, deadline)
     return (
         f"No answer from {receiver} by {at} after {reminders} reminder(s): "
         f"team {team} routes it again."
@@ -80,7 +84,14 @@ def deadline_text(deadline: datetime, zone: str) -> str:
     return wording.local_and_utc(to_us(deadline, "deadline"), ZoneInfo(zone))
 
 
+def _their_deadline(pattern: WorkingPattern, deadline: datetime) -> str:
+    # on the clock of the zone whose hours they keep then (a visited one while travelling)
+    us = to_us(deadline, "deadline")
+    return wording.local_and_utc(us, pattern._zone_at(us))
+
+
 def reminder_line(pattern: WorkingPattern, at: datetime, number: int, of: int, name: str) -> str:
     """The explanation line of a reminder that went out at `at`."""
-    local = wording.local_time(to_us(at, "at"), ZoneInfo(pattern.timezone))
+    us = to_us(at, "at")
+    local = wording.local_time(us, pattern._zone_at(us))
     return f"Reminder {number} of {of} went to {name} {local}; the response clock started again."

@@ -266,9 +266,11 @@ def _urgent(
 ) -> int:
     t = _to_working(pattern, at, name, reasons)
     if focus.contains(t):
-        start = window_start(focus, t)
-        zone = pattern._zone_at(start)
-        reasons.add(wording.urgent_focus(name, start, focus.window_end(t), zone))
+        start, end = window_start(focus, t), focus.window_end(t)
+        if end - start >= HORIZON_US:  # focus blocks around the clock: no span to name
+            reasons.add(wording.urgent_focus_always(name))
+        else:
+            reasons.add(wording.urgent_focus(name, start, end, pattern._zone_at(start)))
     if policy.digest_times:
         reasons.add(wording.urgent_digest(name))
     if t == at and not focus.contains(t) and not policy.digest_times:

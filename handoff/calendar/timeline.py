@@ -201,13 +201,15 @@ class Timeline:
         raise NoWorkingTime("no working time within 730 days")
 
     def window_end(self, us: int) -> int:
-        """End of the merged working window containing ``us`` (which must be working)."""
+        """End of the merged working window containing ``us`` (which must be working); a
+        window that runs on for the whole horizon ends there."""
         k = us // CHUNK_US
+        last = k + HORIZON_CHUNKS
         c = self.chunk(k)
         i = bisect_right(c.starts, us) - 1
         end = c.ends[i]
         # A window clipped at a chunk edge may continue in the next chunk.
-        while end == (k + 1) * CHUNK_US:
+        while end == (k + 1) * CHUNK_US and k < last:
             k += 1
             c = self.chunk(k)
             if not c.starts or c.starts[0] != end:
@@ -279,12 +281,14 @@ class Timeline:
 
 
 def window_start(timeline: Timeline, us: int) -> int:
-    """Start of the merged working window containing ``us`` (which must be working)."""
+    """Start of the merged working window containing ``us`` (which must be working); a
+    window that began before the horizon (looking back) starts there."""
     k = us // CHUNK_US
+    first = k - HORIZON_CHUNKS
     c = timeline.chunk(k)
     start = c.starts[bisect_right(c.starts, us) - 1]
     # A window clipped at a chunk edge may have begun in the previous chunk.
-    while start == k * CHUNK_US:
+    while start == k * CHUNK_US and k > first:
         k -= 1
         c = timeline.chunk(k)
         if not c.ends or c.ends[-1] != start:

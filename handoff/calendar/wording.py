@@ -31,6 +31,7 @@ __all__ = [
     "travelling",
     "urgent_digest",
     "urgent_focus",
+    "urgent_focus_always",
     "wait_digest",
 ]
 
@@ -109,13 +110,22 @@ def next_working(name: str, us: int, zone: ZoneInfo) -> str:
     return _sentence(f"{name}'s next working time starts {_local(us, zone)}.")
 
 
+def _span(start: int, end: int, zone: ZoneInfo) -> tuple[str, str, str]:
+    """A span as ("10:00–12:00", " on Monday 30 Nov", "12:00"), or with both days when it
+    ends on another day than it starts (focus blocks may run over days)."""
+    a, b = from_us(start).astimezone(zone), from_us(end).astimezone(zone)
+    until = _clock(end, zone)
+    if a.date() == b.date():
+        return f"{_clock(start, zone)}–{until}", f" on {_day(a.date())}", until
+    until = f"{_day(b.date())} {until}"
+    return f"{_day(a.date())} {_clock(start, zone)} – {until}", "", until
+
+
 def focus_wait(name: str, start: int, end: int, zone: ZoneInfo) -> str:
     """A focus block that delays delivery until its end."""
-    day = _day(from_us(start).astimezone(zone).date())
-    span = f"{_clock(start, zone)}–{_clock(end, zone)}"
+    span, on, until = _span(start, end, zone)
     return _sentence(
-        f"{span} on {day} is {name}'s focus time (never interrupted), "
-        f"so it waits until {_clock(end, zone)}."
+        f"{span}{on} is {name}'s focus time (never interrupted), so it waits until {until}."
     )
 
 
@@ -213,7 +223,12 @@ def back_home(name: str, travel: TravelPeriod, home: str) -> str:
 
 def urgent_focus(name: str, start: int, end: int, zone: ZoneInfo) -> str:
     """An urgent handoff that lands inside a focus block."""
-    return f"Urgent: lands inside {name}'s focus block {_clock(start, zone)}–{_clock(end, zone)}."
+    return f"Urgent: lands inside {name}'s focus block {_span(start, end, zone)[0]}."
+
+
+def urgent_focus_always(name: str) -> str:
+    """An urgent handoff for a person whose focus blocks cover every hour."""
+    return f"Urgent: lands although {name}'s focus blocks cover every hour."
 
 
 def urgent_digest(name: str) -> str:

@@ -327,12 +327,12 @@ def _after_deadline(
     if row.kind == FollowUpKind.REMINDER and row.person_id == receiver.id:
         number = handoff.reminders_sent + 1
         d = next_delivery(receiver.pattern, receiver.policy, due, name=receiver.name)
-        zone = receiver.pattern.timezone
-        why = reminder_reason(number, handoff.max_reminders, receiver.name, zone, due)
+        pattern = receiver.pattern
+        why = reminder_reason(number, handoff.max_reminders, receiver.name, pattern, due)
         return d.at, [why, *d.reasons]
     if row.kind == FollowUpKind.ESCALATION and row.person_id == sender.id:
         d = next_delivery(sender.pattern, sender.policy, due, name=sender.name)
-        line = escalation_line(receiver.name, receiver.pattern.timezone, due, sender.name)
+        line = escalation_line(receiver.name, receiver.pattern, due, sender.name)
         return d.at, [line, *d.reasons]
     return None, []
 

@@ -211,8 +211,8 @@ class _Batch:
             except NoWorkingTime:
                 log.warning("no working time for a reminder of handoff %s", h.id)
                 return
-            zone, n = receiver.pattern.timezone, reminders_sent + 1
-            why = reminder_reason(n, h.max_reminders, receiver.name, zone, deadline)
+            n, pattern = reminders_sent + 1, receiver.pattern
+            why = reminder_reason(n, h.max_reminders, receiver.name, pattern, deadline)
             self.new_rows.append(
                 NewFollowUp(
                     r.workspace_id,
@@ -230,8 +230,8 @@ class _Batch:
     def schedule_escalation(self, r: FollowUp, h: Handoff, deadline: datetime) -> None:
         receiver = self.person(h.receiver_id)
         if h.team_id is not None and h.escalated_at is None:
-            team, zone = self.ctx.teams[h.team_id], receiver.pattern.timezone
-            why = team_escalation_line(receiver.name, zone, deadline, team.name, h.max_reminders)
+            team, pattern = self.ctx.teams[h.team_id], receiver.pattern
+            why = team_escalation_line(receiver.name, pattern, deadline, team.name, h.max_reminders)
             self.new_rows.append(
                 NewFollowUp(r.workspace_id, h.id, receiver.id, K.ESCALATION, deadline, False, [why])
             )
@@ -246,7 +246,7 @@ class _Batch:
         except NoWorkingTime:
             log.warning("no working time for the escalation of handoff %s", h.id)
             return
-        why = escalation_line(receiver.name, receiver.pattern.timezone, basis, sender.name)
+        why = escalation_line(receiver.name, receiver.pattern, basis, sender.name)
         self.new_rows.append(
             NewFollowUp(
                 r.workspace_id, h.id, sender.id, K.ESCALATION, d.at, False, [why, *d.reasons]

@@ -29,6 +29,22 @@ async def test_more_than_30_aliases_is_rejected(gql) -> None:
     assert "aliases" in body["errors"][0]["message"].lower()
 
 
+async def test_a_document_of_too_many_tokens_is_refused_at_parse(gql) -> None:
+    # 20,000 repeated directives: validated, each repeat an error to place, this took
+    # seconds of the event loop; refused while parsing it costs milliseconds
+    flood = "{ viewer { name " + "@include(if: true) " * 20_000 + "} }"
+    body = (await gql.raw(flood)).json()
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert "more than 20000 tokens" in error["message"]
+    # repeated directives within the limit: coded errors, the first one placed
+    some = "{ viewer { name " + "@include(if: true) " * 500 + "} }"
+    body = (await gql.raw(some)).json()
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "can only be used once" in body["errors"][0]["message"]
+
+
 async def test_request_body_over_the_limit_is_413(gql, http) -> None:
     padding = "#" + "x" * 2_000_100 + "\n"
     response = await gql.raw(padding + "{ viewer { name } }")
