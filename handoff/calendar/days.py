@@ -40,10 +40,19 @@ def load_zone(name: object, field: str = "timezone") -> ZoneInfo:
         raise InvalidPattern(
             f"time zone {name!r} must be an IANA name like 'Europe/Amsterdam'", field
         )
+    if name in _NOT_ZONES or name.startswith(_NOT_ZONE_TREES):
+        raise InvalidPattern(f"{name!r} is not an IANA time zone name", field)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidPattern(f"unknown time zone {name!r}", field) from None
+
+
+# Files a zoneinfo directory holds that are not zones people live in: "localtime" is the
+# host's own zone (API and worker hosts may differ), "Factory" a placeholder, and the
+# "right/" tree counts leap seconds (its clocks are 27 s off civil time).
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+_NOT_ZONE_TREES = ("right/", "posix/")
 
 
 def parse_date(value: object, field: str) -> date:

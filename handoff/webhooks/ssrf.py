@@ -110,6 +110,9 @@ def parse_url(url: str) -> SplitResult:
         raise UnsafeURL("the URL has leading or trailing whitespace")
     if len(url) > MAX_URL_LENGTH:
         raise UnsafeURL(f"the URL is longer than {MAX_URL_LENGTH} characters")
+    if any(c < " " or c == "\x7f" for c in url):
+        # a CR/LF would end the request line (a space is sent as %20)
+        raise UnsafeURL("the URL contains control characters")
     try:
         parts = urlsplit(url)
         port = parts.port

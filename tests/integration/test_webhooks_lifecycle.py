@@ -144,6 +144,7 @@ async def test_endpoint_failing_every_attempt_for_three_days_is_disabled(
         ("http://[::1]:8080/hook", "loopback"),
         ("http://localhost:8080/hook", "'localhost' resolves to"),
         ("ftp://example.com/", "http or https"),
+        ("https://8.8.8.8/a\r\nX-Injected: 1", "control characters"),
     ],
 )
 async def test_creating_an_endpoint_to_a_private_address_is_refused(

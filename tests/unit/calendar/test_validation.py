@@ -21,6 +21,12 @@ BAD = [
     ({"timezone": "Mars/Olympus"}, "timezone", "Mars/Olympus"),
     ({"timezone": ""}, "timezone", "''"),
     ({"timezone": 5}, "timezone", "5"),
+    # files of a zoneinfo directory that are not zones: the host's own, a placeholder,
+    # and the leap-second tree whose clocks run 27 s off civil time
+    ({"timezone": "localtime"}, "timezone", "localtime"),
+    ({"timezone": "Factory"}, "timezone", "Factory"),
+    ({"timezone": "right/Europe/Amsterdam"}, "timezone", "right/Europe/Amsterdam"),
+    ({"timezone": "posix/Asia/Tokyo"}, "timezone", "posix/Asia/Tokyo"),
     ({"weekly": {}}, "timezone", "timezone"),
     (_p(weekly={"mon": ["25:00-26:00"]}), "weekly.mon.0", "25:00-26:00"),
     (_p(weekly={"mon": ["9-5"]}), "weekly.mon.0", "9-5"),

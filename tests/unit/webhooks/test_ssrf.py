@@ -67,6 +67,10 @@ async def test_allow_private_lifts_the_address_check(url: str, _reason: str) -> 
         ("", "empty"),
         (" https://example.com/", "whitespace"),
         ("https://example.com/" + "a" * 2100, "longer than 2048"),
+        # a CR/LF would end the request line and start a header of the sender's choosing
+        ("https://8.8.8.8/a\r\nX-Injected: 1", "control characters"),
+        ("https://example.com/a\tb", "control characters"),
+        ("https://example.com/\x7f", "control characters"),
     ],
 )
 async def test_malformed_urls_are_refused(url: str, message: str) -> None:
