@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -374,6 +374,18 @@ class Handoff(Node):
     replies: list[HandoffReply] = strawberry.field(
         resolver=handoff_replies, description="Quick replies from the receiver, oldest first"
     )
+
+    @strawberry.field(
+        description="What is left of the response window: the receiver's working time from "
+        "now until respondBy (zero once it passed); null when no answer is needed"
+    )
+    async def working_time_left(self, info: Info) -> Duration | None:
+        due, now = self._m.respond_by, info.context.clock.now()
+        if due is None:
+            return None
+        receiver = await loader(info.context, "person").load(self._m.receiver_id)
+        left = receiver.pattern.working_time_between(now, due) if due > now else timedelta(0)
+        return Duration(left)
 
     @strawberry.field(description="Every follow-up scheduled for it, with explanations")
     async def follow_ups(self, info: Info) -> list[FollowUp]:

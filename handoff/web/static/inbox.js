@@ -10,7 +10,7 @@ query Inbox($me: ID!) {
   inbox(personId: $me, first: 50) {
     totalCount
     nodes {
-      id deliverAt respondBy status
+      id deliverAt respondBy workingTimeLeft status
       workItem { title }
       note { summary done next openQuestions }
       sender { id name timezone localTime }
@@ -68,16 +68,9 @@ export class Inbox {
     const items = data.inbox.nodes;
     // the server's clock decides what is due; the browser's may differ
     const now = new Date(data.viewer.person.localTime);
-    const left = {};
-    const due = items.filter((i) => i.respondBy && new Date(i.respondBy) > now);
-    if (due.length) {
-      const parts = due.map((i, n) => `t${n}: workingTime(personId: $me, from: $now, to: "${i.respondBy}") { ... on WorkingTime { total } }`);
-      const times = await gql(`query Left($me: ID!, $now: DateTime!) { ${parts.join("\n")} }`, { me: this.me.id, now: now.toISOString() });
-      due.forEach((i, n) => { left[i.id] = times[`t${n}`]?.total; });
-    }
     this.count.textContent = items.length === 1 ? "1 handoff waiting" : `${items.length} handoffs waiting`;
     const drafts = this.drafts();
-    this.list.replaceChildren(...items.map((item) => this.item(item, left[item.id], now)));
+    this.list.replaceChildren(...items.map((item) => this.item(item, now)));
     this.restore(drafts);
     if (!items.length) this.list.append(h("li", { class: "muted" }, "Nothing waiting for you."));
     this.element.setAttribute("aria-busy", "false");
@@ -115,7 +108,7 @@ export class Inbox {
     }
   }
 
-  item(item, left, now) {
+  item(item, now) {
     const zone = this.me.timezone;
     const landed = new Date(item.deliverAt);
     const senderNow = clock(new Date(item.sender.localTime), item.sender.timezone);
@@ -124,7 +117,7 @@ export class Inbox {
       const by = new Date(item.respondBy);
       due = by <= now
         ? h("p", { class: "overdue" }, `Answer was due ${dayTime(by, zone)} ${zone}.`)
-        : h("p", { class: "due" }, `${duration(left)} of your working time left (due ${dayTime(by, zone)} ${zone}, ${fromNow(by, now)}).`);
+        : h("p", { class: "due" }, `${duration(item.workingTimeLeft)} of your working time left (due ${dayTime(by, zone)} ${zone}, ${fromNow(by, now)}).`);
     }
     const note = item.note;
     const status = h("p", { class: "error", role: "alert" });
