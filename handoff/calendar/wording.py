@@ -130,8 +130,9 @@ def focus_wait(name: str, start: int, end: int, zone: ZoneInfo) -> str:
 
 
 def lands_at_once(name: str) -> str:
-    """Delivery needs no waiting."""
-    return _sentence(f"{name} is working now, so it lands at once.")
+    """Delivery needs no waiting (said of a handoff sent now and of a follow-up planned for
+    later alike, so not "working now")."""
+    return f"It is within {name}'s working hours, so it lands at once."
 
 
 def digests_bundled(name: str, digests: tuple[int, ...]) -> str:

@@ -418,3 +418,30 @@ async def test_holiday_names_stay_inside_their_span(page, demo) -> None:
     )
     assert all(x + w < days[i + 1][0] for i, (x, w) in enumerate(days[:-1])), days
     await page.screenshot(path="/tmp/christmas.png")
+
+
+async def test_on_a_phone_a_handoffs_details_fit_and_close_from_the_top(browser, demo) -> None:
+    await demo.run_engine()  # the demo's handoff of yesterday lands with Liam
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, timezone_id="Australia/Sydney", locale="en-GB"
+    )
+    phone = await context.new_page()
+    try:
+        await sign_in(phone, demo, "liam")
+        await phone.get_by_role("button", name="Details").first.click()
+        dialog = phone.get_by_role("dialog")
+        await dialog.wait_for()
+        assert await dialog.evaluate("(d) => d.scrollWidth <= d.clientWidth")
+        close = dialog.get_by_role("button", name="Close")
+        assert await close.evaluate("(b) => b === document.activeElement")
+        assert await dialog.evaluate("(d) => d.scrollTop") == 0  # the title first
+        plan = await dialog.get_by_role("listitem").filter(has_text="Reminder Monday").inner_text()
+        # Liam's clock is the viewer's: named once, not twice
+        assert plan.startswith("Reminder Monday 30 Nov 12:30 Australia/Sydney · pending"), plan
+        await dialog.evaluate("(d) => { d.scrollTop = d.scrollHeight; }")
+        box = await close.bounding_box()
+        assert box is not None and 0 <= box["y"] < 844  # still within reach at the bottom
+        await close.click()
+        await dialog.wait_for(state="detached")
+    finally:
+        await context.close()

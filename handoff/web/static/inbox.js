@@ -161,7 +161,9 @@ export class Inbox {
             e.target.setAttribute("aria-expanded", String(!returnForm.hidden));
             if (!returnForm.hidden) returnNote.focus();
           } }, "Return…"),
-          h("button", { type: "button", class: "link", onclick: () => this.onOpen(item.id) }, "Details")),
+          h("button", { type: "button", class: "link", onclick: () => this.onOpen(item.id).catch((e) => {
+            status.textContent = `The details could not be loaded: ${e.message}.`;
+          }) }, "Details")),
         replyForm, rate, returnForm, status));
   }
 

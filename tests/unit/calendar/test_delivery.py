@@ -65,10 +65,10 @@ def test_lands_at_once_when_working() -> None:
     at = datetime(2026, 11, 30, 13, 5, tzinfo=UTC)
     d = next_delivery(_ana(), DeliveryPolicy(), at, name="Ana")
     assert d.at == at
-    assert d.reasons[0] == "Ana is working now, so it lands at once."
+    assert d.reasons[0] == "It is within Ana's working hours, so it lands at once."
     times = schedule_handoff(_ana(), DeliveryPolicy.from_dict({}), at, None)
     assert times.respond_by is None
-    assert times.explanation[0] == "The receiver is working now, so it lands at once."
+    assert times.explanation[0] == "It is within the receiver's working hours, so it lands at once."
 
 
 def test_outside_hours_and_holiday_reasons() -> None:

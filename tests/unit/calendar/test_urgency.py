@@ -72,7 +72,7 @@ def test_urgent_does_not_wait_for_a_digest() -> None:
         "Lands Monday 30 Nov 10:00 Europe/Amsterdam (09:00 UTC).",
     )
     plain = next_delivery(_ana(), DeliveryPolicy(), at, name="Ana", urgent=True)
-    assert plain.reasons[0] == "Ana is working now, so it lands at once."
+    assert plain.reasons[0] == "It is within Ana's working hours, so it lands at once."
 
 
 def test_urgent_follows_travel() -> None:
