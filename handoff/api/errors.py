@@ -86,7 +86,13 @@ class ErrorCode(StrEnum):
 
 # Longest text any input takes; fields with their own, smaller limit say so themselves.
 MAX_INPUT_TEXT = 100_000
-_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+# NUL, lone surrogates, and control characters other than tab and line breaks (an ESC in a
+# name would reach terminals that print it: the CLI, a log tail)
+_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Fields that are one line of someone's or something's name: no line breaks or tabs, and
+# no bidirectional overrides (which make a name display as another, "‮evil" as "live")
+_ONE_LINE = frozenset({"name", "handle", "email", "title"})
+_BAD_ONE_LINE = re.compile("[\t\n\r\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def camel(name: str) -> str:
@@ -131,10 +137,12 @@ def _check(value: object, path: _Path) -> None:
                 _dotted(path), f"at most {MAX_INPUT_TEXT:,} characters, got {len(value):,}"
             )
         bad = _BAD_TEXT.search(value)
+        if bad is None and path[-1] in _ONE_LINE:  # (parent, key), or a root argument
+            bad = _BAD_ONE_LINE.search(value)
         if bad is not None:
-            what = "a NUL byte" if bad.group() == "\x00" else "a lone UTF-16 surrogate"
             raise Invalid(
-                _dotted(path), f"text must not contain {what} (at character {bad.start()})"
+                _dotted(path),
+                f"text must not contain {_what(bad.group())} (at character {bad.start()})",
             )
     elif isinstance(value, datetime) and value.utcoffset() is None:
         raise Invalid(
@@ -149,6 +157,18 @@ def _check(value: object, path: _Path) -> None:
             item = getattr(value, name)
             if item is not None:
                 _check(item, (path, spelled))
+
+
+def _what(char: str) -> str:
+    if char == "\x00":
+        return "a NUL byte"
+    if "\ud800" <= char <= "\udfff":
+        return "a lone UTF-16 surrogate"
+    if char in "\t\n\r\u2028\u2029":
+        return "a line break or tab (this field is one line)"
+    if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
+        return f"a bidirectional text control (U+{ord(char):04X})"
+    return f"a control character (U+{ord(char):04X})"
 
 
 def expected_failures(

@@ -10,9 +10,35 @@ their name, handle, email, zone and hours become a tombstone. Elsewhere:
 - their person reference in events (`{id, name, handle, timezone}`) keeps its ID and
   shows the tombstone;
 - any other text of the workspace that names them (explanations, others' notes, work
-  item titles, team names, token labels, webhook responses and errors) has each
-  occurrence of their name, any word of it of three letters or more, their handle and
-  their email replaced by the tombstone name, matched case-insensitively as whole words.
+  item titles, team names, token labels, webhook responses and errors) has each mention
+  of them replaced by the tombstone name.
+
+A mention is one of these needles standing as a whole word: not inside a longer word,
+nor joined to one by '.', '-' or '@' (`smith` is not found in `bob.smith@x.io`, nor
+"Marie" in "Marie-Claire").
+
+- Their email, in any case.
+- Their full name when it has two words or more ("Will Smith", "Anne-Marie"), in any
+  case: a phrase like that is theirs however it is written.
+- Each word of the name, only with the capitals it has in the name: "Will", never
+  "will" ("I will do it" is somebody else's sentence). "Anne-Marie Dupont" has the
+  words "Anne-Marie", "Anne", "Marie" and "Dupont". A word all in lower case ("van",
+  "de") is no needle on its own; a name of one word is such a word.
+- Their handle as a mention, `@wsmith`, in any case.
+- Their handle on its own, `wsmith`, in any case, unless it is just a word of the name
+  (`will` for "Will Smith"), which is then matched as that word is.
+
+A needle shorter than three characters is never matched (a handle "a" is neither `a`
+nor `@a`; `@al` is a needle), so erasing "Al" leaves "a plan for AL-2" as it was.
+Longer needles go first, so a full name is replaced whole before any word of it.
+Missed on purpose, as the price of leaving others' text alone: a word of the name in
+other capitals ("ZOFIA", "zofia") or joined to another word ("Zofia-style"), nicknames,
+and a handle that is a word of the name written in lower case without '@'. Replaced
+although it may be somebody else's, as no rule tells it from the name: the word with the
+name's capital at the start of a sentence ("Will it ship?").
+
+The tombstone handle, `erased:<id>`, is outside the handle grammar of
+`handoff.services.people` (no ':' there), so nobody can hold it, however old their handle.
 
 Pure functions: `handoff.services.membership` reads and writes the rows.
 """
@@ -30,20 +56,49 @@ from handoff.storage.models import Person
 TOMBSTONE_NAME = "Erased person"
 ERASED_NOTE = "[erased]"
 TOMBSTONE_ZONE = "UTC"
-_WORD = re.compile(r"\w{3,}")
+SHORTEST = 3  # characters: a shorter needle is too likely to be somebody else's word
+_WORD = re.compile(r"\w+")
+_PART = re.compile(r"\w+(?:[-'’]\w+)+")  # a word of the name with its hyphens: Anne-Marie
+# Whole words only: an address or a compound that merely contains a needle
+# (bob.smith@x.io, Marie-Claire) belongs to somebody else.
+_BEFORE = r"(?<![\w@])(?<!\w[.-])"
+_AFTER = r"(?![\w@])(?![.-]\w)"
 
 
 def tombstone_handle(person_id: int) -> str:
-    """A handle that says nothing about the person and stays unique in the workspace."""
-    return f"erased-{person_id}"
+    """A handle that says nothing about the person and that no live person can hold
+    (':' is not allowed in handles), unique in the workspace."""
+    return f"erased:{person_id}"
 
 
-def needles(person: Person) -> list[str]:
-    """Every text that identifies the person, longest first."""
-    found = {person.name.strip(), person.handle, *(_WORD.findall(person.name))}
+@dataclass(frozen=True)
+class Needle:
+    """A text that identifies the person, matched in any case or only as written."""
+
+    text: str
+    any_case: bool
+
+    @property
+    def pattern(self) -> str:
+        escaped = re.escape(self.text)
+        return f"(?i:{escaped})" if self.any_case else escaped
+
+
+def needles(person: Person) -> list[Needle]:
+    """Every text that identifies the person (the rules are the module's), longest first."""
+    name = person.name.strip()
+    words = _WORD.findall(name)
+    parts = [*words, *_PART.findall(name)]
+    found = {Needle(w, any_case=False) for w in parts if not w.islower()}
+    if len(words) > 1:
+        found.add(Needle(name, any_case=True))
+    found.add(Needle(f"@{person.handle}", any_case=True))
+    if person.handle not in {w.lower() for w in words}:
+        found.add(Needle(person.handle, any_case=True))
     if person.email:
-        found.add(person.email)
-    return sorted((n for n in found if n), key=lambda n: (-len(n), n))
+        found.add(Needle(person.email, any_case=True))
+    kept = (n for n in found if len(n.text) >= SHORTEST)
+    return sorted(kept, key=lambda n: (-len(n.text), n.text, n.any_case))
 
 
 @dataclass(frozen=True)
@@ -51,7 +106,7 @@ class Scrubber:
     """Rewrites rows so that nothing of one person is left in them."""
 
     person_id: int
-    words: tuple[str, ...]
+    words: tuple[Needle, ...]
     # global IDs of handoffs whose notes the person wrote (sent), and returned
     sent: frozenset[str] = frozenset()
     returned: frozenset[str] = frozenset()
@@ -63,8 +118,9 @@ class Scrubber:
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
         # longest first, so a full name is replaced whole before any word of it
-        alternatives = "|".join(re.escape(w) for w in self.words)
-        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        ordered = sorted(self.words, key=lambda n: -len(n.text))
+        alternatives = "|".join(n.pattern for n in ordered)
+        return re.compile(rf"{_BEFORE}(?:{alternatives}){_AFTER}")
 
     def text(self, value: str | None) -> str | None:
         """`value` with every needle replaced by the tombstone name."""

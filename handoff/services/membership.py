@@ -193,8 +193,10 @@ async def erase_person(
         "urgent_handoffs": scrubber.urgent_handoff,
         "replies": scrubber.reply,
     }
+    # ILIKE finds a superset of the rows the scrubber changes (it knows no word bounds)
+    likes = [n.text for n in scrubber.words]
     for table in leaving.SCRUBBED:
-        await leaving.scrub(conn, ws, table, person.id, list(scrubber.words), rewrites[table])
+        await leaving.scrub(conn, ws, table, person.id, likes, rewrites[table])
     await travel.delete_for_person(conn, ws, person.id)
     zone = erasure.TOMBSTONE_ZONE
     erased = await leaving.tombstone(

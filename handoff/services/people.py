@@ -18,6 +18,9 @@ from handoff.storage.models import Person
 from handoff.storage.run import Conn
 
 HANDLE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+# Erased people were given `erased-<id>` before their handles moved outside HANDLE
+# (`erased:<id>`); a live person called like that would pass for one of them.
+RESERVED_HANDLE = "erased-"
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -28,11 +31,17 @@ def _check_name(name: str, field: str = "name") -> str:
     return name
 
 
-def _check_handle(handle: str) -> str:
+def _check_handle(handle: str, current: str | None = None) -> str:
     if not HANDLE.fullmatch(handle):
         raise Invalid(
             "handle",
             f"handle {handle!r} must be 1-64 lowercase letters, digits, '.', '_' or '-'",
+        )
+    if handle.startswith(RESERVED_HANDLE) and handle != current:
+        raise Invalid(
+            "handle",
+            f"handle {handle!r} looks like an erased person's: handles beginning with "
+            f"{RESERVED_HANDLE!r} are reserved",
         )
     return handle
 
@@ -104,13 +113,16 @@ async def update_person(
     set_email: bool = False,
     actor: Actor | None = None,
 ) -> Person:
-    """Change a person's name, handle or email (None leaves a field as it is)."""
-    await lookups.person(conn, ws, person_id, lock=True)
+    """Change a person's name, handle or email (None leaves a field as it is); Conflict
+    for someone who left, whose details are history (or erased)."""
+    before = await lookups.person(conn, ws, person_id, lock=True)
     require(actor, Right.OWN, field="id", person_id=person_id)
+    lookups.require_active(before, "their name, handle and email no longer change")
     if name is not None:
         name = _check_name(name)
     if handle is not None:
-        _check_handle(handle)
+        # a handle held from before the reservation may be given again unchanged
+        _check_handle(handle, current=before.handle)
     try:
         person = await people.update(
             conn,

@@ -33,6 +33,7 @@ from tests.integration.api._helpers import (
     RETURN,
     SET_DELIVERY_POLICY,
     SET_WORKING_PATTERN,
+    UPDATE_PERSON,
     create_person,
     create_team,
     handoff_input,
@@ -98,6 +99,28 @@ async def test_a_deactivated_person_s_tokens_are_refused_however_they_were_made(
             "Ana was deactivated on 2026-11-30: their hours no longer change" in result["message"]
         )
     assert await snapshot(db_url) == before
+
+
+async def test_who_left_or_was_erased_keeps_name_handle_and_email(gql, clock, db_url):
+    clock.set(MONDAY)
+    ana = await create_person(gql, "Ana", AMS, email="ana@example.com")
+    back = {"id": ana["id"], "name": "Back", "email": "al@example.com", "handle": "al"}
+    query = UPDATE_PERSON.replace("__typename", "__typename ... on Conflict { message }", 1)
+    assert (await _deactivate(gql, ana))["__typename"] == "DeactivatePersonPayload"
+    for step in ("deactivated", "erased"):
+        if step == "erased":
+            assert (await call(gql, ERASE, "erasePerson", id=ana["id"]))["__typename"] == (
+                "ErasePersonPayload"
+            )
+        before = await rows(db_url, "SELECT * FROM people ORDER BY id")
+        for change in (back, {"id": ana["id"], "email": None}):
+            result = (await gql(query, {"input": change}))["updatePerson"]
+            assert result["__typename"] == "Conflict", (step, result)
+            assert (
+                "was deactivated on 2026-11-30: their name, handle and email no longer "
+                in (result["message"])
+            )
+        assert await rows(db_url, "SELECT * FROM people ORDER BY id") == before, step
 
 
 async def test_deactivation_moves_open_work_and_refuses_new(
@@ -359,7 +382,7 @@ async def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
     tomb = erased["person"]
     assert (tomb["name"], tomb["handle"], tomb["email"], tomb["timezone"], tomb["status"]) == (
         "Erased person",
-        f"erased-{pk(zofia['id'])}",
+        f"erased:{pk(zofia['id'])}",
         None,
         "UTC",
         "ERASED",

@@ -151,3 +151,26 @@ async def test_a_webhook_url_that_cannot_be_used_is_a_validation_error(gql, db_u
     )
     refused(result, "input.url", "")
     assert await sql(db_url, "SELECT count(*) FROM webhook_endpoints") == [(0,)]
+
+
+async def test_control_characters_are_refused_and_names_stay_on_one_line(gql, db_url) -> None:
+    before = await snapshot(db_url)
+    person = {"handle": "ana", "timezone": AMS}
+    for name, what in [
+        ("Ana\x1b[31m", "a control character (U+001B)"),
+        ("Ana\x85", "a control character (U+0085)"),
+        ("Ana\nRoot", "a line break or tab"),
+        ("\u202eAna", "a bidirectional text control (U+202E)"),
+    ]:
+        result = await send(gql, CREATE_PERSON, {"input": {**person, "name": name}})
+        refused(result, "input.name", what)
+    assert await snapshot(db_url) == before
+    # notes are many lines, and right-to-left text is fine in them
+    made = await send(gql, CREATE_PERSON, {"input": {**person, "name": "Ana"}})
+    assert made["__typename"] == "PersonPayload"
+    bo = await create_person(gql, "Bo", AMS)
+    note = {"summary": "s", "done": "line one\n\tline two", "next": "\u2067שלום\u2069 first"}
+    result = await send(
+        gql, CREATE_HANDOFF, {"input": handoff_input(made["person"], bo, note=note)}
+    )
+    assert result["__typename"] == "CreateHandoffPayload", result
