@@ -32,6 +32,10 @@ def decode(global_id: str) -> tuple[str, int]:
         raise BadId(f"{global_id!r} is not a valid ID") from None
     if not type_name or value <= 0 or value >= 2**63:
         raise BadId(f"{global_id!r} is not a valid ID")
+    # one spelling per row: int() would also take " 1", "+1", "01" or Arabic-Indic digits,
+    # and base64 padding or stray bits would give one row many IDs
+    if encode(type_name, value) != global_id:
+        raise BadId(f"{global_id!r} is not a valid ID")
     return type_name, value
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from psycopg_pool import AsyncConnectionPool
 from starlette.requests import HTTPConnection
@@ -229,6 +229,16 @@ def create_app(
     router.configure_live(live)
     app.state.live = live
     app.include_router(router, prefix="/graphql")
+
+    @app.api_route("/graphql", methods=["PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def other_methods(request: Request) -> JSONResponse:
+        """Refused in GraphQL's shape, as every other refusal of /graphql is."""
+        message = f"{request.method} is not how GraphQL is sent: POST (or GET for queries)"
+        error = {"message": message, "extensions": {"code": ErrorCode.METHOD_NOT_ALLOWED}}
+        return JSONResponse(
+            {"data": None, "errors": [error]}, status_code=405, headers={"Allow": "GET, POST"}
+        )
+
     app.mount("/static", StaticFiles(packages=[("handoff.api", "static")]), name="static")
 
     @app.get("/", include_in_schema=False)

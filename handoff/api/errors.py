@@ -79,6 +79,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     RATE_LIMITED = "RATE_LIMITED"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"  # PUT, PATCH or DELETE on /graphql
     CURSOR_EXPIRED = "CURSOR_EXPIRED"  # a subscription's `after` is older than its replay window
     SLOW_CONSUMER = "SLOW_CONSUMER"  # a subscription fell too far behind and was dropped
     INTERNAL = "INTERNAL"

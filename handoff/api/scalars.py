@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import NewType, TypeVar
 
 import strawberry
@@ -67,8 +67,13 @@ def format_duration(value: timedelta) -> str:
 
 def serialize_datetime(value: datetime) -> str:
     """RFC 3339 with whole seconds and a numeric offset."""
-    if value.tzinfo is None or value.utcoffset() is None:
+    offset = value.utcoffset() if value.tzinfo is not None else None
+    if offset is None:
         raise ValueError("the API never returns a naive datetime")
+    if offset.seconds % 60:
+        # a local mean time offset (Amsterdam was +00:19:32 until 1937): RFC 3339 offsets
+        # are whole minutes, so the instant is given in UTC rather than shifted
+        value = value.astimezone(UTC)
     return value.isoformat(timespec="seconds")
 
 
@@ -80,7 +85,12 @@ EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
 
 
 def _in_range(parsed: date, value: object) -> None:
-    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+    year = parsed.year
+    if EARLIEST_YEAR <= year <= LATEST_YEAR and isinstance(parsed, datetime):
+        offset = parsed.utcoffset()
+        if offset is not None:
+            year = (parsed - offset).year  # the instant's year, not its wall clock's
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
         raise ValueError(
             f"{value!r} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR} this API accepts"
         )

@@ -24,10 +24,10 @@ class Invalid(ServiceError):
 class NotFound(ServiceError):
     """No such object in the caller's workspace (also for other workspaces' IDs)."""
 
-    def __init__(self, type_name: str, ident: object) -> None:
+    def __init__(self, type_name: str, ident: object, message: str | None = None) -> None:
         # Row ids are shown as the global IDs clients know, never as internal numbers.
         shown = encode(type_name, ident) if isinstance(ident, int) else str(ident)
-        super().__init__(f"{type_name} {shown} not found")
+        super().__init__(message or f"{type_name} {shown} not found")
         self.type_name = type_name
         self.ident = shown
 

@@ -112,3 +112,16 @@ async def test_a_cursor_that_is_no_number_of_ours_is_bad_input(gql) -> None:
             [error] = body["errors"]
             assert error["extensions"]["code"] == "BAD_USER_INPUT", (raw, field, error)
             assert "is not a cursor of this list" in error["message"], (raw, field)
+
+
+async def test_other_methods_on_graphql_are_refused_in_graphqls_shape(gql, http) -> None:
+    for method in ("PUT", "PATCH", "DELETE"):
+        response = await http.request(
+            method, "/graphql", headers={"Authorization": f"Bearer {gql.token}"}
+        )
+        assert response.status_code == 405, method
+        assert response.headers["allow"] == "GET, POST"
+        body = response.json()
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+        assert method in body["errors"][0]["message"]

@@ -64,6 +64,10 @@ async def test_create_team_and_members(gql, db_url) -> None:
     assert [m["id"] for m in removed["team"]["members"]] == [bo["id"]]
     assert [m["id"] for m in (await gql(TEAM, {"id": team["id"]}))["node"]["members"]] == [bo["id"]]
 
+    gone = await gql(REMOVE_TEAM_MEMBER, {"team": team["id"], "person": ana["id"]})
+    # not a member any more: NotFound names the person (the schema has no membership type)
+    assert gone["removeTeamMember"]["id"] == ana["id"]
+    assert gone["removeTeamMember"]["message"].endswith(f"is not a member of {team['name']}")
     before = await snapshot(db_url)
     for query, field, variables, typename, path in [
         (REMOVE_TEAM_MEMBER, "removeTeamMember", {"person": ana["id"]}, "NotFound", None),

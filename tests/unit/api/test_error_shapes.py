@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from graphql import GraphQLError
@@ -170,3 +171,25 @@ def test_instants_have_one_form() -> None:
     for bad in ("", "tomorrow", "2026-13-01T00:00:00Z", 5):
         with pytest.raises(ValueError, match="RFC 3339"):
             parse_datetime(bad)
+
+
+def test_a_local_mean_time_offset_is_returned_as_utc() -> None:
+    # Amsterdam kept +00:19:32 until 1937: RFC 3339 has no seconds in an offset
+    at = datetime(1930, 6, 1, 12, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert serialize_datetime(at) == "1930-06-01T10:40:28+00:00"  # summer: +01:19:32
+    assert serialize_datetime(at.replace(year=2026)) == "2026-06-01T12:00:00+02:00"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2199-12-31T20:00:00-12:00",  # 2200 in UTC
+        "1900-01-01T00:00:00+14:00",  # 1899 in UTC
+        "0001-01-01T00:00:00+01:00",  # before datetime's range in UTC: no OverflowError
+        "9999-12-31T23:59:59-01:00",
+    ],
+)
+def test_the_year_range_is_the_instants(text: str) -> None:
+    with pytest.raises(ValueError, match="outside the years 1900 to 2199"):
+        parse_datetime(text)
+    assert parse_datetime("2199-12-31T23:00:00+01:00").year == 2199
