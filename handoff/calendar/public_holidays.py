@@ -51,6 +51,7 @@ class HolidayRegion:
                 f"{field}.subdivision",
             )
         country = country.strip().upper()
+        subdivision = subdivision.strip() or None if subdivision is not None else None
         if (country, subdivision) in _VALID:
             return cls(country, subdivision)
         try:
@@ -60,6 +61,10 @@ class HolidayRegion:
                 f"unknown holiday country {value.get('country')!r}", f"{field}.country"
             ) from None
         if subdivision is not None:
+            # codes are upper case ("BY", "NSW"), as a country's; a few are digits
+            known = _holidays.country_holidays(country).subdivisions
+            if subdivision not in known and subdivision.upper() in known:
+                subdivision = subdivision.upper()
             try:
                 _holidays.country_holidays(country, subdiv=subdivision)
             except NotImplementedError:

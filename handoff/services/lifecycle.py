@@ -12,7 +12,7 @@ from typing import Any
 from handoff.ids import decode_as
 from handoff.services import health_report, lookups
 from handoff.services.errors import Conflict, Invalid
-from handoff.services.handoffs import deliveries, plan_route
+from handoff.services.handoffs import MAX_TEXT, deliveries, plan_route
 from handoff.services.payloads import delegation_data, handoff_data
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan
@@ -87,6 +87,8 @@ async def transition(
         )
     if status == S.RETURNED and not (note or "").strip():
         raise Invalid("note", "say why it goes back: note must not be empty")
+    if note is not None and len(note) > MAX_TEXT:  # as long as any field of a note
+        raise Invalid("note", f"note is longer than {MAX_TEXT} characters")
     updated = await handoffs.transition(conn, ws, handoff.id, status, note, now)
     assert updated is not None
     if status != S.CANCELLED:

@@ -22,6 +22,7 @@ HANDLE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 # (`erased:<id>`); a live person called like that would pass for one of them.
 RESERVED_HANDLE = "erased-"
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MAX_EMAIL = 254  # the longest address SMTP can carry (RFC 5321)
 
 
 def _check_name(name: str, field: str = "name") -> str:
@@ -47,6 +48,8 @@ def _check_handle(handle: str, current: str | None = None) -> str:
 
 
 def _check_email(email: str | None) -> str | None:
+    if email is not None and len(email) > MAX_EMAIL:
+        raise Invalid("email", f"email must be at most {MAX_EMAIL} characters, got {len(email)}")
     if email is not None and not EMAIL.fullmatch(email):
         raise Invalid("email", f"email {email!r} is not an email address")
     return email

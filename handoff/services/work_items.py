@@ -34,6 +34,7 @@ async def create_work_item(
     """Create a work item, optionally held by someone (by a person token: by itself)."""
     title = checked_title(title)
     if holder_id is not None:
-        await lookups.person(conn, ws, holder_id)
+        holder = await lookups.person(conn, ws, holder_id)
         require(actor, Right.OWN, field="holderId", person_id=holder_id)
+        lookups.require_active(holder, "they cannot hold new work")
     return await work_items.insert(conn, ws, title, description, holder_id, now)

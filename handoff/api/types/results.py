@@ -110,7 +110,8 @@ TimeOffResult = Annotated[
 ]
 TeamResult = Annotated[TeamPayload | ValidationError | NotFound, _union("TeamResult", "The team")]
 WorkItemResult = Annotated[
-    WorkItemPayload | ValidationError | NotFound, _union("WorkItemResult", "The work item")
+    WorkItemPayload | ValidationError | NotFound | Conflict,
+    _union("WorkItemResult", "The work item (Conflict: its holder has left)"),
 ]
 HandoffResult = Annotated[
     HandoffPayload | ValidationError | NotFound | Conflict, _union("HandoffResult", "The handoff")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.api._away import DEACTIVATE, call
 from tests.integration.api._helpers import (
     ADD_TIME_OFF,
     AMS,
@@ -174,3 +175,27 @@ async def test_control_characters_are_refused_and_names_stay_on_one_line(gql, db
         gql, CREATE_HANDOFF, {"input": handoff_input(made["person"], bo, note=note)}
     )
     assert result["__typename"] == "CreateHandoffPayload", result
+
+
+async def test_limits_of_a_return_note_and_an_email_and_a_holder_who_left(
+    gql, db_url, clock, people
+) -> None:
+    ana, bo = people
+    handoff = await create_handoff(gql, ana, bo, expectResponseWithin="PT4H")
+    await mark_delivered(db_url, handoff, clock.now())
+    before = await snapshot(db_url)
+    long_note = {"id": handoff["id"], "note": "x" * 20_001}  # as any field of a note
+    refused(await send(gql, RETURN, long_note), "note", "longer than 20000")
+    email = "a" * 250 + "@x.io"
+    cy = {"name": "Cy", "handle": "cy", "timezone": AMS, "email": email}
+    refused(await send(gql, CREATE_PERSON, {"input": cy}), "input.email", "at most 254")
+    assert await snapshot(db_url) == before
+    gone = await call(
+        gql, DEACTIVATE, "deactivatePerson", input={"id": bo["id"], "reassignTo": ana["id"]}
+    )
+    assert gone["__typename"] == "DeactivatePersonPayload", gone
+    before = await snapshot(db_url)
+    item = {"input": {"title": "Q1 plan", "holderId": bo["id"]}}
+    held = await send(gql, CREATE_WORK_ITEM, item)
+    assert held["__typename"] == "Conflict", held
+    assert await snapshot(db_url) == before

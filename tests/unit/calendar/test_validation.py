@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from handoff.calendar import DeliveryPolicy, InvalidPattern, NoWorkingTime, WorkingPattern, overlap
+from handoff.calendar import (
+    DeliveryPolicy,
+    HolidayRegion,
+    InvalidPattern,
+    NoWorkingTime,
+    WorkingPattern,
+    overlap,
+)
 
 AMS = "Europe/Amsterdam"
 
@@ -124,14 +130,13 @@ def test_overlap_of_nobody_is_an_error() -> None:
         {"timezone": AMS, "overrides": {"2020-01-01": ["09:00-17:00"]}},
     ],
 )
-def test_no_working_time_is_fast(data: dict[str, Any]) -> None:
+def test_no_working_time_is_said_not_searched_for_ever(data: dict[str, Any]) -> None:
+    # (how fast is bench_calendar's business; here: the search ends, with this error)
     p = WorkingPattern.from_dict(data)
-    t0 = time.perf_counter()
     with pytest.raises(NoWorkingTime):
         p.next_working_instant(AWARE)
     with pytest.raises(NoWorkingTime):
         p.add_working_time(AWARE, timedelta(hours=1))
-    assert time.perf_counter() - t0 < 0.5
     assert p.add_working_time(AWARE, timedelta(0)) == AWARE
     assert p.working_time_between(AWARE, AWARE + timedelta(days=30)) == timedelta(0)
 
@@ -173,3 +178,16 @@ def test_overrides_as_a_list_name_their_index_and_refuse_a_date_twice() -> None:
         with pytest.raises(InvalidPattern) as raised:
             WorkingPattern.from_dict({**week, "overrides": overrides})
         assert raised.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ({"country": "de", "subdivision": "by"}, ("DE", "BY")),
+        ({"country": "AU", "subdivision": " nsw "}, ("AU", "NSW")),
+        ({"country": "NL", "subdivision": ""}, ("NL", None)),  # empty is none, not stored ""
+    ],
+)
+def test_holiday_regions_are_read_as_their_codes(given: dict, stored: tuple) -> None:
+    region = HolidayRegion.parse(given, "holidays")
+    assert region is not None and (region.country, region.subdivision) == stored
