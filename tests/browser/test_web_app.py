@@ -22,6 +22,16 @@ async def sign_in(page, demo: Demo, handle: str) -> None:
     await ready(page)
 
 
+async def weeks_on(page, weeks: int) -> None:
+    """Step the timeline `weeks` weeks on, each step once the chart shows it."""
+    for _ in range(weeks):
+        before = await page.locator(".week").inner_text()
+        await page.get_by_role("button", name="Next week →").click()
+        await page.wait_for_function(
+            "(b) => document.querySelector('.week').textContent !== b", arg=before
+        )
+
+
 async def test_sign_in_then_the_timeline_shows_everyone_and_anas_friday_off(page, demo) -> None:
     await sign_in(page, demo, "maya")
     assert await page.get_by_text("Signed in as Maya Johnson (America/New_York)").is_visible()
@@ -372,12 +382,7 @@ async def test_on_the_day_the_clocks_change_the_hour_lines_follow_the_wall_clock
 ) -> None:
     await sign_in(page, demo, "ana")  # the chart on Amsterdam's clock
     label = page.locator(".week")
-    for _ in range(17):  # to the week Europe moves its clocks forward (Sunday 28 Mar 2027)
-        before = await label.inner_text()
-        await page.get_by_role("button", name="Next week →").click()
-        await page.wait_for_function(
-            "(b) => document.querySelector('.week').textContent !== b", arg=before
-        )
+    await weeks_on(page, 17)  # to the week Europe moves its clocks forward (Sunday 28 Mar 2027)
     assert (await label.inner_text()).startswith("Monday 22 Mar – Sunday 28 Mar")
     days = await page.eval_on_selector_all(
         "svg.timeline line.day-line", "ls => ls.map(l => Number(l.getAttribute('x1')))"
@@ -396,13 +401,7 @@ async def test_on_the_day_the_clocks_change_the_hour_lines_follow_the_wall_clock
 async def test_holiday_names_stay_inside_their_span(page, demo) -> None:
     await page.set_viewport_size({"width": 1100, "height": 800})
     await sign_in(page, demo, "ana")
-    label = page.locator(".week")
-    for _ in range(4):  # the week of Christmas
-        before = await label.inner_text()
-        await page.get_by_role("button", name="Next week →").click()
-        await page.wait_for_function(
-            "(b) => document.querySelector('.week').textContent !== b", arg=before
-        )
+    await weeks_on(page, 4)  # the week of Christmas
     overflow = await page.eval_on_selector_all(
         "svg.timeline text.seg-label",
         """ts => ts.map(t => {
