@@ -232,7 +232,7 @@ async def _send(
             result = await attempt(
                 client,
                 endpoint.url,
-                secret=endpoint.secret,
+                secret=endpoint.secrets(at),
                 msg_id=delivery.public_id,
                 body=body,
                 now=at,
@@ -261,11 +261,11 @@ async def _changed(conn: AsyncConnection[Any], endpoint: store.SenderEndpoint) -
     """Whether the endpoint was deleted, disabled, moved or given a new secret since the
     batch read it: what is sent from then on must follow the change, not the batch."""
     now = await store.sender_endpoint(conn, endpoint.id)
-    return now is None or (now.url, now.secret, now.enabled) != (
-        endpoint.url,
-        endpoint.secret,
-        endpoint.enabled,
-    )
+    return now is None or _followed(now) != _followed(endpoint)
+
+
+def _followed(e: store.SenderEndpoint) -> tuple[object, ...]:
+    return (e.url, e.secret, e.previous_secret, e.previous_secret_until, e.enabled)
 
 
 class _Run:

@@ -8,7 +8,7 @@ redeliveries with a Conflict until it is enabled again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handoff.ids import encode
 from handoff.services.errors import Conflict, Invalid, NotFound
@@ -24,6 +24,8 @@ from handoff.webhooks.ssrf import UnsafeURL, validate_url
 ENDPOINT = "WebhookEndpoint"
 DELIVERY = "WebhookDelivery"
 MAX_DESCRIPTION = 500
+# A receiver has this long at most to switch to a rotated secret.
+MAX_OVERLAP = timedelta(days=7)
 PING_DISPATCH_BATCH = 1000
 
 
@@ -140,12 +142,23 @@ async def delete_endpoint(
 
 
 async def rotate_secret(
-    conn: Conn, ws: int, now: datetime, endpoint_id: int, actor: Actor | None = None
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    endpoint_id: int,
+    keep_previous_for: timedelta | None = None,
+    actor: Actor | None = None,
 ) -> WithSecret:
-    """Replace the signing secret at once."""
+    """Replace the signing secret; for `keep_previous_for` the replaced one signs too."""
     require(actor, Right.ADMINISTER)
+    if keep_previous_for is not None and not timedelta(0) < keep_previous_for <= MAX_OVERLAP:
+        raise Invalid(
+            "keepPreviousFor",
+            f"keepPreviousFor must be more than 0 and at most {MAX_OVERLAP.days} days",
+        )
     secret = generate_secret()
-    rotated = await webhooks.rotate_secret(conn, ws, endpoint_id, secret, now)
+    until = None if keep_previous_for is None else now + keep_previous_for
+    rotated = await webhooks.rotate_secret(conn, ws, endpoint_id, secret, now, until)
     if rotated is None:
         raise NotFound(ENDPOINT, endpoint_id)
     return WithSecret(rotated, secret)

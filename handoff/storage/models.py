@@ -258,6 +258,7 @@ class WebhookEndpoint(FromRow):
     failing_since: datetime | None
     created_at: datetime
     updated_at: datetime
+    previous_secret_until: datetime | None
 
 
 @dataclass(frozen=True)

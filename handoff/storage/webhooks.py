@@ -95,10 +95,21 @@ async def update_endpoint(
 
 
 async def rotate_secret(
-    conn: Conn, ws: int, endpoint_id: int, secret: str, now: datetime
+    conn: Conn,
+    ws: int,
+    endpoint_id: int,
+    secret: str,
+    now: datetime,
+    keep_until: datetime | None = None,
 ) -> WebhookEndpoint | None:
-    """Replace the signing secret."""
-    params = {"workspace_id": ws, "id": endpoint_id, "secret": secret, "now": now}
+    """Replace the signing secret; the one it replaces signs too until `keep_until`."""
+    params = {
+        "workspace_id": ws,
+        "id": endpoint_id,
+        "secret": secret,
+        "now": now,
+        "keep_until": keep_until,
+    }
     return await one(conn, Q.endpoint_rotate_secret, params, WebhookEndpoint.from_row)
 
 
@@ -260,11 +271,21 @@ class SenderEndpoint:
     workspace_id: int
     url: str
     secret: str
+    previous_secret: str | None
+    previous_secret_until: datetime | None
     enabled: bool
     health: EndpointHealth
     probe_at: datetime | None
     probe_failures: int
     failing_since: datetime | None
+
+    def secrets(self, now: datetime) -> tuple[str, ...]:
+        """The secrets a delivery is signed with at `now`: the current one, and the one it
+        replaced while their overlap lasts."""
+        until = self.previous_secret_until
+        if self.previous_secret is not None and until is not None and now < until:
+            return (self.secret, self.previous_secret)
+        return (self.secret,)
 
     def __repr__(self) -> str:
         return (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,7 +36,7 @@ async def attempt(
     client: WebhookClient,
     url: str,
     *,
-    secret: str,
+    secret: str | Sequence[str],
     msg_id: str,
     body: str,
     now: datetime,

@@ -12,7 +12,7 @@ import functools
 import json
 import math
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -64,12 +64,16 @@ def sign(secret: str, msg_id: str, timestamp: datetime, body: str) -> str:
     return _webhook(secret).sign(msg_id, timestamp.astimezone(UTC), body)
 
 
-def signed_headers(secret: str, msg_id: str, timestamp: datetime, body: str) -> dict[str, str]:
-    """The three Standard Webhooks headers for one attempt."""
+def signed_headers(
+    secret: str | Sequence[str], msg_id: str, timestamp: datetime, body: str
+) -> dict[str, str]:
+    """The three Standard Webhooks headers for one attempt; with several secrets (a
+    rotation's overlap) one signature each, space-separated, as the standard allows."""
+    keys = (secret,) if isinstance(secret, str) else secret
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(math.floor(timestamp.timestamp())),
-        "webhook-signature": sign(secret, msg_id, timestamp, body),
+        "webhook-signature": " ".join(sign(k, msg_id, timestamp, body) for k in keys),
     }
 
 

@@ -12,6 +12,7 @@ import strawberry
 from handoff.api.errors import expected_failures
 from handoff.api.inputs import decode_id
 from handoff.api.resolvers.common import InputArg
+from handoff.api.scalars import Duration
 from handoff.api.types import Info
 from handoff.api.types.webhooks import (
     CreateWebhookEndpointInput,
@@ -140,12 +141,27 @@ class WebhookMutation:
         await info.context.change(service.delete_endpoint, decode_id(id, ENDPOINT, "id"))
         return DeleteWebhookEndpointPayload(deleted_id=id)
 
-    @strawberry.mutation(description="Replace the signing secret now; the new one is returned once")
+    @strawberry.mutation(
+        description="Replace the signing secret now; the new one is returned once. With "
+        "keepPreviousFor, deliveries carry a signature of the replaced secret too until then "
+        "(see previousSecretUntil), so receivers switch without rejecting any"
+    )
     @expected_failures()
     async def rotate_webhook_secret(
-        self, info: Info, id: EndpointIdArg
+        self,
+        info: Info,
+        id: EndpointIdArg,
+        keep_previous_for: Annotated[
+            Duration | None,
+            strawberry.argument(
+                description="How long the replaced secret signs beside the new one, at most "
+                "P7D (e.g. PT24H); null: it stops at once"
+            ),
+        ] = None,
     ) -> RotateWebhookSecretResult:
-        rotated = await info.context.change(service.rotate_secret, decode_id(id, ENDPOINT, "id"))
+        rotated = await info.context.change(
+            service.rotate_secret, decode_id(id, ENDPOINT, "id"), keep_previous_for
+        )
         return _with_secret(rotated)
 
     @strawberry.mutation(description="Queue a `ping` to the endpoint (sent by the worker)")

@@ -83,6 +83,11 @@ class WebhookEndpoint:
     )
     created_at: datetime = strawberry.field(description="When it was created")
     updated_at: datetime = strawberry.field(description="When it last changed")
+    previous_secret_until: datetime | None = strawberry.field(
+        description="Until when deliveries also carry a signature of the secret the last "
+        "rotation replaced (rotateWebhookSecret's keepPreviousFor; once past, no longer); "
+        "null: only the current one"
+    )
     pk: strawberry.Private[int]
 
     @strawberry.field(description="`webhook.disabled` records, oldest first")
@@ -111,6 +116,7 @@ class WebhookEndpoint:
             failing_since=e.failing_since,
             created_at=e.created_at,
             updated_at=e.updated_at,
+            previous_secret_until=e.previous_secret_until,
             pk=e.id,
         )
 

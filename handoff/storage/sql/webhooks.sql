@@ -43,7 +43,13 @@ WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
 
 -- name: endpoint_rotate_secret
-UPDATE webhook_endpoints SET secret = %(secret)s, updated_at = %(now)s
+-- With an overlap, the secret being replaced signs too until then (the right-hand sides
+-- read the row as it was); without one, it is gone at once.
+UPDATE webhook_endpoints SET
+    secret = %(secret)s,
+    previous_secret = CASE WHEN %(keep_until)s::timestamptz IS NULL THEN NULL ELSE secret END,
+    previous_secret_until = %(keep_until)s::timestamptz,
+    updated_at = %(now)s
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
 RETURNING *;
 
@@ -165,7 +171,8 @@ UPDATE webhook_endpoints SET sender_token = NULL, sender_lease_until = NULL
 WHERE id = %(endpoint_id)s AND sender_token = %(token)s;
 
 -- name: sender_endpoint
-SELECT id, workspace_id, url, secret, enabled, health, probe_at, probe_failures, failing_since
+SELECT id, workspace_id, url, secret, previous_secret, previous_secret_until, enabled, health,
+       probe_at, probe_failures, failing_since
 FROM webhook_endpoints WHERE id = %(id)s;
 
 -- name: open_head
