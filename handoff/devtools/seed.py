@@ -261,10 +261,15 @@ async def seed_demo(
         Routing.FOLLOW_THE_SUN,
         [person.id for person in people.values()],
     )
-    # the reminded one first: sent a day ago, its window reaching REMINDED_AFTER past now
+    # the reminded one first: sent a day or more ago, early enough that it has landed in
+    # Liam's hours by now (seeded on his weekend or a holiday, a day ago is not), its window
+    # reaching REMINDED_AFTER past now
     liam = people[REMINDED.receiver]
     sent = now - timedelta(days=1)
     landed = times_for(liam, sent, None).deliver_at
+    while landed > now:
+        sent -= timedelta(days=1)
+        landed = times_for(liam, sent, None).deliver_at
     window = REMINDED_AFTER + liam.pattern.working_time_between(landed, max(landed, now))
     demo: list[tuple[DemoHandoff, datetime, timedelta | None]] = [(REMINDED, sent, window)]
     demo += [

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from datetime import time as wall_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -384,3 +385,23 @@ async def test_demo_seed_lands_over_the_coming_days_in_each_receivers_hours(
     finally:
         await redis.aclose()
         await pool.close()
+
+
+async def test_demo_seeded_on_liams_weekend_has_his_handoff_landed_in_the_past(
+    db_url: str, clock: ManualClock
+) -> None:
+    """Saturday 5 Dec 18:57 UTC (Sunday morning in Sydney): a day earlier was Liam's
+    Saturday too, so the handoff that has "already landed" is sent before his Friday."""
+    clock.set(datetime(2026, 12, 5, 18, 57, tzinfo=UTC))
+    conn = await psycopg.AsyncConnection.connect(db_url, row_factory=dict_row)
+    async with conn:
+        async with conn.transaction():
+            await seed_demo(conn, clock.now())
+        cur = await conn.execute(
+            "SELECT status, created_at, delivered_at, deliver_at FROM handoffs ORDER BY id LIMIT 1"
+        )
+        reminded = await cur.fetchone()
+    assert reminded is not None and reminded["status"] == "DELIVERED"
+    assert reminded["created_at"] < reminded["delivered_at"] <= clock.now()
+    landed = reminded["delivered_at"].astimezone(ZoneInfo("Australia/Sydney"))
+    assert landed.strftime("%A") == "Friday" and landed.time() == wall_time(8, 30), landed
