@@ -125,3 +125,15 @@ async def test_other_methods_on_graphql_are_refused_in_graphqls_shape(gql, http)
         assert body["data"] is None
         assert body["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
         assert method in body["errors"][0]["message"]
+
+
+async def test_the_web_page_may_connect_to_its_own_origin_only(http) -> None:
+    response = await http.get("/")
+    assert response.status_code == 200
+    policy = dict(
+        part.strip().split(" ", 1)
+        for part in response.headers["content-security-policy"].split(";")
+    )
+    # 'self' covers the page's own ws:/wss: (the live inbox); "ws: wss:" would be any host
+    assert policy["connect-src"] == "'self'"
+    assert policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
