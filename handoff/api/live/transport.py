@@ -16,8 +16,8 @@ WebSocket (`graphql-transport-ws`, what the `graphql-ws` client speaks):
 
 SSE (`Accept: text/event-stream`, strawberry's "graphql-sse" single-connection mode):
 the `Authorization` header as for any request, or for EventSource (which cannot send
-headers) a short-lived token in `access_token`; a comment line every
-`live_keepalive_seconds`.
+headers) a short-lived token in `access_token`; a comment line at once (the response
+starts before the first event) and every `live_keepalive_seconds`.
 """
 
 from __future__ import annotations
@@ -184,6 +184,10 @@ def sse_transport(heartbeat: float) -> type[SSETransport]:
     """strawberry's SSE transport with our keep-alive interval."""
 
     class Transport(SSETransport):
+        # a ping comment at once: the response (its status and headers) is on its way
+        # before the first event, so a client knows it subscribed (EventSource's `open`)
+        send_initial_heartbeat = True
+
         def __init__(self) -> None:
             super().__init__(heartbeat_interval=heartbeat)
 

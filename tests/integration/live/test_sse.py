@@ -139,6 +139,17 @@ async def test_an_idle_sse_stream_carries_keepalive_comments(live) -> None:
         assert comments == 3
 
 
+@pytest.mark.parametrize("live_settings", [{"live_keepalive_seconds": 60}])
+async def test_the_response_starts_before_the_first_event(live) -> None:
+    # nothing happens in this workspace: the stream opens on a comment, not after the
+    # first keep-alive a minute on (the client's 30 s read timeout would end it first)
+    gql = await live.client()
+    async with sse_client(live.served.http, EVENTS, {}, gql.token) as stream:
+        assert stream.response.status_code == 200
+        assert stream.response.headers["content-type"].startswith("text/event-stream")
+        assert (await anext(stream.lines)).startswith(":")
+
+
 async def test_a_client_that_goes_away_leaves_no_subscriber_behind(live) -> None:
     gql = await live.client()
     body = json.dumps({"query": EVENTS, "variables": {}}).encode()
