@@ -208,17 +208,12 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: Signa
             say("using PostgreSQL from HANDOFF_DATABASE_URL")
         signals.check()
         if settings.redis_url is None:
-            redis = EmbeddedRedis(data_dir / "redis", persistent=True)
+            # in its own session: a Ctrl-C or a SIGTERM to our process group must not stop
+            # it under the still-running worker; it stops after the children, when we say
+            redis = EmbeddedRedis(data_dir / "redis", persistent=True, own_session=True)
             redis.port = choose_port(options.redis_port, ports.get("redis"), DEFAULT_REDIS_PORT)
             say(f"starting Redis on 127.0.0.1:{redis.port} (data: {redis.data_dir})")
-            # Redis would share our process group, so a terminal's Ctrl-C would reach it
-            # directly and it would quit under the still-running worker. Started with
-            # SIGINT blocked (the mask is inherited), it only stops when we stop it.
-            previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            try:
-                redis_url = redis.start()
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+            redis_url = redis.start()
             if redis._proc is not None:
                 # (redis-server rewrites its process title, so match on the name only;
                 # the recorded start time rules out a recycled pid)

@@ -180,6 +180,9 @@ class EmbeddedRedis:
     data_dir: Path
     port: int = 0
     persistent: bool = True
+    # in a session of its own, signals to the caller's process group (a terminal's Ctrl-C,
+    # a supervisor's SIGTERM) do not reach it: it stops when `stop` says so
+    own_session: bool = False
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -212,7 +215,12 @@ class EmbeddedRedis:
             "--logfile",
             str(self.data_dir / "redis.log"),
         ]
-        self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._proc = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=self.own_session,
+        )
         _wait_for_port(self.port, timeout, "Redis")
         return self.url
 

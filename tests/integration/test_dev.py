@@ -123,9 +123,9 @@ class DevRun:
         """Whatever the test did: nothing this run started keeps running afterwards."""
         procs = {p.pid: p for p in [*self._seen, *self._running_now()]}
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)  # `handoff dev` and Redis (its group)
+            os.killpg(self.proc.pid, signal.SIGKILL)  # `handoff dev` (its group)
         self.proc.wait()
-        for proc in procs.values():  # API and worker (own sessions), PostgreSQL (detached)
+        for proc in procs.values():  # API, worker, Redis (own sessions), PostgreSQL (detached)
             with contextlib.suppress(psutil.Error):
                 proc.kill()  # a no-op for one that exited: psutil checks it is the same
         psutil.wait_procs(list(procs.values()), timeout=15)
@@ -215,7 +215,8 @@ def test_handoff_dev_runs_everything_stops_cleanly_and_keeps_data(tmp_path: Path
         assert any(_is_redis(p) for p in tree), argvs
         assert len(tree) >= 5
 
-        # Ctrl-C in a terminal: SIGINT to the foreground process group (Redis is in it)
+        # Ctrl-C in a terminal: SIGINT to the foreground process group (API, worker and
+        # Redis run in sessions of their own: `handoff dev` stops them in order)
         assert first.stop(signal.SIGINT, group=True) == 0, first.output
         _gone, alive = psutil.wait_procs(tree, timeout=15)
         assert not alive, f"still running after SIGINT: {_argvs(alive)}"
@@ -235,7 +236,8 @@ def test_handoff_dev_runs_everything_stops_cleanly_and_keeps_data(tmp_path: Path
         assert len(again["people"]["nodes"]) == len(PEOPLE)  # type: ignore[index]
         assert len(again["handoffs"]["nodes"]) == len(HANDOFFS) + 2  # type: ignore[index]
 
-        assert second.stop(signal.SIGTERM) == 0, second.output
+        # a supervisor's (or `timeout`'s) SIGTERM to the group: Redis outlives the worker
+        assert second.stop(signal.SIGTERM, group=True) == 0, second.output
         _gone, alive = psutil.wait_procs(tree, timeout=15)
         assert not alive, f"still running after SIGTERM: {_argvs(alive)}"
         assert "Traceback" not in second.output, second.output
