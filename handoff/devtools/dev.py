@@ -265,7 +265,13 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: Signa
         )
         base = f"http://{shown_host}:{settings.port}"
         wait_ready(f"http://127.0.0.1:{settings.port}/readyz", children, signals)
-        _banner(base, token, links)
+        # the embedded servers' URLs hold no secret (no password), unlike one from the env
+        cli_env = []
+        if postgres is not None:
+            cli_env.append(f"HANDOFF_DATABASE_URL={database_url}")
+        if redis is not None:
+            cli_env.append(f"HANDOFF_REDIS_URL={redis_url}")
+        _banner(base, token, links, " ".join(cli_env))
 
         while not signals.event.is_set():
             for name, proc in children.items():
@@ -303,7 +309,7 @@ def _redact(text: str) -> str:
     return redact(text)
 
 
-def _banner(base: str, token: str, links: list[tuple[str, str]]) -> None:
+def _banner(base: str, token: str, links: list[tuple[str, str]], cli_env: str) -> None:
     query = FIRST_QUERY
     say("")
     say("=" * 72)
@@ -313,9 +319,12 @@ def _banner(base: str, token: str, links: list[tuple[str, str]]) -> None:
         say(f"  {name}: {base}/#token={secret}")
     say(f"GraphiQL: {base}/graphql#token={token}")
     say(f"demo token: {token}")
-    say("  (a local development convenience, kept in <data dir>/demo-token;")
-    say("   paste it in GraphiQL's Headers tab as shown below)")
+    say("  (a local development convenience, kept in <data dir>/demo-token; the GraphiQL")
+    say("   link signs in with it, other clients send the header below)")
     say('headers: {"Authorization": "Bearer ' + token + '"}')
+    if cli_env:
+        say("the CLI on these servers, from another terminal:")
+        say(f"    {cli_env} .venv/bin/handoff --help")
     say("a first query (handoffs landing over the coming hours in each receiver's hours):")
     for line in query.splitlines():
         say("    " + line)

@@ -208,6 +208,9 @@ def test_handoff_dev_runs_everything_stops_cleanly_and_keeps_data(tmp_path: Path
         assert all(h["explanation"] for h in handoffs)
         output = first.output
         assert "GraphiQL: http://localhost:" in output
+        # the CLI can be pointed at the embedded servers (their URLs hold no password)
+        assert f"HANDOFF_DATABASE_URL=postgresql://postgres@127.0.0.1:{pg_port}/" in output
+        assert f"HANDOFF_REDIS_URL=redis://127.0.0.1:{redis_port}/0" in output
         assert "applying migration 0001_init" in output
         # API, worker and Redis are children; PostgreSQL runs detached with its own workers
         argvs = _argvs(tree)
