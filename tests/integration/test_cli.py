@@ -66,6 +66,21 @@ def test_commands_that_need_a_database_say_so() -> None:
     assert "HANDOFF_DATABASE_URL is not set" in result.stderr
 
 
+def test_a_bad_setting_is_one_line_naming_it_without_its_value() -> None:
+    result = run("settings", HANDOFF_PORT="abc")
+    assert result.returncode == 2
+    assert result.stderr.startswith("handoff: HANDOFF_PORT: Input should be a valid integer")
+    assert "Traceback" not in result.stderr and "abc" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_an_unreachable_database_is_one_line_without_the_password() -> None:
+    result = run("migrate", HANDOFF_DATABASE_URL="postgresql://u:s3cr3t@127.0.0.1:1/db")
+    assert result.returncode == 1
+    assert result.stderr.startswith("handoff: cannot reach PostgreSQL: connection failed")
+    assert "Traceback" not in result.stderr and "s3cr3t" not in result.stderr + result.stdout
+
+
 def test_token_create_prints_the_token_once_and_it_works(db_url: str) -> None:
     from handoff.storage.tokens import TOKEN_PREFIX, hash_token
 
