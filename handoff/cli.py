@@ -388,43 +388,10 @@ _mount_webhook()
 
 
 def main() -> None:
-    """Entry point of the `handoff` console script: a bad setting or a server that cannot
-    be reached is one line on stderr and a non-zero exit, never a traceback."""
-    import pydantic
-    import typer.main
+    """Entry point of the `handoff` console script (see `handoff.cli_errors`)."""
+    from handoff.cli_errors import run_reporting_errors
 
-    try:
-        app(standalone_mode=True)
-    except pydantic.ValidationError as e:
-        # the values are left out: a malformed URL may hold a password
-        for error in e.errors():
-            name = "HANDOFF_" + "_".join(str(part) for part in error["loc"]).upper()
-            typer.echo(f"handoff: {name}: {error['msg']}", err=True)
-        raise SystemExit(2) from None
-    except Exception as e:
-        what = _unreachable(e)
-        if what is None:
-            typer.main.except_hook(type(e), e, e.__traceback__)
-            raise SystemExit(1) from None
-        typer.echo(f"handoff: cannot reach {what}: {_first_line(e)}", err=True)
-        raise SystemExit(1) from None
-
-
-def _unreachable(error: Exception) -> str | None:
-    """Which server an exception says could not be reached (None: something else)."""
-    import psycopg
-    import psycopg_pool
-    import redis.exceptions
-
-    if isinstance(error, psycopg.OperationalError | psycopg_pool.PoolTimeout):
-        return "PostgreSQL"
-    if isinstance(error, redis.exceptions.ConnectionError):
-        return "Redis"
-    return None
-
-
-def _first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+    run_reporting_errors(app)
 
 
 if __name__ == "__main__":  # pragma: no cover
