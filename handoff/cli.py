@@ -47,14 +47,23 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def _database_url(settings: Settings) -> str:
-    if settings.database_url is None:
+    url = None if settings.database_url is None else settings.database_url.get_secret_value()
+    if not url or not url.strip():
+        # (empty would be libpq's own default database: not what anyone meant)
         typer.echo(
             "HANDOFF_DATABASE_URL is not set (set it to a PostgreSQL URL, "
             "or use `handoff dev` for embedded servers)",
             err=True,
         )
         raise typer.Exit(2)
-    return settings.database_url.get_secret_value()
+    url_form = url.startswith(("postgresql://", "postgres://"))
+    if not url_form and ("://" in url or "=" not in url):
+        # never echoed: a URL of another kind may still hold a password
+        typer.echo(
+            "HANDOFF_DATABASE_URL is not a postgresql:// URL (nor key=value settings)", err=True
+        )
+        raise typer.Exit(2)
+    return url
 
 
 # --- dev ------------------------------------------------------------------------------------
@@ -63,7 +72,8 @@ def _database_url(settings: Settings) -> str:
 @app.command()
 def dev(
     port: Annotated[
-        int | None, typer.Option(help="API port (default: HANDOFF_PORT or 8000)")
+        int | None,
+        typer.Option(min=1, max=65535, help="API port (default: HANDOFF_PORT or 8000)"),
     ] = None,
     data_dir: Annotated[
         Path | None,
@@ -116,17 +126,24 @@ def asgi_app() -> FastAPI:
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default: HANDOFF_HOST)")] = None,
-    port: Annotated[int | None, typer.Option(help="port (default: HANDOFF_PORT)")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="port (default: HANDOFF_PORT)")
+    ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="worker processes (default: HANDOFF_WORKERS)")
+        int | None,
+        typer.Option(min=1, max=64, help="worker processes (default: HANDOFF_WORKERS)"),
     ] = None,
     graceful_timeout: Annotated[
-        int, typer.Option(help="seconds in-flight requests get to finish on SIGTERM")
+        int,
+        typer.Option(min=0, max=3600, help="seconds in-flight requests get to finish on SIGTERM"),
     ] = 25,
 ) -> None:
     """Serve the GraphQL API (and /healthz, /readyz, /metrics) with uvicorn."""
     import uvicorn
 
+    if host is not None and not host.strip():
+        typer.echo("--host is empty (give an address, e.g. 127.0.0.1)", err=True)
+        raise typer.Exit(2)
     settings = _settings(host=host, port=port, workers=workers)
     _configure_logging(settings)
     _database_url(settings)
@@ -237,7 +254,8 @@ def _masked_url(value: str) -> str:
         userinfo, _, host = parts.netloc.rpartition("@")
         user = userinfo.partition(":")[0]
         masked = f"{user}:{REDACTED}@{host}" if ":" in userinfo else parts.netloc
-        return urlunsplit(parts._replace(netloc=masked))
+        # (and a password given as ?password=... in the query)
+        return redact(urlunsplit(parts._replace(netloc=masked)))
     return redact(value)
 
 
@@ -333,6 +351,7 @@ async def _create_token(
             ws = await workspaces.ensure(conn, workspace, now, reminders)
             found = await people.by_handle(conn, ws.id, handle)
             if found is None or found.deactivated_at is not None:
+                await conn.rollback()  # the workspace `ensure` made, if it did, goes too
                 return None
             person_id = found.id
         token = await create_token(

@@ -59,7 +59,11 @@ def verify_cmd(
     ],
     tolerance: Annotated[
         int,
-        typer.Option(help="seconds the timestamp may be from now; 0 checks the signature only"),
+        typer.Option(
+            min=0,
+            max=10**9,
+            help="seconds the timestamp may be from now; 0 checks the signature only",
+        ),
     ] = 300,
 ) -> None:
     """Verify a delivery's signature: exit 0 when valid, 1 with the reason when not."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,9 +21,11 @@ class Settings(BaseSettings):
         default=None, description="Redis URL; unset with `handoff dev` = embedded server"
     )
     data_dir: Path = Field(default=Path(".handoff"), description="where `handoff dev` keeps data")
-    host: str = Field(default="127.0.0.1", description="API bind address")
-    port: int = Field(default=8000, description="API port")
-    workers: int = Field(default=1, description="API worker processes for `handoff serve`")
+    host: str = Field(default="127.0.0.1", min_length=1, description="API bind address")
+    port: int = Field(default=8000, ge=1, le=65535, description="API port")
+    workers: int = Field(
+        default=1, ge=1, le=64, description="API worker processes for `handoff serve`"
+    )
     db_pool_min: int = Field(default=2, description="minimum PostgreSQL connections per process")
     db_pool_max: int = Field(default=20, description="maximum PostgreSQL connections per process")
     max_page_size: int = Field(default=100, description="largest `first` a connection accepts")
@@ -54,7 +57,7 @@ class Settings(BaseSettings):
         "empty = same origin only",
     )
     default_reminders: int = Field(
-        default=1, description="reminders before escalation for new workspaces"
+        default=1, ge=0, le=20, description="reminders before escalation for new workspaces"
     )
     health_min_group: int = Field(
         default=5,
@@ -125,8 +128,12 @@ class Settings(BaseSettings):
         description="API processes with subscribers run the outbox dispatcher when an event"
         " commits (positions in milliseconds); false leaves it to the worker's 1 s tick",
     )
-    log_format: str = Field(default="json", description="`json` or `text`")
-    log_level: str = Field(default="INFO", description="log level")
+    log_format: Literal["json", "text"] = Field(default="json", description="`json` or `text`")
+    log_level: str = Field(
+        default="INFO",
+        pattern=r"(?i)^(debug|info|warning|error|critical)$",
+        description="log level",
+    )
     queue_name: str = Field(default="handoff:queue", description="arq queue name")
 
     def allowed_origins(self) -> list[str]:

@@ -81,6 +81,45 @@ def test_an_unreachable_database_is_one_line_without_the_password() -> None:
     assert "Traceback" not in result.stderr and "s3cr3t" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("", "HANDOFF_DATABASE_URL is not set"),  # not libpq's own default database
+        ("redis://:s3cr3t@localhost:6379/0", "is not a postgresql:// URL"),
+        ("not a url s3cr3t", "is not a postgresql:// URL"),
+    ],
+)
+def test_a_database_url_that_is_no_postgresql_url_is_refused_unshown(url: str, says: str) -> None:
+    result = run("migrate", HANDOFF_DATABASE_URL=url)
+    assert result.returncode == 2
+    assert says in result.stderr
+    assert "s3cr3t" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["serve", "--port", "70000"], {}),
+        (["serve", "--workers", "0"], {}),
+        (["serve", "--host", ""], {}),
+        (["settings"], {"HANDOFF_LOG_LEVEL": "LOUD"}),
+        (["settings"], {"HANDOFF_DEFAULT_REMINDERS": "-5"}),
+        (["webhook", "verify", "whsec_x", "--body", "{}", "--tolerance", "-5"], {}),
+    ],
+)
+def test_out_of_range_options_and_settings_are_usage_errors(args: list[str], env: dict) -> None:
+    result = run(*args, **env)
+    assert result.returncode == 2, (args, result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_masks_a_password_given_in_the_query() -> None:
+    url = "postgresql://rev@localhost/hrev?password=s3cr3t"
+    result = run("settings", HANDOFF_DATABASE_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert "s3cr3t" not in result.stdout and "password=" in result.stdout
+
+
 def test_token_create_prints_the_token_once_and_it_works(db_url: str) -> None:
     from handoff.storage.tokens import TOKEN_PREFIX, hash_token
 
@@ -102,6 +141,17 @@ def test_token_create_prints_the_token_once_and_it_works(db_url: str) -> None:
         ).fetchall()
     assert [r["name"] for r in rows] == ["acme", "acme"]
     assert bytes(rows[0]["token_hash"]) == hash_token(token)
+
+
+def test_a_refused_person_token_leaves_no_new_workspace_behind(db_url: str) -> None:
+    result = run(
+        "token", "create", "--workspace", "typo-ws", "--person", "ana", HANDOFF_DATABASE_URL=db_url
+    )
+    assert result.returncode == 2
+    assert "no active person with the handle 'ana'" in result.stderr
+    with psycopg.connect(db_url) as conn:
+        made = conn.execute("SELECT count(*) FROM workspaces WHERE name = 'typo-ws'").fetchone()
+    assert made == (0,)
 
 
 def test_token_create_for_a_person_acts_as_them(db_url: str) -> None:
