@@ -22,6 +22,12 @@ def run_reporting_errors(app: typer.Typer) -> None:
             typer.echo(f"handoff: {name}: {error['msg']}", err=True)
         raise SystemExit(2) from None
     except Exception as e:
+        if isinstance(e, OSError) and e.filename is not None:  # a path given on the line
+            typer.echo(f"handoff: {e.strerror or e}: {e.filename}", err=True)
+            raise SystemExit(1) from None
+        if _not_migrated(e):
+            typer.echo("handoff: the database is not migrated: run `handoff migrate`", err=True)
+            raise SystemExit(1) from None
         what = _unreachable(e)
         if what is None:
             typer.main.except_hook(type(e), e, e.__traceback__)
@@ -41,6 +47,12 @@ def _unreachable(error: Exception) -> str | None:
     if isinstance(error, redis.exceptions.ConnectionError):
         return "Redis"
     return None
+
+
+def _not_migrated(error: Exception) -> bool:
+    import psycopg.errors
+
+    return isinstance(error, psycopg.errors.UndefinedTable)
 
 
 def _first_line(error: Exception) -> str:

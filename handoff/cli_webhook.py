@@ -70,7 +70,11 @@ def verify_cmd(
     if body == "-":
         raw = sys.stdin.read()
     elif body.startswith("@"):
-        raw = Path(body[1:]).read_text()
+        try:
+            raw = Path(body[1:]).read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            typer.echo(f"cannot read the body from {body[1:]!r}: {exc}", err=True)
+            raise typer.Exit(2) from None
     else:
         raw = body
     try:

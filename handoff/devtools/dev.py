@@ -229,13 +229,13 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: Signa
             write_json(ports_file, ports)
         signals.check()
 
+        # before anything is written: a refused run must not revoke the last run's links
+        if not port_free(settings.port):
+            raise RuntimeError(f"API port {settings.port} is already in use (use --port)")
         _migrate(database_url)
         signals.check()
         token, links = _demo_tokens(database_url, data_dir / "demo-token", options.seed)
         signals.check()
-
-        if not port_free(settings.port):
-            raise RuntimeError(f"API port {settings.port} is already in use (use --port)")
         env = dict(os.environ)
         env.update(
             {

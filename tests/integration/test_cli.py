@@ -113,6 +113,21 @@ def test_out_of_range_options_and_settings_are_usage_errors(args: list[str], env
     assert "Traceback" not in result.stderr
 
 
+def test_paths_that_cannot_be_read_or_written_are_one_line(tmp_path: Path) -> None:
+    written = run("schema", "export", "--path", str(tmp_path))
+    assert (written.returncode, written.stderr) == (1, f"handoff: Is a directory: {tmp_path}\n")
+    verify = ("webhook", "verify", "--secret", "whsec_eA==", "-H", "{}")
+    read = run(*verify, "--body", "@/nonexistent/body")
+    assert read.returncode == 2 and "cannot read the body from '/nonexistent/body'" in read.stderr
+    assert "Traceback" not in written.stderr + read.stderr
+
+
+def test_an_unmigrated_database_says_to_migrate(empty_db_url: str) -> None:
+    result = run("token", "create", "--workspace", "acme", HANDOFF_DATABASE_URL=empty_db_url)
+    assert result.returncode == 1
+    assert result.stderr == "handoff: the database is not migrated: run `handoff migrate`\n"
+
+
 def test_settings_masks_a_password_given_in_the_query() -> None:
     url = "postgresql://rev@localhost/hrev?password=s3cr3t"
     result = run("settings", HANDOFF_DATABASE_URL=url)
