@@ -58,7 +58,10 @@ async def test_connections_per_token_are_limited(live) -> None:
             await third.subscribe("e", EVENTS)
             await live.served.wait_subscribers(1)
         await first.subscribe("e", EVENTS)
-    # closed connections free their place
+    # closed connections free their place, once the server has seen them close (the
+    # client's close returns before the server's handler has released the connection)
+    runtime = live.served.app.state.live
+    await until(lambda: not runtime.connections, "the closed connections released")
     async with ws_client(live.served.ws, gql.token):
         pass
 
@@ -81,7 +84,9 @@ async def test_one_process_holds_at_most_live_max_connections(live) -> None:
         # the connections it holds go on working
         await b.subscribe("a", EVENTS)
         await live.served.wait_subscribers(1)
-    # closed connections free their places
+    # closed connections free their places (once the server has seen them close)
+    runtime = live.served.app.state.live
+    await until(lambda: not runtime.connections, "the closed connections released")
     async with ws_client(live.served.ws, tokens[2]) as later:
         await later.subscribe("b", EVENTS)
         await live.served.wait_subscribers(1)
