@@ -7,7 +7,7 @@ Nothing heavy is imported at module level: each command imports what it needs, s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -35,9 +35,10 @@ SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema" / "schema.graphql"
 def _settings(**overrides: object) -> Settings:
     from handoff.settings import Settings
 
-    settings = Settings()
-    updates = {k: v for k, v in overrides.items() if v is not None}
-    return settings.model_copy(update=updates) if updates else settings
+    # options go through the settings' own checks, as HANDOFF_* values do (model_copy
+    # would take `--host ""` or `--port 70000` unchecked)
+    given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**given)
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -141,9 +142,6 @@ def serve(
     """Serve the GraphQL API (and /healthz, /readyz, /metrics) with uvicorn."""
     import uvicorn
 
-    if host is not None and not host.strip():
-        typer.echo("--host is empty (give an address, e.g. 127.0.0.1)", err=True)
-        raise typer.Exit(2)
     settings = _settings(host=host, port=port, workers=workers)
     _configure_logging(settings)
     _database_url(settings)

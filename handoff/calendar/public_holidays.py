@@ -51,20 +51,22 @@ class HolidayRegion:
                 f"{field}.subdivision",
             )
         country = country.strip().upper()
-        subdivision = subdivision.strip() or None if subdivision is not None else None
+        if subdivision is not None:
+            subdivision = subdivision.strip() or None
         if (country, subdivision) in _VALID:
             return cls(country, subdivision)
         try:
-            _holidays.country_holidays(country)
+            national = _holidays.country_holidays(country)
         except NotImplementedError:
             raise InvalidPattern(
                 f"unknown holiday country {value.get('country')!r}", f"{field}.country"
             ) from None
-        if subdivision is not None:
+        known = national.subdivisions
+        if subdivision is not None and subdivision not in known:
             # codes are upper case ("BY", "NSW"), as a country's; a few are digits
-            known = _holidays.country_holidays(country).subdivisions
-            if subdivision not in known and subdivision.upper() in known:
+            if subdivision.upper() in known:
                 subdivision = subdivision.upper()
+            # (not a code: the library may know it as an alias; it says when it does not)
             try:
                 _holidays.country_holidays(country, subdiv=subdivision)
             except NotImplementedError:

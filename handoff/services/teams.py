@@ -74,8 +74,8 @@ async def remove_member(
     """Remove a person from a team; NotFound when they are not a member."""
     require(actor, Right.ADMINISTER)
     team = await lookups.team(conn, ws, team_id)
-    person = await lookups.person(conn, ws, person_id)
     if not await teams.remove_member(conn, ws, team_id, person_id):
+        person = await lookups.person(conn, ws, person_id)  # NotFound for nobody's ID
         # the person's own ID: the schema has no type for a membership
         raise NotFound("Person", person_id, f"{person.name} is not a member of {team.name}")
     return team
