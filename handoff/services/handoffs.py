@@ -16,6 +16,7 @@ from handoff.observability.metrics import HANDOFFS_CREATED
 from handoff.services import lookups
 from handoff.services.delegation_routes import Route, follow
 from handoff.services.errors import Conflict, Invalid, NotFound
+from handoff.services.idempotency import fingerprint, same_request
 from handoff.services.payloads import delegation_data, handoff_data
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan, plan_for_person, plan_for_team
@@ -232,6 +233,7 @@ async def _item_to_hand_off(
     new_id: int,
     now: datetime,
     actor: Actor | None,
+    asked: bytes | None,
 ) -> WorkItem | Handoff:
     """The work item as it will read once handed off, or the handoff an earlier request
     with the same idempotency key made while this one waited for the item's lock."""
@@ -251,7 +253,7 @@ async def _item_to_hand_off(
     if old.status == WorkItemStatus.IN_HANDOFF and new.idempotency_key is not None:
         existing = await handoffs.by_idempotency_key(conn, ws, new.idempotency_key)
         if existing is not None:
-            return existing
+            return same_request(existing, asked)
     _require_holder(actor, old)
     if old.status == WorkItemStatus.IN_HANDOFF:
         raise Conflict(f"work item {old.title!r} is already being handed off")
@@ -267,7 +269,8 @@ async def create_handoff(
 ) -> tuple[Handoff, bool]:
     """Create a handoff with its delivery follow-ups; returns (handoff, created).
 
-    The same idempotency key again returns the first handoff and writes nothing.
+    The same idempotency key with the same request again returns the first handoff and
+    writes nothing; with a different request it is refused (`idempotency`).
 
     Round trips: one read (`creation_context`: workspace default, an earlier handoff with
     this key, fresh ids, sender and receiver) and one write (`handoffs.create`: handoff,
@@ -277,6 +280,7 @@ async def create_handoff(
     _validate(new)
     sender_id = _sender_id(new, actor)
     key = new.idempotency_key
+    asked = None if key is None else fingerprint(new, sender_id)
     if key is not None and new.to_team_id is not None:
         # Round-robin advances the team's counter before the handoff row exists; serialise
         # requests with the same key so a duplicate never advances it.
@@ -284,7 +288,7 @@ async def create_handoff(
     person_ids = [sender_id] if new.to_person_id is None else [sender_id, new.to_person_id]
     head = await handoffs.creation_context(conn, ws, key, person_ids)
     if head.existing_id is not None:
-        return await lookups.handoff(conn, ws, head.existing_id), False
+        return same_request(await lookups.handoff(conn, ws, head.existing_id), asked), False
     sender = head.people.get(sender_id)
     if sender is None:
         raise NotFound("Person", sender_id)
@@ -306,7 +310,7 @@ async def create_handoff(
     )
     if urgency is not None:
         plan = urgency.explain(plan)
-    item = await _item_to_hand_off(conn, ws, new, sender, head.new_work_item_id, now, actor)
+    item = await _item_to_hand_off(conn, ws, new, sender, head.new_work_item_id, now, actor, asked)
     if isinstance(item, Handoff):
         return item, False
     times = plan.receiver.times
@@ -331,6 +335,7 @@ async def create_handoff(
         addressed_to_id=plan.via[0] if plan.via else None,
         delegated_via=list(plan.via),
         delegation_ids=list(plan.delegation_ids),
+        request_fingerprint=asked,
     )
     handoff = await handoffs.create(
         conn,
@@ -348,7 +353,7 @@ async def create_handoff(
         assert key is not None
         existing = await handoffs.by_idempotency_key(conn, ws, key)
         assert existing is not None, "an idempotency-key conflict leaves a visible row"
-        return existing, False
+        return same_request(existing, asked), False
     if urgency is not None:
         await urgency.record(conn, handoff, plan, item, team)
     HANDOFFS_CREATED.inc()
@@ -393,4 +398,5 @@ def _as_stored(row: NewHandoffRow, now: datetime) -> Handoff:
         addressed_to_id=row.addressed_to_id,
         delegated_via=row.delegated_via,
         delegation_ids=row.delegation_ids,
+        request_fingerprint=row.request_fingerprint,
     )

@@ -174,6 +174,7 @@ class NewHandoffRow:
     addressed_to_id: int | None = None
     delegated_via: list[int] = field(default_factory=list)
     delegation_ids: list[int] = field(default_factory=list)
+    request_fingerprint: bytes | None = None
 
 
 async def create(
@@ -210,6 +211,7 @@ async def create(
         "addressed_to_id": new.addressed_to_id,
         "delegated_via": new.delegated_via,
         "delegation_ids": new.delegation_ids,
+        "request_fingerprint": new.request_fingerprint,
         "insert_item": insert_item,
         "item_title": item.title,
         "item_description": item.description,

@@ -193,6 +193,8 @@ class Handoff(FromRow):
     addressed_to_id: int | None = None
     delegated_via: list[int] = field(default_factory=list)
     delegation_ids: list[int] = field(default_factory=list)
+    # a digest of the createHandoff request that made it with an idempotency key
+    request_fingerprint: bytes | None = None
 
 
 @dataclass(frozen=True)

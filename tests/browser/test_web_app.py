@@ -274,6 +274,45 @@ async def test_a_server_error_is_said_and_the_screen_stays_true(page, demo) -> N
     assert (await label.inner_text()).startswith("Monday 30 Nov")
 
 
+async def test_a_lost_answer_then_an_edited_draft_is_said_and_sent_anew(page, demo) -> None:
+    await sign_in(page, demo, "maya")
+    form = page.get_by_role("form", name="Hand off")
+    status = form.get_by_role("status")
+
+    async def answer_lost(route) -> None:
+        if "createHandoff" not in (route.request.post_data or ""):
+            await route.continue_()
+            return
+        await route.fetch()  # the server makes the handoff; its answer never arrives
+        await route.fulfill(status=502, body="bad gateway")
+
+    await page.route("**/graphql", answer_lost)
+    await form.get_by_label("To").select_option(label="Ana de Vries (Europe/Amsterdam)")
+    await form.get_by_label("Summary").fill("Q4 numbers")
+    await form.get_by_role("button", name="Hand off").click()
+    await status.get_by_text("Not sent: the server answered 502").wait_for()
+    await page.unroute("**/graphql")
+    # The draft changes before it is sent again: the same key would now ask for something
+    # else, so the first send is owned up to and the new version gets a key of its own.
+    await form.get_by_label("Summary").fill("Q4 numbers, with the December forecast")
+    await form.get_by_role("button", name="Hand off").click()
+    await status.get_by_text("An earlier send of this draft did go through").wait_for()
+    await form.get_by_role("button", name="Hand off").click()
+    await status.get_by_text("Handed to Ana de Vries").wait_for()
+    found = await page.evaluate(
+        """async () => {
+            const token = sessionStorage.getItem("handoff.token");
+            const r = await fetch("/graphql", {method: "POST",
+                headers: {"content-type": "application/json", authorization: `Bearer ${token}`},
+                body: JSON.stringify({query: "{ handoffs(first: 100) { edges { node { note { summary } } } } }"})});
+            return (await r.json());
+        }"""
+    )
+    summaries = [e["node"]["note"]["summary"] for e in found["data"]["handoffs"]["edges"]]
+    assert summaries.count("Q4 numbers") == 1
+    assert summaries.count("Q4 numbers, with the December forecast") == 1
+
+
 async def test_composer_errors_stand_under_their_field_until_it_is_edited(page, demo) -> None:
     await sign_in(page, demo, "maya")
     form = page.get_by_role("form", name="Hand off")

@@ -41,35 +41,23 @@ async def _setup(conn: AsyncConnection) -> tuple[int, int, int, int]:
 async def test_friday_afternoon_to_someone_with_fridays_off(db_url: str) -> None:
     async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
         ws, ana, sam, _ = await _setup(conn)
-        handoff, created = await create_handoff(
-            conn,
-            ws,
-            FRIDAY_1500_AMS,
-            NewHandoff(
-                sender_id=sam,
-                to_person_id=ana,
-                new_work_item_title="Release notes",
-                note=Note(summary="Draft done", open_questions=["Ship Monday?"]),
-                respond_within=timedelta(hours=4),
-                idempotency_key="k1",
-            ),
+        asked = NewHandoff(
+            sender_id=sam,
+            to_person_id=ana,
+            new_work_item_title="Release notes",
+            note=Note(summary="Draft done", open_questions=["Ship Monday?"]),
+            respond_within=timedelta(hours=4),
+            idempotency_key="k1",
         )
+        handoff, created = await create_handoff(conn, ws, FRIDAY_1500_AMS, asked)
         assert created
         # Monday 30 Nov: 09:00-10:00 is focus time, so 10:00 Amsterdam = 09:00 UTC
         assert handoff.deliver_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
         assert handoff.respond_by == datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
         assert any("Friday" in line for line in handoff.explanation)
+        # a retry five minutes later is the same handoff
         again, created_again = await create_handoff(
-            conn,
-            ws,
-            FRIDAY_1500_AMS + timedelta(minutes=5),
-            NewHandoff(
-                sender_id=sam,
-                to_person_id=ana,
-                new_work_item_title="Other",
-                note=Note(summary="x"),
-                idempotency_key="k1",
-            ),
+            conn, ws, FRIDAY_1500_AMS + timedelta(minutes=5), asked
         )
         assert (again.id, created_again) == (handoff.id, False)
         cur = await conn.execute("SELECT kind, due_at, state FROM follow_ups")

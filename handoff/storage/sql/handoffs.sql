@@ -127,12 +127,13 @@ WITH h AS (
     INSERT INTO handoffs (id, workspace_id, work_item_id, sender_id, receiver_id, team_id, summary,
                           done, next_steps, open_questions, respond_within, created_at, deliver_at,
                           respond_by, explanation, max_reminders, updated_at, idempotency_key,
-                          addressed_to_id, delegated_via, delegation_ids)
+                          addressed_to_id, delegated_via, delegation_ids, request_fingerprint)
     OVERRIDING SYSTEM VALUE
     VALUES (%(id)s, %(workspace_id)s, %(work_item_id)s, %(sender_id)s, %(receiver_id)s, %(team_id)s,
             %(summary)s, %(done)s, %(next_steps)s, %(open_questions)s, %(respond_within)s, %(now)s,
             %(deliver_at)s, %(respond_by)s, %(explanation)s, %(max_reminders)s, %(now)s,
-            %(idempotency_key)s, %(addressed_to_id)s, %(delegated_via)s, %(delegation_ids)s)
+            %(idempotency_key)s, %(addressed_to_id)s, %(delegated_via)s, %(delegation_ids)s,
+            %(request_fingerprint)s)
     ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
     RETURNING *
 ), delegated AS (

@@ -192,6 +192,13 @@ export class Composer {
         this.pending = null;
         this.clearPreview();
         if (this.onSent) this.onSent(r.handoff);
+      } else if (r.__typename === "ValidationError" && r.field === "input.idempotencyKey") {
+        // An earlier send of this draft went through although its answer never came back,
+        // and the draft has changed since: a new key lets this version go as a new handoff.
+        this.key = draftKey();
+        this.result.textContent =
+          "An earlier send of this draft did go through, before your last changes. " +
+          "Send again to hand over this version as well.";
       } else if (r.__typename === "ValidationError") {
         showFieldErrors(this.form, controlFor(r.field), r.message);
       } else {

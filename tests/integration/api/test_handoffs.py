@@ -219,13 +219,25 @@ async def test_idempotency_key(gql, other_gql, db_url) -> None:
     first = await ok(gql, CREATE_HANDOFF, {"input": data}, "createHandoff", "CreateHandoffPayload")
     assert first["created"] is True
     before = await snapshot(db_url)
-    # The same key again (even with a different body) returns the first handoff.
-    for body in (data, data | {"note": note("Something else"), "toPersonId": sam["id"]}):
-        again = await ok(
-            gql, CREATE_HANDOFF, {"input": body}, "createHandoff", "CreateHandoffPayload"
+    # The same key with the same request again (a retry) returns the first handoff.
+    again = await ok(gql, CREATE_HANDOFF, {"input": data}, "createHandoff", "CreateHandoffPayload")
+    assert again["created"] is False
+    assert again["handoff"] == first["handoff"]
+    # The same key with anything else asked is a mistake, not a retry: refused, naming the
+    # key and the handoff it made, and nothing is written.
+    for change in (
+        {"note": note("Something else")},
+        {"toPersonId": sam["id"]},
+        {"expectResponseWithin": "PT5H"},
+        {"maxReminders": 1},
+        {"newWorkItem": {"title": "Another item"}},
+    ):
+        refused = await ok(
+            gql, CREATE_HANDOFF, {"input": data | change}, "createHandoff", "ValidationError"
         )
-        assert again["created"] is False
-        assert again["handoff"] == first["handoff"]
+        assert refused["field"] == "input.idempotencyKey", change
+        assert "already used for a different request" in refused["message"]
+        assert "Use a new key" in refused["message"]
     assert await snapshot(db_url) == before
     # Another key is another handoff.
     other = await create_handoff(gql, sam, ana, idempotencyKey="key-2")
@@ -252,6 +264,26 @@ async def test_idempotency_key(gql, other_gql, db_url) -> None:
     )
     assert (again["created"], again["handoff"]["id"]) == (False, theirs["handoff"]["id"])
     assert (await counts(db_url))["handoffs"] == 3
+
+
+async def test_a_key_from_before_fingerprints_keeps_the_first_answer(gql, db_url) -> None:
+    # Handoffs made before requests were fingerprinted cannot tell a retry from a mistake,
+    # so their key answers as it did then: the first handoff, nothing written.
+    ana = await create_person(gql, "Ana", AMS)
+    sam = await create_person(gql, "Sam", SYDNEY)
+    data = handoff_input(sam, ana, idempotencyKey="old-key")
+    first = await ok(gql, CREATE_HANDOFF, {"input": data}, "createHandoff", "CreateHandoffPayload")
+    hid = pk(first["handoff"]["id"])
+    stored = await sql(db_url, "SELECT request_fingerprint FROM handoffs WHERE id = %s", (hid,))
+    assert stored[0][0] is not None and len(stored[0][0]) == 32
+    await sql(db_url, "UPDATE handoffs SET request_fingerprint = NULL WHERE id = %s", (hid,))
+    before = await snapshot(db_url)
+    changed = data | {"note": note("Something else")}
+    again = await ok(
+        gql, CREATE_HANDOFF, {"input": changed}, "createHandoff", "CreateHandoffPayload"
+    )
+    assert (again["created"], again["handoff"]["id"]) == (False, first["handoff"]["id"])
+    assert await snapshot(db_url) == before
 
 
 async def test_illegal_transitions_are_conflicts(gql, db_url) -> None:
