@@ -265,7 +265,9 @@ class CreateHandoffInput:
         default=None, description="counted in the receiver's working time, e.g. PT4H"
     )
     idempotency_key: str | None = strawberry.field(
-        default=None, description="the same key again returns the first handoff"
+        default=None,
+        description="the same key with the same request again returns the first handoff; "
+        "with a different request it is a ValidationError",
     )
     max_reminders: int | None = strawberry.field(
         default=None, description="reminders before escalation; defaults to the workspace's"
