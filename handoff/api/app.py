@@ -167,6 +167,7 @@ def create_app(
             bind(workspace_id=actor.workspace_id)
             await _spend(connection, actor, response)
             stream = await live.open_sse(actor, in_url)
+            stream.last_event_id = connection.headers.get("last-event-id") or None
             connection.scope[LIVE_KEY] = stream
             return LiveContext(
                 pool=pool,

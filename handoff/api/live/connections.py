@@ -80,6 +80,9 @@ class LiveConnection:
     end_error: tuple[str, str] | None = None  # (code, message) an SSE stream ends with
     closed: bool = False
     streaming: bool = False  # an SSE response owns it (and releases it when it ends)
+    # an SSE client's Last-Event-ID (EventSource sends it when it reconnects): a cursor
+    # its stream sent, where a subscription given no `after` resumes
+    last_event_id: str | None = None
 
     def on_drop(self) -> None:
         """A subscription of this connection was dropped as a slow consumer."""

@@ -63,16 +63,24 @@ class Session:
         return self.runtime.streams
 
     async def after(self, cursor: str | None) -> int | None:
-        """The outbox position of an `after` cursor, checked against the retention."""
-        if cursor is None:
+        """The outbox position of an `after` cursor, checked against the retention; an
+        SSE stream resumes after its client's Last-Event-ID when that is later (EventSource
+        reconnects with the URL it was opened with, so its `after` may be the older one)."""
+        field = "after"
+        position = None if cursor is None else decode_cursor(cursor, field)
+        header = self.connection.last_event_id
+        if header is not None:
+            resumed = decode_cursor(header, "Last-Event-ID")
+            if position is None or resumed > position:
+                position, field = resumed, "Last-Event-ID"
+        if position is None:
             return None
-        position = decode_cursor(cursor)
         assert self.runtime.pool is not None
         retention = timedelta(hours=self.runtime.settings.live_retention_hours)
         try:
             await check_after(self.runtime.pool, self.runtime.clock, retention, position)
         except CursorExpired as exc:
-            raise CursorTooOld(exc.message, "after") from None
+            raise CursorTooOld(exc.message, field) from None
         return position
 
 

@@ -17,7 +17,9 @@ WebSocket (`graphql-transport-ws`, what the `graphql-ws` client speaks):
 SSE (`Accept: text/event-stream`, strawberry's "graphql-sse" single-connection mode):
 the `Authorization` header as for any request, or for EventSource (which cannot send
 headers) a short-lived token in `access_token`; a comment line at once (the response
-starts before the first event) and every `live_keepalive_seconds`.
+starts before the first event) and every `live_keepalive_seconds`. A message whose
+selection has its `cursor` carries it as the event's `id`, so EventSource's reconnect
+(with `Last-Event-ID`) resumes where it was.
 """
 
 from __future__ import annotations
@@ -191,6 +193,11 @@ def sse_transport(heartbeat: float) -> type[SSETransport]:
         def __init__(self) -> None:
             super().__init__(heartbeat_interval=heartbeat)
 
+        def encode_next(self, response: Any, encode_json: Callable[[object], str]) -> str:
+            event = super().encode_next(response, encode_json)
+            cursor = _cursor_of(response)
+            return event if cursor is None else f"id: {cursor}\n{event}"
+
     return Transport
 
 
@@ -274,6 +281,19 @@ def _until_ended(
             live.runtime.release(live)
 
     return until_ended
+
+
+def _cursor_of(response: Any) -> str | None:
+    """The `cursor` of a subscription message (one root field), if it was selected."""
+    data = response.get("data") if isinstance(response, dict) else None
+    if not isinstance(data, dict) or len(data) != 1:
+        return None
+    (value,) = data.values()
+    cursor = value.get("cursor") if isinstance(value, dict) else None
+    # our cursors are URL-safe base64; anything else must not reach an SSE field
+    if isinstance(cursor, str) and cursor.isascii() and cursor.isprintable() and cursor:
+        return cursor
+    return None
 
 
 def _json(value: object) -> str:

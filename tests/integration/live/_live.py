@@ -179,6 +179,7 @@ class SSE:
 
     response: httpx.Response
     lines: AsyncIterator[str]
+    last_id: str | None = None  # the last event `id`, as EventSource keeps it
 
     async def event(self, limit: float = WAIT) -> tuple[str, Any]:
         """(event name, decoded data) of the next event; comments are skipped."""
@@ -188,7 +189,9 @@ class SSE:
                 line = await anext(self.lines)
                 if line.startswith(":"):
                     continue
-                if line.startswith("event:"):
+                if line.startswith("id:"):
+                    self.last_id = line.removeprefix("id:").strip()
+                elif line.startswith("event:"):
                     name = line.removeprefix("event:").strip()
                 elif line.startswith("data:"):
                     data = line.removeprefix("data:").strip()
@@ -210,11 +213,15 @@ async def sse_client(
     token: str | None = None,
     *,
     in_url: bool = False,
+    last_event_id: str | None = None,
 ) -> AsyncIterator[SSE]:
     """A subscription over SSE: POST with the Authorization header, or (`in_url`) a GET
-    the way EventSource sends it, the token in `access_token`."""
+    the way EventSource sends it, the token in `access_token` (and, reconnecting, the
+    `Last-Event-ID` header)."""
     async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(30.0)) as http:
         headers = {"Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = last_event_id
         if in_url:
             params = {"query": query, "variables": json.dumps(variables or {})}
             if token:

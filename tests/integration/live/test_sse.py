@@ -126,6 +126,61 @@ async def test_sse_resumes_with_after_and_reports_errors_as_events(live) -> None
         assert (await stream.event())[0] == "complete"
 
 
+async def test_eventsource_reconnects_where_it_was_with_last_event_id(live) -> None:
+    gql = await live.client()
+    ana, sam = await _pair(gql)
+    soon = (live.clock.now() + timedelta(minutes=30)).isoformat()
+    token = await ok(
+        gql,
+        TOKEN,
+        {"person": ana["id"], "name": "browser tab", "expires": soon},
+        "createPersonToken",
+        "CreatePersonTokenPayload",
+    )
+    url_token = token["secret"]
+    async with sse_client(live.served.http, EVENTS, {}, url_token, in_url=True) as stream:
+        await live.served.wait_subscribers(1)
+        await create_handoff(gql, sam, ana, title="first")
+        event = (await stream.data())["events"]
+        # each message carries its cursor as the SSE id, which EventSource keeps
+        assert stream.last_id == event["cursor"]
+    # the connection drops; two handoffs are made meanwhile
+    second = await create_handoff(gql, sam, ana, title="second")
+    third = await create_handoff(gql, sam, ana, title="third")
+    await until_dispatched(live)
+    async with sse_client(
+        live.served.http, EVENTS, {}, url_token, in_url=True, last_event_id=stream.last_id
+    ) as again:
+        assert (await again.data())["events"]["data"]["handoff"]["id"] == second["id"]
+        after_second = again.last_id
+        assert (await again.data())["events"]["data"]["handoff"]["id"] == third["id"]
+    # EventSource reconnects with the URL it was opened with: when that URL's `after` is
+    # older than the header, the header (where the client really was) wins; and the other
+    # way round
+    for after, header in ((event["cursor"], after_second), (after_second, event["cursor"])):
+        async with sse_client(
+            live.served.http, EVENTS, {"after": after}, url_token, in_url=True, last_event_id=header
+        ) as resumed:
+            assert (await resumed.data())["events"]["data"]["handoff"]["id"] == third["id"]
+    # a header that is no cursor of ours is refused, naming it
+    async with sse_client(
+        live.served.http, EVENTS, {}, url_token, in_url=True, last_event_id="garbage"
+    ) as refused:
+        name, body = await refused.event()
+        assert name == "next"
+        error = body["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+        assert error["extensions"].get("field") == "Last-Event-ID", error
+        assert (await refused.event())[0] == "complete"
+    # a selection without `cursor` sends no ids (there is nothing to resume from)
+    plain = "subscription { events { type } }"
+    async with sse_client(live.served.http, plain, {}, url_token, in_url=True) as bare:
+        await live.served.wait_subscribers(1)
+        await create_handoff(gql, sam, ana, title="fourth")
+        assert (await bare.data())["events"]["type"] == "handoff.created"
+        assert bare.last_id is None
+
+
 @pytest.mark.parametrize("live_settings", [{"live_keepalive_seconds": 0.1}])
 async def test_an_idle_sse_stream_carries_keepalive_comments(live) -> None:
     gql = await live.client()
