@@ -28,7 +28,8 @@ AfterArg = Annotated[
     str | None,
     strawberry.argument(
         description="A `cursor` this stream (or another of this workspace) sent: replay what "
-        "happened after it, then go on live; omitted = from now"
+        "happened after it, then go on live; omitted = from now. Over SSE a later `Last-Event-ID` "
+        "header wins (EventSource's reconnect)"
     ),
 ]
 
