@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from psycopg import AsyncConnection
+from psycopg.errors import DeadlockDetected, SerializationFailure
 from psycopg_pool import AsyncConnectionPool
 from strawberry.fastapi import BaseContext
 
@@ -16,6 +18,8 @@ from handoff.services.rights import Actor
 from handoff.settings import Settings
 
 R = TypeVar("R")
+log = logging.getLogger(__name__)
+CHANGE_ATTEMPTS = 3
 # service(conn, workspace id, now, ..., actor=...): every service a resolver changes
 # something through takes the acting actor last, as a keyword.
 Service = Callable[..., Awaitable[R]]
@@ -56,8 +60,19 @@ class Context(BaseContext):
 
     async def change(self, service: Service[R], *args: Any, **kwargs: Any) -> R:
         """Run a service `fn(conn, workspace, now, ..., actor=...)` in one transaction, now by
-        the request's clock, acting as the request's actor (the service checks its rights)."""
-        async with self.transaction() as conn:
-            return await service(
-                conn, self.workspace_id, self.clock.now(), *args, actor=self.actor, **kwargs
-            )
+        the request's clock, acting as the request's actor (the service checks its rights).
+
+        A transaction PostgreSQL aborted to break a deadlock (two changes locking the same
+        people in opposite orders, e.g. two deactivations handing work to each other) was
+        rolled back whole, so it runs again, up to `CHANGE_ATTEMPTS` times."""
+        for attempt in range(1, CHANGE_ATTEMPTS + 1):
+            try:
+                async with self.transaction() as conn:
+                    return await service(
+                        conn, self.workspace_id, self.clock.now(), *args, actor=self.actor, **kwargs
+                    )
+            except (DeadlockDetected, SerializationFailure):
+                if attempt == CHANGE_ATTEMPTS:
+                    raise
+                log.info("a change was retried after a deadlock (attempt %d)", attempt)
+        raise AssertionError("unreachable")

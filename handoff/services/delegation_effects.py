@@ -52,7 +52,9 @@ async def start(conn: Conn, ws: int, now: datetime, d: Delegation) -> list[Hando
     active = await delegations.started(conn, d.id, now)
     if active is None:
         return []  # started, ended or cancelled already: a duplicate job
-    person = await lookups.person(conn, ws, d.person_id)
+    # FOR UPDATE, as setting and ending a delegation do: a handoff being created for them
+    # commits first and is then among their open handoffs
+    person = await lookups.person(conn, ws, d.person_id, lock=True)
     moved: list[Handoff] = []
     if active.open_handoffs == OpenHandoffs.REASSIGN:
         why = f"{person.name}'s delegation started: their open handoffs move to the delegate."

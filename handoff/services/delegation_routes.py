@@ -22,6 +22,7 @@ from handoff.calendar.wallclock import to_us
 from handoff.calendar.wording import local_time
 from handoff.services import lookups
 from handoff.services.routing import Plan, times_for
+from handoff.states import DelegationState
 from handoff.storage import delegations
 from handoff.storage.delegations import Delegation
 from handoff.storage.models import Person
@@ -80,7 +81,9 @@ async def _applying(
     """The delegation of `person` that takes a handoff reaching them at `at`, if any."""
     live = await delegations.live_for_person(conn, ws, person.id)
     for d in live:
-        if d.active_at(at):
+        # ACTIVE before its start: its start job ran on a clock a little ahead of this
+        # request's and cannot move what commits after it, so the delegation takes it now
+        if d.active_at(at) or (d.state == DelegationState.ACTIVE and at < d.starts_at):
             return d
     later = [d for d in live if d.starts_at > at]
     if not later:
@@ -123,7 +126,8 @@ async def follow(
             ids.append(d.id)
             return Route(None, team.id, reach, tuple(via), tuple(ids), tuple(reasons))
         assert d.delegate_id is not None
-        delegate = await lookups.person(conn, ws, d.delegate_id)
+        # FOR SHARE: their deactivation or time off waits for this handoff, then moves it
+        delegate = await lookups.person(conn, ws, d.delegate_id, share=True)
         if delegate.deactivated_at is not None:
             break  # leaving ends delegations to them; never route to someone who left
         if delegate.id == sender_id:

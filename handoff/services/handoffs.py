@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from handoff.observability.metrics import HANDOFFS_CREATED
 from handoff.services import lookups
 from handoff.services.delegation_routes import Route, follow
 from handoff.services.errors import Conflict, Invalid, NotFound
 from handoff.services.idempotency import fingerprint, same_request
-from handoff.services.payloads import delegation_data, handoff_data
+from handoff.services.payloads import as_stored, delegation_data, handoff_data
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan, plan_for_person, plan_for_team
 from handoff.services.urgency import Allowance, Urgency, check_reason
 from handoff.services.work_items import checked_title
-from handoff.states import FollowUpKind, HandoffStatus, Routing, WorkItemStatus
+from handoff.states import FollowUpKind, Routing, WorkItemStatus
 from handoff.storage import handoffs, teams
 from handoff.storage.follow_ups import NewFollowUp
 from handoff.storage.handoffs import NewHandoffRow
@@ -136,7 +136,9 @@ async def plan_route(
     route: Route | None = None
     at = now
     if to_person_id is not None:
-        receiver = (known or {}).get(to_person_id) or await lookups.person(conn, ws, to_person_id)
+        receiver = (known or {}).get(to_person_id) or await lookups.person(
+            conn, ws, to_person_id, share=True
+        )
         if receiver.id == sender.id:
             raise Invalid("toPersonId", "a handoff needs someone else to receive it")
         lookups.require_active(receiver, "new handoffs to them are refused")
@@ -294,6 +296,28 @@ async def create_handoff(
         raise NotFound("Person", sender_id)
     require(actor, Right.SEND_AS, field="senderId", person_id=sender.id)
     lookups.require_active(sender, "they cannot send handoffs")
+    settled = head.people.keys() - head.delegating
+    try:
+        return await _route_and_write(conn, ws, now, new, actor, head, sender, asked, settled)
+    except handoffs.Unsettled:
+        # a delegation committed while the prefetch waited for someone's lock: read them all
+        return await _route_and_write(conn, ws, now, new, actor, head, sender, asked, ())
+
+
+async def _route_and_write(
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    new: NewHandoff,
+    actor: Actor | None,
+    head: handoffs.CreationContext,
+    sender: Person,
+    asked: bytes | None,
+    settled: Collection[int],
+) -> tuple[Handoff, bool]:
+    """Route a new handoff and write it; `settled` are people taken to have no delegations
+    (handoffs.Unsettled, nothing written, when one has one by the time it is written)."""
+    key = new.idempotency_key
     urgency = _urgency(ws, now, sender, new, lock=True)
     plan, team = await plan_route(
         conn,
@@ -306,7 +330,7 @@ async def create_handoff(
         advance_round_robin=True,
         known=head.people,
         urgency=urgency,
-        settled=head.people.keys() - head.delegating,
+        settled=settled,
     )
     if urgency is not None:
         plan = urgency.explain(plan)
@@ -343,9 +367,10 @@ async def create_handoff(
         item,
         insert_item=new.work_item_id is None,
         deliveries=deliveries(ws, row.id, plan),
-        event_data=handoff_data(_as_stored(row, now), item, sender, receiver, team)
+        event_data=handoff_data(as_stored(row, now), item, sender, receiver, team)
         | delegation_data(plan.via, plan.delegation_ids),
         now=now,
+        settled=settled,
     )
     if handoff is None:
         # A concurrent request with the same key committed first (the insert waited for it
@@ -358,45 +383,3 @@ async def create_handoff(
         await urgency.record(conn, handoff, plan, item, team)
     HANDOFFS_CREATED.inc()
     return handoff, True
-
-
-def _as_stored(row: NewHandoffRow, now: datetime) -> Handoff:
-    """The handoff as its row will read back (instants in UTC), for the created event."""
-
-    def utc(value: datetime | None) -> datetime | None:
-        return None if value is None else value.astimezone(UTC)
-
-    created = now.astimezone(UTC)
-    return Handoff(
-        id=row.id,
-        workspace_id=row.workspace_id,
-        work_item_id=row.work_item_id,
-        sender_id=row.sender_id,
-        receiver_id=row.receiver_id,
-        team_id=row.team_id,
-        summary=row.summary,
-        done=row.done,
-        next_steps=row.next_steps,
-        open_questions=row.open_questions,
-        respond_within=row.respond_within,
-        status=HandoffStatus.SCHEDULED,
-        created_at=created,
-        deliver_at=row.deliver_at.astimezone(UTC),
-        respond_by=utc(row.respond_by),
-        explanation=row.explanation,
-        max_reminders=row.max_reminders,
-        reminders_sent=0,
-        escalated_at=None,
-        delivered_at=None,
-        acknowledged_at=None,
-        completed_at=None,
-        returned_at=None,
-        return_note=None,
-        cancelled_at=None,
-        updated_at=created,
-        idempotency_key=row.idempotency_key,
-        addressed_to_id=row.addressed_to_id,
-        delegated_via=row.delegated_via,
-        delegation_ids=row.delegation_ids,
-        request_fingerprint=row.request_fingerprint,
-    )

@@ -11,10 +11,12 @@ from handoff.storage.models import Handoff, Person, Team, WorkItem
 from handoff.storage.run import Conn
 
 
-async def person(conn: Conn, ws: int, person_id: int, *, lock: bool = False) -> Person:
-    """The person (locked FOR UPDATE with `lock`), or NotFound (also for another
-    workspace's person)."""
-    found = await people.get(conn, ws, person_id, lock=lock)
+async def person(
+    conn: Conn, ws: int, person_id: int, *, lock: bool = False, share: bool = False
+) -> Person:
+    """The person (locked FOR UPDATE with `lock`, FOR SHARE with `share`), or NotFound
+    (also for another workspace's person)."""
+    found = await people.get(conn, ws, person_id, lock=lock, share=share)
     if found is None:
         raise NotFound("Person", person_id)
     return found

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from handoff.ids import encode
+from handoff.states import HandoffStatus
+from handoff.storage.handoffs import NewHandoffRow
 from handoff.storage.models import Handoff, Person, Team, WorkItem
 
 
@@ -68,3 +71,45 @@ def delegation_data(via: Sequence[int], delegation_ids: Sequence[int]) -> dict[s
             "delegations": [encode("Delegation", d) for d in delegation_ids],
         }
     }
+
+
+def as_stored(row: NewHandoffRow, now: datetime) -> Handoff:
+    """The handoff as its row will read back (instants in UTC), for the created event."""
+
+    def utc(value: datetime | None) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
+
+    created = now.astimezone(UTC)
+    return Handoff(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        work_item_id=row.work_item_id,
+        sender_id=row.sender_id,
+        receiver_id=row.receiver_id,
+        team_id=row.team_id,
+        summary=row.summary,
+        done=row.done,
+        next_steps=row.next_steps,
+        open_questions=row.open_questions,
+        respond_within=row.respond_within,
+        status=HandoffStatus.SCHEDULED,
+        created_at=created,
+        deliver_at=row.deliver_at.astimezone(UTC),
+        respond_by=utc(row.respond_by),
+        explanation=row.explanation,
+        max_reminders=row.max_reminders,
+        reminders_sent=0,
+        escalated_at=None,
+        delivered_at=None,
+        acknowledged_at=None,
+        completed_at=None,
+        returned_at=None,
+        return_note=None,
+        cancelled_at=None,
+        updated_at=created,
+        idempotency_key=row.idempotency_key,
+        addressed_to_id=row.addressed_to_id,
+        delegated_via=row.delegated_via,
+        delegation_ids=row.delegation_ids,
+        request_fingerprint=row.request_fingerprint,
+    )

@@ -4,7 +4,7 @@ the set-based effects of a follow-up batch."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -177,6 +177,11 @@ class NewHandoffRow:
     request_fingerprint: bytes | None = None
 
 
+class Unsettled(Exception):
+    """Someone `create` was told has no delegations has one now (it committed while the
+    prefetch waited for their lock): nothing was written; plan the route again."""
+
+
 async def create(
     conn: Conn,
     new: NewHandoffRow,
@@ -186,10 +191,12 @@ async def create(
     deliveries: list[NewFollowUp],
     event_data: dict[str, Any],
     now: datetime,
+    settled: Collection[int] = (),
 ) -> Handoff | None:
     """Write the handoff, its work item (inserted or moved), its deliveries and its
     `handoff.created` event in one statement; None when the idempotency key was taken
-    by a concurrent request (then nothing is written)."""
+    by a concurrent request (then nothing is written). `settled`: the people routing took
+    to have no delegations; Unsettled (nothing written) when one has now."""
     params = {
         "id": new.id,
         "workspace_id": new.workspace_id,
@@ -230,7 +237,13 @@ async def create(
         "payload": Jsonb(event_data),
         "public_id": new_message_id(),
     }
-    return await one(conn, Q.create, params, Handoff.from_row)
+    params["settled"] = list(settled)
+    cur = await conn.execute(Q.create, params)
+    row = await cur.fetchone()
+    assert row is not None, "the statement returns one row"
+    if not row["settled_held"]:
+        raise Unsettled
+    return None if row["id"] is None else Handoff.from_row(row)
 
 
 # -- the life cycle -----------------------------------------------------------------------

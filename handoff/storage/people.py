@@ -50,9 +50,12 @@ async def insert(
     )
 
 
-async def get(conn: Conn, ws: int, person_id: int, *, lock: bool = False) -> Person | None:
-    """The person (locked FOR UPDATE with `lock`), or None outside the workspace."""
-    sql = Q.get_for_update if lock else Q.get
+async def get(
+    conn: Conn, ws: int, person_id: int, *, lock: bool = False, share: bool = False
+) -> Person | None:
+    """The person (locked FOR UPDATE with `lock`, FOR SHARE with `share`), or None outside
+    the workspace."""
+    sql = Q.get_for_update if lock else Q.get_for_share if share else Q.get
     return await one(conn, sql, {"workspace_id": ws, "id": person_id}, Person.from_row)
 
 

@@ -120,20 +120,32 @@ FROM head LEFT JOIN LATERAL (
 
 -- name: create
 -- The handoff, its work item (inserted, or moved to IN_HANDOFF), its DELIVERY follow-ups,
--- its delegation log and its event in one statement. Everything hangs off the handoff row: when the idempotency key
--- conflicts (a concurrent request with the same key committed first), nothing is written.
--- Foreign keys are checked at the end of the statement, after the work item exists.
-WITH h AS (
+-- its delegation log and its event in one statement. Everything hangs off the handoff row:
+-- when the idempotency key conflicts (a concurrent request with the same key committed
+-- first), nothing is written. Nor when someone the prefetch found without delegations
+-- (`settled`) has one now: a delegation that committed while the prefetch waited for their
+-- row lock is invisible to the prefetch's snapshot, not to this statement's, and the route
+-- must be planned again (`settled_held` is false). Foreign keys are checked at the end of
+-- the statement, after the work item exists.
+WITH settled AS MATERIALIZED (
+    SELECT NOT EXISTS (
+        SELECT 1 FROM delegations d
+        WHERE d.person_id = ANY(%(settled)s::bigint[]) AND d.state IN ('SCHEDULED', 'ACTIVE')
+    ) AS held
+), h AS (
     INSERT INTO handoffs (id, workspace_id, work_item_id, sender_id, receiver_id, team_id, summary,
                           done, next_steps, open_questions, respond_within, created_at, deliver_at,
                           respond_by, explanation, max_reminders, updated_at, idempotency_key,
                           addressed_to_id, delegated_via, delegation_ids, request_fingerprint)
     OVERRIDING SYSTEM VALUE
-    VALUES (%(id)s, %(workspace_id)s, %(work_item_id)s, %(sender_id)s, %(receiver_id)s, %(team_id)s,
-            %(summary)s, %(done)s, %(next_steps)s, %(open_questions)s, %(respond_within)s, %(now)s,
-            %(deliver_at)s, %(respond_by)s, %(explanation)s, %(max_reminders)s, %(now)s,
-            %(idempotency_key)s, %(addressed_to_id)s, %(delegated_via)s, %(delegation_ids)s,
-            %(request_fingerprint)s)
+    SELECT %(id)s::bigint, %(workspace_id)s::bigint, %(work_item_id)s::bigint,
+           %(sender_id)s::bigint, %(receiver_id)s::bigint, %(team_id)s::bigint, %(summary)s::text,
+           %(done)s::text, %(next_steps)s::text, %(open_questions)s::jsonb,
+           %(respond_within)s::interval, %(now)s::timestamptz, %(deliver_at)s::timestamptz,
+           %(respond_by)s::timestamptz, %(explanation)s::jsonb, %(max_reminders)s::integer,
+           %(now)s::timestamptz, %(idempotency_key)s::text, %(addressed_to_id)s::bigint,
+           %(delegated_via)s::bigint[], %(delegation_ids)s::bigint[], %(request_fingerprint)s::bytea
+    FROM settled WHERE settled.held
     ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
     RETURNING *
 ), delegated AS (
@@ -165,7 +177,7 @@ WITH h AS (
            %(public_id)s
     FROM h
 )
-SELECT * FROM h;
+SELECT settled.held AS settled_held, h.* FROM settled LEFT JOIN h ON true;
 
 -- name: lock_idempotency_key
 -- Serialises requests that carry the same idempotency key within a workspace.

@@ -16,6 +16,11 @@ SELECT * FROM people WHERE workspace_id = %(workspace_id)s AND id = %(id)s;
 -- name: get_for_update
 SELECT * FROM people WHERE workspace_id = %(workspace_id)s AND id = %(id)s FOR UPDATE;
 
+-- name: get_for_share
+-- A person a handoff is being routed to: their deactivation, time off or new delegation
+-- (each FOR UPDATE) waits for the handoff, then sees it; or it reads them as they left it.
+SELECT * FROM people WHERE workspace_id = %(workspace_id)s AND id = %(id)s FOR SHARE;
+
 -- name: by_ids
 SELECT * FROM people WHERE workspace_id = %(workspace_id)s AND id = ANY(%(ids)s);
 

@@ -42,11 +42,13 @@ DELETE FROM team_members
 WHERE workspace_id = %(workspace_id)s AND team_id = %(team_id)s AND person_id = %(person_id)s;
 
 -- name: members_for_share
--- A team's members, locked FOR SHARE for routing: a concurrent pattern change of a member
--- waits for the handoff being routed, then reschedules (or reroutes) it.
+-- A team's active members, locked FOR SHARE for routing: a concurrent pattern change of a
+-- member waits for the handoff being routed, then reschedules (or reroutes) it. A member
+-- being deactivated meanwhile is re-read once the lock is free and then fails
+-- `deactivated_at IS NULL` (their membership row, read before the wait, is not re-read).
 SELECT p.* FROM team_members m
 JOIN people p ON p.workspace_id = m.workspace_id AND p.id = m.person_id
-WHERE m.workspace_id = %(workspace_id)s AND m.team_id = %(team_id)s
+WHERE m.workspace_id = %(workspace_id)s AND m.team_id = %(team_id)s AND p.deactivated_at IS NULL
 ORDER BY p.id
 FOR SHARE OF p;
 
