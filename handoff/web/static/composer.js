@@ -1,7 +1,7 @@
 // The composer: who, what, how soon an answer is needed; as you type, a preview says
 // when it lands in their time and yours, and marks it on the timeline.
 import { gql } from "./api.js";
-import { h, region } from "./dom.js";
+import { clause, h, region } from "./dom.js";
 import { clock, dayTime } from "./time.js";
 import { showFieldErrors, clearFieldErrors, clearFieldError } from "./fields.js";
 
@@ -165,6 +165,12 @@ export class Composer {
     this.timeline.mark(null);
   }
 
+  // a failure is said in the error colour, on the same status line as a success
+  fail(text) {
+    this.result.className = "result failed";
+    this.result.textContent = text;
+  }
+
   async send() {
     clearFieldErrors(this.form);
     this.result.textContent = "";
@@ -179,10 +185,11 @@ export class Composer {
         data = await gql(CREATE, { input: { ...this.input(), idempotencyKey: this.key } });
       } catch (e) {
         // the same draft keeps its key: sending again cannot make a second handoff
-        this.result.textContent = `Not sent: ${e.message}. Try again.`;
+        this.fail(`Not sent: ${clause(e.message)}. Try again.`);
         return;
       }
       const r = data.createHandoff;
+      this.result.className = "result";
       if (r.__typename === "CreateHandoffPayload") {
         const at = new Date(r.handoff.deliverAt);
         this.result.textContent = `Handed to ${r.handoff.receiver.name}; lands ${dayTime(at, this.zone)} ${this.zone}.`;
@@ -202,7 +209,7 @@ export class Composer {
       } else if (r.__typename === "ValidationError") {
         showFieldErrors(this.form, controlFor(r.field), r.message);
       } else {
-        this.result.textContent = r.message;
+        this.fail(r.message);
       }
     } finally {
       this.button.disabled = false;

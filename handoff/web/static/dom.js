@@ -36,6 +36,11 @@ export function s(tag, attrs = {}, ...children) {
   return el;
 }
 
+// A message as a clause of a sentence we end ourselves ("Not sent: …. Try again.").
+export function clause(text) {
+  return String(text).replace(/[.\s]+$/, "");
+}
+
 // A region: <section aria-labelledby> with its heading.
 export function region(id, title, ...children) {
   return h("section", { class: "card region", id, "aria-labelledby": `${id}-title` },

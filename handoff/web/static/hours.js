@@ -71,9 +71,24 @@ export class Hours {
     if (!this.pattern.timeOff.length) this.timeOff.append(h("li", { class: "muted" }, "None planned."));
   }
 
+  // One mutation; a network or server failure is said on the status line (null returned).
+  async call(query, variables, name) {
+    try {
+      return (await gql(query, variables))[name];
+    } catch (e) {
+      this.say(`Not saved: ${e.message}`, true);
+      return null;
+    }
+  }
+
+  say(text, failed = false) {
+    this.status.className = failed ? "result failed" : "result";
+    this.status.textContent = text;
+  }
+
   async save() {
     clearFieldErrors(this.form);
-    this.status.textContent = "";
+    this.say("");
     const weekly = Object.fromEntries(DAYS.map(([d]) => [d, split(this.form.querySelector(`#hours-${d}`).value)]));
     const focus = Object.fromEntries(DAYS.map(([d]) => [d, split(this.form.querySelector(`#focus-${d}`).value)]));
     const p = this.pattern;
@@ -83,40 +98,55 @@ export class Hours {
       timeOff: p.timeOff.map((t) => ({ start: t.start, end: t.end, reason: t.reason })),
       overrides: p.overrides.map((o) => ({ date: o.date, intervals: o.intervals })),
     };
-    const a = (await gql(SET_PATTERN, { me: this.me.id, p: pattern })).setWorkingPattern;
+    const a = await this.call(SET_PATTERN, { me: this.me.id, p: pattern }, "setWorkingPattern");
+    if (!a) return;
     if (a.__typename !== "PersonPayload") return this.fail(a);
-    const b = (await gql(SET_POLICY, { me: this.me.id, p: { focusBlocks: focus, digestTimes: split(this.form.querySelector("#digests").value) } })).setDeliveryPolicy;
-    if (b.__typename !== "PersonPayload") return this.fail(b);
-    this.status.textContent = "Saved. Handoffs waiting for you moved to your new hours.";
+    const policy = { focusBlocks: focus, digestTimes: split(this.form.querySelector("#digests").value) };
+    const b = await this.call(SET_POLICY, { me: this.me.id, p: policy }, "setDeliveryPolicy");
+    if (!b || b.__typename !== "PersonPayload") {
+      // two mutations: the hours are in, say so rather than look as if nothing was saved
+      if (b) this.fail(b);
+      this.say(`Your working hours were saved; your focus blocks and digest times were not${b ? " (see below)" : ""}.`, true);
+      return;
+    }
+    this.say("Saved. Handoffs waiting for you moved to your new hours.");
     await this.load();
     if (this.onChanged) this.onChanged();
   }
 
   // "pattern.weekly.mon.1" -> the Monday hours; "policy.focusBlocks.tue.0" -> Tuesday focus
+  // anything else (the pattern as a whole: "no working time in the next two years") is
+  // said on the status line, not under a field it is not about
   fail(r) {
     const f = r.field || "";
-    let id = "digests";
+    let id = null;
     const day = /(?:weekly|focusBlocks)\.(\w{3})/.exec(f);
     if (day) id = `${f.includes("focusBlocks") ? "focus" : "hours"}-${day[1]}`;
+    else if (/(^|\.)digestTimes/.test(f)) id = "digests";
     else if (f.startsWith("start") || f.startsWith("end") || f.startsWith("reason")) id = `off-${f.split(".")[0]}`;
-    showFieldErrors(this.element, id, r.message || "Could not save.");
+    if (id) showFieldErrors(this.element, id, r.message || "Could not save.");
+    else this.say(`Not saved: ${r.message}`, true);
   }
 
   async addOff() {
     clearFieldErrors(this.element);
     const v = (id) => this.offForm.querySelector(`#${id}`).value;
-    const r = (await gql(ADD_OFF, { me: this.me.id, start: v("off-start"), end: v("off-end"), reason: v("off-reason") || null })).addTimeOff;
+    this.say("");
+    const r = await this.call(ADD_OFF, { me: this.me.id, start: v("off-start"), end: v("off-end"), reason: v("off-reason") || null }, "addTimeOff");
+    if (!r) return;
     if (r.__typename !== "PersonPayload") return this.fail(r);
     this.offForm.reset();
-    this.status.textContent = "Time off added.";
+    this.say("Time off added.");
     await this.load();
     if (this.onChanged) this.onChanged();
   }
 
   async removeOff(t) {
-    const r = (await gql(REMOVE_OFF, { me: this.me.id, start: t.start, end: t.end })).removeTimeOff;
+    this.say("");
+    const r = await this.call(REMOVE_OFF, { me: this.me.id, start: t.start, end: t.end }, "removeTimeOff");
+    if (!r) return;
     if (r.__typename !== "PersonPayload") return this.fail(r);
-    this.status.textContent = "Time off removed.";
+    this.say("Time off removed.");
     await this.load();
     if (this.onChanged) this.onChanged();
   }

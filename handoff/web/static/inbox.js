@@ -1,7 +1,7 @@
 // The inbox: what has landed for me, oldest first, live; each item with the note, the
 // sender and their local time, and the time left counted in my working time.
 import { gql } from "./api.js";
-import { h, region } from "./dom.js";
+import { clause, h, region } from "./dom.js";
 import { clock, dayTime, duration, fromNow } from "./time.js";
 
 const INBOX = `
@@ -40,7 +40,7 @@ export class Inbox {
     this.list = h("ol", { class: "inbox-list" });
     this.count = h("p", { class: "muted" });
     // what the last action did; its own line, so a live reload of the list keeps it
-    this.notice = h("p", { class: "result", role: "status" });
+    this.notice = h("p", { class: "result", role: "status", tabindex: "-1" });
     this.element = region("inbox", "Inbox", this.count, this.notice, this.list);
     this.element.setAttribute("aria-busy", "true");
     if (live) {
@@ -62,7 +62,7 @@ export class Inbox {
       data = await gql(INBOX, { me: this.me.id });
     } catch (e) {
       // what is on screen stays; the next live update or poll tries again
-      this.notice.textContent = `The inbox could not be refreshed: ${e.message}.`;
+      this.notice.textContent = `The inbox could not be refreshed: ${clause(e.message)}.`;
       return;
     }
     const items = data.inbox.nodes;
@@ -78,11 +78,11 @@ export class Inbox {
   }
 
   // A live reload redraws the list; what I was typing (a reply, a reason to return), an
-  // open return form and where my cursor was must survive it.
+  // open return form and where my cursor (or keyboard focus on a button) was must survive it.
   drafts() {
     const active = document.activeElement;
-    const focus = active && this.list.contains(active) && active.id
-      ? { id: active.id, start: active.selectionStart ?? null, end: active.selectionEnd ?? null }
+    const focus = active && this.list.contains(active) && (active.id || active.dataset.key)
+      ? { id: active.id, key: active.dataset.key, start: active.selectionStart ?? null, end: active.selectionEnd ?? null }
       : null;
     const fields = [...this.list.querySelectorAll("input[id], textarea[id]")]
       .filter((f) => f.value).map((f) => [f.id, f.value]);
@@ -101,7 +101,9 @@ export class Inbox {
       li.querySelector("form.return").hidden = false;
       li.querySelector(".toggle-return").setAttribute("aria-expanded", "true");
     }
-    const field = focus && document.getElementById(focus.id);
+    const field = focus && (focus.id
+      ? document.getElementById(focus.id)
+      : this.list.querySelector(`[data-key="${CSS.escape(focus.key)}"]`));
     if (field && this.list.contains(field)) {
       field.focus();
       if (focus.start !== null && field.setSelectionRange) field.setSelectionRange(focus.start, focus.end);
@@ -127,7 +129,9 @@ export class Inbox {
       h("label", { for: `return-${item.id}` }, "Why it goes back"), returnNote,
       h("p", { class: "error", id: `return-${item.id}-error` }),
       h("button", { type: "submit" }, "Send it back"));
-    const replyText = h("input", { id: `reply-${item.id}`, autocomplete: "off", maxlength: 1000 });
+    // Enter in the text must not send the first preset ("OK") in place of what was meant
+    const replyText = h("input", { id: `reply-${item.id}`, autocomplete: "off", maxlength: 1000,
+      onkeydown: (e) => { if (e.key === "Enter") e.preventDefault(); } });
     const replyForm = h("form", { class: "reply", "aria-label": `Quick reply to ${note.summary}`,
       onsubmit: async (e) => {
         e.preventDefault();
@@ -135,13 +139,13 @@ export class Inbox {
         await this.act("reply", item, status, input);
       } },
       h("label", { for: `reply-${item.id}` }, "Quick reply (a few words, optional)"), replyText,
-      h("div", { class: "actions" }, PRESETS.map(([value, label]) => h("button", { type: "submit", value }, label))));
+      h("div", { class: "actions" }, PRESETS.map(([value, label]) => h("button", { type: "submit", value, "data-key": `reply-${value}-${item.id}` }, label))));
     const urgency = item.urgency;
     const rate = urgency && urgency.outcome === "BROKE_THROUGH" && urgency.wasUrgent === null
       ? h("div", { class: "actions", role: "group", "aria-label": "Was it urgent?" },
         h("span", {}, "Was it urgent?"),
-        h("button", { type: "button", onclick: () => this.act("rate", item, status, { handoffId: item.id, wasUrgent: true }) }, "Yes, it was"),
-        h("button", { type: "button", onclick: () => this.act("rate", item, status, { handoffId: item.id, wasUrgent: false }) }, "It could have waited"))
+        h("button", { type: "button", "data-key": `urgent-yes-${item.id}`, onclick: () => this.act("rate", item, status, { handoffId: item.id, wasUrgent: true }) }, "Yes, it was"),
+        h("button", { type: "button", "data-key": `urgent-no-${item.id}`, onclick: () => this.act("rate", item, status, { handoffId: item.id, wasUrgent: false }) }, "It could have waited"))
       : null;
     return h("li", { class: "inbox-item", "data-id": item.id },
       h("article", { "aria-labelledby": `item-${item.id}` },
@@ -154,15 +158,15 @@ export class Inbox {
         note.openQuestions.length ? h("ul", { class: "questions", "aria-label": "Open questions" }, note.openQuestions.map((q) => h("li", {}, q))) : null,
         due,
         h("div", { class: "actions" },
-          h("button", { type: "button", onclick: () => this.act("acknowledge", item, status) }, "Acknowledge"),
-          h("button", { type: "button", onclick: () => this.act("complete", item, status) }, "Complete"),
-          h("button", { type: "button", class: "toggle-return", "aria-expanded": "false", onclick: (e) => {
+          h("button", { type: "button", "data-key": `ack-${item.id}`, onclick: () => this.act("acknowledge", item, status) }, "Acknowledge"),
+          h("button", { type: "button", "data-key": `complete-${item.id}`, onclick: () => this.act("complete", item, status) }, "Complete"),
+          h("button", { type: "button", class: "toggle-return", "data-key": `return-${item.id}`, "aria-expanded": "false", onclick: (e) => {
             returnForm.hidden = !returnForm.hidden;
             e.target.setAttribute("aria-expanded", String(!returnForm.hidden));
             if (!returnForm.hidden) returnNote.focus();
           } }, "Return…"),
-          h("button", { type: "button", class: "link", onclick: () => this.onOpen(item.id).catch((e) => {
-            status.textContent = `The details could not be loaded: ${e.message}.`;
+          h("button", { type: "button", class: "link", "data-key": `details-${item.id}`, onclick: () => this.onOpen(item.id).catch((e) => {
+            status.textContent = `The details could not be loaded: ${clause(e.message)}.`;
           }) }, "Details")),
         replyForm, rate, returnForm, status));
   }
@@ -175,18 +179,20 @@ export class Inbox {
     try {
       data = await gql(ACT[kind], variables);
     } catch (e) {
-      status.textContent = `Not done: ${e.message}. Try again.`;
+      status.textContent = `Not done: ${clause(e.message)}. Try again.`;
       return;
     }
     const r = Object.values(data)[0];
     if (["HandoffPayload", "ReplyPayload", "RateUrgencyPayload"].includes(r.__typename)) {
-      this.notice.textContent = `${DONE[kind]}: ${item.note.summary}.`;
+      this.notice.textContent = `${DONE[kind]}: ${item.note.summary}`;
       // what was sent is no longer a draft
       for (const id of [`reply-${item.id}`, `return-${item.id}`]) {
         const field = document.getElementById(id);
         if (field) field.value = "";
       }
       await this.load();
+      // the item has left the list (or been redrawn): keep the keyboard in the inbox
+      if (!this.list.contains(document.activeElement)) this.notice.focus();
     } else if (r.__typename === "ValidationError" && kind !== "return") {
       status.textContent = r.message;
     } else if (r.__typename === "ValidationError") {

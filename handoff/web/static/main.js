@@ -8,6 +8,7 @@ import { Health } from "./health.js";
 import { Hours } from "./hours.js";
 import { Inbox } from "./inbox.js";
 import { Timeline } from "./timeline.js";
+import { Work } from "./work.js";
 import { browserZone, sameZone } from "./time.js";
 
 const START = `
@@ -83,6 +84,7 @@ async function start() {
 
   const timeline = new Timeline({ zone, groups, now });
   const inbox = new Inbox({ me, live, onOpen: (id) => openDetail(id, zone) });
+  const work = new Work({ me, live, zone, onOpen: (id) => openDetail(id, zone) });
   const composer = new Composer({
     me, people: data.people.nodes, teams: data.teams.nodes, zone, timeline,
     onSent: () => timeline.load(),
@@ -95,10 +97,10 @@ async function start() {
     timeline.element,
     h("div", { class: "columns" },
       h("div", { class: "column" }, composer.element, composer.preview),
-      h("div", { class: "column" }, inbox.element)),
+      h("div", { class: "column" }, inbox.element, work.element)),
     hours.element,
     health.element);
-  await Promise.all([timeline.load(), inbox.load(), hours.load(), health.load()]);
+  await Promise.all([timeline.load(), inbox.load(), work.load(), hours.load(), health.load()]);
   document.body.dataset.ready = "true";
 }
 

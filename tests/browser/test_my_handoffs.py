@@ -1,0 +1,86 @@
+"""After the inbox: what I acknowledged stays reachable until I finish it, and what I sent
+shows where it is, the replies and why it came back; the keyboard keeps its place."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.harness import ready
+from tests.browser.test_web_app import sign_in
+from tests.integration.api._helpers import sql
+
+pytestmark = pytest.mark.browser
+
+SUMMARY = "The payment provider's webhook times out"
+
+
+async def test_an_acknowledged_handoff_stays_in_progress_until_completed(
+    page, demo, db_url
+) -> None:
+    await demo.run_engine()  # the demo's handoff of yesterday lands with Liam
+    await sign_in(page, demo, "liam")
+    inbox = page.get_by_role("region", name="Inbox")
+    mine = page.get_by_role("region", name="My handoffs")
+    item = inbox.get_by_role("article", name=SUMMARY)
+    await item.get_by_role("button", name="Acknowledge").click()
+    await item.wait_for(state="detached")
+    # the keyboard stays in the inbox, on the line that says what happened
+    focused = await page.evaluate("document.activeElement.textContent")
+    assert focused.startswith(f"Acknowledged: {SUMMARY}"), focused
+    progress = mine.get_by_role("list", name="In progress (acknowledged, not finished)")
+    row = progress.get_by_role("listitem").filter(has_text=SUMMARY)
+    await row.wait_for()
+    await row.get_by_role("button", name="Complete").click()
+    await mine.get_by_role("status").get_by_text(f"Completed: {SUMMARY}").wait_for()
+    await row.wait_for(state="detached")
+    assert await page.evaluate("document.activeElement.getAttribute('role')") == "status"
+    status = await sql(
+        db_url, "SELECT status FROM handoffs WHERE summary LIKE %s", (SUMMARY + "%",)
+    )
+    assert status == [("COMPLETED",)]
+
+
+async def test_the_sender_sees_the_reply_and_why_it_came_back(browser, page, demo, db_url) -> None:
+    await demo.run_engine()
+    await sign_in(page, demo, "liam")
+    item = page.get_by_role("region", name="Inbox").get_by_role("article", name=SUMMARY)
+    # Enter in the reply's text does not send the first preset ("OK") in its place
+    text = item.get_by_role("textbox", name="Quick reply")
+    await text.fill("Which region?")
+    await text.press("Enter")
+    replies = await sql(db_url, "SELECT count(*) FROM handoff_replies")
+    assert replies == [(0,)]
+    await item.get_by_role("button", name="Need more information").click()
+    await item.wait_for(state="detached")
+    progress = page.get_by_role("region", name="My handoffs").get_by_role("listitem")
+    row = progress.filter(has_text=SUMMARY)
+    await row.get_by_role("button", name="Return…").click()
+    await row.get_by_label("Why it goes back").fill("Not mine: ask the payments team")
+    await row.get_by_role("button", name="Send it back").click()
+    await row.wait_for(state="detached")
+
+    sender = (
+        await sql(
+            db_url,
+            "SELECT p.handle FROM handoffs h JOIN people p ON p.id = h.sender_id"
+            " WHERE h.summary LIKE %s",
+            (SUMMARY + "%",),
+        )
+    )[0][0]
+    context = await browser.new_context(timezone_id="Europe/Amsterdam", locale="en-GB")
+    try:
+        theirs = await context.new_page()
+        await sign_in(theirs, demo, sender)
+        await ready(theirs)
+        sent = theirs.get_by_role("region", name="My handoffs").get_by_role(
+            "list", name="Sent by me"
+        )
+        mine = sent.get_by_role("listitem").filter(has_text=SUMMARY)
+        await mine.wait_for()
+        shown = await mine.inner_text()
+        assert "returned to you" in shown
+        assert "Why it came back: Not mine: ask the payments team" in shown
+        assert "Need more information — “Which region?”" in shown
+        assert "Liam" in shown
+    finally:
+        await context.close()
