@@ -104,11 +104,13 @@ def decide(
     facts: store.AllowanceFacts,
     urgent_at: datetime,
     normal_at: datetime | None,
+    reach: datetime | None = None,
 ) -> Allowance:
     """The decision for one receiver (pure: the rules in the module's docstring).
 
     `normal_at` is where an ordinary handoff would land; None when never (focus blocks
-    that cover all their working time)."""
+    that cover all their working time). `reach`: when it could reach them at the earliest
+    (sent, or handed on); an urgent landing after it waits for their working time."""
     s, r = sender.name, receiver.name
 
     def declined(why: UrgencyDeclined, line: str) -> Allowance:
@@ -127,12 +129,19 @@ def decide(
             f"through to {r} until {local_time(receiver, facts.paused_until)}",
         )
     if normal_at is not None and urgent_at >= normal_at:
+        if reach is not None and urgent_at > reach:
+            # urgency breaks through focus blocks and digests, never outside working time
+            held = (
+                f"Sent as urgent, but urgency never reaches {r} outside {r}'s working time: "
+                f"it lands at {local_time(receiver, urgent_at)}, when an ordinary handoff would,"
+            )
+        else:
+            held = "Sent as urgent, but nothing holds it back: it lands when an ordinary handoff would,"
         return Allowance(
             receiver,
             Outcome.NOT_NEEDED,
             None,
-            "Sent as urgent, but nothing holds it back: it lands when an ordinary handoff "
-            f"would, and uses none of {s}'s urgent budget with {r}.",
+            f"{held} and uses none of {s}'s urgent budget with {r}.",
         )
     n = facts.weekly_budget
     if len(facts.used) >= n:
@@ -194,7 +203,7 @@ class Urgency:
         facts = await store.allowance_facts(conn, self.ws, self.sender.id, weeks, self.now)
         by_id = {p.id: p for p in candidates}
         self.allowances = {
-            pid: decide(self.sender, by_id[pid], facts[pid], *landings[pid]) for pid in weeks
+            pid: decide(self.sender, by_id[pid], facts[pid], *landings[pid], reach) for pid in weeks
         }
         if (
             team is not None

@@ -130,3 +130,20 @@ def test_a_receiver_only_urgency_reaches_breaks_through() -> None:
     # focus blocks over all of their working time: an ordinary handoff never lands
     decided = decide(BO, ANA, facts(), EARLIER, None)
     assert decided.outcome == UrgencyOutcome.BROKE_THROUGH
+
+
+def test_not_needed_says_whether_it_waits_for_working_time() -> None:
+    # sent at 10:00 in Ana's working time: nothing holds it back
+    now = decide(BO, ANA, facts(), AT, AT, AT)
+    assert now.outcome == UrgencyOutcome.NOT_NEEDED
+    assert now.line.startswith("Sent as urgent, but nothing holds it back:")
+    # sent on Saturday: urgency does not reach Ana outside her hours; it says when it lands
+    saturday = datetime(2026, 12, 5, 9, tzinfo=UTC)
+    monday = datetime(2026, 12, 7, 8, tzinfo=UTC)
+    held = decide(BO, ANA, facts(), monday, monday, saturday)
+    assert held.outcome == UrgencyOutcome.NOT_NEEDED
+    assert held.line == (
+        "Sent as urgent, but urgency never reaches Ana outside Ana's working time: it lands "
+        "at Mon 7 Dec 09:00 Europe/Amsterdam, when an ordinary handoff would, and uses none "
+        "of Bo's urgent budget with Ana."
+    )
