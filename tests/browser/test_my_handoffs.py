@@ -3,6 +3,8 @@ shows where it is, the replies and why it came back; the keyboard keeps its plac
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.browser.harness import ready
@@ -84,3 +86,20 @@ async def test_the_sender_sees_the_reply_and_why_it_came_back(browser, page, dem
         assert "Liam" in shown
     finally:
         await context.close()
+
+
+async def test_a_token_revoked_while_the_page_is_open_asks_to_sign_in_again(
+    page, demo, db_url
+) -> None:
+    await sign_in(page, demo, "ana")
+    await sql(db_url, "UPDATE api_tokens SET revoked_at = now() WHERE revoked_at IS NULL")
+    demo.clock.advance(timedelta(seconds=5))  # past the API's token cache
+    await page.get_by_role("button", name="Next week →").click()
+    form = page.get_by_role("form", name="Sign in")
+    await form.wait_for()
+    assert "token was revoked or has expired" in await form.get_by_role("alert").inner_text()
+    assert await page.evaluate("sessionStorage.getItem('handoff.token')") is None
+    # the notice is said once, not again on the next visit
+    await page.reload()
+    await form.wait_for()
+    assert await page.locator("#signin-error").inner_text() == ""

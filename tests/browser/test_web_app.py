@@ -64,7 +64,7 @@ async def test_composing_to_someone_off_says_why_and_when_it_lands(page, demo) -
     assert "focus time" in text
     # the landing instant is marked on the timeline: next week, at its edge
     mark = page.locator("svg.timeline .land-label")
-    assert await mark.text_content() == "lands: Ana de Vries Monday 30 Nov 11:00 →"
+    assert await mark.text_content() == "lands: Ana de Vries Monday 30 Nov 11:00 Europe/Amsterdam →"
     await page.get_by_role("button", name="Next week →").click()
     await page.locator("svg.timeline .land-line").wait_for(state="attached")
     assert await mark.text_content() == "lands: Ana de Vries"

@@ -17,6 +17,13 @@ export class ApiError extends Error {
   }
 }
 
+// Called when the server no longer takes the session's token (revoked or expired while
+// the page was open): trying again cannot help, signing in again can.
+let signedOut = null;
+export function onSignedOut(fn) {
+  signedOut = fn;
+}
+
 // One GraphQL request; GraphQL errors become an ApiError (expected failures are values).
 export async function gql(query, variables = {}) {
   const response = await fetch("/graphql", {
@@ -33,6 +40,7 @@ export async function gql(query, variables = {}) {
   if (body.errors && body.errors.length) {
     const e = body.errors[0];
     const ext = e.extensions || {};
+    if (ext.code === "UNAUTHENTICATED" && signedOut) signedOut(e.message);
     throw new ApiError(e.message, ext.code, ext.field);
   }
   return body.data;

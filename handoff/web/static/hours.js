@@ -35,7 +35,7 @@ export class Hours {
   constructor({ me, onChanged }) {
     this.me = me;
     this.onChanged = onChanged;
-    this.status = h("p", { class: "result", role: "status" });
+    this.status = h("p", { class: "result", role: "status", tabindex: "-1" });
     this.form = h("form", { class: "hours", "aria-labelledby": "hours-title", novalidate: true,
       onsubmit: (e) => { e.preventDefault(); this.save(); } });
     this.timeOff = h("ul", { class: "time-off" });
@@ -54,9 +54,9 @@ export class Hours {
     const policy = node.deliveryPolicy;
     const rows = DAYS.map(([day, name]) => h("tr", {},
       h("th", { scope: "row" }, name),
-      h("td", {}, h("input", { id: `hours-${day}`, value: this.pattern.weekly[day].join(", "), "aria-label": `${name} working hours`, "aria-describedby": `hours-${day}-error` }),
+      h("td", { "data-label": "Working hours" }, h("input", { id: `hours-${day}`, value: this.pattern.weekly[day].join(", "), "aria-label": `${name} working hours`, "aria-describedby": `hours-${day}-error` }),
         h("p", { class: "error", id: `hours-${day}-error` })),
-      h("td", {}, h("input", { id: `focus-${day}`, value: policy.focusBlocks[day].join(", "), "aria-label": `${name} focus blocks`, "aria-describedby": `focus-${day}-error` }),
+      h("td", { "data-label": "Focus blocks" }, h("input", { id: `focus-${day}`, value: policy.focusBlocks[day].join(", "), "aria-label": `${name} focus blocks`, "aria-describedby": `focus-${day}-error` }),
         h("p", { class: "error", id: `focus-${day}-error` }))));
     this.form.replaceChildren(
       h("p", { class: "hint", id: "hours-hint" },
@@ -111,6 +111,7 @@ export class Hours {
     }
     this.say("Saved. Handoffs waiting for you moved to your new hours.");
     await this.load();
+    this.status.focus(); // the form was redrawn: the keyboard goes to what happened
     if (this.onChanged) this.onChanged();
   }
 
@@ -138,6 +139,7 @@ export class Hours {
     this.offForm.reset();
     this.say("Time off added.");
     await this.load();
+    this.status.focus(); // the form was redrawn: the keyboard goes to what happened
     if (this.onChanged) this.onChanged();
   }
 
@@ -148,6 +150,7 @@ export class Hours {
     if (r.__typename !== "PersonPayload") return this.fail(r);
     this.say("Time off removed.");
     await this.load();
+    this.status.focus(); // the form was redrawn: the keyboard goes to what happened
     if (this.onChanged) this.onChanged();
   }
 }

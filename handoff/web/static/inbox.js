@@ -34,8 +34,9 @@ const DONE = { acknowledge: "Acknowledged", complete: "Completed", return: "Retu
 const CHANGES = `subscription Inbox($me: ID!) { inboxChanged(personId: $me) { __typename } }`;
 
 export class Inbox {
-  constructor({ me, live, onOpen }) {
+  constructor({ me, live, zone, onOpen }) {
     this.me = me;
+    this.zone = zone; // the page's zone: where I am (the browser's), as everywhere else
     this.onOpen = onOpen;
     this.list = h("ol", { class: "inbox-list" });
     this.count = h("p", { class: "muted" });
@@ -111,7 +112,7 @@ export class Inbox {
   }
 
   item(item, now) {
-    const zone = this.me.timezone;
+    const zone = this.zone;
     const landed = new Date(item.deliverAt);
     const senderNow = clock(new Date(item.sender.localTime), item.sender.timezone);
     let due = h("p", { class: "muted" }, "No answer needed.");
@@ -155,6 +156,7 @@ export class Inbox {
           `From ${item.sender.name} (${senderNow} for them, ${item.sender.timezone}) · landed ${dayTime(landed, zone)} ${zone} · ${item.workItem.title}`),
         note.done ? h("p", {}, h("strong", {}, "Done: "), note.done) : null,
         note.next ? h("p", {}, h("strong", {}, "Next: "), note.next) : null,
+        note.openQuestions.length ? h("p", { class: "questions-title" }, h("strong", {}, "Open questions:")) : null,
         note.openQuestions.length ? h("ul", { class: "questions", "aria-label": "Open questions" }, note.openQuestions.map((q) => h("li", {}, q))) : null,
         due,
         h("div", { class: "actions" },

@@ -1,6 +1,6 @@
 // Boot: sign in with a personal token, then the timeline, the composer with its preview,
 // the inbox and my hours, all from the public GraphQL API.
-import { ApiError, Live, gql, session } from "./api.js";
+import { ApiError, Live, gql, onSignedOut, session } from "./api.js";
 import { Composer } from "./composer.js";
 import { openDetail } from "./detail.js";
 import { h } from "./dom.js";
@@ -45,9 +45,13 @@ function signOut(live) {
   location.replace(location.pathname);
 }
 
+const NOTICE = "handoff.notice";
+
 async function start() {
   takeTokenFromLink();
-  if (!session.token) return showSignIn();
+  const notice = sessionStorage.getItem(NOTICE);
+  sessionStorage.removeItem(NOTICE);
+  if (!session.token) return showSignIn(notice);
   let data;
   try {
     data = await gql(START);
@@ -57,6 +61,11 @@ async function start() {
       ? "That token is not valid (revoked, expired or mistyped). Sign in again." : e.message;
     return showSignIn(why);
   }
+  onSignedOut(() => {
+    // say why on the sign-in form the reload shows
+    sessionStorage.setItem(NOTICE, "Your session ended: the token was revoked or has expired. Sign in again.");
+    signOut(live);
+  });
   const me = data.viewer.person;
   if (!me) {
     session.token = null;
@@ -83,7 +92,7 @@ async function start() {
   if (!groups.length) groups.push({ label: "Me", people: [me.id] });
 
   const timeline = new Timeline({ zone, groups, now });
-  const inbox = new Inbox({ me, live, onOpen: (id) => openDetail(id, zone) });
+  const inbox = new Inbox({ me, live, zone, onOpen: (id) => openDetail(id, zone) });
   const work = new Work({ me, live, zone, onOpen: (id) => openDetail(id, zone) });
   const composer = new Composer({
     me, people: data.people.nodes, teams: data.teams.nodes, zone, timeline,

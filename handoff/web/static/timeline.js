@@ -65,7 +65,8 @@ export class Timeline {
         this.weekLabel,
         h("button", { type: "button", onclick: () => this.shift(7) }, "Next week →"),
         h("button", { type: "button", onclick: () => { this.weekStart = startOfWeek(this.now(), this.zone); this.load(); } }, "This week"),
-        h("label", { for: "timeline-zone" }, "Time zone"), this.zoneInput, zones),
+        // label and field wrap as one, never the label at a line's end and its field below
+        h("span", { class: "nowrap-group" }, h("label", { for: "timeline-zone" }, "Time zone"), this.zoneInput, zones)),
       this.status, this.canvas, this.legend);
     new ResizeObserver(() => this.draw()).observe(this.canvas);
   }
@@ -185,11 +186,16 @@ export class Timeline {
     for (const m of this.marks) {
       if (m.instant >= from && m.instant < to) {
         svg.append(s("line", { x1: x(m.instant), x2: x(m.instant), y1: HEAD_H, y2: height, class: "land-line" }));
-        svg.append(s("text", { x: x(m.instant) + 3, y: height - 4, class: "land-label" }, m.label));
+        // near the right edge the label goes to the left of its line, or it would be cut
+        const left = x(m.instant) > width - 220;
+        svg.append(s("text", {
+          x: x(m.instant) + (left ? -3 : 3), y: height - 4, class: "land-label",
+          "text-anchor": left ? "end" : "start",
+        }, m.label));
       } else {
         // off this week: say which way, at that edge
         const later = m.instant >= to;
-        const when = dayTime(m.instant, this.zone);
+        const when = `${dayTime(m.instant, this.zone)} ${this.zone}`;
         svg.append(s("text", {
           x: later ? width - 10 : LABEL_W + 4, y: height - 4, class: "land-label",
           "text-anchor": later ? "end" : "start",
