@@ -51,3 +51,17 @@ async def test_a_failed_request_is_said_and_a_half_save_says_which_half(page, de
         db_url, "SELECT working_pattern->'weekly'->'tue' FROM people WHERE handle = 'ana'"
     )
     assert stored == [(["08:00-16:00"],)]
+
+
+async def test_a_time_off_error_goes_once_either_date_is_edited(page, demo) -> None:
+    await sign_in(page, demo, "ana")
+    hours = page.get_by_role("region", name="My hours")
+    form = hours.get_by_role("form", name="Add time off")
+    await form.get_by_label("From").fill("2026-12-20")
+    await form.get_by_label("To (inclusive)").fill("2026-12-18")
+    await form.get_by_role("button", name="Add time off").click()
+    error = page.locator("#off-end-error")
+    await error.get_by_text("before start").wait_for()
+    await form.get_by_label("From").fill("2026-12-17")
+    assert await error.inner_text() == ""
+    assert await form.get_by_label("To (inclusive)").get_attribute("aria-invalid") is None

@@ -2,7 +2,7 @@
 // and time off; the API's validation errors appear at the field they name.
 import { gql } from "./api.js";
 import { h, region } from "./dom.js";
-import { clearFieldErrors, showFieldErrors } from "./fields.js";
+import { clearFieldError, clearFieldErrors, showFieldErrors } from "./fields.js";
 
 const DAYS = [["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"], ["fri", "Friday"], ["sat", "Saturday"], ["sun", "Sunday"]];
 
@@ -46,6 +46,13 @@ export class Hours {
       h("button", { type: "submit" }, "Add time off"));
     this.element = region("hours", "My hours", this.form,
       h("h3", {}, "Time off"), this.timeOff, this.offForm, this.status);
+    // an error goes once its field is edited; the two dates of time off are one question
+    this.element.addEventListener("input", (e) => {
+      const both = ["off-start", "off-end"].includes(e.target.id);
+      for (const control of both ? [this.offForm["off-start"], this.offForm["off-end"]] : [e.target]) {
+        clearFieldError(this.element, control);
+      }
+    });
   }
 
   async load() {

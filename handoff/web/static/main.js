@@ -30,7 +30,9 @@ function takeTokenFromLink() {
 function showSignIn(message) {
   const form = document.getElementById("signin");
   form.hidden = false;
-  document.getElementById("signin-error").textContent = message || "";
+  const error = document.getElementById("signin-error");
+  error.textContent = message || "";
+  form.token.oninput = () => { error.textContent = ""; };
   form.onsubmit = (e) => {
     e.preventDefault();
     session.token = form.token.value.trim();
