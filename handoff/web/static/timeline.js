@@ -69,6 +69,7 @@ export class Timeline {
         h("span", { class: "nowrap-group" }, h("label", { for: "timeline-zone" }, "Time zone"), this.zoneInput, zones)),
       this.status, this.canvas, this.legend);
     new ResizeObserver(() => this.draw()).observe(this.canvas);
+    this.canvas.addEventListener("scroll", () => this.pinLabels(), { passive: true });
   }
 
   setZone(zone) {
@@ -127,6 +128,11 @@ export class Timeline {
     this.element.dataset.ready = String(Date.now());
   }
 
+  // the names column follows a sideways scroll, so every row still says whose it is
+  pinLabels() {
+    this.labels?.setAttribute("transform", `translate(${this.canvas.scrollLeft} 0)`);
+  }
+
   draw() {
     if (!this.data) return;
     const { from, to, rows, overlap, gaps } = this.data;
@@ -157,9 +163,12 @@ export class Timeline {
         svg.append(s("line", { x1: tick, x2: tick, y1: HEAD_H, y2: height, class: "hour-line" }));
       }
     }
+    // names stay in view when a phone scrolls the chart sideways (pinLabels)
+    const labels = s("g", { class: "row-labels" },
+      s("rect", { x: 0, y: HEAD_H, width: LABEL_W - 4, height: height - HEAD_H, class: "labels-bg" }));
     // the group: when everyone works, when nobody does
     const gy = HEAD_H;
-    svg.append(s("text", { x: 8, y: gy + 17, class: "row-label" }, "Everyone"));
+    labels.append(s("text", { x: 8, y: gy + 17, class: "row-label" }, "Everyone"));
     for (const o of overlap) {
       svg.append(this.span(x(o.start), gy + 4, x(o.end) - x(o.start), GROUP_H - 8, "overlap",
         `Everyone works ${this.range(o.start, o.end)}`, -1));
@@ -172,8 +181,8 @@ export class Timeline {
       const y = HEAD_H + GROUP_H + i * ROW_H;
       const p = row.person;
       const local = clock(new Date(p.localTime), p.timezone);
-      svg.append(s("text", { x: 8, y: y + 17, class: "row-label" }, p.name));
-      svg.append(s("text", { x: 8, y: y + 33, class: "row-zone" }, `${p.timezone} · ${local} now`));
+      labels.append(s("text", { x: 8, y: y + 17, class: "row-label" }, p.name));
+      labels.append(s("text", { x: 8, y: y + 33, class: "row-zone" }, `${p.timezone} · ${local} now`));
       const order = ["TRAVEL", "DAY_OFF", "HOLIDAY", "TIME_OFF", "WORKING", "FOCUS", "DIGEST"];
       const segments = [...row.segments].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
       for (const seg of segments) svg.append(this.segment(seg, p, x, y, i));
@@ -202,8 +211,11 @@ export class Timeline {
         }, later ? `${m.label} ${when} →` : `← ${m.label} ${when}`));
       }
     }
+    svg.append(labels);
     rove(svg);
     this.canvas.replaceChildren(svg);
+    this.labels = labels;
+    this.pinLabels();
   }
 
   range(start, end) {
