@@ -72,13 +72,21 @@ export class Timeline {
     this.canvas.addEventListener("scroll", () => this.pinLabels(), { passive: true });
   }
 
-  setZone(zone) {
-    try {
-      new Intl.DateTimeFormat("en", { timeZone: zone });
-    } catch {
-      this.status.textContent = `${zone} is not a time zone this browser knows (try Europe/Amsterdam).`;
+  setZone(typed) {
+    const asked = typed.trim();
+    if (!asked) {
+      this.status.textContent = "Type a time zone, e.g. Europe/Amsterdam.";
       return;
     }
+    let zone;
+    try {
+      // the browser's own spelling: "utc" is UTC, "europe/amsterdam" Europe/Amsterdam
+      zone = new Intl.DateTimeFormat("en", { timeZone: asked }).resolvedOptions().timeZone;
+    } catch {
+      this.status.textContent = `${asked} is not a time zone this browser knows (try Europe/Amsterdam).`;
+      return;
+    }
+    this.zoneInput.value = zone;
     this.status.textContent = "";
     // anchored mid-week: the same week seen from another zone, however far west it is
     const middle = addDays(this.weekStart, 3, this.zone);

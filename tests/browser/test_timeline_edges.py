@@ -1,4 +1,4 @@
-"""The timeline on a phone: the chart scrolls sideways, the names stay in view."""
+"""The timeline at its edges: a phone's sideways scroll, the zone field's odd input."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ async def test_names_stay_in_view_when_the_chart_scrolls(browser, demo) -> None:
         assert start is not None
         await canvas.evaluate("(el) => { el.scrollLeft = 500; }")
         await phone.wait_for_function(
-            "document.querySelector('.row-labels').getAttribute('transform') === 'translate(500 0)'"
+            "() => document.querySelector('.row-labels').getAttribute('transform')"
+            " === 'translate(500 0)'"
         )
         moved = await name.bounding_box()
         box = await canvas.bounding_box()
@@ -32,3 +33,19 @@ async def test_names_stay_in_view_when_the_chart_scrolls(browser, demo) -> None:
         assert box["x"] <= moved["x"] < box["x"] + box["width"]
     finally:
         await context.close()
+
+
+async def test_the_zone_field_takes_any_spelling_and_says_what_is_missing(page, demo) -> None:
+    await sign_in(page, demo, "ana")
+    zone = page.get_by_label("Time zone")
+    timeline = page.get_by_role("region", name="Team timeline")
+    await zone.fill("  ")
+    await zone.press("Enter")
+    await timeline.get_by_text("Type a time zone, e.g. Europe/Amsterdam.").wait_for()
+    await zone.fill("asia/tokyo")
+    await zone.press("Enter")
+    await page.wait_for_function(
+        "() => document.querySelector('.week').textContent.includes('(Asia/Tokyo)')"
+    )
+    assert await zone.input_value() == "Asia/Tokyo"
+    assert await timeline.get_by_text("Type a time zone").count() == 0
