@@ -1,7 +1,7 @@
 // The composer: who, what, how soon an answer is needed; as you type, a preview says
 // when it lands in their time and yours, and marks it on the timeline.
 import { gql } from "./api.js";
-import { clause, h, region } from "./dom.js";
+import { clause, h, region, said } from "./dom.js";
 import { clock, dayTime } from "./time.js";
 import { showFieldErrors, clearFieldErrors, clearFieldError } from "./fields.js";
 
@@ -133,7 +133,7 @@ export class Composer {
     if (this.pending !== asked) return; // a newer preview is on its way
     const p = data.previewHandoff;
     if (p.__typename !== "HandoffPreview") {
-      this.showPreview(h("p", { class: "error" }, p.message));
+      this.showPreview(h("p", { class: "error" }, said(p.message)));
       return;
     }
     const at = new Date(p.deliverAt);
@@ -207,9 +207,9 @@ export class Composer {
           "An earlier send of this draft did go through, before your last changes. " +
           "Send again to hand over this version as well.";
       } else if (r.__typename === "ValidationError") {
-        showFieldErrors(this.form, controlFor(r.field), r.message);
+        showFieldErrors(this.form, controlFor(r.field), said(r.message));
       } else {
-        this.fail(r.message);
+        this.fail(said(r.message));
       }
     } finally {
       this.button.disabled = false;

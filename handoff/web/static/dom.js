@@ -41,6 +41,14 @@ export function clause(text) {
   return String(text).replace(/[.\s]+$/, "");
 }
 
+// The API's message as a sentence on screen: a capital first letter and a full stop.
+export function said(text) {
+  const t = String(text).trim();
+  if (!t) return t;
+  const s = t[0].toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+}
+
 // A region: <section aria-labelledby> with its heading.
 export function region(id, title, ...children) {
   return h("section", { class: "card region", id, "aria-labelledby": `${id}-title` },

@@ -2,7 +2,7 @@
 // for the group, never a score for a person: a group under the minimum gets an
 // explanation instead of figures.
 import { gql } from "./api.js";
-import { h, region } from "./dom.js";
+import { h, region, said } from "./dom.js";
 import { duration } from "./time.js";
 
 const REPORT = `
@@ -61,7 +61,7 @@ export class Health {
     }
     const r = data.asyncHealth;
     if (r.__typename !== "AsyncHealthReport") {
-      this.body.replaceChildren(h("p", { class: "muted" }, r.message));
+      this.body.replaceChildren(h("p", { class: "muted" }, said(r.message)));
       return;
     }
     const rows = [

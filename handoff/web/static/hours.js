@@ -1,7 +1,7 @@
 // My hours: the weekly pattern (overnight intervals allowed), focus blocks, digest times
 // and time off; the API's validation errors appear at the field they name.
 import { gql } from "./api.js";
-import { h, region } from "./dom.js";
+import { clause, h, region, said } from "./dom.js";
 import { clearFieldError, clearFieldErrors, showFieldErrors } from "./fields.js";
 
 const DAYS = [["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"], ["fri", "Friday"], ["sat", "Saturday"], ["sun", "Sunday"]];
@@ -132,8 +132,8 @@ export class Hours {
     if (day) id = `${f.includes("focusBlocks") ? "focus" : "hours"}-${day[1]}`;
     else if (/(^|\.)digestTimes/.test(f)) id = "digests";
     else if (f.startsWith("start") || f.startsWith("end") || f.startsWith("reason")) id = `off-${f.split(".")[0]}`;
-    if (id) showFieldErrors(this.element, id, r.message || "Could not save.");
-    else this.say(`Not saved: ${r.message}`, true);
+    if (id) showFieldErrors(this.element, id, r.message ? said(r.message) : "Could not save.");
+    else this.say(`Not saved: ${clause(r.message)}.`, true);
   }
 
   async addOff() {

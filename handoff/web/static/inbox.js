@@ -1,7 +1,7 @@
 // The inbox: what has landed for me, oldest first, live; each item with the note, the
 // sender and their local time, and the time left counted in my working time.
 import { gql } from "./api.js";
-import { clause, h, region } from "./dom.js";
+import { clause, h, region, said } from "./dom.js";
 import { clock, dayTime, duration, fromNow } from "./time.js";
 
 const INBOX = `
@@ -196,13 +196,13 @@ export class Inbox {
       // the item has left the list (or been redrawn): keep the keyboard in the inbox
       if (!this.list.contains(document.activeElement)) this.notice.focus();
     } else if (r.__typename === "ValidationError" && kind !== "return") {
-      status.textContent = r.message;
+      status.textContent = said(r.message);
     } else if (r.__typename === "ValidationError") {
       const error = document.getElementById(`return-${item.id}-error`);
-      if (error) error.textContent = r.message;
+      if (error) error.textContent = said(r.message);
       document.getElementById(`return-${item.id}`)?.setAttribute("aria-invalid", "true");
     } else {
-      status.textContent = r.message;
+      status.textContent = said(r.message);
     }
   }
 }

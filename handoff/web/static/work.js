@@ -1,7 +1,7 @@
 // My handoffs after the inbox: what I acknowledged and still have to finish (Complete,
 // Return), and what I sent: where it is now, the receiver's replies and why it came back.
 import { gql } from "./api.js";
-import { h, region } from "./dom.js";
+import { h, region, said } from "./dom.js";
 import { dayTime } from "./time.js";
 
 const SENT = `id status deliverAt deliveredAt acknowledgedAt returnedAt returnNote
@@ -128,9 +128,9 @@ export class Work {
       await this.load();
       this.notice.focus(); // the item is gone; the keyboard stays in this region
     } else if (r.__typename === "ValidationError" && fieldError) {
-      fieldError.textContent = r.message;
+      fieldError.textContent = said(r.message);
     } else {
-      status.textContent = r.message;
+      status.textContent = said(r.message);
     }
   }
 }
