@@ -178,7 +178,9 @@ def worker(
     """
     settings = _settings()
     _configure_logging(settings)
-    _database_url(settings)
+    from handoff.storage.migrate import require_migrated
+
+    require_migrated(_database_url(settings))
     if settings.redis_url is None:
         typer.echo("HANDOFF_REDIS_URL is not set", err=True)
         raise typer.Exit(2)

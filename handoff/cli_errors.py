@@ -31,6 +31,11 @@ def run_reporting_errors(app: typer.Typer) -> None:
         if _not_migrated(e):
             typer.echo("handoff: the database is not migrated: run `handoff migrate`", err=True)
             raise SystemExit(1) from None
+        from handoff.storage.migrate import NotMigrated
+
+        if isinstance(e, NotMigrated):
+            typer.echo(f"handoff: {e}", err=True)
+            raise SystemExit(1) from None
         what = _unreachable(e)
         if what is None:
             typer.main.except_hook(type(e), e, e.__traceback__)

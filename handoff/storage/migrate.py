@@ -118,6 +118,21 @@ def pending(conn: psycopg.Connection, directory: Traversable | None = None) -> l
     return [m for m in available(directory) if m.version not in done]
 
 
+class NotMigrated(Exception):
+    """The database lacks migrations this code needs (`handoff migrate` applies them)."""
+
+
+def require_migrated(url: str) -> None:
+    """NotMigrated unless every migration this code knows has been applied to `url`: a
+    worker on an older schema would fail every job instead of refusing to start."""
+    with psycopg.connect(url, connect_timeout=10) as conn:
+        missing = [m.version for m in pending(conn)]
+    if missing:
+        raise NotMigrated(
+            f"the database is not migrated (pending: {', '.join(missing)}): run `handoff migrate`"
+        )
+
+
 def migrate(
     url: str,
     directory: Traversable | None = None,

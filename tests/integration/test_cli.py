@@ -128,6 +128,18 @@ def test_an_unmigrated_database_says_to_migrate(empty_db_url: str) -> None:
     assert result.stderr == "handoff: the database is not migrated: run `handoff migrate`\n"
 
 
+def test_a_worker_refuses_a_database_missing_migrations(db_url: str) -> None:
+    # one migration short, as after deploying new code before `handoff migrate`
+    with psycopg.connect(db_url) as conn:
+        conn.execute("DELETE FROM schema_migrations WHERE version = '0011_idempotency_fingerprint'")
+    result = run("worker", HANDOFF_DATABASE_URL=db_url, HANDOFF_REDIS_URL="redis://127.0.0.1:1/0")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "handoff: the database is not migrated (pending: 0011_idempotency_fingerprint): "
+        "run `handoff migrate`\n"
+    )
+
+
 def test_settings_masks_a_password_given_in_the_query() -> None:
     url = "postgresql://rev@localhost/hrev?password=s3cr3t"
     result = run("settings", HANDOFF_DATABASE_URL=url)
