@@ -45,7 +45,16 @@ def _group() -> None:
 
 @app.command("verify")
 def verify_cmd(
-    secret: Annotated[str, typer.Option("--secret", help="the endpoint's whsec_... secret")],
+    secret: Annotated[
+        str,
+        typer.Option(
+            "--secret",
+            envvar="HANDOFF_WEBHOOK_SECRET",
+            show_envvar=True,
+            # an argument is visible to every user of the machine (ps); the variable is not
+            help="the endpoint's whsec_... secret (better from the environment variable)",
+        ),
+    ],
     headers: Annotated[
         list[str],
         typer.Option(

@@ -119,3 +119,13 @@ def test_cli_verify() -> None:
 
     malformed = runner.invoke(app, ["verify", "--secret", secret, "-H", "garbage", "--body", body])
     assert malformed.exit_code == 2 and "--headers" in malformed.output
+
+    # the secret from the environment, where `ps` does not show it
+    from_env = runner.invoke(
+        app, ["verify", *repeated, "--body", body], env={"HANDOFF_WEBHOOK_SECRET": secret}
+    )
+    assert from_env.exit_code == 0, from_env.output
+    missing = runner.invoke(
+        app, ["verify", *repeated, "--body", body], env={"HANDOFF_WEBHOOK_SECRET": None}
+    )
+    assert missing.exit_code == 2 and "--secret" in missing.output
