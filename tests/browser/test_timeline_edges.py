@@ -49,3 +49,24 @@ async def test_the_zone_field_takes_any_spelling_and_says_what_is_missing(page, 
     )
     assert await zone.input_value() == "Asia/Tokyo"
     assert await timeline.get_by_text("Type a time zone").count() == 0
+
+
+async def test_a_redraw_keeps_the_keyboards_place_in_the_chart(page, demo) -> None:
+    await sign_in(page, demo, "maya")
+
+    async def focused() -> dict:
+        return await page.evaluate(
+            "() => { const e = document.activeElement; return { row: e.dataset.row ?? null,"
+            " label: e.getAttribute('aria-label') }; }"
+        )
+
+    await page.get_by_label("Time zone").focus()
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("ArrowRight")
+    before = await focused()
+    assert before["row"] == "0", before
+    drawn = await page.locator("svg.timeline").element_handle()
+    await page.set_viewport_size({"width": 1100, "height": 800})  # the chart is redrawn
+    await page.wait_for_function("(old) => !old.isConnected", arg=drawn)
+    assert await focused() == before

@@ -143,6 +143,10 @@ export class Timeline {
 
   draw() {
     if (!this.data) return;
+    // a redraw (a resize, new hours) keeps the keyboard's place in the chart
+    const focused = this.canvas.contains(document.activeElement) ? document.activeElement : null;
+    const row = focused?.dataset?.row;
+    const place = row === undefined ? null : { row, index: inRow(this.canvas, row).indexOf(focused) };
     const { from, to, rows, overlap, gaps } = this.data;
     // narrower than this, day labels collide: a phone scrolls the chart instead
     const width = Math.max(1000, this.canvas.clientWidth || 960);
@@ -224,6 +228,10 @@ export class Timeline {
     this.canvas.replaceChildren(svg);
     this.labels = labels;
     this.pinLabels();
+    if (place) {
+      const spans = inRow(svg, place.row);
+      spans[Math.min(place.index, spans.length - 1)]?.focus();
+    }
   }
 
   range(start, end) {
@@ -283,6 +291,11 @@ export class Timeline {
 // One tab stop for the whole chart (a week of a dozen people is 60-odd spans): the arrow
 // keys move along a row in time and up or down to the nearest span of the next row, Home
 // and End to a row's ends; Tab comes back to the span focused last.
+// a row's focusable spans, left to right
+function inRow(scope, row) {
+  return [...scope.querySelectorAll(`[data-row="${row}"]`)].sort((a, b) => a.dataset.x - b.dataset.x);
+}
+
 function rove(svg) {
   const rows = new Map();
   for (const el of svg.querySelectorAll("[data-row]")) {
