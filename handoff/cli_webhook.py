@@ -94,7 +94,10 @@ def verify_cmd(
             now=datetime.now(UTC),
             tolerance=timedelta(seconds=tolerance) if tolerance > 0 else None,
         )
-    except (WebhookVerificationError, BadSecret) as exc:
+    except BadSecret as exc:  # a bad argument, not a bad delivery
+        typer.echo(f"bad --secret: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except WebhookVerificationError as exc:
         typer.echo(f"invalid: {exc}", err=True)
         raise typer.Exit(1) from None
     except json.JSONDecodeError:

@@ -221,9 +221,11 @@ async def _send(
         batch = await store.open_head(conn, endpoint_id, 1 if stored.probing else SEND_BATCH)
         if not batch:
             break
-        run = _Run(conn, endpoint_id, stored, totals)
+        run = _Run(conn, endpoint_id, stored, totals, endpoint.updated_at)
         for delivery in batch:
-            if lost.is_set():
+            # the budget holds inside a batch too: a slow receiver must not run the job
+            # past arq's timeout, which would kill it mid-send and send that one again
+            if lost.is_set() or time.monotonic() >= deadline:
                 break
             at = clock.now()
             body = build_body(
@@ -277,9 +279,11 @@ class _Run:
         endpoint_id: int,
         stored: Health,
         totals: dict[str, int],
+        seen: datetime,
     ) -> None:
         self.conn = conn
         self.endpoint_id = endpoint_id
+        self.seen = seen  # the endpoint's updated_at when read: its health is ours to write
         self.stored = stored
         self.health = stored
         self.totals = totals
@@ -341,17 +345,22 @@ class _Run:
             await store.record_attempts(self.conn, records)
             if self.health != self.stored:
                 h = self.health
-                await store.set_health(
+                if not await store.set_health(
                     self.conn,
                     self.endpoint_id,
                     health=h.health,
                     probe_at=h.probe_at,
                     probe_failures=h.probe_failures,
                     failing_since=h.failing_since,
-                )
+                    seen=self.seen,
+                ):
+                    # changed meanwhile (a new URL, re-enabled, a new secret): its health
+                    # starts from what it was set to; stop, and read it again next run
+                    self.disable_reason = None
+                    self.stop = True
             if self.disable_reason is not None and self.disable_at is not None:
                 if await store.auto_disable(
-                    self.conn, self.endpoint_id, self.disable_at, self.disable_reason
+                    self.conn, self.endpoint_id, self.disable_at, self.disable_reason, self.seen
                 ):
                     self.totals["disabled"] = 1
                     log.warning(

@@ -278,6 +278,7 @@ class SenderEndpoint:
     probe_at: datetime | None
     probe_failures: int
     failing_since: datetime | None
+    updated_at: datetime
 
     def secrets(self, now: datetime) -> tuple[str, ...]:
         """The secrets a delivery is signed with at `now`: the current one, and the one it
@@ -365,21 +366,27 @@ async def set_health(
     probe_at: datetime | None,
     probe_failures: int,
     failing_since: datetime | None,
-) -> None:
-    """Store the endpoint's health after a sender's attempts."""
+    seen: datetime,
+) -> bool:
+    """Store the endpoint's health after a sender's attempts; False (nothing written) when
+    the endpoint changed since the sender read it at `seen` (its updated_at then)."""
     params = {
+        "seen": seen,
         "endpoint_id": endpoint_id,
         "health": str(health),
         "probe_at": probe_at,
         "probe_failures": probe_failures,
         "failing_since": failing_since,
     }
-    await execute(conn, Q.endpoint_health, params)
+    return await scalar(conn, Q.endpoint_health, params) is not None
 
 
-async def auto_disable(conn: Conn, endpoint_id: int, now: datetime, reason: str) -> bool:
-    """Disable a failing endpoint and write its `webhook.disabled` record."""
-    params = {"endpoint_id": endpoint_id, "now": now, "reason": reason}
+async def auto_disable(
+    conn: Conn, endpoint_id: int, now: datetime, reason: str, seen: datetime
+) -> bool:
+    """Disable a failing endpoint and write its `webhook.disabled` record, unless it was
+    changed since the sender read it at `seen`."""
+    params = {"endpoint_id": endpoint_id, "now": now, "reason": reason, "seen": seen}
     return await scalar(conn, Q.endpoint_auto_disable, params) is not None
 
 

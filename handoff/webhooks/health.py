@@ -18,12 +18,15 @@ returned `Step` (storage) and stops sending for the endpoint when `hold` is set.
   `redeliverWebhook` sends it again with its original, lower, sequence number.
 - Whatever the kind, a failure starts (or continues) `failing_since`; an endpoint whose
   every attempt has failed for three days is disabled. Its open deliveries stay queued.
+  A failing period is continuous: when more than `QUIET` passed since the last failed
+  attempt (no events came, after a 4xx), the next failure starts a new one, so a single
+  error days after a refusal is probed on the schedule, not disabled at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from handoff.states import EndpointHealth, WebhookDeliveryStatus
@@ -31,6 +34,9 @@ from handoff.webhooks.backoff import GIVE_UP_AFTER, RandomSource, next_delay
 
 # 4xx answers that mean "not now" rather than "not this message"
 RETRY_LATER_4XX = frozenset({408, 425, 429})
+# longer than any gap of the probe schedule (daily, +10 % jitter): a pause this long
+# between failed attempts ends a failing period
+QUIET = timedelta(days=1, hours=6)
 
 
 class Verdict(StrEnum):
@@ -57,7 +63,8 @@ def verdict(outcome: str, status_code: int | None) -> Verdict:
 
 @dataclass(frozen=True)
 class Health:
-    """An endpoint's health as stored."""
+    """An endpoint's health as stored. `probe_at`: while PROBING, the next probe; while
+    HEALTHY within a failing period (after a 4xx), when that refused attempt was made."""
 
     health: EndpointHealth
     probe_at: datetime | None
@@ -95,10 +102,12 @@ def after_attempt(
     if result == Verdict.DELIVERED:
         return Step(HEALTHY, WebhookDeliveryStatus.SUCCEEDED, None, hold=False, disable=False)
     failing_since = health.failing_since or at
+    if not health.probing and (health.probe_at is None or at - health.probe_at > QUIET):
+        failing_since = at  # the failure before was long ago: a new failing period
     overdue = at - failing_since >= GIVE_UP_AFTER
     if result == Verdict.REJECTED:
         # the endpoint answered, so it is reachable: healthy, and on to the next delivery
-        reachable = Health(EndpointHealth.HEALTHY, None, 0, failing_since)
+        reachable = Health(EndpointHealth.HEALTHY, at, 0, failing_since)
         return Step(reachable, WebhookDeliveryStatus.DEAD, None, hold=False, disable=overdue)
     failures = health.probe_failures + 1
     delay = next_delay(failures, rng)

@@ -59,7 +59,11 @@ async def attempt(
         async with asyncio.timeout(limit_seconds):
             resp = await client.post(url, raw_body, headers)
         code = resp.status_code
-        excerpt = resp.excerpt[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+        # PostgreSQL text cannot hold NUL: one in a receiver's reply would make the attempt
+        # unrecordable, and the delivery would go out again every tick
+        excerpt = (
+            resp.excerpt[:EXCERPT_BYTES].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+        )
         if 200 <= code < 300:
             return AttemptResult("success", code, ms(), excerpt, None)
         reason = f"HTTP {code}"
@@ -73,7 +77,7 @@ async def attempt(
     except (OSError, EOFError, ProtocolError) as exc:
         # connection refused/reset, TLS failure, the server hung up or spoke bad HTTP
         kind = type(exc).__name__
-        detail = str(exc) or kind
+        detail = (str(exc) or kind).replace("\x00", "\ufffd")
         return AttemptResult("connect_error", None, ms(), None, f"{kind}: {detail}"[:500])
     except (ValueError, UnsafeURL) as exc:
         return AttemptResult("error", None, ms(), None, f"{type(exc).__name__}: {exc}"[:500])

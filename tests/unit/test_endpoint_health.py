@@ -10,6 +10,7 @@ from handoff.states import EndpointHealth, WebhookDeliveryStatus
 from handoff.webhooks.backoff import GIVE_UP_AFTER, schedule
 from handoff.webhooks.health import (
     HEALTHY,
+    QUIET,
     Health,
     Verdict,
     after_attempt,
@@ -84,7 +85,8 @@ def test_a_rejection_gives_up_that_delivery_and_moves_on() -> None:
     # a probe answered with a 4xx: the endpoint is reachable again
     probing = Health(EndpointHealth.PROBING, T0, 2, T0 - timedelta(seconds=3))
     step = after_attempt(probing, Verdict.REJECTED, T0)
-    assert step.health == Health(EndpointHealth.HEALTHY, None, 0, T0 - timedelta(seconds=3))
+    # (probe_at, while HEALTHY, remembers when the refused attempt was made)
+    assert step.health == Health(EndpointHealth.HEALTHY, T0, 0, T0 - timedelta(seconds=3))
 
 
 def test_three_days_of_failures_disable_the_endpoint_keeping_the_head() -> None:
@@ -100,10 +102,16 @@ def test_three_days_of_failures_disable_the_endpoint_keeping_the_head() -> None:
     assert steps == len(schedule()) + 1
     assert at - T0 == GIVE_UP_AFTER
     assert step.delivery_status == WebhookDeliveryStatus.FAILED  # stays queued
-    # rejections for three days disable it too
-    old = Health(EndpointHealth.HEALTHY, None, 0, T0)
-    assert after_attempt(old, Verdict.REJECTED, T0 + GIVE_UP_AFTER).disable
-    assert not after_attempt(old, Verdict.REJECTED, T0 + GIVE_UP_AFTER / 2).disable
+    # rejections for three days disable it too, the last one a while ago...
+    end = T0 + GIVE_UP_AFTER
+    refusing = Health(EndpointHealth.HEALTHY, end - timedelta(hours=20), 0, T0)
+    assert after_attempt(refusing, Verdict.REJECTED, end).disable
+    assert not after_attempt(refusing, Verdict.REJECTED, T0 + GIVE_UP_AFTER / 2).disable
+    # ...but not after a quiet spell longer than QUIET: that starts a new failing period
+    quiet = Health(EndpointHealth.HEALTHY, end - QUIET - timedelta(minutes=1), 0, T0)
+    for result in (Verdict.REJECTED, Verdict.ENDPOINT_FAILED):
+        step = after_attempt(quiet, result, end, NoJitter())
+        assert not step.disable and step.health.failing_since == end
 
 
 def test_due_for_probe() -> None:

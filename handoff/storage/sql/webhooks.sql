@@ -69,19 +69,19 @@ SELECT pg_advisory_xact_lock(%(namespace)s::int, 0);
 SELECT pg_try_advisory_xact_lock(%(namespace)s::int, 0);
 
 -- name: dispatch
--- Fan a batch of undispatched outbox events out to every enabled endpoint subscribed to
--- their type, in one statement, under dispatch_lock (taken by an earlier statement of
+-- Fan a batch of undispatched outbox events out to every endpoint subscribed to
+-- their type that was enabled when they happened, in one statement, under dispatch_lock (taken by an earlier statement of
 -- the transaction, so this statement's snapshot sees every dispatch before it). Each
 -- event gets the next outbox position; each delivery the next sequence number of its
 -- endpoint, in event order, without gaps.
 WITH picked AS (
-    SELECT id, workspace_id, type FROM events
+    SELECT id, workspace_id, type, occurred_at FROM events
     WHERE dispatched_at IS NULL
     ORDER BY id
     LIMIT %(limit)s
     FOR UPDATE
 ), batch AS (
-    SELECT id, workspace_id, type, row_number() OVER (ORDER BY id) AS n FROM picked
+    SELECT id, workspace_id, type, occurred_at, row_number() OVER (ORDER BY id) AS n FROM picked
 ), cur AS (
     UPDATE outbox_cursor SET last_position = last_position + (SELECT count(*) FROM batch)
     RETURNING last_position - (SELECT count(*) FROM batch) AS base
@@ -89,8 +89,11 @@ WITH picked AS (
     SELECT b.id AS event_id, b.workspace_id, e.id AS endpoint_id,
            row_number() OVER (PARTITION BY e.id ORDER BY b.id) AS n
     FROM batch b
+    -- an endpoint disabled after the event happened still gets it (held until re-enabled):
+    -- being switched off between an event and its dispatch must not lose it
     JOIN webhook_endpoints e
-      ON e.workspace_id = b.workspace_id AND e.enabled AND b.type = ANY (e.event_types)
+      ON e.workspace_id = b.workspace_id AND b.type = ANY (e.event_types)
+     AND (e.enabled OR b.occurred_at <= e.disabled_at)
 ), bump AS (
     UPDATE webhook_endpoints e SET last_sequence = e.last_sequence + c.n
     FROM (SELECT endpoint_id, max(n) AS n FROM pairs GROUP BY endpoint_id) c
@@ -172,7 +175,7 @@ WHERE id = %(endpoint_id)s AND sender_token = %(token)s;
 
 -- name: sender_endpoint
 SELECT id, workspace_id, url, secret, previous_secret, previous_secret_until, enabled, health,
-       probe_at, probe_failures, failing_since
+       probe_at, probe_failures, failing_since, updated_at
 FROM webhook_endpoints WHERE id = %(id)s;
 
 -- name: open_head
@@ -216,19 +219,22 @@ SELECT upd.id, upd.attempts, r.at, r.outcome, r.code, r.latency, r.excerpt, r.er
 FROM upd JOIN r ON r.id = upd.id;
 
 -- name: endpoint_health
--- The endpoint's health after a sender run's attempts (computed by webhooks.health).
+-- The endpoint's health after a sender run's attempts (computed by webhooks.health), only
+-- if nobody changed the endpoint since the sender read it (`seen`: its updated_at then): a
+-- new URL or a re-enable starts afresh, and the old address's failures must not count.
 UPDATE webhook_endpoints SET
     health = %(health)s,
     probe_at = %(probe_at)s,
     probe_failures = %(probe_failures)s,
     failing_since = %(failing_since)s
-WHERE id = %(endpoint_id)s;
+WHERE id = %(endpoint_id)s AND updated_at = %(seen)s
+RETURNING id;
 
 -- name: endpoint_auto_disable
 WITH upd AS (
     UPDATE webhook_endpoints
     SET enabled = false, disabled_at = %(now)s, disabled_reason = %(reason)s, updated_at = %(now)s
-    WHERE id = %(endpoint_id)s AND enabled
+    WHERE id = %(endpoint_id)s AND enabled AND updated_at = %(seen)s
     RETURNING id, workspace_id, failing_since
 )
 INSERT INTO webhook_endpoint_records

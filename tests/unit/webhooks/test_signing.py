@@ -115,7 +115,7 @@ def test_cli_verify() -> None:
     assert "no matching v1 signature" in bad.output
 
     wrong = runner.invoke(app, ["verify", "--secret", "nope", *repeated, "--body", body])
-    assert wrong.exit_code == 1 and "whsec_" in wrong.output
+    assert wrong.exit_code == 2 and "whsec_" in wrong.output  # a bad argument (README: 2)
 
     malformed = runner.invoke(app, ["verify", "--secret", secret, "-H", "garbage", "--body", body])
     assert malformed.exit_code == 2 and "--headers" in malformed.output
