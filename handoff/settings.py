@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, description="largest `first` a connection accepts")
     max_query_depth: int = Field(default=12, description="deepest GraphQL query accepted")
     max_aliases: int = Field(default=30, description="most aliases in one GraphQL request")
+    max_query_cost: int = Field(
+        default=50_000,
+        ge=1,
+        description="largest estimated cost of a GraphQL operation (each field 1, times "
+        "the items of every list around it)",
+    )
     max_request_bytes: int = Field(
         default=2_000_000, description="largest request body (413 beyond it)"
     )

@@ -20,7 +20,7 @@ from handoff import web
 from handoff.api.auth import TokenCache, Unauthenticated, authenticate, bearer
 from handoff.api.context import Context
 from handoff.api.errors import ErrorCode
-from handoff.api.extensions import is_mutation
+from handoff.api.extensions import mutation_fields
 from handoff.api.graphql_http import GraphQLOverHTTP, PersistedQueries
 from handoff.api.health import router as health_router
 from handoff.api.live.connections import LiveContext, LiveRuntime
@@ -201,11 +201,17 @@ def create_app(
         """The request's share of its token's rate limits (RateLimit headers on the response)."""
         limiter: RateLimiter | None = connection.app.state.limiter
         if limiter is not None and actor.token_id is not None:
-            mutation = is_mutation(connection.scope.get(PAYLOAD_KEY))
+            # each mutation of a request counts (30 aliased createHandoffs are 30)
+            mutations = mutation_fields(connection.scope.get(PAYLOAD_KEY))
             now = clock.now()
-            limits = limiter.spend_leased(actor.token_id, mutation, now)
-            if limits is None:
-                limits = await limiter.spend_raw(actor.token_id, mutation, now)
+            limits: list[tuple[bytes, bytes]] = []
+            for _ in range(max(1, mutations)):
+                spent = limiter.spend_leased(actor.token_id, mutations > 0, now)
+                limits = (
+                    spent
+                    if spent is not None
+                    else await limiter.spend_raw(actor.token_id, mutations > 0, now)
+                )
             response.raw_headers.extend(limits)
 
     async def refused(request: Request, exc: Exception) -> Response:

@@ -111,22 +111,26 @@ class ParseAndValidate(SchemaExtension):
         yield
 
 
-def is_mutation(payload: object) -> bool:
-    """Whether a request body's selected operation is a mutation (the parse is cached and
-    shared with the execution that follows)."""
+def mutation_fields(payload: object) -> int:
+    """How many mutations a request body's selected operation makes: its top-level fields
+    (aliases included) when it is a mutation, else 0. The parse is cached and shared with
+    the execution that follows."""
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-        return False
+        return 0
     try:
         document = cached_parse(payload["query"])
     except GraphQLError:
-        return False
+        return 0
     name = payload.get("operationName")
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode) and (
             not name or (definition.name is not None and definition.name.value == name)
         ):
-            return definition.operation == OperationType.MUTATION
-    return False
+            if definition.operation != OperationType.MUTATION:
+                return 0
+            # fragments at the top of a mutation count as one each: enough to be charged
+            return max(1, len(definition.selection_set.selections))
+    return 0
 
 
 # -- error codes ------------------------------------------------------------------------

@@ -40,6 +40,8 @@ ContextGetter = Callable[[Request, Response], Awaitable[Any]]
 ErrorResponder = Callable[[Exception], Response | None]
 
 PERSISTED_QUERIES = 1_000
+# a longer text is run but not kept: 1,000 texts of 2 MB each would be 2 GB per process
+MAX_PERSISTED_TEXT = 64 * 1024
 _ALLOWED = frozenset({OperationType.QUERY, OperationType.MUTATION})
 _JSON = (b"content-type", b"application/json")
 
@@ -75,11 +77,14 @@ class PersistedQueryError(Exception):
 
 def resolve_persisted(
     query: str | None, extensions: Mapping[str, Any] | None, store: PersistedQueries
-) -> str | None:
-    """The query text of a request that may use APQ; raises PersistedQueryError."""
+) -> tuple[str | None, str | None]:
+    """(the query text, the hash of an APQ request whose text is new or unknown): a text is
+    kept, and an unknown hash answered, only once the caller is authenticated, so nobody
+    fills the store or learns what others sent without a token. Raises
+    PersistedQueryError for a malformed APQ request."""
     persisted = (extensions or {}).get("persistedQuery")
     if persisted is None:
-        return query
+        return query, None
     if not isinstance(persisted, dict) or persisted.get("version") != 1:
         raise PersistedQueryError(
             "Unsupported persisted query version (send version 1)",
@@ -94,13 +99,10 @@ def resolve_persisted(
     sha = sha.lower()
     if query is None:
         found = store.get(sha)
-        if found is None:
-            raise PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
-        return found
+        return found, (sha if found is None else None)
     if hashlib.sha256(query.encode()).hexdigest() != sha:
         raise PersistedQueryError("provided sha does not match query", ErrorCode.BAD_REQUEST.value)
-    store.put(sha, query)
-    return query
+    return query, sha
 
 
 def _operation(payload: Any) -> tuple[str | None, dict[str, Any] | None, str | None, Any] | None:
@@ -173,7 +175,7 @@ class GraphQLOverHTTP:
         extensions: dict[str, Any] | None,
     ) -> Response:
         try:
-            query = resolve_persisted(query, extensions, self.persisted)
+            query, new_hash = resolve_persisted(query, extensions, self.persisted)
         except PersistedQueryError as e:
             return _errors(e.message, e.code, 200)
         if query is not None and query is not scope[PAYLOAD_KEY].get("query"):
@@ -188,6 +190,11 @@ class GraphQLOverHTTP:
             if refused is None:
                 raise
             return refused
+        if new_hash is not None:
+            if query is None:
+                return _errors("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200)
+            if len(query) <= MAX_PERSISTED_TEXT:
+                self.persisted.put(new_hash, query)
         try:
             result = await self.schema.execute(
                 query,

@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.utils.aio import aclosing
 
+from handoff.api.cost import cost_validator
 from handoff.api.errors import ErrorCode
 from handoff.api.executor import FastExecutor
 from handoff.api.extensions import ParseAndValidate, cached_parse, coded, log_errors
@@ -113,13 +114,17 @@ def _document(args: tuple[Any, ...], kwargs: dict[str, Any]) -> DocumentNode | N
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    """The schema with depth and alias limits, parser/validation caches and error codes."""
+    """The schema with depth, alias and cost limits, parser/validation caches and error
+    codes."""
     settings = settings or Settings()
     # The limit rules are built once: the validation cache keys on the rule classes, so
     # rules created per request (what the limiter extensions do) would never hit it.
     limits: Any = (
         depth_validator(settings.max_query_depth, None, None),
         alias_validator(settings.max_aliases),
+        cost_validator(
+            settings.max_query_cost, min(50, settings.max_page_size), settings.max_page_size
+        ),
     )
     built = HandoffSchema(
         query=Query,

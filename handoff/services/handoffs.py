@@ -281,6 +281,8 @@ async def create_handoff(
     """
     _validate(new)
     sender_id = _sender_id(new, actor)
+    # before the key is looked up: nobody learns of (or gets) a handoff sent as someone else
+    require(actor, Right.SEND_AS, field="senderId", person_id=sender_id)
     key = new.idempotency_key
     asked = None if key is None else fingerprint(new, sender_id)
     if key is not None and new.to_team_id is not None:
@@ -294,7 +296,6 @@ async def create_handoff(
     sender = head.people.get(sender_id)
     if sender is None:
         raise NotFound("Person", sender_id)
-    require(actor, Right.SEND_AS, field="senderId", person_id=sender.id)
     lookups.require_active(sender, "they cannot send handoffs")
     settled = head.people.keys() - head.delegating
     try:

@@ -3,7 +3,7 @@ person token lists, creates and revokes only its own person's."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from handoff.services import lookups
 from handoff.services.errors import Invalid, NotFound
@@ -47,9 +47,27 @@ async def create_person_token(
         raise Invalid("personId", f"{person.name} was deactivated and gets no new tokens")
     if expires_at is not None and expires_at <= now:
         raise Invalid("expiresAt", "expiresAt must be in the future")
+    await _within_own_life(conn, ws, expires_at, actor)
     return await tokens.insert(
         conn, ws, now, label=name, person_id=person_id, expires_at=expires_at
     )
+
+
+async def _within_own_life(
+    conn: Conn, ws: int, expires_at: datetime | None, actor: Actor | None
+) -> None:
+    """A token that expires makes only tokens that expire no later: a short-lived token
+    (the kind a URL carries, and logs keep) must not mint a lasting one."""
+    if actor is None or actor.token_id is None or not actor.acts_as_person:
+        return
+    own = await tokens.get(conn, ws, actor.token_id)
+    until = None if own is None else own.expires_at
+    if until is not None and (expires_at is None or expires_at > until):
+        raise Invalid(
+            "expiresAt",
+            f"this token expires at {until.astimezone(UTC).isoformat()}; the tokens it makes "
+            "must expire by then",
+        )
 
 
 async def revoke_token(

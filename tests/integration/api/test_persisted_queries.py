@@ -88,6 +88,30 @@ async def test_a_persisted_query_still_needs_a_token(http, auth) -> None:
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
+async def test_without_a_token_nothing_is_kept_and_nothing_is_told(http, auth) -> None:
+    # an unknown and a known hash get the same 401: no oracle of what others sent
+    await http.post("/graphql", json={"query": QUERY, "extensions": persisted(QUERY)}, headers=auth)
+    other = "query Other { viewer { name } }"
+    for text in (QUERY, other):
+        probe = await http.post("/graphql", json={"extensions": persisted(text)})
+        assert probe.status_code == 401
+    # a text sent without a token is not kept
+    anonymous = await http.post("/graphql", json={"query": other, "extensions": persisted(other)})
+    assert anonymous.status_code == 401
+    later = await http.post("/graphql", json={"extensions": persisted(other)}, headers=auth)
+    assert later.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+async def test_a_long_text_runs_but_is_not_kept(http, auth) -> None:
+    padded = QUERY + " " * 70_000  # over MAX_PERSISTED_TEXT
+    ran = await http.post(
+        "/graphql", json={"query": padded, "extensions": persisted(padded)}, headers=auth
+    )
+    assert ran.json()["data"]["viewer"]["name"] == "acme"
+    later = await http.post("/graphql", json={"extensions": persisted(padded)}, headers=auth)
+    assert later.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
 async def test_a_persisted_mutation_spends_the_mutation_bucket(
     app_pool, clock, db_url, redis_url
 ) -> None:

@@ -96,6 +96,17 @@ async def test_mutations_have_a_smaller_bucket_of_their_own(limited, clock) -> N
     assert (await post(http, one, MUTATION)).status_code == 200
 
 
+async def test_each_aliased_mutation_is_spent(limited) -> None:
+    http, one, _ = limited
+    # two a minute: two aliased mutations in one request spend both
+    one_change = "updateWorkspace(remindersBeforeEscalation: 2) { __typename }"
+    both = f"mutation {{ a: {one_change} b: {one_change} }}"
+    first = await post(http, one, both)
+    assert first.status_code == 200, first.text
+    assert first.headers["RateLimit-Remaining"] == "0"
+    assert (await post(http, one, MUTATION)).status_code == 429
+
+
 async def test_redis_down_lets_requests_through_and_says_so(
     app_pool, clock, db_url, caplog
 ) -> None:

@@ -125,6 +125,11 @@ async def test_create_handoff_sends_as_the_token_s_person(gql, cast, db_url) -> 
     # and a person token cannot send as someone else
     other = handoff_input(cast["sam"], cast["kim"])
     await refused(cast["as_ana"], db_url, CREATE_HANDOFF, {"input": other}, "input.senderId")
+    # not even by repeating the idempotency key of a handoff that person sent
+    keyed = handoff_input(cast["sam"], cast["kim"], idempotencyKey="sams-key")
+    sent = (await cast["as_sam"](CREATE_HANDOFF, {"input": keyed}))["createHandoff"]
+    assert sent["__typename"] == "CreateHandoffPayload", sent
+    await refused(cast["as_ana"], db_url, CREATE_HANDOFF, {"input": keyed}, "input.senderId")
 
 
 @pytest.mark.parametrize(
@@ -212,6 +217,25 @@ async def test_tokens_a_person_manages_only_their_own(gql, cast, db_url) -> None
     assert own["createPersonToken"]["__typename"] == "CreatePersonTokenPayload"
     sams = [t for t in everyone["tokens"] if (t["person"] or {}).get("id") == cast["sam"]["id"]]
     await refused(cast["as_ana"], db_url, REVOKE, {"id": sams[0]["id"]}, "id")
+
+
+async def test_a_short_lived_token_makes_only_tokens_that_die_with_it(gql, cast, clock) -> None:
+    ana = cast["ana"]["id"]
+    soon = clock.now() + timedelta(minutes=30)
+    made = await cast["as_ana"](TOKEN, {"person": ana, "name": "tab", "expires": soon.isoformat()})
+    short = GraphQLClient(gql.http, made["createPersonToken"]["secret"])
+    before = len((await gql(TOKENS))["tokens"])
+    # a URL's token (logged somewhere) must not become a lasting one
+    for expires in (None, (soon + timedelta(seconds=1)).isoformat()):
+        answer = (await short(TOKEN, {"person": ana, "name": "keep", "expires": expires}))[
+            "createPersonToken"
+        ]
+        assert answer["__typename"] == "ValidationError", answer
+        assert answer["field"] == "expiresAt" and "must expire by then" in answer["message"]
+    assert len((await gql(TOKENS))["tokens"]) == before
+    # one that expires with it (to renew a stream's URL) is fine
+    renewed = await short(TOKEN, {"person": ana, "name": "next tab", "expires": soon.isoformat()})
+    assert renewed["createPersonToken"]["__typename"] == "CreatePersonTokenPayload"
 
 
 async def test_a_revoked_token_stops_within_a_second(gql, cast, clock) -> None:
