@@ -53,9 +53,15 @@ class HandoffFilter:
 
 
 async def page(
-    conn: Conn, ws: int, after_id: int, limit: int, where: HandoffFilter | None = None
+    conn: Conn,
+    ws: int,
+    after_id: int,
+    limit: int,
+    where: HandoffFilter | None = None,
+    newest_first: bool = False,
 ) -> list[Handoff]:
-    """Up to `limit` handoffs after row id `after_id`, by id."""
+    """Up to `limit` handoffs after row id `after_id`, by id (descending with
+    `newest_first`, where `after_id` 0 is the start)."""
     w = where or HandoffFilter()
     params = {
         "workspace_id": ws,
@@ -66,7 +72,7 @@ async def page(
         "sender_id": w.sender_id,
         "team_id": w.team_id,
     }
-    return await many(conn, Q.page, params, Handoff.from_row)
+    return await many(conn, Q.page_newest if newest_first else Q.page, params, Handoff.from_row)
 
 
 async def count(conn: Conn, ws: int, where: HandoffFilter | None = None) -> int:

@@ -91,7 +91,10 @@ async def _transition(
 
 @strawberry.type
 class HandoffQuery:
-    @strawberry.field(description="The workspace's handoffs, by creation, optionally filtered")
+    @strawberry.field(
+        description="The workspace's handoffs, by creation (oldest first unless newestFirst), "
+        "optionally filtered"
+    )
     async def handoffs(
         self,
         info: Info,
@@ -100,6 +103,9 @@ class HandoffQuery:
         ] = None,
         first: FirstArg = None,
         after: AfterArg = None,
+        newest_first: Annotated[
+            bool, strawberry.argument(description="Newest first (by creation); default oldest")
+        ] = False,
     ) -> Connection[Handoff]:
         f = filter or HandoffFilter()
         where = handoffs.HandoffFilter(
@@ -108,7 +114,7 @@ class HandoffQuery:
             sender_id=decode_optional(f.sender_id, "Person", "filter.senderId"),
             team_id=decode_optional(f.team_id, "Team", "filter.teamId"),
         )
-        fetch = partial(handoffs.page, where=where)
+        fetch = partial(handoffs.page, where=where, newest_first=newest_first)
         count = partial(handoffs.count, where=where)
         return await id_page(info, fetch, count, Handoff.wrap, first, after, preload_relations)
 

@@ -23,6 +23,17 @@ WHERE workspace_id = %(workspace_id)s AND id > %(after_id)s
 ORDER BY id
 LIMIT %(limit)s;
 
+-- name: page_newest
+-- The same, newest first: after_id 0 is the start (ids begin at 1).
+SELECT * FROM handoffs
+WHERE workspace_id = %(workspace_id)s AND (%(after_id)s = 0 OR id < %(after_id)s)
+  AND (%(status)s::text IS NULL OR status = %(status)s)
+  AND (%(receiver_id)s::bigint IS NULL OR receiver_id = %(receiver_id)s)
+  AND (%(sender_id)s::bigint IS NULL OR sender_id = %(sender_id)s)
+  AND (%(team_id)s::bigint IS NULL OR team_id = %(team_id)s)
+ORDER BY id DESC
+LIMIT %(limit)s;
+
 -- name: for_work_items
 SELECT * FROM handoffs
 WHERE workspace_id = %(workspace_id)s AND work_item_id = ANY(%(ids)s)

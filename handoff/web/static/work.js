@@ -12,10 +12,10 @@ query Work($me: ID!) {
   inProgress: handoffs(filter: {receiverId: $me, status: ACKNOWLEDGED}, first: 50) {
     nodes { id acknowledgedAt note { summary } sender { name } workItem { title } }
   }
-  scheduled: handoffs(filter: {senderId: $me, status: SCHEDULED}, first: 20) { nodes { ${SENT} } }
-  delivered: handoffs(filter: {senderId: $me, status: DELIVERED}, first: 20) { nodes { ${SENT} } }
-  acknowledged: handoffs(filter: {senderId: $me, status: ACKNOWLEDGED}, first: 20) { nodes { ${SENT} } }
-  returned: handoffs(filter: {senderId: $me, status: RETURNED}, first: 20) { nodes { ${SENT} } }
+  scheduled: handoffs(filter: {senderId: $me, status: SCHEDULED}, first: 20, newestFirst: true) { nodes { ${SENT} } }
+  delivered: handoffs(filter: {senderId: $me, status: DELIVERED}, first: 20, newestFirst: true) { nodes { ${SENT} } }
+  acknowledged: handoffs(filter: {senderId: $me, status: ACKNOWLEDGED}, first: 20, newestFirst: true) { nodes { ${SENT} } }
+  returned: handoffs(filter: {senderId: $me, status: RETURNED}, first: 10, newestFirst: true) { nodes { ${SENT} } }
 }`;
 
 const COMPLETE = `mutation($id: ID!) { completeHandoff(id: $id) { __typename ... on Conflict { message } ... on NotFound { message } } }`;

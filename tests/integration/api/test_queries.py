@@ -114,6 +114,22 @@ async def test_handoff_filters(gql, db_url, clock) -> None:
     assert await ids(senderId=sam["id"], status="DELIVERED") == []
 
 
+async def test_handoffs_newest_first_page_backwards_in_time(gql) -> None:
+    ana = await create_person(gql, "Ana", AMS)
+    sam = await create_person(gql, "Sam", SYDNEY)
+    made = [await create_handoff(gql, sam, ana, title=t) for t in ("a", "b", "c")]
+    query = """query($sam: ID!, $after: String) {
+      handoffs(filter: {senderId: $sam}, first: 2, after: $after, newestFirst: true) {
+        nodes { id } pageInfo { hasNextPage endCursor } totalCount } }"""
+    first = (await gql(query, {"sam": sam["id"]}))["handoffs"]
+    assert [n["id"] for n in first["nodes"]] == [made[2]["id"], made[1]["id"]]
+    assert first["pageInfo"]["hasNextPage"] is True and first["totalCount"] == 3
+    after = first["pageInfo"]["endCursor"]
+    rest = (await gql(query, {"sam": sam["id"], "after": after}))["handoffs"]
+    assert [n["id"] for n in rest["nodes"]] == [made[0]["id"]]
+    assert rest["pageInfo"]["hasNextPage"] is False
+
+
 async def test_inbox_is_delivered_and_unacknowledged_oldest_first(gql, db_url, clock) -> None:
     ana = await create_person(gql, "Ana", AMS)
     sam = await create_person(gql, "Sam", SYDNEY)
