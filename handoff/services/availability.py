@@ -229,7 +229,13 @@ async def reschedule_person(
                 except NoWorkingTime:
                     times = None
                 if chosen and handoff.team_id is not None:
-                    if times is None or times.deliver_at != row.due_at:
+                    # a new landing, or a new deadline for the same landing (time off
+                    # within the response window): routed again, counted afresh
+                    if (
+                        times is None
+                        or times.deliver_at != row.due_at
+                        or times.respond_by != handoff.respond_by
+                    ):
                         routed = await reroute_team_handoff(conn, ws, now, handoff)
                         moved += 1
                         if moves is not None:
@@ -238,6 +244,8 @@ async def reschedule_person(
                 if times is None:
                     raise NoWorkingTime(person.name)
                 due, explanation = times.deliver_at, list(times.explanation)
+                if not chosen and times.respond_by is not None:
+                    explanation = explanation[:-1]  # the holder's deadline, not theirs
                 if chosen:
                     await handoffs.set_times(
                         conn, ws, handoff.id, times.deliver_at, times.respond_by, explanation, now
@@ -247,17 +255,19 @@ async def reschedule_person(
                 delivery = next_delivery(person.pattern, person.policy, now, name=person.name)
                 due, explanation = delivery.at, [*row.explanation[:1], *delivery.reasons]
             else:
+                # a reminder or an escalation keeps its first line, which says why it comes
                 basis = max(now, handoff.respond_by or now)
                 delivery = next_delivery(person.pattern, person.policy, basis, name=person.name)
-                due, explanation = delivery.at, list(delivery.reasons)
+                due, explanation = delivery.at, [*row.explanation[:1], *delivery.reasons]
         except NoWorkingTime:
             raise _no_working_time(field, person, handoff) from None
         if due != row.due_at or explanation != row.explanation:
             digest = bool(person.policy.digest_times) and not urgent
             await follow_ups.reschedule(conn, ws, row.id, due, digest, explanation)
-            moved += 1
-            if moves is not None and due != row.due_at:
-                moves.append(moved_entry(row, due))
+            if due != row.due_at:  # a new explanation alone moves nothing
+                moved += 1
+                if moves is not None:
+                    moves.append(moved_entry(row, due))
     return moved
 
 

@@ -7,10 +7,10 @@ and marks the rows DONE, so effects and the rows' new state commit together.
 
 The chain, all instants counted in the receiver's (or sender's) own time:
 
-- DELIVERY: the handoff becomes DELIVERED and a `handoff.delivered` event is recorded
-  (a person who bundles gets one `digest.delivered` event listing every handoff due for
-  them by now instead). When the handoff expects an answer, the first REMINDER is
-  scheduled at the receiver's next delivery instant at or after `respond_by`.
+- DELIVERY: a `handoff.delivered` event (one `digest.delivered` listing all that is due
+  for a person who bundles); the holder's makes the handoff DELIVERED and, when it
+  expects an answer, schedules the first REMINDER at their next delivery instant at or
+  after `respond_by` (another ALL-team member's is a notification only).
 - REMINDER: a `handoff.reminded` event, `reminders_sent + 1`, and the new deadline is
   the reminder instant plus `respond_within` of the receiver's working time (stored as
   the handoff's `respond_by`). Before `max_reminders` is reached the next REMINDER is
@@ -150,14 +150,13 @@ class _Batch:
         }
         self.events.append(NewEvent(r.workspace_id, type_, data, r.handoff_id, person_id))
 
-    # -- the chain ----------------------------------------------------------------
-
     def deliver(self, r: FollowUp, h: Handoff) -> bool:
         if h.status not in (S.SCHEDULED, S.DELIVERED):
             return False
-        if h.status == S.DELIVERED and r.person_id == h.receiver_id:
+        holder = r.person_id == h.receiver_id
+        if h.status == S.DELIVERED and holder:
             return False  # already delivered to this person (an older row); nothing to do
-        if h.status == S.SCHEDULED:
+        if h.status == S.SCHEDULED and holder:
             self.delivered.append(h.id)
             h = dataclasses.replace(h, status=S.DELIVERED)
         if r.digest:

@@ -66,7 +66,8 @@ WITH h AS (
     UPDATE handoffs SET
         receiver_id = %(receiver_id)s, team_id = %(team_id)s, status = 'SCHEDULED',
         deliver_at = %(deliver_at)s, respond_by = %(respond_by)s, explanation = %(explanation)s,
-        delivered_at = NULL, acknowledged_at = NULL, reminders_sent = 0, updated_at = %(now)s,
+        delivered_at = NULL, acknowledged_at = NULL, reminders_sent = 0, escalated_at = NULL,
+        updated_at = %(now)s,
         addressed_to_id = %(addressed_to_id)s, delegated_via = %(delegated_via)s,
         delegation_ids = %(delegation_ids)s
     WHERE workspace_id = %(workspace_id)s AND id = %(id)s
