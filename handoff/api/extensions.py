@@ -34,6 +34,7 @@ from graphql.language import (
     print_ast,
     visit,
 )
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
@@ -162,6 +163,8 @@ def classify(error: GraphQLError) -> ErrorCode:
     original = _original(error)
     if isinstance(original, ApiError):
         return original.code
+    if isinstance(original, MissingQueryError):  # an SSE request without a query
+        return ErrorCode.BAD_REQUEST
     if isinstance(original, Forbidden):
         return ErrorCode.FORBIDDEN
     if isinstance(original, Invalid):

@@ -73,6 +73,14 @@ class InboxTracker:
             return False
         return event.type == DIGEST or touched.data.get("status") == "DELIVERED"
 
+    @staticmethod
+    def notice(event: LiveEvent, touched: Touched) -> bool:
+        """An ALL team's member told of a handoff another member holds: nobody's inbox
+        changes (the event names the holder as `receiver`)."""
+        if event.type == DIGEST:
+            return touched.receiver_id != event.person_id
+        return "notified" in event.data
+
     def apply(self, event: LiveEvent) -> list[InboxEdge]:
         """The edges one event makes (usually none or one)."""
         edges: list[InboxEdge] = []
@@ -88,6 +96,8 @@ class InboxTracker:
     def _change(
         self, event: LiveEvent, handoff_id: int, touched: Touched
     ) -> InboxChangeKind | None:
+        if self.notice(event, touched):
+            return None
         was_in = handoff_id in self.inside
         if self.lands(event, touched):
             if not visible_handoff(self.actor, touched):

@@ -132,13 +132,13 @@ class _Batch:
     def person(self, pid: int) -> Person:
         return self.ctx.people[pid]
 
-    def data(self, h: Handoff, receiver_id: int | None = None) -> dict[str, Any]:
+    def data(self, h: Handoff) -> dict[str, Any]:
         team = self.ctx.teams.get(h.team_id) if h.team_id is not None else None
         return handoff_data(
             h,
             self.ctx.work_items[h.work_item_id],
             self.person(h.sender_id),
-            self.person(receiver_id if receiver_id is not None else h.receiver_id),
+            self.person(h.receiver_id),
             team,
         )
 
@@ -161,9 +161,10 @@ class _Batch:
             h = dataclasses.replace(h, status=S.DELIVERED)
         if r.digest:
             self.digests[r.person_id].append((r, h))
-        else:
-            self.event(r, "handoff.delivered", self.data(h, r.person_id), r.person_id)
-        if r.person_id == h.receiver_id and h.respond_by is not None:
+        else:  # `receiver` is the holder; an ALL team's other member is `notified`
+            notified = {} if holder else {"notified": person_ref(self.person(r.person_id))}
+            self.event(r, "handoff.delivered", self.data(h) | notified, r.person_id)
+        if holder and h.respond_by is not None:
             self.after_deadline(r, h, h.respond_by, reminders_sent=h.reminders_sent)
         return True
 
@@ -288,7 +289,7 @@ class _Batch:
             explanation=[why, *times.explanation],
         )
         self.reroutes.append(moved)
-        data = self.data(moved, member.id)
+        data = self.data(moved)
         data["escalation"] = {
             "to": "team",
             "team": {"id": encode("Team", team.id), "name": team.name},
@@ -316,7 +317,7 @@ class _Batch:
             data: dict[str, Any] = {
                 "person": person_ref(person),
                 "count": len(items),
-                "handoffs": [self.data(h, person_id) for _, h in items],
+                "handoffs": [self.data(h) for _, h in items],
                 "followUps": [
                     {"dueAt": _iso(r.due_at), "explanation": r.explanation} for r, _ in items
                 ],

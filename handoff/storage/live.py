@@ -7,10 +7,12 @@ dispatch that gives events their positions.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from handoff.ids import BadId, decode_as
 from handoff.storage.queries import Queries
 from handoff.storage.run import Conn, Row, rows, scalar
 from handoff.storage.webhooks import DISPATCH_NAMESPACE
@@ -88,3 +90,14 @@ async def token_expiry(conn: Conn, token_id: int) -> datetime | None:
     """When a token expires (None: never)."""
     found = await scalar(conn, Q.token_expiry, {"id": token_id})
     return found if isinstance(found, datetime) else None
+
+
+async def parties_at(conn: Conn, ws: int, handoff_id: int, position: int) -> tuple[int, ...]:
+    """The sender and receiver a handoff had at an outbox position (as its events say)."""
+    params = {"workspace_id": ws, "handoff_id": handoff_id, "position": position}
+    found = await rows(conn, Q.parties_at, params)
+    people = []
+    for ref in (found[0]["sender"], found[0]["receiver"]) if found else ():
+        with contextlib.suppress(BadId, TypeError):
+            people.append(decode_as(ref, "Person"))
+    return tuple(people)

@@ -106,6 +106,10 @@ class LiveWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_message(self, message: Message) -> None:
         self.last_heard = time.monotonic()
+        problem = _malformed(message)
+        if problem is not None:  # strawberry would fail on it with a TypeError
+            await self.handle_invalid_message(problem)
+            return
         await super().handle_message(message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
@@ -180,6 +184,24 @@ class LiveWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 return
             with contextlib.suppress(Exception):
                 await self.send_message({"type": "ping"})
+
+
+def _malformed(message: object) -> str | None:
+    """What is wrong with a graphql-transport-ws message's shape (None: nothing)."""
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return "a message is a JSON object with a string `type`"
+    if message["type"] in ("subscribe", "complete") and not isinstance(message.get("id"), str):
+        return f"`{message['type']}` needs a string `id`"
+    if message["type"] == "subscribe":
+        payload = message.get("payload")
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return "`subscribe` needs a payload object with a string `query`"
+        for key in ("variables", "extensions"):
+            if not isinstance(payload.get(key), dict | None):
+                return f"`subscribe` payload's `{key}` must be an object or null"
+        if not isinstance(payload.get("operationName"), str | None):
+            return "`subscribe` payload's `operationName` must be a string or null"
+    return None
 
 
 def sse_transport(heartbeat: float) -> type[SSETransport]:

@@ -21,7 +21,8 @@ from handoff.api.types.live import HandoffChange, InboxChange, OutboxEvent, Reac
 from handoff.live.reachability import reachability
 from handoff.services import lookups
 from handoff.services.errors import Invalid
-from handoff.services.rights import require_follow
+from handoff.services.rights import may_follow, require_follow
+from handoff.storage import live as live_store
 from handoff.webhooks.payload import EVENT_TYPES
 
 AfterArg = Annotated[
@@ -74,11 +75,17 @@ class Subscription:
         after: AfterArg = None,
     ) -> AsyncGenerator[HandoffChange, None]:
         live = session(info)
-        handoff_id = decode_id(id, "Handoff", "id")
+        ws, handoff_id = live.actor.workspace_id, decode_id(id, "Handoff", "id")
         async with live.context.connection() as conn:
-            handoff = await lookups.handoff(conn, live.actor.workspace_id, handoff_id)
-        require_follow(live.actor, (handoff.sender_id, handoff.receiver_id), field="id")
+            handoff = await lookups.handoff(conn, ws, handoff_id)
         position = await live.after(after)
+        parties: tuple[int, ...] = (handoff.sender_id, handoff.receiver_id)
+        if position is not None and not may_follow(live.actor, parties):
+            # resumed: it may have been theirs at the cursor; the stream then shows what
+            # took it from them (and nothing after)
+            async with live.context.connection() as conn:
+                parties = await live_store.parties_at(conn, ws, handoff_id, position)
+        require_follow(live.actor, parties, field="id")
         stream = live.streams.handoff(live.actor, handoff_id, position, live.connection.on_drop)
         return relay(live, "handoffChanged", stream, HandoffChange.of)
 

@@ -76,3 +76,13 @@ WHERE id = ANY(%(ids)s::bigint[]) AND revoked_at IS NULL
 
 -- name: token_expiry
 SELECT expires_at FROM api_tokens WHERE id = %(id)s;
+
+-- name: parties_at
+-- Whom a handoff's last event at or before an outbox position named as its sender and
+-- receiver: whose it was at a cursor a subscription resumes from.
+SELECT payload #>> '{sender,id}' AS sender, payload #>> '{receiver,id}' AS receiver
+FROM events
+WHERE workspace_id = %(workspace_id)s AND handoff_id = %(handoff_id)s
+  AND position IS NOT NULL AND position <= %(position)s
+ORDER BY position DESC
+LIMIT 1;

@@ -126,3 +126,30 @@ async def test_a_person_token_may_not_follow_others_handoffs_or_reachability(liv
         # another person's inbox: only what it sent there
         await ws.subscribe("cy", INBOX, {"p": cy["id"]})
         await ws.nothing("cy", 0.3)
+
+
+async def test_resuming_a_handoff_that_was_taken_away_meanwhile_shows_how(live) -> None:
+    gql = await live.client()
+    ana = await create_person(gql, "Ana", AMS)
+    bo = await create_person(gql, "Bo", AMS)
+    cy = await create_person(gql, "Cy", AMS)
+    handoff = await create_handoff(gql, ana, bo)
+    bo_token = await _person_token(live, bo)
+    async with ws_client(live.served.ws, bo_token) as ws:
+        await ws.subscribe("h", HANDOFF, {"id": handoff["id"]})
+        cursor = (await ws.data("h"))["handoffChanged"]["cursor"]
+    # while Bo is away, the sender gives it to Cy
+    moved = {"id": handoff["id"], "person": cy["id"]}
+    await ok(gql, REASSIGN, moved, "reassignHandoff", "HandoffPayload")
+    await until_dispatched(live)
+    async with ws_client(live.served.ws, bo_token) as ws:
+        await ws.subscribe("h", HANDOFF, {"id": handoff["id"], "after": cursor})
+        missed = (await ws.data("h"))["handoffChanged"]
+        assert missed["type"] == "handoff.reassigned", missed
+        await ws.nothing("h", 0.3)  # and nothing of Cy's after that
+    # with no cursor it is not Bo's to follow
+    async with ws_client(live.served.ws, bo_token) as ws:
+        await ws.subscribe("h", HANDOFF, {"id": handoff["id"]})
+        refused = await ws.next("h")
+        assert refused["type"] == "error", refused
+        assert refused["payload"][0]["extensions"]["code"] == "FORBIDDEN"
