@@ -231,7 +231,9 @@ class Harness:
 async def harness(
     db_url: str, redis_url: str, clock: Clock, **settings: Any
 ) -> AsyncIterator[Harness]:
-    base: dict[str, Any] = {"webhook_allow_private": True, "webhook_timeout_seconds": 0.5}
+    # 5 s: on a loaded machine a 0.5 s limit turned a receiver's prompt 200 into a timeout
+    # (a fresh-clone run failed so); tests of timeouts set their own, shorter limit
+    base: dict[str, Any] = {"webhook_allow_private": True, "webhook_timeout_seconds": 5.0}
     base.update(settings)
     cfg = Settings(database_url=db_url, **base)
     pool = await open_pool(db_url, min_size=1, max_size=10)
