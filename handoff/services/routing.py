@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handoff.calendar import HandoffTimes, NoWorkingTime, schedule_handoff
+from handoff.calendar import HandoffTimes, NoWorkingTime, next_delivery, schedule_handoff
 from handoff.services.errors import Invalid
 from handoff.states import Routing
 from handoff.storage.models import Person, Team
@@ -128,3 +128,16 @@ def plan_for_team(
         f"({where}) is reachable soonest."
     )
     return Plan(first, (first,), (why,))
+
+
+def escalation_reaches(sender: Person, basis: datetime) -> tuple[datetime, list[str]]:
+    """When an escalation back to `sender` is due after a deadline at `basis`, and why: at
+    their next delivery instant; at once when they have left or have no working time
+    ahead (erased), so the escalation is recorded instead of silently never happening."""
+    if sender.deactivated_at is not None:
+        return basis, [f"{sender.name} has left, so it goes back at once."]
+    try:
+        d = next_delivery(sender.pattern, sender.policy, basis, name=sender.name)
+    except NoWorkingTime:
+        return basis, [f"{sender.name} has no working time ahead, so it goes back at once."]
+    return d.at, list(d.reasons)

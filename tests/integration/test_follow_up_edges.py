@@ -186,3 +186,42 @@ async def test_time_off_in_a_team_handoffs_window_recounts_its_deadline(
         assert row["receiver_id"] == ana.id
         assert row["deliver_at"] == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
         assert row["respond_by"] == datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
+
+
+async def test_an_escalation_to_a_sender_who_left_is_recorded_at_once(
+    db_url: str, redis_url: str, clock
+) -> None:
+    from handoff.services.membership import deactivate_person
+
+    clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # Monday 09:00 in Amsterdam
+    async with engine(db_url, redis_url) as (pool, redis, settings):
+        async with pool.connection() as conn, conn.transaction():
+            ws = await workspace(conn, clock.now(), reminders=0)
+            sam = await person(conn, ws, clock.now(), "Sam", NYC)
+            ana = await person(conn, ws, clock.now(), "Ana", AMS)
+            h = await handoff(
+                conn,
+                ws,
+                clock.now(),
+                sam,
+                to=ana,
+                respond_within=timedelta(hours=1),
+                max_reminders=0,
+            )
+        async with pool.connection() as conn, conn.transaction():
+            await deactivate_person(conn, ws, clock.now(), sam.id)
+        await _until(pool, redis, clock, settings, datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+        async with pool.connection() as conn:
+            row = await _row(conn, h.id)
+            cur = await conn.execute(
+                "SELECT payload, occurred_at FROM events"
+                " WHERE handoff_id = %s AND type = 'handoff.escalated'",
+                (h.id,),
+            )
+            escalated = await cur.fetchone()
+        # delivered at 08:00 UTC (09:00 for Ana): her hour ran out at 09:00 UTC
+        assert escalated is not None and row["escalated_at"] is not None
+        assert escalated["occurred_at"] == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+        lines = escalated["payload"]["followUp"]["explanation"]
+        assert lines[0].startswith("No answer from Ana")
+        assert lines[1] == "Sam has left, so it goes back at once."
