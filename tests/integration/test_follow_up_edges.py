@@ -225,3 +225,28 @@ async def test_an_escalation_to_a_sender_who_left_is_recorded_at_once(
         lines = escalated["payload"]["followUp"]["explanation"]
         assert lines[0].startswith("No answer from Ana")
         assert lines[1] == "Sam has left, so it goes back at once."
+
+
+async def test_a_handoff_bundled_into_a_digest_says_so_in_its_history(
+    db_url: str, redis_url: str, clock
+) -> None:
+    from handoff import ids
+    from tests.integration._webhook_helpers import harness
+
+    async with harness(db_url, redis_url, clock) as h:
+        ws = await h.workspace("acme")
+        async with h.pool.connection() as conn, conn.transaction():
+            ana = await person(conn, ws, clock.now(), "Ana", NYC)
+            policy = {"digest_times": ["09:30", "14:00"]}
+            dee = await person(conn, ws, clock.now(), "Dee", AMS, policy=policy)
+            made = await handoff(conn, ws, clock.now(), ana, to=dee, summary="Q4 numbers")
+        clock.set(made.deliver_at)  # Monday's 09:30 digest in Amsterdam
+        assert await run_due(h.pool, h.redis, clock, h.settings) == 1
+        query = (
+            "query($id: ID!) { node(id: $id) { ... on Handoff { history { type at summary } } } }"
+        )
+        found = await h.gql(ws, query, id=ids.encode("Handoff", made.id))
+        lines = found["node"]["history"]
+    assert [line["type"] for line in lines] == ["handoff.created", "digest.delivered"]
+    assert lines[1]["summary"] == "Landed with Dee, bundled in their digest."
+    assert lines[1]["at"] == "2026-11-30T08:30:00+00:00"

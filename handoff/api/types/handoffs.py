@@ -24,9 +24,9 @@ from handoff.api.types.common import (
     describe_enum,
     selected_names,
 )
+from handoff.api.types.history import HandoffHistoryEntry, history, is_digest_landing
 from handoff.api.types.people import Person
 from handoff.api.types.urgency import HandoffReply, Urgency, handoff_replies, handoff_urgency
-from handoff.calendar import deadline_text
 from handoff.storage import models as m
 
 
@@ -171,50 +171,6 @@ class Escalation:
     @strawberry.field(name="from", description="Who did not answer in time")
     def from_(self, info: Info) -> Person:
         return _person(info, self.from_id)
-
-
-@strawberry.type(description="One thing that happened to a handoff (its event).")
-class HandoffHistoryEntry:
-    type: str = strawberry.field(description="The event type, e.g. handoff.delivered")
-    at: datetime = strawberry.field(description="When it happened")
-    summary: str = strawberry.field(description="What happened, in one line")
-
-
-def _name(ref: Any) -> str:
-    return str(ref["name"]) if isinstance(ref, dict) else "someone"
-
-
-def summarize(event: m.Event) -> str:
-    """One line for a handoff's history, from the event's own data."""
-    data = event.payload
-    receiver = _name(data.get("receiver"))
-    handoff = data.get("handoff", {})
-    kind = event.type.removeprefix("handoff.")
-    if kind == "created":
-        return f"{_name(data.get('sender'))} handed it to {receiver}."
-    if kind == "delivered":
-        return f"Landed with {receiver}."
-    if kind == "reminded":
-        reminder = data.get("reminder", {})
-        by = reminder.get("respondBy")
-        zone = (data.get("receiver") or {}).get("timezone") or "UTC"
-        due = f"; respond by {deadline_text(datetime.fromisoformat(by), zone)}" if by else ""
-        return f"Reminder {reminder.get('number')} of {reminder.get('of')} to {receiver}{due}."
-    if kind == "escalated":
-        escalation = data.get("escalation", {})
-        where = "back to the sender" if escalation.get("to") == "sender" else "within the team"
-        return f"Escalated {where}: {_name(escalation.get('person'))} has it now."
-    if kind == "reassigned":
-        why = (data.get("move") or {}).get("why")
-        return f"Reassigned to {receiver}." + (f" {why}" if why else "")
-    if kind == "returned":
-        return f"{receiver} returned it: {handoff.get('returnNote')}"
-    if kind == "replied":
-        reply = data.get("reply", {})
-        return f"{_name(reply.get('by'))} replied {reply.get('preset')}; it reached the sender."
-    if kind in ("urgent_delivered", "urgency_declined"):
-        return str(data.get("urgency", {}).get("explanation", ""))
-    return f"{kind.capitalize()} ({receiver} was the receiver)."
 
 
 def _escalation(event: m.Event) -> Escalation:
@@ -408,6 +364,8 @@ class Handoff(Node):
     @strawberry.field(description="What happened to it, oldest first")
     async def history(self, info: Info) -> list[HandoffHistoryEntry]:
         found = await loader(info.context, "events_by_handoff").load(self._m.id)
-        return [
-            HandoffHistoryEntry(type=e.type, at=e.occurred_at, summary=summarize(e)) for e in found
-        ]
+        rows = await loader(info.context, "follow_ups_by_handoff").load(self._m.id)
+        bundled = [r for r in rows if is_digest_landing(r)]
+        people = await loader(info.context, "person").load_many([r.person_id for r in bundled])
+        names = {p.id: p.name for p in people if p is not None}
+        return history(found, bundled, names)
