@@ -90,11 +90,12 @@ async def test_two_workers_on_one_queue_never_handle_a_follow_up_twice(db_url, r
         pool2 = await open_pool(db_url, 1, 12)
         workers = [
             make_worker(pool, redis, clock, settings),
-            make_worker(pool2, redis, clock, settings),
+            make_worker(pool2, redis, clock, settings, max_jobs=2),
         ]
         # The second worker starts alone and the first joins once it has done a batch: with
-        # at most 10 jobs in hand, it leaves dozens queued for the newcomer's first poll. Both
-        # starting together let one of them win every race on a loaded machine.
+        # at most 2 jobs in hand it cannot drain the ~60 queued before the newcomer's first
+        # poll (with 10 it sometimes did, on a fast run). Both starting together let one of
+        # them win every race on a loaded machine.
         tasks = [asyncio.create_task(workers[1].async_run())]
         try:
             # Two relays race, and an impatient re-enqueue timeout makes them enqueue rows
