@@ -58,7 +58,7 @@ async def _within_own_life(
 ) -> None:
     """A token that expires makes only tokens that expire no later: a short-lived token
     (the kind a URL carries, and logs keep) must not mint a lasting one."""
-    if actor is None or actor.token_id is None or not actor.acts_as_person:
+    if actor is None or actor.token_id is None:
         return
     own = await tokens.get(conn, ws, actor.token_id)
     until = None if own is None else own.expires_at

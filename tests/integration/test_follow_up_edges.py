@@ -44,6 +44,19 @@ async def _row(conn, handoff_id: int) -> dict[str, Any]:
     return await cur.fetchone()
 
 
+async def _sam_asks_ana_within_an_hour(pool, clock) -> tuple[int, Any, Any]:
+    """Sam (New York) hands Ana (Amsterdam) something to answer within an hour of her
+    working time, with no reminder: it escalates back to Sam at once."""
+    async with pool.connection() as conn, conn.transaction():
+        ws = await workspace(conn, clock.now(), reminders=0)
+        sam = await person(conn, ws, clock.now(), "Sam", NYC)
+        ana = await person(conn, ws, clock.now(), "Ana", AMS)
+        h = await handoff(
+            conn, ws, clock.now(), sam, to=ana, respond_within=timedelta(hours=1), max_reminders=0
+        )
+    return ws, sam, h
+
+
 async def test_an_all_team_handoff_is_delivered_by_its_holders_landing(
     db_url: str, redis_url: str, clock
 ) -> None:
@@ -126,19 +139,7 @@ async def test_a_pending_escalation_keeps_saying_why_when_the_sender_changes_hou
 ) -> None:
     clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
     async with engine(db_url, redis_url) as (pool, redis, settings):
-        async with pool.connection() as conn, conn.transaction():
-            ws = await workspace(conn, clock.now(), reminders=0)
-            sam = await person(conn, ws, clock.now(), "Sam", NYC)
-            ana = await person(conn, ws, clock.now(), "Ana", AMS)
-            h = await handoff(
-                conn,
-                ws,
-                clock.now(),
-                sam,
-                to=ana,
-                respond_within=timedelta(hours=1),
-                max_reminders=0,
-            )
+        ws, sam, h = await _sam_asks_ana_within_an_hour(pool, clock)
         await _until(pool, redis, clock, settings, datetime(2026, 11, 30, 9, 30, tzinfo=UTC))
         async with pool.connection() as conn, conn.transaction():
             # a focus block on Wednesday changes nothing about Monday's escalation
@@ -195,19 +196,7 @@ async def test_an_escalation_to_a_sender_who_left_is_recorded_at_once(
 
     clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # Monday 09:00 in Amsterdam
     async with engine(db_url, redis_url) as (pool, redis, settings):
-        async with pool.connection() as conn, conn.transaction():
-            ws = await workspace(conn, clock.now(), reminders=0)
-            sam = await person(conn, ws, clock.now(), "Sam", NYC)
-            ana = await person(conn, ws, clock.now(), "Ana", AMS)
-            h = await handoff(
-                conn,
-                ws,
-                clock.now(),
-                sam,
-                to=ana,
-                respond_within=timedelta(hours=1),
-                max_reminders=0,
-            )
+        ws, sam, h = await _sam_asks_ana_within_an_hour(pool, clock)
         async with pool.connection() as conn, conn.transaction():
             await deactivate_person(conn, ws, clock.now(), sam.id)
         await _until(pool, redis, clock, settings, datetime(2026, 11, 30, 12, 0, tzinfo=UTC))

@@ -19,7 +19,7 @@ query Inbox($me: ID!) {
   }
 }`;
 
-const ACT = {
+export const ACT = {
   acknowledge: `mutation($id: ID!) { acknowledgeHandoff(id: $id) { __typename ... on Conflict { message } ... on NotFound { message } } }`,
   complete: `mutation($id: ID!) { completeHandoff(id: $id) { __typename ... on Conflict { message } ... on NotFound { message } } }`,
   return: `mutation($id: ID!, $note: String!) { returnHandoff(id: $id, note: $note) { __typename ... on ValidationError { field message } ... on Conflict { message } ... on NotFound { message } } }`,

@@ -2,6 +2,7 @@
 // Return), and what I sent: where it is now, the receiver's replies and why it came back.
 import { gql } from "./api.js";
 import { h, region, said } from "./dom.js";
+import { ACT } from "./inbox.js";
 import { dayTime } from "./time.js";
 
 const SENT = `id status deliverAt deliveredAt acknowledgedAt returnedAt returnNote
@@ -18,8 +19,6 @@ query Work($me: ID!) {
   returned: handoffs(filter: {senderId: $me, status: RETURNED}, first: 10, newestFirst: true) { nodes { ${SENT} } }
 }`;
 
-const COMPLETE = `mutation($id: ID!) { completeHandoff(id: $id) { __typename ... on Conflict { message } ... on NotFound { message } } }`;
-const RETURN = `mutation($id: ID!, $note: String!) { returnHandoff(id: $id, note: $note) { __typename ... on ValidationError { field message } ... on Conflict { message } ... on NotFound { message } } }`;
 // any event of a handoff I sent or hold may change these lists
 const CHANGES = `subscription { events { type } }`;
 const PRESET = { OK: "OK", WILL_DO: "Will do", NEED_INFO: "Need more information" };
@@ -67,7 +66,7 @@ export class Work {
     const form = h("form", { class: "return", hidden: !returning, "data-id": item.id, "aria-label": `Return ${item.note.summary}`,
       onsubmit: async (e) => {
         e.preventDefault();
-        await this.act(RETURN, { id: item.id, note: note.value }, item, "Returned", status, error);
+        await this.act(ACT.return, { id: item.id, note: note.value }, item, "Returned", status, error);
       } },
       h("label", { for: noteId }, "Why it goes back"), note, error,
       h("button", { type: "submit", "data-key": `send-back-${item.id}` }, "Send it back"));
@@ -76,7 +75,7 @@ export class Work {
       h("p", { class: "meta" }, `From ${item.sender.name} · acknowledged ${dayTime(new Date(item.acknowledgedAt), this.zone)} ${this.zone} · ${item.workItem.title}`),
       h("div", { class: "actions" },
         h("button", { type: "button", "data-key": `complete-${item.id}`,
-          onclick: () => this.act(COMPLETE, { id: item.id }, item, "Completed", status) }, "Complete"),
+          onclick: () => this.act(ACT.complete, { id: item.id }, item, "Completed", status) }, "Complete"),
         h("button", { type: "button", "data-key": `return-${item.id}`, "aria-expanded": String(returning), onclick: (e) => {
           form.hidden = !form.hidden;
           e.target.setAttribute("aria-expanded", String(!form.hidden));
