@@ -243,9 +243,11 @@ async def reschedule_person(
                     continue
                 if times is None:
                     raise NoWorkingTime(person.name)
-                due, explanation = times.deliver_at, list(times.explanation)
+                due, own = times.deliver_at, list(times.explanation)
                 if not chosen and times.respond_by is not None:
-                    explanation = explanation[:-1]  # the holder's deadline, not theirs
+                    own = own[:-1]  # the holder's deadline, not theirs
+                # why it goes to them still holds; only the lines about their hours change
+                explanation = [*handoff.route_reasons, *own]
                 if chosen:
                     await handoffs.set_times(
                         conn, ws, handoff.id, times.deliver_at, times.respond_by, explanation, now

@@ -281,6 +281,7 @@ class _Batch:
             reminders_sent=0,
             escalated_at=self.now,
             explanation=[why, *times.explanation],
+            route_reasons=[why],
         )
         self.reroutes.append(moved)
         data = self.data(moved)

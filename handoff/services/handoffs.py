@@ -361,6 +361,7 @@ async def _route_and_write(
         delegated_via=list(plan.via),
         delegation_ids=list(plan.delegation_ids),
         request_fingerprint=asked,
+        route_reasons=list(plan.reasons),
     )
     handoff = await handoffs.create(
         conn,

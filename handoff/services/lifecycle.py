@@ -200,6 +200,7 @@ async def reroute_to_plan(
         deliver_at=times.deliver_at,
         respond_by=times.respond_by,
         explanation=plan.explanation,
+        route_reasons=list(plan.reasons),
         now=now,
         delegated=delegated,
     )

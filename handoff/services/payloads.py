@@ -112,4 +112,5 @@ def as_stored(row: NewHandoffRow, now: datetime) -> Handoff:
         delegated_via=row.delegated_via,
         delegation_ids=row.delegation_ids,
         request_fingerprint=row.request_fingerprint,
+        route_reasons=row.route_reasons,
     )

@@ -181,6 +181,7 @@ class NewHandoffRow:
     delegated_via: list[int] = field(default_factory=list)
     delegation_ids: list[int] = field(default_factory=list)
     request_fingerprint: bytes | None = None
+    route_reasons: list[str] = field(default_factory=list)
 
 
 class Unsettled(Exception):
@@ -225,6 +226,7 @@ async def create(
         "delegated_via": new.delegated_via,
         "delegation_ids": new.delegation_ids,
         "request_fingerprint": new.request_fingerprint,
+        "route_reasons": Jsonb(new.route_reasons),
         "insert_item": insert_item,
         "item_title": item.title,
         "item_description": item.description,
@@ -273,11 +275,13 @@ async def reroute(
     deliver_at: datetime,
     respond_by: datetime | None,
     explanation: list[str],
+    route_reasons: list[str],
     now: datetime,
     delegated: Delegated | None = None,
 ) -> Handoff | None:
-    """Send it to another receiver: SCHEDULED again, with fresh instants, and the
-    delegation chain of the new route (none when `delegated` is None)."""
+    """Send it to another receiver: SCHEDULED again, with fresh instants, the lines that
+    say why (`route_reasons`, the explanation's first) and the delegation chain of the
+    new route (none when `delegated` is None)."""
     chain = delegated or Delegated()
     params = {
         "workspace_id": ws,
@@ -287,6 +291,7 @@ async def reroute(
         "deliver_at": deliver_at,
         "respond_by": respond_by,
         "explanation": Jsonb(explanation),
+        "route_reasons": Jsonb(route_reasons),
         "now": now,
         "addressed_to_id": chain.addressed_to_id,
         "delegated_via": chain.via,
@@ -396,6 +401,7 @@ async def escalated_to_member(conn: Conn, moved: Handoff, now: datetime) -> None
         "deliver_at": moved.deliver_at,
         "respond_by": moved.respond_by,
         "explanation": Jsonb(moved.explanation),
+        "route_reasons": Jsonb(moved.route_reasons),
         "now": now,
     }
     await execute(conn, Q.escalated_to_member, params)

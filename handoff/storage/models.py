@@ -195,6 +195,9 @@ class Handoff(FromRow):
     delegation_ids: list[int] = field(default_factory=list)
     # a digest of the createHandoff request that made it with an idempotency key
     request_fingerprint: bytes | None = None
+    # the explanation's first lines, on why it goes to its receiver (kept when it is
+    # planned again from the receiver's hours)
+    route_reasons: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

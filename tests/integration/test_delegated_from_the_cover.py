@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from handoff.services.availability import set_delivery_policy
+from handoff.services.availability import set_delivery_policy, set_working_pattern
 from handoff.services.delegations import DelegateTo, set_delegation
 from handoff.services.handoffs import NewHandoff, Note, create_handoff
 from handoff.services.people import create_person
@@ -136,3 +136,27 @@ async def test_urgency_breaks_through_a_focus_block_at_the_start_of_the_cover(db
             LANDS,
             "BROKE_THROUGH",
         )
+
+
+async def test_a_delegates_new_hours_keep_the_lines_that_say_why_it_went_to_them(
+    db_url: str,
+) -> None:
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        ws = (await ensure_workspace(conn, "acme", TUESDAY_NOON)).id
+        ana, bob, sam = [
+            await create_person(conn, ws, TUESDAY_NOON, name=n, handle=n.lower(), timezone=z)
+            for n, z in (("Ana", "Europe/Amsterdam"), ("Bob", "America/New_York"), ("Sam", "UTC"))
+        ]
+        await set_delegation(conn, ws, TUESDAY_NOON, ana.id, *COVER, DelegateTo(delegate_id=bob.id))
+        made = await _send(conn, ws, sam.id, ana.id)
+        cover_lines = [line for line in made.explanation if "Bob" in line and "Ana" in line]
+        assert cover_lines, made.explanation
+        # Bob starts an hour later on Wednesdays: the handoff lands later, for the same reason
+        later = {"timezone": "America/New_York", "weekly": {"wed": ["10:00-17:00"]}}
+        await set_working_pattern(conn, ws, SENT + timedelta(minutes=30), bob.id, later)
+        row = await (await conn.execute("SELECT deliver_at, explanation FROM handoffs")).fetchone()
+        assert row is not None and row["deliver_at"] == LANDS + timedelta(hours=1)
+        assert row["explanation"][: len(cover_lines)] == cover_lines
+        assert any("10:00" in line for line in row["explanation"]), row["explanation"]
+        cur = await conn.execute("SELECT explanation FROM follow_ups WHERE kind = 'DELIVERY'")
+        assert [r["explanation"] for r in await cur.fetchall()] == [row["explanation"]]

@@ -66,6 +66,7 @@ WITH h AS (
     UPDATE handoffs SET
         receiver_id = %(receiver_id)s, team_id = %(team_id)s, status = 'SCHEDULED',
         deliver_at = %(deliver_at)s, respond_by = %(respond_by)s, explanation = %(explanation)s,
+        route_reasons = %(route_reasons)s,
         delivered_at = NULL, acknowledged_at = NULL, reminders_sent = 0, escalated_at = NULL,
         updated_at = %(now)s,
         addressed_to_id = %(addressed_to_id)s, delegated_via = %(delegated_via)s,
@@ -148,7 +149,8 @@ WITH settled AS MATERIALIZED (
     INSERT INTO handoffs (id, workspace_id, work_item_id, sender_id, receiver_id, team_id, summary,
                           done, next_steps, open_questions, respond_within, created_at, deliver_at,
                           respond_by, explanation, max_reminders, updated_at, idempotency_key,
-                          addressed_to_id, delegated_via, delegation_ids, request_fingerprint)
+                          addressed_to_id, delegated_via, delegation_ids, request_fingerprint,
+                          route_reasons)
     OVERRIDING SYSTEM VALUE
     SELECT %(id)s::bigint, %(workspace_id)s::bigint, %(work_item_id)s::bigint,
            %(sender_id)s::bigint, %(receiver_id)s::bigint, %(team_id)s::bigint, %(summary)s::text,
@@ -156,7 +158,8 @@ WITH settled AS MATERIALIZED (
            %(respond_within)s::interval, %(now)s::timestamptz, %(deliver_at)s::timestamptz,
            %(respond_by)s::timestamptz, %(explanation)s::jsonb, %(max_reminders)s::integer,
            %(now)s::timestamptz, %(idempotency_key)s::text, %(addressed_to_id)s::bigint,
-           %(delegated_via)s::bigint[], %(delegation_ids)s::bigint[], %(request_fingerprint)s::bytea
+           %(delegated_via)s::bigint[], %(delegation_ids)s::bigint[], %(request_fingerprint)s::bytea,
+           %(route_reasons)s::jsonb
     FROM settled WHERE settled.held
     ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
     RETURNING *
@@ -242,7 +245,7 @@ UPDATE handoffs SET escalated_at = %(now)s, updated_at = %(now)s WHERE id = %(id
 -- the explanation describes the new delivery and deadline.
 UPDATE handoffs SET receiver_id = %(receiver_id)s, status = 'SCHEDULED',
     deliver_at = %(deliver_at)s, respond_by = %(respond_by)s, reminders_sent = 0,
-    explanation = %(explanation)s,
+    explanation = %(explanation)s, route_reasons = %(route_reasons)s,
     delivered_at = NULL, escalated_at = %(now)s, updated_at = %(now)s
 WHERE id = %(id)s;
 
