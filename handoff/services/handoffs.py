@@ -297,7 +297,8 @@ async def create_handoff(
     if sender is None:
         raise NotFound("Person", sender_id)
     lookups.require_active(sender, "they cannot send handoffs")
-    settled = head.people.keys() - head.delegating
+    # only the receiver's delegations route it; the sender's own never do
+    settled = head.people.keys() - head.delegating - {sender_id}
     try:
         return await _route_and_write(conn, ws, now, new, actor, head, sender, asked, settled)
     except handoffs.Unsettled:

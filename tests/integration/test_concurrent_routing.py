@@ -259,3 +259,26 @@ async def test_a_change_broken_off_to_end_a_deadlock_runs_again(db_url: str) -> 
         assert sorted(attempts) in (["one", "one", "two"], ["one", "two", "two"])
     finally:
         await pool.close()
+
+
+async def test_a_round_robin_team_advances_once_when_the_sender_delegates_meanwhile(
+    db_url: str,
+) -> None:
+    ws, p = await _people(db_url, "Bo", "Max", "Hal", "Sam")
+    async with await _connect(db_url) as conn, conn.transaction():
+        team = await create_team(
+            conn, ws, NOW, "Ops", Routing.ROUND_ROBIN, [p["Bo"].id, p["Max"].id]
+        )
+    _, made = await _first_then_second(
+        db_url,
+        lambda c: set_delegation(
+            c, ws, NOW, p["Sam"].id, NOW, NOW + timedelta(days=3), DelegateTo(p["Hal"].id)
+        ),
+        lambda c: create_handoff(c, ws, NOW, _new(p["Sam"], team=team.id)),
+    )
+    handoff, created = made
+    # the sender's own delegation changes nothing about who receives it: one handoff, one
+    # step of the team's turn (it went to the first member, and the next one is Max)
+    assert created and handoff.receiver_id == p["Bo"].id
+    row = await _one(db_url, "SELECT rr_counter FROM teams WHERE id = %s", team.id)
+    assert row["rr_counter"] == 1
