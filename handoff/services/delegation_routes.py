@@ -2,13 +2,15 @@
 
 A handoff reaches a person P at an instant t (the addressee at the moment it is sent).
 P's delegation sends it on when it is active at t, or when it starts later but before
-the handoff would land with P (it would otherwise land while P is away); then it reaches
+the handoff would land with P (it would otherwise wait through the cover); then it reaches
 the delegate at t or at the delegation's start, whichever is later. Chains are followed
 (the delegate's own delegate). Loops are refused when a delegation is set
 (`handoff.services.delegations`), but dates can still bring the chain back to someone
 it passed (each hop is judged at its own instant): then the handoff stays with the last
 person before the loop, and the explanation says so. A delegate who sent the handoff
-never gets it back: it stays with the person before them.
+never gets it back: it stays with the person before them; so does a handoff whose
+delegate team has nobody but people who sent or passed it (members change at any time,
+so such loops cannot all be refused when a delegation is set).
 """
 
 from __future__ import annotations
@@ -91,7 +93,9 @@ async def _applying(
     landing = _landing(person, at, respond_within)
     if landing is None:
         return None
-    return next((d for d in later if d.active_at(landing)), None)
+    # one that starts before it would land: it would otherwise wait through the cover
+    # (time off with a cover pushes the landing past the cover's end)
+    return next((d for d in later if d.starts_at <= landing), None)
 
 
 async def follow(
@@ -121,6 +125,13 @@ async def follow(
         reach = max(t, d.starts_at)
         if d.delegate_team_id is not None:
             team = await lookups.team(conn, ws, d.delegate_team_id)
+            members = await lookups.team_members(conn, ws, team.id)
+            if all(m.id == sender_id or m.id in seen for m in members):
+                reasons.append(
+                    f"{person.name} is away and team {team.name} covers, but it has nobody "
+                    f"who has not sent or passed this handoff, so it stays with {person.name}."
+                )
+                break
             reasons.append(_covered(person, d, t, f"team {team.name}", "the team routes it"))
             via.append(person.id)
             ids.append(d.id)

@@ -165,6 +165,7 @@ class Scrubber:
             "next_steps": self.text(row["next_steps"]),
             "open_questions": self.json(row["open_questions"]),
             "explanation": self.json(row["explanation"]),
+            "route_reasons": self.json(row["route_reasons"]),
             "return_note": self.text(row["return_note"]),
         }
         if row["sender_id"] == self.person_id:

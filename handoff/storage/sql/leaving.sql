@@ -38,7 +38,7 @@ RETURNING *;
 
 -- name: find_handoffs
 SELECT id, sender_id, receiver_id, summary, done, next_steps, open_questions, explanation,
-       return_note
+       route_reasons, return_note
 FROM handoffs h
 WHERE workspace_id = %(workspace_id)s
   AND (sender_id = %(person_id)s OR receiver_id = %(person_id)s
@@ -47,9 +47,11 @@ ORDER BY id;
 
 -- name: write_handoffs
 UPDATE handoffs h SET summary = x.summary, done = x.done, next_steps = x.next_steps,
-    open_questions = x.open_questions, explanation = x.explanation, return_note = x.return_note
+    open_questions = x.open_questions, explanation = x.explanation,
+    route_reasons = x.route_reasons, return_note = x.return_note
 FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(id bigint, summary text, done text,
-    next_steps text, open_questions jsonb, explanation jsonb, return_note text)
+    next_steps text, open_questions jsonb, explanation jsonb, route_reasons jsonb,
+    return_note text)
 WHERE h.workspace_id = %(workspace_id)s AND h.id = x.id;
 
 -- name: find_work_items
