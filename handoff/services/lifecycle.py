@@ -16,7 +16,7 @@ from handoff.services.handoffs import MAX_TEXT, deliveries, plan_route
 from handoff.services.payloads import delegation_data, handoff_data
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan
-from handoff.states import IN_FLIGHT, HandoffStatus, WorkItemStatus
+from handoff.states import IN_FLIGHT, HandoffStatus, Routing, WorkItemStatus
 from handoff.storage import delegations, events, follow_ups, handoffs, work_items
 from handoff.storage.events import NewEvent
 from handoff.storage.handoffs import Delegated
@@ -189,7 +189,16 @@ async def reroute_to_plan(
         via = list(plan.via)
         ids = list(plan.delegation_ids)
         delegated = Delegated(via[0] if via else None, via, ids, ids)
-    await follow_ups.cancel_for_handoff(conn, ws, handoff.id, now)
+    holders = None
+    if (
+        team is not None
+        and team.id == handoff.team_id
+        and team.routing == Routing.ALL
+        and len(plan.recipients) == 1
+    ):
+        # an ALL team keeps it and only its holder changes: the others are still told
+        holders = [handoff.receiver_id, plan.receiver.person.id]
+    await follow_ups.cancel_for_handoff(conn, ws, handoff.id, now, holders)
     times = plan.receiver.times
     updated = await handoffs.reroute(
         conn,

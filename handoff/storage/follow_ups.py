@@ -55,10 +55,13 @@ async def insert_many(conn: Conn, new: list[NewFollowUp], now: datetime) -> None
         await execute(conn, Q.insert_many, {"now": now, "rows": payload})
 
 
-async def cancel_for_handoff(conn: Conn, ws: int, handoff_id: int, now: datetime) -> None:
+async def cancel_for_handoff(
+    conn: Conn, ws: int, handoff_id: int, now: datetime, holders: list[int] | None = None
+) -> None:
     """Cancel a handoff's open follow-ups (a new version, so queued jobs skip them), but
-    not a quick reply on its way to the sender."""
-    params = {"workspace_id": ws, "handoff_id": handoff_id, "now": now}
+    not a quick reply on its way to the sender; given `holders`, only their deliveries
+    (an ALL team's other members are still told)."""
+    params = {"workspace_id": ws, "handoff_id": handoff_id, "now": now, "holders": holders}
     await execute(conn, Q.cancel_for_handoff, params)
 
 

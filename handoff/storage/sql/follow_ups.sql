@@ -11,9 +11,12 @@ FROM jsonb_array_elements(%(rows)s::jsonb) AS e;
 
 -- name: cancel_for_handoff
 -- A quick reply on its way to the sender is a message already sent: it is never cancelled.
+-- With %(holders)s, the deliveries to everyone else (an ALL team's other members) stay.
 UPDATE follow_ups SET state = 'CANCELLED', version = version + 1, handled_at = %(now)s
 WHERE handoff_id = %(handoff_id)s AND workspace_id = %(workspace_id)s
-  AND state IN ('PENDING', 'ENQUEUED') AND kind <> 'REPLY';
+  AND state IN ('PENDING', 'ENQUEUED') AND kind <> 'REPLY'
+  AND NOT (kind = 'DELIVERY' AND %(holders)s::bigint[] IS NOT NULL
+           AND person_id <> ALL(%(holders)s::bigint[]));
 
 -- name: open_for_person
 -- A delegation's start and end rows name the delegating person too; they are not moved
