@@ -11,7 +11,11 @@ their name, handle, email, zone and hours become a tombstone. Elsewhere:
   shows the tombstone;
 - any other text of the workspace that names them (explanations, others' notes, work
   item titles, team names, token labels, webhook responses and errors) has each mention
-  of them replaced by the tombstone name.
+  of them replaced by the tombstone name: under the names and handles they went by
+  before too (events show them as they were then), and the reasons they gave for time
+  off, in the explanation of their days off, become `[erased]`;
+- events about their trips and hours lose where they were and when they could be
+  reached (`_WHEREABOUTS`).
 
 A mention is one of these needles standing as a whole word: not inside a longer word,
 nor joined to one by '.', '-' or '@' (`smith` is not found in `bob.smith@x.io`, nor
@@ -46,6 +50,7 @@ Pure functions: `handoff.services.membership` reads and writes the rows.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -63,6 +68,20 @@ _PART = re.compile(r"\w+(?:[-'’]\w+)+")  # a word of the name with its hyphens
 # (bob.smith@x.io, Marie-Claire) belongs to somebody else.
 _BEFORE = r"(?<![\w@])(?<!\w[.-])"
 _AFTER = r"(?![\w@])(?![.-]\w)"
+
+
+# What events about the person say of where they were and when they could be reached,
+# as the tombstone has it (no hours, no travel, UTC).
+_WHEREABOUTS: dict[str, dict[str, Any]] = {
+    "person.travel_changed": {
+        "travel": None,
+        "previous": None,
+        "nextReachableAt": None,
+        "timezoneNow": TOMBSTONE_ZONE,
+        "homeTimezone": TOMBSTONE_ZONE,
+    },
+    "person.availability_changed": {"nextReachableAt": None},
+}
 
 
 def tombstone_handle(person_id: int) -> str:
@@ -84,21 +103,34 @@ class Needle:
         return f"(?i:{escaped})" if self.any_case else escaped
 
 
-def needles(person: Person) -> list[Needle]:
-    """Every text that identifies the person (the rules are the module's), longest first."""
-    name = person.name.strip()
+def needles(person: Person, went_by: Iterable[tuple[str, str]] = ()) -> list[Needle]:
+    """Every text that identifies the person (the rules are the module's), longest first:
+    their name and handle, every (name, handle) they `went_by` before, and their email."""
+    found: set[Needle] = set()
+    for name, handle in [(person.name, person.handle), *went_by]:
+        found |= _identity(name.strip(), handle)
+    if person.email:
+        found.add(Needle(person.email, any_case=True))
+    kept = (n for n in found if len(n.text) >= SHORTEST)
+    return sorted(kept, key=lambda n: (-len(n.text), n.text, n.any_case))
+
+
+def _identity(name: str, handle: str) -> set[Needle]:
     words = _WORD.findall(name)
     parts = [*words, *_PART.findall(name)]
     found = {Needle(w, any_case=False) for w in parts if not w.islower()}
     if len(words) > 1:
         found.add(Needle(name, any_case=True))
-    found.add(Needle(f"@{person.handle}", any_case=True))
-    if person.handle not in {w.lower() for w in words}:
-        found.add(Needle(person.handle, any_case=True))
-    if person.email:
-        found.add(Needle(person.email, any_case=True))
-    kept = (n for n in found if len(n.text) >= SHORTEST)
-    return sorted(kept, key=lambda n: (-len(n.text), n.text, n.any_case))
+    found.add(Needle(f"@{handle}", any_case=True))
+    if handle not in {w.lower() for w in words}:
+        found.add(Needle(handle, any_case=True))
+    return found
+
+
+def time_off_reasons(person: Person) -> tuple[str, ...]:
+    """The reasons the person gave for time off (explanations show them)."""
+    found = (t.get("reason") for t in person.pattern_data.get("time_off", []))
+    return tuple(sorted({r for r in found if r}))
 
 
 @dataclass(frozen=True)
@@ -110,6 +142,8 @@ class Scrubber:
     # global IDs of handoffs whose notes the person wrote (sent), and returned
     sent: frozenset[str] = frozenset()
     returned: frozenset[str] = frozenset()
+    # why they took time off, as explanations of their days off say it
+    time_off: tuple[str, ...] = ()
 
     @property
     def person_global_id(self) -> str:
@@ -122,11 +156,23 @@ class Scrubber:
         alternatives = "|".join(n.pattern for n in ordered)
         return re.compile(rf"{_BEFORE}(?:{alternatives}){_AFTER}")
 
+    @cached_property
+    def _time_off_pattern(self) -> re.Pattern[str] | None:
+        if not self.time_off:
+            return None
+        reasons = "|".join(re.escape(r) for r in sorted(self.time_off, key=len, reverse=True))
+        return re.compile(
+            rf"({re.escape(TOMBSTONE_NAME)} is on time off on [^()]*) \((?:{reasons})\)"
+        )
+
     def text(self, value: str | None) -> str | None:
-        """`value` with every needle replaced by the tombstone name."""
+        """`value` with every needle replaced by the tombstone name, and the reasons of
+        their days off by `[erased]`."""
         if not value or not self.words:
             return value
-        return self._pattern.sub(TOMBSTONE_NAME, value)
+        value = self._pattern.sub(TOMBSTONE_NAME, value)
+        off = self._time_off_pattern
+        return value if off is None else off.sub(rf"\1 ({ERASED_NOTE})", value)
 
     def json(self, value: Any) -> Any:
         """A JSON value with person references, notes and texts scrubbed."""
@@ -186,7 +232,11 @@ class Scrubber:
         return _changed(row, {"id": row["id"], "explanation": self.json(row["explanation"])})
 
     def event(self, row: dict[str, Any]) -> dict[str, Any] | None:
-        return _changed(row, {"id": row["id"], "payload": self.json(row["payload"])})
+        payload = self.json(row["payload"])
+        if row["person_id"] == self.person_id and isinstance(payload, dict):
+            blank = _WHEREABOUTS.get(row["type"], {})
+            payload |= {key: value for key, value in blank.items() if key in payload}
+        return _changed(row, {"id": row["id"], "payload": payload})
 
     def team(self, row: dict[str, Any]) -> dict[str, Any] | None:
         name = self.text(row["name"])

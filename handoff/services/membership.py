@@ -175,11 +175,13 @@ async def erase_person(
         )
     sent, received = await handoffs.count_for_person(conn, ws, person.id)
     found = await leaving.find_own_handoffs(conn, ws, person.id)
+    went_by = await leaving.names_in_events(conn, ws, encode("Person", person.id))
     scrubber = erasure.Scrubber(
         person.id,
-        tuple(erasure.needles(person)),
+        tuple(erasure.needles(person, went_by)),
         sent=frozenset(encode("Handoff", h) for h in found.sent),
         returned=frozenset(encode("Handoff", h) for h in found.returned),
+        time_off=erasure.time_off_reasons(person),
     )
     rewrites = {
         "handoffs": scrubber.handoff,

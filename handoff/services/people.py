@@ -11,9 +11,11 @@ from handoff.calendar.pattern import load_zone
 from handoff.services import lookups
 from handoff.services.errors import Invalid
 from handoff.services.patterns import DEFAULT_WEEK, build_pattern, build_policy
+from handoff.services.payloads import person_ref
 from handoff.services.rights import Actor, Right, require
 from handoff.services.urgency_policy import PolicyInput, set_policy
-from handoff.storage import people
+from handoff.storage import events, people
+from handoff.storage.events import NewEvent
 from handoff.storage.models import Person
 from handoff.storage.run import Conn
 
@@ -140,4 +142,17 @@ async def update_person(
     except people.HandleTaken:
         raise Invalid("handle", f"handle {handle!r} is already taken in this workspace") from None
     assert person is not None
+    changed = [
+        f
+        for f, old, new in (
+            ("name", before.name, person.name),
+            ("handle", before.handle, person.handle),
+            ("email", before.email, person.email),
+        )
+        if old != new
+    ]
+    if changed:
+        # the names a person went by stay findable: erasure replaces them all
+        data = {"person": person_ref(person), "previous": person_ref(before), "changed": changed}
+        await events.record(conn, NewEvent(ws, "person.updated", data, person_id=person.id), now)
     return person

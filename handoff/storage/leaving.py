@@ -104,6 +104,12 @@ async def find_own_handoffs(conn: Conn, ws: int, person_id: int) -> OwnHandoffs:
     )
 
 
+async def names_in_events(conn: Conn, ws: int, global_id: str) -> list[tuple[str, str]]:
+    """(name, handle) pairs the person went by, as events show them."""
+    params = {"workspace_id": ws, "global_id": global_id}
+    return [(r["name"], r["handle"]) for r in await rows(conn, Q.names_in_events, params)]
+
+
 def like_patterns(needles: list[str]) -> list[str]:
     """ILIKE patterns that find any of `needles` inside a text."""
     escaped = (n.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for n in needles)

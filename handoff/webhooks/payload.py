@@ -26,6 +26,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "digest.delivered",
     "person.availability_changed",
     "person.travel_changed",
+    "person.updated",
     "delegation.started",
     "delegation.ended",
     "person.deactivated",

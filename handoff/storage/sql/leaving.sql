@@ -75,7 +75,7 @@ FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(id bigint, explanation jsonb)
 WHERE f.workspace_id = %(workspace_id)s AND f.id = x.id;
 
 -- name: find_events
-SELECT id, payload FROM events e
+SELECT id, type, person_id, payload FROM events e
 WHERE workspace_id = %(workspace_id)s
   AND (person_id = %(person_id)s OR payload::text ILIKE ANY(%(likes)s))
 ORDER BY id;
@@ -162,3 +162,14 @@ ORDER BY id;
 UPDATE handoff_replies r SET text = x.text
 FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(id bigint, text text)
 WHERE r.workspace_id = %(workspace_id)s AND r.id = x.id;
+
+-- name: names_in_events
+-- Every name and handle the person went by, as the workspace's events show them: their
+-- person references at the time (`previous` of person.updated included).
+SELECT DISTINCT ref->>'name' AS name, ref->>'handle' AS handle
+FROM events e,
+     jsonb_path_query(e.payload, '$.** ? (@.id == $id && exists (@.name))',
+                      jsonb_build_object('id', %(global_id)s::text)) AS ref
+WHERE e.workspace_id = %(workspace_id)s
+  AND strpos(e.payload::text, %(global_id)s::text) > 0
+ORDER BY 1, 2;
