@@ -47,7 +47,7 @@ from handoff.ids import encode
 from handoff.observability.metrics import FOLLOW_UP_LATENESS, FOLLOW_UPS_DELIVERED, FOLLOW_UPS_LATE
 from handoff.services.delegation_effects import carry_out
 from handoff.services.payloads import handoff_data, person_ref
-from handoff.services.routing import escalation_reaches, reachable, soonest
+from handoff.services.routing import reachable, reaches_sender, soonest
 from handoff.states import FollowUpKind, HandoffStatus
 from handoff.storage import events, follow_ups, handoffs, people, teams, work_items
 from handoff.storage.events import NewEvent
@@ -241,7 +241,7 @@ class _Batch:
     def escalate_to_sender(self, r: FollowUp, h: Handoff, basis: datetime) -> None:
         sender = self.person(h.sender_id)
         receiver = self.person(h.receiver_id)
-        at, reasons = escalation_reaches(sender, basis)
+        at, reasons = reaches_sender(sender, basis)
         why = escalation_line(receiver.name, receiver.pattern, basis, sender.name)
         self.new_rows.append(
             NewFollowUp(r.workspace_id, h.id, sender.id, K.ESCALATION, at, False, [why, *reasons])

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handoff.calendar import NoWorkingTime, next_delivery
 from handoff.services import lifecycle, lookups
 from handoff.services.errors import Conflict, Invalid
 from handoff.services.rights import Actor, Right, require
+from handoff.services.routing import reaches_sender
 from handoff.states import HandoffStatus, ReplyPreset
 from handoff.storage import replies
 from handoff.storage.models import Handoff
@@ -57,11 +57,7 @@ async def reply_to_handoff(
         f"{receiver.name} replied {LABELS[preset]!r}: it reaches {sender.name} in "
         f"{sender.name}'s working hours."
     )
-    try:
-        d = next_delivery(sender.pattern, sender.policy, now, name=sender.name)
-        due, reasons = d.at, list(d.reasons)
-    except NoWorkingTime:
-        due, reasons = now, [f"{sender.name} has no working time ahead, so it goes at once."]
+    due, reasons = reaches_sender(sender, now)
     reply = await replies.create(
         conn,
         NewReply(

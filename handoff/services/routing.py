@@ -130,10 +130,11 @@ def plan_for_team(
     return Plan(first, (first,), (why,))
 
 
-def escalation_reaches(sender: Person, basis: datetime) -> tuple[datetime, list[str]]:
-    """When an escalation back to `sender` is due after a deadline at `basis`, and why: at
-    their next delivery instant; at once when they have left or have no working time
-    ahead (erased), so the escalation is recorded instead of silently never happening."""
+def reaches_sender(sender: Person, basis: datetime) -> tuple[datetime, list[str]]:
+    """When something going back to `sender` from `basis` reaches them (an escalation, a
+    quick reply), and why: at their next delivery instant; at once when they have left or
+    have no working time ahead (erased), so it is recorded instead of silently never
+    happening."""
     if sender.deactivated_at is not None:
         return basis, [f"{sender.name} has left, so it goes back at once."]
     try:

@@ -13,6 +13,7 @@ from handoff.jobs.worker import run_due
 from handoff.services.availability import set_working_pattern
 from handoff.services.errors import Conflict, Invalid, NotFound
 from handoff.services.lifecycle import transition
+from handoff.services.membership import deactivate_person
 from handoff.services.replies import reply_to_handoff
 from handoff.states import HandoffStatus, ReplyPreset
 from tests.integration._delivery_helpers import (
@@ -181,6 +182,25 @@ async def test_a_reply_moves_with_the_sender_s_hours(db_url, redis_url, clock):
         assert reply["due_at"] == utc(2026, 11, 30, 17)
         assert reply["explanation"][0] == "Ana replied 'OK': it reaches Bo in Bo's working hours."
         assert reply["explanation"][-1] == "Lands Monday 30 Nov 12:00 America/New_York (17:00 UTC)."
+
+
+async def test_a_reply_to_someone_who_left_is_recorded_at_once(db_url, redis_url, clock):
+    clock.set(utc(2026, 11, 30, 9))  # 04:00 in New York: Bo would be asleep
+    async with engine(db_url, redis_url) as (pool, redis, settings):
+        async with pool.connection() as conn, conn.transaction():
+            ws = await workspace(conn, clock.now())
+            bo = await person(conn, ws, clock.now(), "Bo", NYC)
+            ana = await person(conn, ws, clock.now(), "Ana", AMS)
+            h = await handoff(conn, ws, clock.now(), bo, to=ana)
+        await run_due(pool, redis, clock, settings)
+        async with pool.connection() as conn, conn.transaction():
+            await deactivate_person(conn, ws, clock.now(), bo.id)
+            _, reply = await reply_to_handoff(conn, ws, clock.now(), h.id, ReplyPreset.OK)
+        # not at 09:00 New York for someone who is gone: it goes back now, and says why
+        assert reply.deliver_at == clock.now()
+        async with pool.connection() as conn:
+            [row] = [r for r in await follow_ups_of(conn, h.id) if r["kind"] == "REPLY"]
+        assert row["explanation"][1:] == ["Bo has left, so it goes back at once."]
 
 
 async def test_bad_replies_store_nothing(db_url, redis_url, clock):
