@@ -157,6 +157,10 @@ export class Composer {
   }
 
   showPreview(...children) {
+    // the region is read out when it changes: the same preview again says nothing
+    const text = children.map((c) => c.textContent).join("\n");
+    if (text === this.shown) return;
+    this.shown = text;
     this.preview.replaceChildren(this.preview.firstChild, ...children);
   }
 

@@ -54,3 +54,42 @@ export function region(id, title, ...children) {
   return h("section", { class: "card region", id, "aria-labelledby": `${id}-title` },
     h("h2", { id: `${id}-title` }, title), ...children);
 }
+
+// A live redraw replaces a list: what I was typing, an open return form and where my
+// cursor (or keyboard focus on a button) was must survive it. Call before the redraw;
+// call what it returns after.
+export function keepDrafts(list) {
+  const active = document.activeElement;
+  const focus = active && list.contains(active) && (active.id || active.dataset.key)
+    ? { id: active.id, key: active.dataset.key, start: active.selectionStart ?? null, end: active.selectionEnd ?? null }
+    : null;
+  const fields = [...list.querySelectorAll("input[id], textarea[id]")]
+    .filter((f) => f.value).map((f) => [f.id, f.value]);
+  const open = [...list.querySelectorAll("form.return:not([hidden])")].map((f) => f.dataset.id);
+  return () => {
+    for (const [id, value] of fields) {
+      const field = document.getElementById(id);
+      if (field && list.contains(field)) field.value = value;
+    }
+    for (const id of open) {
+      const li = list.querySelector(`li[data-id="${CSS.escape(id)}"]`);
+      if (!li) continue;
+      li.querySelector("form.return").hidden = false;
+      li.querySelector(".toggle-return")?.setAttribute("aria-expanded", "true");
+    }
+    const field = focus && (focus.id
+      ? document.getElementById(focus.id)
+      : list.querySelector(`[data-key="${CSS.escape(focus.key)}"]`));
+    if (field && list.contains(field)) {
+      field.focus();
+      if (focus.start !== null && field.setSelectionRange) field.setSelectionRange(focus.start, focus.end);
+    }
+  };
+}
+
+// A polite, visually hidden announcement for screen readers (what arrived live).
+export function announcer() {
+  const el = h("p", { class: "visually-hidden", "aria-live": "polite" });
+  return { element: el, say: (text) => { el.textContent = ""; setTimeout(() => { el.textContent = text; }, 50); } };
+}
+

@@ -61,9 +61,9 @@ export class Hours {
     const policy = node.deliveryPolicy;
     const rows = DAYS.map(([day, name]) => h("tr", {},
       h("th", { scope: "row" }, name),
-      h("td", { "data-label": "Working hours" }, h("input", { id: `hours-${day}`, value: this.pattern.weekly[day].join(", "), "aria-label": `${name} working hours`, "aria-describedby": `hours-${day}-error` }),
+      h("td", { "data-label": "Working hours" }, h("input", { id: `hours-${day}`, value: this.pattern.weekly[day].join(", "), "aria-label": `${name} working hours`, "aria-describedby": `hours-hint hours-${day}-error` }),
         h("p", { class: "error", id: `hours-${day}-error` })),
-      h("td", { "data-label": "Focus blocks" }, h("input", { id: `focus-${day}`, value: policy.focusBlocks[day].join(", "), "aria-label": `${name} focus blocks`, "aria-describedby": `focus-${day}-error` }),
+      h("td", { "data-label": "Focus blocks" }, h("input", { id: `focus-${day}`, value: policy.focusBlocks[day].join(", "), "aria-label": `${name} focus blocks`, "aria-describedby": `hours-hint focus-${day}-error` }),
         h("p", { class: "error", id: `focus-${day}-error` }))));
     this.form.replaceChildren(
       h("p", { class: "hint", id: "hours-hint" },

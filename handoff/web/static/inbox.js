@@ -1,7 +1,8 @@
 // The inbox: what has landed for me, oldest first, live; each item with the note, the
 // sender and their local time, and the time left counted in my working time.
 import { gql } from "./api.js";
-import { clause, h, region, said } from "./dom.js";
+import { announcer, clause, h, keepDrafts, region, said } from "./dom.js";
+import { showFieldErrors } from "./fields.js";
 import { clock, dayTime, duration, fromNow } from "./time.js";
 
 const INBOX = `
@@ -42,7 +43,9 @@ export class Inbox {
     this.count = h("p", { class: "muted" });
     // what the last action did; its own line, so a live reload of the list keeps it
     this.notice = h("p", { class: "result", role: "status", tabindex: "-1" });
-    this.element = region("inbox", "Inbox", this.count, this.notice, this.list);
+    // what lands while I look is said, without moving my focus
+    this.arrivals = announcer();
+    this.element = region("inbox", "Inbox", this.count, this.notice, this.arrivals.element, this.list);
     this.element.setAttribute("aria-busy", "true");
     if (live) {
       // a change is a cue to read the inbox again; after a reconnect, read it too (what
@@ -70,45 +73,16 @@ export class Inbox {
     // the server's clock decides what is due; the browser's may differ
     const now = new Date(data.viewer.person.localTime);
     this.count.textContent = items.length === 1 ? "1 handoff waiting" : `${items.length} handoffs waiting`;
-    const drafts = this.drafts();
+    const restore = keepDrafts(this.list);
     this.list.replaceChildren(...items.map((item) => this.item(item, now)));
-    this.restore(drafts);
+    restore();
     if (!items.length) this.list.append(h("li", { class: "muted" }, "Nothing waiting for you."));
+    const fresh = this.seen ? items.filter((item) => !this.seen.has(item.id)) : [];
+    this.seen = new Set(items.map((item) => item.id));
+    if (fresh.length === 1) this.arrivals.say(`New in your inbox, from ${fresh[0].sender.name}: ${fresh[0].note.summary}`);
+    else if (fresh.length > 1) this.arrivals.say(`${fresh.length} new handoffs in your inbox.`);
     this.element.setAttribute("aria-busy", "false");
     this.element.dataset.count = String(items.length);
-  }
-
-  // A live reload redraws the list; what I was typing (a reply, a reason to return), an
-  // open return form and where my cursor (or keyboard focus on a button) was must survive it.
-  drafts() {
-    const active = document.activeElement;
-    const focus = active && this.list.contains(active) && (active.id || active.dataset.key)
-      ? { id: active.id, key: active.dataset.key, start: active.selectionStart ?? null, end: active.selectionEnd ?? null }
-      : null;
-    const fields = [...this.list.querySelectorAll("input[id], textarea[id]")]
-      .filter((f) => f.value).map((f) => [f.id, f.value]);
-    const open = [...this.list.querySelectorAll("form.return:not([hidden])")].map((f) => f.dataset.id);
-    return { focus, fields, open };
-  }
-
-  restore({ focus, fields, open }) {
-    for (const [id, value] of fields) {
-      const field = document.getElementById(id);
-      if (field && this.list.contains(field)) field.value = value;
-    }
-    for (const id of open) {
-      const li = this.list.querySelector(`li[data-id="${CSS.escape(id)}"]`);
-      if (!li) continue;
-      li.querySelector("form.return").hidden = false;
-      li.querySelector(".toggle-return").setAttribute("aria-expanded", "true");
-    }
-    const field = focus && (focus.id
-      ? document.getElementById(focus.id)
-      : this.list.querySelector(`[data-key="${CSS.escape(focus.key)}"]`));
-    if (field && this.list.contains(field)) {
-      field.focus();
-      if (focus.start !== null && field.setSelectionRange) field.setSelectionRange(focus.start, focus.end);
-    }
   }
 
   item(item, now) {
@@ -129,7 +103,7 @@ export class Inbox {
       onsubmit: async (e) => { e.preventDefault(); await this.act("return", item, status, returnNote.value); } },
       h("label", { for: `return-${item.id}` }, "Why it goes back"), returnNote,
       h("p", { class: "error", id: `return-${item.id}-error` }),
-      h("button", { type: "submit" }, "Send it back"));
+      h("button", { type: "submit", "data-key": `send-back-${item.id}` }, "Send it back"));
     // Enter in the text must not send the first preset ("OK") in place of what was meant
     const replyText = h("input", { id: `reply-${item.id}`, autocomplete: "off", maxlength: 1000,
       onkeydown: (e) => { if (e.key === "Enter") e.preventDefault(); } });
@@ -198,9 +172,7 @@ export class Inbox {
     } else if (r.__typename === "ValidationError" && kind !== "return") {
       status.textContent = said(r.message);
     } else if (r.__typename === "ValidationError") {
-      const error = document.getElementById(`return-${item.id}-error`);
-      if (error) error.textContent = said(r.message);
-      document.getElementById(`return-${item.id}`)?.setAttribute("aria-invalid", "true");
+      showFieldErrors(this.list, `return-${item.id}`, said(r.message)); // said, and focused
     } else {
       status.textContent = said(r.message);
     }

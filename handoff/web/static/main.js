@@ -32,7 +32,10 @@ function showSignIn(message) {
   form.hidden = false;
   const error = document.getElementById("signin-error");
   error.textContent = message || "";
-  form.token.oninput = () => { error.textContent = ""; };
+  // the reason is the token field's: said with it, and the field marked
+  form.token.setAttribute("aria-describedby", "signin-error");
+  if (message) form.token.setAttribute("aria-invalid", "true");
+  form.token.oninput = () => { error.textContent = ""; form.token.removeAttribute("aria-invalid"); };
   form.onsubmit = (e) => {
     e.preventDefault();
     session.token = form.token.value.trim();

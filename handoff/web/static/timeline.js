@@ -175,29 +175,36 @@ export class Timeline {
         svg.append(s("line", { x1: tick, x2: tick, y1: HEAD_H, y2: height, class: "hour-line" }));
       }
     }
-    // names stay in view when a phone scrolls the chart sideways (pinLabels)
-    const labels = s("g", { class: "row-labels" },
+    // names stay in view when a phone scrolls the chart sideways (pinLabels); a screen
+    // reader hears them as each row's group name instead
+    const labels = s("g", { class: "row-labels", "aria-hidden": "true" },
       s("rect", { x: 0, y: HEAD_H, width: LABEL_W - 4, height: height - HEAD_H, class: "labels-bg" }));
     // the group: when everyone works, when nobody does
     const gy = HEAD_H;
     labels.append(s("text", { x: 8, y: gy + 17, class: "row-label" }, "Everyone"));
-    for (const o of overlap) {
-      svg.append(this.span(x(o.start), gy + 4, x(o.end) - x(o.start), GROUP_H - 8, "overlap",
-        `Everyone works ${this.range(o.start, o.end)}`, -1));
+    // one group per row, its spans in time order: the order a screen reader reads them
+    const everyone = s("g", { role: "group", "aria-label": "Everyone" });
+    const bands = [
+      ...overlap.map((o) => [o, "overlap", `Everyone works ${this.range(o.start, o.end)}`]),
+      ...gaps.map((g) => [g, "gap", `Nobody works ${this.range(g.start, g.end)} (follow-the-sun gap)`]),
+    ].sort(([a], [b]) => new Date(a.start) - new Date(b.start));
+    for (const [band, cls, label] of bands) {
+      everyone.append(this.span(x(band.start), gy + 4, x(band.end) - x(band.start), GROUP_H - 8, cls, label, -1));
     }
-    for (const g of gaps) {
-      svg.append(this.span(x(g.start), gy + 4, x(g.end) - x(g.start), GROUP_H - 8, "gap",
-        `Nobody works ${this.range(g.start, g.end)} (follow-the-sun gap)`, -1));
-    }
+    svg.append(everyone);
     rows.forEach((row, i) => {
       const y = HEAD_H + GROUP_H + i * ROW_H;
       const p = row.person;
       const local = clock(new Date(p.localTime), p.timezone);
       labels.append(s("text", { x: 8, y: y + 17, class: "row-label" }, p.name));
       labels.append(s("text", { x: 8, y: y + 33, class: "row-zone" }, `${p.timezone} · ${local} now`));
+      // in time order; at one instant the kinds drawn on top come later (focus on work)
       const order = ["TRAVEL", "DAY_OFF", "HOLIDAY", "TIME_OFF", "WORKING", "FOCUS", "DIGEST"];
-      const segments = [...row.segments].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
-      for (const seg of segments) svg.append(this.segment(seg, p, x, y, i));
+      const segments = [...row.segments].sort((a, b) =>
+        new Date(a.start) - new Date(b.start) || order.indexOf(a.kind) - order.indexOf(b.kind));
+      const group = s("g", { role: "group", "aria-label": `${p.name}, ${p.timezone}, ${local} now` });
+      for (const seg of segments) group.append(this.segment(seg, p, x, y, i));
+      svg.append(group);
     });
     const now = this.now();
     if (now >= from && now < to) {
@@ -243,10 +250,7 @@ export class Timeline {
       x: left, y: top, width: Math.max(w, 1), height: hgt, class: cls, tabindex: -1,
       role: "img", "aria-label": label, "data-row": row, "data-x": left,
     });
-    rect.addEventListener("mouseenter", (e) => tip(label, e));
-    rect.addEventListener("focus", () => tip(label, null, rect));
-    rect.addEventListener("mouseleave", untip);
-    rect.addEventListener("blur", untip);
+    hovers(rect, label);
     return rect;
   }
 
@@ -265,10 +269,7 @@ export class Timeline {
         d: `M${cx} ${y + 4} l5 6 l-5 6 l-5 -6 z`, class: "k-DIGEST", tabindex: -1, role: "img",
         "aria-label": label, "data-row": row, "data-x": cx,
       });
-      mark.addEventListener("mouseenter", (e) => tip(label, e));
-      mark.addEventListener("focus", () => tip(label, null, mark));
-      mark.addEventListener("mouseleave", untip);
-      mark.addEventListener("blur", untip);
+      hovers(mark, label);
       return mark;
     }
     const inset = { TRAVEL: 1, DAY_OFF: 3, HOLIDAY: 3, TIME_OFF: 3, WORKING: 6, FOCUS: 10 }[seg.kind];
@@ -337,8 +338,26 @@ function rove(svg) {
   });
 }
 
+// A span's tooltip: on hover and on focus; it stays while the pointer moves onto it, and
+// Escape dismisses it.
+function hovers(el, label) {
+  el.addEventListener("mouseenter", (e) => tip(label, e));
+  el.addEventListener("focus", () => tip(label, null, el));
+  el.addEventListener("mouseleave", () => untip(true));
+  el.addEventListener("blur", () => untip());
+}
+
+let hiding = null;
+document.addEventListener("keydown", (e) => { if (e.key === "Escape") untip(); });
+
 function tip(text, event, target) {
+  clearTimeout(hiding);
   const el = document.getElementById("tooltip");
+  if (!el.dataset.hoverable) {
+    el.dataset.hoverable = "yes";
+    el.addEventListener("mouseenter", () => clearTimeout(hiding));
+    el.addEventListener("mouseleave", () => untip());
+  }
   el.textContent = text;
   el.hidden = false;
   const box = target ? target.getBoundingClientRect() : null;
@@ -354,8 +373,12 @@ function endOf(start, end, zone) {
   return day(start) === day(end) ? clock(end, zone) : dayTime(end, zone);
 }
 
-function untip() {
-  document.getElementById("tooltip").hidden = true;
+// `later`: the pointer left the span; give it a moment to reach the tooltip
+function untip(later = false) {
+  clearTimeout(hiding);
+  const hide = () => { document.getElementById("tooltip").hidden = true; };
+  if (later) hiding = setTimeout(hide, 300);
+  else hide();
 }
 
 export { wall };

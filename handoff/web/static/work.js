@@ -1,7 +1,8 @@
 // My handoffs after the inbox: what I acknowledged and still have to finish (Complete,
 // Return), and what I sent: where it is now, the receiver's replies and why it came back.
 import { gql } from "./api.js";
-import { h, region, said } from "./dom.js";
+import { h, keepDrafts, region, said } from "./dom.js";
+import { showFieldErrors } from "./fields.js";
 import { ACT } from "./inbox.js";
 import { dayTime } from "./time.js";
 
@@ -46,27 +47,28 @@ export class Work {
       this.notice.textContent = `My handoffs could not be refreshed: ${e.message}`;
       return;
     }
-    // a redraw must not drop the keyboard's place: remember the focused button by role
-    const focused = this.element.contains(document.activeElement) ? document.activeElement.dataset.key : null;
-    const open = [...this.progress.querySelectorAll("form.return:not([hidden])")].map((f) => f.dataset.id);
-    this.progress.replaceChildren(...data.inProgress.nodes.map((item) => this.working(item, open.includes(item.id))));
+    // a redraw must keep what I was typing, an open form and the keyboard's place
+    const restoreProgress = keepDrafts(this.progress);
+    const restoreSent = keepDrafts(this.sent);
+    this.progress.replaceChildren(...data.inProgress.nodes.map((item) => this.working(item)));
     if (!data.inProgress.nodes.length) this.progress.append(h("li", { class: "muted" }, "Nothing in progress."));
     const sent = [...data.scheduled.nodes, ...data.delivered.nodes, ...data.acknowledged.nodes, ...data.returned.nodes]
       .sort((a, b) => new Date(b.deliverAt) - new Date(a.deliverAt));
     this.sent.replaceChildren(...sent.map((item) => this.sentItem(item)));
     if (!sent.length) this.sent.append(h("li", { class: "muted" }, "Nothing open that you sent."));
-    if (focused) this.element.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
+    restoreProgress();
+    restoreSent();
   }
 
-  working(item, returning) {
+  working(item) {
     const status = h("p", { class: "error", role: "alert" });
     const noteId = `work-return-${item.id}`;
     const note = h("textarea", { id: noteId, rows: 2, "aria-describedby": `${noteId}-error` });
     const error = h("p", { class: "error", id: `${noteId}-error` });
-    const form = h("form", { class: "return", hidden: !returning, "data-id": item.id, "aria-label": `Return ${item.note.summary}`,
+    const form = h("form", { class: "return", hidden: true, "data-id": item.id, "aria-label": `Return ${item.note.summary}`,
       onsubmit: async (e) => {
         e.preventDefault();
-        await this.act(ACT.return, { id: item.id, note: note.value }, item, "Returned", status, error);
+        await this.act(ACT.return, { id: item.id, note: note.value }, item, "Returned", status, noteId);
       } },
       h("label", { for: noteId }, "Why it goes back"), note, error,
       h("button", { type: "submit", "data-key": `send-back-${item.id}` }, "Send it back"));
@@ -76,7 +78,7 @@ export class Work {
       h("div", { class: "actions" },
         h("button", { type: "button", "data-key": `complete-${item.id}`,
           onclick: () => this.act(ACT.complete, { id: item.id }, item, "Completed", status) }, "Complete"),
-        h("button", { type: "button", "data-key": `return-${item.id}`, "aria-expanded": String(returning), onclick: (e) => {
+        h("button", { type: "button", class: "toggle-return", "data-key": `return-${item.id}`, "aria-expanded": "false", onclick: (e) => {
           form.hidden = !form.hidden;
           e.target.setAttribute("aria-expanded", String(!form.hidden));
           if (!form.hidden) note.focus();
@@ -109,9 +111,9 @@ export class Work {
           onclick: () => this.onOpen(item.id).catch(() => {}) }, "Details")));
   }
 
-  async act(query, variables, item, done, status, fieldError = null) {
+  async act(query, variables, item, done, status, field = null) {
     status.textContent = "";
-    if (fieldError) fieldError.textContent = "";
+    if (field) document.getElementById(`${field}-error`).textContent = "";
     this.notice.textContent = "";
     let data;
     try {
@@ -124,10 +126,11 @@ export class Work {
     if (r.__typename === "HandoffPayload") {
       this.notice.className = "result";
       this.notice.textContent = `${done}: ${item.note.summary}`;
+      if (field) document.getElementById(field).value = ""; // sent: no longer a draft
       await this.load();
       this.notice.focus(); // the item is gone; the keyboard stays in this region
-    } else if (r.__typename === "ValidationError" && fieldError) {
-      fieldError.textContent = said(r.message);
+    } else if (r.__typename === "ValidationError" && field) {
+      showFieldErrors(this.progress, field, said(r.message)); // said, and focused
     } else {
       status.textContent = said(r.message);
     }
