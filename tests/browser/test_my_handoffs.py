@@ -3,7 +3,7 @@ shows where it is, the replies and why it came back; the keyboard keeps its plac
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -103,3 +103,43 @@ async def test_a_token_revoked_while_the_page_is_open_asks_to_sign_in_again(
     await page.reload()
     await form.wait_for()
     assert await page.locator("#signin-error").inner_text() == ""
+
+
+async def test_a_live_update_keeps_a_half_typed_return_reason(browser, page, demo) -> None:
+    await demo.run_engine()
+    await sign_in(page, demo, "liam")
+    inbox = page.get_by_role("region", name="Inbox")
+    await (
+        inbox.get_by_role("article", name=SUMMARY).get_by_role("button", name="Acknowledge").click()
+    )
+    mine = page.get_by_role("region", name="My handoffs")
+    row = mine.get_by_role("listitem").filter(has_text=SUMMARY)
+    await row.get_by_role("button", name="Return…").click()
+    why = row.get_by_label("Why it goes back")
+    # an empty reason is refused at its field, which gets the keyboard and the message
+    await row.get_by_role("button", name="Send it back").click()
+    await page.wait_for_function(
+        "() => document.activeElement.getAttribute('aria-invalid') === 'true'"
+    )
+    assert await why.get_attribute("aria-invalid") == "true"
+    await why.fill("Payments belong to")
+
+    maya_context = await browser.new_context(timezone_id="America/New_York", locale="en-US")
+    maya = await maya_context.new_page()
+    await sign_in(maya, demo, "maya")
+    form = maya.get_by_role("form", name="Hand off")
+    await form.get_by_label("To").select_option(label="Liam O'Connor (Australia/Sydney)")
+    await form.get_by_label("Summary").fill("Invoice run for December")
+    await form.get_by_role("button", name="Hand off").click()
+    await form.get_by_role("status").get_by_text("Handed to Liam O'Connor").wait_for()
+    await maya_context.close()
+    demo.clock.set(datetime(2026, 11, 29, 21, 40, tzinfo=UTC))  # it lands while Liam types
+    await demo.run_engine()
+    await inbox.get_by_role("article", name="Invoice run for December").wait_for(timeout=5_000)
+    # My handoffs was redrawn too: the form is still open, the reason and the focus kept
+    await page.wait_for_timeout(300)
+    row = mine.get_by_role("listitem").filter(has_text=SUMMARY)
+    why = row.get_by_label("Why it goes back")
+    assert await why.is_visible()
+    assert await why.input_value() == "Payments belong to"
+    assert await page.evaluate("document.activeElement.id") == await why.get_attribute("id")

@@ -369,6 +369,10 @@ async def test_a_live_update_of_the_inbox_keeps_what_i_was_typing(browser, page,
     demo.clock.set(datetime(2026, 11, 29, 21, 40, tzinfo=UTC))
     await demo.run_engine()
     await inbox.get_by_role("article", name="Invoice run for December").wait_for(timeout=5_000)
+    # said to a screen reader, politely: focus stays where it was (below)
+    # (another demo handoff lands with Liam at the same run)
+    said = inbox.locator("p[aria-live=polite]")
+    await said.get_by_text("2 new handoffs in your inbox.").wait_for(state="attached")
 
     item = inbox.get_by_role("article", name=summary)  # redrawn: a new element
     assert (
