@@ -4,25 +4,31 @@ never a traceback (which could show a setting's value: a URL with its password).
 
 from __future__ import annotations
 
+import traceback
+from typing import NoReturn
+
 import typer
-import typer.main
+
+from handoff.observability.redaction import redact
 
 
 def run_reporting_errors(app: typer.Typer) -> None:
     """Run `app`; a bad setting exits 2, an unreachable PostgreSQL or Redis exits 1, each
-    with one line; anything else gets typer's own report and exits 1."""
+    with one line; anything else is a bug: its traceback, redacted, and exit 1."""
     import pydantic
 
     try:
         app(standalone_mode=True)
     except pydantic.ValidationError as e:
-        if e.title != "Settings":  # another model's: a bug, with typer's full report
-            typer.main.except_hook(type(e), e, e.__traceback__)
-            raise SystemExit(1) from None
+        if e.title != "Settings":  # another model's: a bug
+            _report_bug(e)
         # the values are left out: a malformed URL may hold a password
         for error in e.errors():
-            name = "HANDOFF_" + "_".join(str(part) for part in error["loc"]).upper()
-            typer.echo(f"handoff: {name}: {error['msg']}", err=True)
+            message = error["msg"].removeprefix("Value error, ")
+            if error["loc"]:  # a check of several settings names them in its message
+                name = "HANDOFF_" + "_".join(str(part) for part in error["loc"]).upper()
+                message = f"{name}: {message}"
+            typer.echo(f"handoff: {message}", err=True)
         raise SystemExit(2) from None
     except Exception as e:
         if isinstance(e, OSError) and e.filename is not None:  # a path given on the line
@@ -36,12 +42,27 @@ def run_reporting_errors(app: typer.Typer) -> None:
         if isinstance(e, NotMigrated):
             typer.echo(f"handoff: {e}", err=True)
             raise SystemExit(1) from None
+        if _in_conninfo(e):  # libpq could not read the URL; its message quotes it
+            line = redact(_first_line(e))
+            typer.echo(f"handoff: HANDOFF_DATABASE_URL is not valid: {line}", err=True)
+            raise SystemExit(2) from None
         what = _unreachable(e)
         if what is None:
-            typer.main.except_hook(type(e), e, e.__traceback__)
-            raise SystemExit(1) from None
-        typer.echo(f"handoff: cannot reach {what}: {_first_line(e)}", err=True)
+            _report_bug(e)
+        typer.echo(f"handoff: cannot reach {what}: {redact(_first_line(e))}", err=True)
         raise SystemExit(1) from None
+
+
+def _report_bug(error: Exception) -> NoReturn:
+    """A bug: the whole traceback, with anything secret in it redacted; exit 1."""
+    typer.echo(redact("".join(traceback.format_exception(error))), err=True, nl=False)
+    raise SystemExit(1) from None
+
+
+def _in_conninfo(error: Exception) -> bool:
+    """Whether psycopg raised it reading a connection string (before connecting)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return any(f.filename.replace("\\", "/").endswith("psycopg/conninfo.py") for f in frames)
 
 
 def _unreachable(error: Exception) -> str | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,11 +27,17 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1, ge=1, le=64, description="API worker processes for `handoff serve`"
     )
-    db_pool_min: int = Field(default=2, description="minimum PostgreSQL connections per process")
-    db_pool_max: int = Field(default=20, description="maximum PostgreSQL connections per process")
-    max_page_size: int = Field(default=100, description="largest `first` a connection accepts")
-    max_query_depth: int = Field(default=12, description="deepest GraphQL query accepted")
-    max_aliases: int = Field(default=30, description="most aliases in one GraphQL request")
+    db_pool_min: int = Field(
+        default=2, ge=0, description="minimum PostgreSQL connections per process"
+    )
+    db_pool_max: int = Field(
+        default=20, ge=1, description="maximum PostgreSQL connections per process"
+    )
+    max_page_size: int = Field(
+        default=100, ge=1, description="largest `first` a connection accepts"
+    )
+    max_query_depth: int = Field(default=12, ge=1, description="deepest GraphQL query accepted")
+    max_aliases: int = Field(default=30, ge=1, description="most aliases in one GraphQL request")
     max_query_cost: int = Field(
         default=50_000,
         ge=1,
@@ -38,10 +45,10 @@ class Settings(BaseSettings):
         "the items of every list around it)",
     )
     max_request_bytes: int = Field(
-        default=2_000_000, description="largest request body (413 beyond it)"
+        default=2_000_000, ge=1, description="largest request body (413 beyond it)"
     )
     max_json_depth: int = Field(
-        default=32, description="deepest nesting of a GraphQL request's JSON (400 beyond it)"
+        default=32, ge=1, description="deepest nesting of a GraphQL request's JSON (400 beyond it)"
     )
     persisted_queries: int = Field(
         default=1_000,
@@ -49,13 +56,15 @@ class Settings(BaseSettings):
         description="query texts each API process keeps for automatic persisted queries (APQ)",
     )
     rate_limit_per_minute: int = Field(
-        default=600, description="requests a minute per token, sustained (0 = no limit)"
+        default=600, ge=0, description="requests a minute per token, sustained (0 = no limit)"
     )
     rate_limit_burst: int = Field(
-        default=120, description="requests a token may make at once before the rate applies"
+        default=120, ge=1, description="requests a token may make at once before the rate applies"
     )
     mutation_rate_limit_per_minute: int = Field(
-        default=120, description="mutations a minute per token, a bucket of its own (0 = no limit)"
+        default=120,
+        ge=0,
+        description="mutations a minute per token, a bucket of its own (0 = no limit)",
     )
     cors_origins: str = Field(
         default="",
@@ -67,17 +76,19 @@ class Settings(BaseSettings):
     )
     health_min_group: int = Field(
         default=5,
+        ge=1,
         description="the async-health report answers only for groups of at least this many "
         "people, with at least this many who received handoffs in the range (others get "
         "GroupTooSmall)",
     )
-    relay_interval_seconds: float = Field(default=2.0, description="how often the relay runs")
+    relay_interval_seconds: float = Field(default=2.0, gt=0, description="how often the relay runs")
     relay_horizon_seconds: float = Field(
-        default=30.0, description="rows due within this horizon are handed to arq"
+        default=30.0, gt=0, description="rows due within this horizon are handed to arq"
     )
-    batch_size: int = Field(default=500, description="follow-ups handled per batch job")
+    batch_size: int = Field(default=500, ge=1, description="follow-ups handled per batch job")
     follow_up_lease_seconds: float = Field(
         default=5.0,
+        gt=0,
         description="a queued follow-up batch owns its rows this long after their due instant;"
         " then the relay claims them again (a killed worker costs seconds)",
     )
@@ -85,9 +96,12 @@ class Settings(BaseSettings):
         default=False,
         description="allow webhooks to private/loopback addresses (development and tests only)",
     )
-    webhook_timeout_seconds: float = Field(default=10.0, description="timeout per webhook attempt")
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="timeout per webhook attempt"
+    )
     webhook_sender_lease_seconds: float = Field(
         default=5.0,
+        ge=0.5,
         description="lease of an endpoint's sender, renewed every third of it; a sender that"
         " dies is replaced this long after its last renewal",
     )
@@ -99,33 +113,39 @@ class Settings(BaseSettings):
     )
     live_max_connections_per_token: int = Field(
         default=20,
+        ge=1,
         description="live-update connections (WebSocket or SSE) one token may hold open on"
         " one API process",
     )
     live_max_subscriptions_per_connection: int = Field(
-        default=20, description="subscriptions one WebSocket connection may run at once"
+        default=20, ge=1, description="subscriptions one WebSocket connection may run at once"
     )
     live_keepalive_seconds: float = Field(
         default=15.0,
+        gt=0,
         description="a `ping` message (WebSocket) or comment line (SSE) goes out this often",
     )
     live_idle_timeout_seconds: float = Field(
         default=60.0,
+        gt=0,
         description="a WebSocket without a subscription, or that sent nothing (not even a"
         " pong), for this long is closed",
     )
     live_queue_size: int = Field(
         default=500,
+        ge=1,
         description="events one subscription may have waiting; beyond it its client is"
         " disconnected as a slow consumer (and resumes with `after`)",
     )
     live_retention_hours: float = Field(
         default=72.0,
+        gt=0,
         description="how far back `after` may resume a subscription; an older cursor gets"
         " CURSOR_EXPIRED",
     )
     live_url_token_max_seconds: int = Field(
         default=3600,
+        ge=1,
         description="a token in an SSE URL (`access_token`, for EventSource) must expire"
         " within this many seconds",
     )
@@ -141,6 +161,28 @@ class Settings(BaseSettings):
         description="log level",
     )
     queue_name: str = Field(default="handoff:queue", description="arq queue name")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # the message never repeats the value: a URL may hold a password
+        if value is not None:
+            url = urlsplit(value.get_secret_value())
+            if url.scheme not in ("redis", "rediss", "unix"):
+                raise ValueError("not a Redis URL (redis://, rediss:// or unix://)")
+            try:
+                url.port  # noqa: B018 (parsing it is the check)
+            except ValueError:
+                raise ValueError(
+                    "the port of this Redis URL is not a number from 0 to 65535"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _pool_sizes(self) -> Settings:
+        if self.db_pool_min > self.db_pool_max:
+            raise ValueError("HANDOFF_DB_POOL_MIN is larger than HANDOFF_DB_POOL_MAX")
+        return self
 
     def allowed_origins(self) -> list[str]:
         """The CORS origins, one per comma-separated entry, without trailing slashes."""
