@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 
 from handoff.observability.logging import bind
 from handoff.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from handoff.observability.redaction import redact
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -202,7 +203,9 @@ class RequestContextMiddleware:
         for name, value in scope.get("headers", []):
             if name.lower() == b"x-request-id":
                 candidate = value.decode("latin-1").strip()
-                if _VALID_REQUEST_ID.match(candidate):
+                # an id that looks like a secret (a token pasted by mistake) is not
+                # logged or echoed: the request gets one of ours
+                if _VALID_REQUEST_ID.match(candidate) and redact(candidate) == candidate:
                     request_id = candidate
                 break
         if request_id is None:

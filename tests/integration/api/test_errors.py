@@ -237,3 +237,17 @@ async def test_an_unexpected_error_is_logged_once_with_its_traceback_and_request
     assert getattr(errors[0], "request_id", None) == "req-42"
     assert "KeyError" in caplog.text  # the details are in the log, not the response
     assert "KeyError" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("trace-4711.a:b", True), ("hnd_Xy7secretsecret", False), ("secret:hunter22", False)],
+)
+async def test_a_request_id_that_looks_like_a_secret_is_replaced(
+    http, caplog, sent: str, kept: bool
+) -> None:
+    caplog.set_level(logging.INFO)
+    response = await http.get("/healthz", headers={"x-request-id": sent})
+    assert (response.headers["x-request-id"] == sent) is kept
+    if not kept:
+        assert sent not in caplog.text
