@@ -141,12 +141,28 @@ class QuietTicks(logging.Filter):
         return not any(tick in message for tick in self.TICKS)
 
 
+class NoQueryStrings(logging.Filter):
+    """uvicorn logs each WebSocket handshake with its path *and query string* whatever its
+    access log says; the query string (an SSE/WebSocket URL may carry an access token, an
+    email) is cut, as our own access line does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "uvicorn.error" and "WebSocket %s" in str(record.msg) and record.args:
+            args = tuple(record.args) if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(
+                a.split("?", 1)[0] if isinstance(a, str) and a.startswith("/") else a
+                for a in args
+            )
+        return True
+
+
 def make_handler(log_format: str, stream: Any = None) -> logging.Handler:
     """A stream handler with the context and redaction filters and the chosen format."""
     if log_format not in ("json", "text"):
         raise ValueError(f"log_format must be 'json' or 'text', got {log_format!r}")
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.addFilter(ContextFilter())
+    handler.addFilter(NoQueryStrings())
     handler.addFilter(RedactingFilter())
     if log_format == "text":
         handler.addFilter(QuietTicks())

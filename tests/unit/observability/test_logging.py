@@ -15,7 +15,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from handoff.api.middleware import RequestContextMiddleware
-from handoff.observability.logging import bind, configure_logging, current_request_id
+from handoff.observability.logging import (
+    bind,
+    configure_logging,
+    current_request_id,
+    make_handler,
+)
 from handoff.observability.redaction import redact
 from handoff.settings import Settings
 
@@ -211,3 +216,20 @@ def test_dev_logs_hide_cron_ticks_but_keep_jobs_and_warnings() -> None:
     assert len(lines) == 2
     assert "handle_follow_ups" in lines[0]
     assert "failed" in lines[1]
+
+
+def test_a_websocket_handshake_line_loses_its_query_string() -> None:
+    stream = io.StringIO()
+    handler = make_handler("json", stream)
+    record = logging.LogRecord(
+        "uvicorn.error",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "WebSocket %s" [accepted]',
+        ("127.0.0.1:5000", "/graphql?email=ana@example.com&key=AKIASECRETKEY123"),
+        None,
+    )
+    handler.handle(record)
+    line = json.loads(stream.getvalue())
+    assert line["message"] == '127.0.0.1:5000 - "WebSocket /graphql" [accepted]'
