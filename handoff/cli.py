@@ -29,7 +29,8 @@ schema_app = typer.Typer(help="The GraphQL schema (SDL).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(schema_app, name="schema")
 
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema" / "schema.graphql"
+# relative to where the command runs (a checkout's root), never inside an installed package
+SCHEMA_FILE = Path("schema") / "schema.graphql"
 
 
 def _settings(**overrides: object) -> Settings:

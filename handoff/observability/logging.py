@@ -150,8 +150,7 @@ class NoQueryStrings(logging.Filter):
         if record.name == "uvicorn.error" and "WebSocket %s" in str(record.msg) and record.args:
             args = tuple(record.args) if isinstance(record.args, tuple) else (record.args,)
             record.args = tuple(
-                a.split("?", 1)[0] if isinstance(a, str) and a.startswith("/") else a
-                for a in args
+                a.split("?", 1)[0] if isinstance(a, str) and a.startswith("/") else a for a in args
             )
         return True
 

@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from handoff.cli import SCHEMA_FILE, app
+from handoff.cli import app
 from handoff.storage.migrate import available
 
 HANDOFF_BIN = Path(sys.executable).parent / "handoff"
@@ -279,10 +279,20 @@ def test_schema_export_writes_and_check_detects_drift(tmp_path: Path) -> None:
 
 
 def test_the_committed_schema_matches_the_code() -> None:
-    result = run("schema", "export", "--check")
+    committed = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
+    result = run("schema", "export", "--check", "--path", str(committed))
     assert result.returncode == 0, (
-        f"{SCHEMA_FILE} differs from the code: run `make schema` and commit it\n{result.stderr}"
+        f"{committed} differs from the code: run `make schema` and commit it\n{result.stderr}"
     )
+
+
+def test_schema_export_writes_where_it_runs(tmp_path: Path) -> None:
+    (tmp_path / "schema").mkdir()
+    result = subprocess.run(
+        [str(HANDOFF_BIN), "schema", "export"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "type Query" in (tmp_path / "schema" / "schema.graphql").read_text()
 
 
 def _command_paths() -> list[list[str]]:
