@@ -167,6 +167,8 @@ def worker(
         typer.Option(
             envvar="HANDOFF_WORKER_METRICS_PORT",
             help="serve this worker's Prometheus /metrics on this port (0 = off)",
+            min=0,
+            max=65535,
         ),
     ] = 0,
     metrics_host: Annotated[
@@ -189,37 +191,20 @@ def worker(
         # follow-ups delivered/late, lateness, webhook attempts are counted in the worker
         from prometheus_client import start_http_server
 
-        start_http_server(metrics_port, addr=metrics_host)
+        try:
+            start_http_server(metrics_port, addr=metrics_host)
+        except OSError as e:  # taken, or a host that is not this machine's
+            where = f"{metrics_host}:{metrics_port}"
+            typer.echo(
+                f"handoff: cannot serve worker metrics on {where}: {e.strerror or e}", err=True
+            )
+            raise typer.Exit(2) from None
     from handoff.jobs.worker import run_worker
 
     run_worker(settings)
 
 
 # --- settings -----------------------------------------------------------------------------------
-
-
-def settings_table() -> str:
-    """Every setting as a Markdown table (the README's table is this output)."""
-    from pydantic import SecretStr
-
-    from handoff.settings import Settings
-
-    lines = [
-        "| setting | environment variable | default | meaning |",
-        "| --- | --- | --- | --- |",
-    ]
-    prefix = Settings.model_config.get("env_prefix", "")
-    for name, field in Settings.model_fields.items():
-        default = field.get_default(call_default_factory=True)
-        if default is None:
-            shown = "unset"
-        elif isinstance(default, SecretStr):
-            shown = "(secret)"
-        else:
-            shown = f"`{default}`"
-        meaning = (field.description or "").replace("|", "\\|")
-        lines.append(f"| `{name}` | `{prefix}{name.upper()}` | {shown} | {meaning} |")
-    return "\n".join(lines) + "\n"
 
 
 @app.command("settings")
@@ -229,35 +214,13 @@ def show_settings(
     ] = False,
 ) -> None:
     """Show the effective settings (from HANDOFF_* variables; secrets masked)."""
+    from handoff.cli_settings import settings_lines, settings_table
+
     if markdown:
         typer.echo(settings_table(), nl=False)
         return
-    from pydantic import SecretStr
-
-    from handoff.observability.redaction import redact
-
-    settings = _settings()
-    for name in type(settings).model_fields:
-        value = getattr(settings, name)
-        secret = isinstance(value, SecretStr)
-        shown = _masked_url(value.get_secret_value()) if secret else redact(str(value))
-        typer.echo(f"{name} = {shown}")
-
-
-def _masked_url(value: str) -> str:
-    """A connection string with its password replaced, whatever characters it holds."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    from handoff.observability.redaction import REDACTED, redact
-
-    parts = urlsplit(value)
-    if parts.scheme and parts.netloc and "@" in parts.netloc:
-        userinfo, _, host = parts.netloc.rpartition("@")
-        user = userinfo.partition(":")[0]
-        masked = f"{user}:{REDACTED}@{host}" if ":" in userinfo else parts.netloc
-        # (and a password given as ?password=... in the query)
-        return redact(urlunsplit(parts._replace(netloc=masked)))
-    return redact(value)
+    for line in settings_lines(_settings()):
+        typer.echo(line)
 
 
 # --- migrate ----------------------------------------------------------------------------------

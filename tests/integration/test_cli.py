@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -334,7 +335,7 @@ def test_importing_the_cli_loads_nothing_heavy(module: str) -> None:
 
 
 def test_the_operations_docs_list_every_setting_exactly() -> None:
-    from handoff.cli import settings_table
+    from handoff.cli_settings import settings_table
 
     docs = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     start = docs.index("<!-- settings-table:start -->\n") + len("<!-- settings-table:start -->\n")
@@ -353,3 +354,20 @@ def test_settings_command_masks_passwords() -> None:
     tricky = run("settings", HANDOFF_REDIS_URL="redis://default:pa@ss@redis:6379/0")
     assert "pa@ss" not in tricky.stdout and "ss@redis" not in tricky.stdout
     assert "redis_url = redis://default:[REDACTED]@redis:6379/0" in tricky.stdout
+
+
+def test_a_worker_metrics_port_in_use_is_one_line(db_url: str, redis_url: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(
+            "worker",
+            "--metrics-port",
+            str(port),
+            HANDOFF_DATABASE_URL=db_url,
+            HANDOFF_REDIS_URL=redis_url,
+        )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"handoff: cannot serve worker metrics on 127.0.0.1:{port}")
+    assert "Traceback" not in result.stderr
