@@ -209,7 +209,9 @@ async def _send(
     deadline = time.monotonic() + SEND_BUDGET_SECONDS
     label = str(endpoint_id)
     totals = {"attempts": 0, "succeeded": 0, "failed": 0, "disabled": 0}
-    while time.monotonic() < deadline and not lost.is_set():
+    # the worker is shutting down: nothing new starts (the lease passes to the next one)
+    stopping: asyncio.Event = ctx.get("stopping") or asyncio.Event()
+    while time.monotonic() < deadline and not lost.is_set() and not stopping.is_set():
         endpoint = await store.sender_endpoint(conn, endpoint_id)
         if endpoint is None or not endpoint.enabled:
             break
@@ -225,7 +227,7 @@ async def _send(
         for delivery in batch:
             # the budget holds inside a batch too: a slow receiver must not run the job
             # past arq's timeout, which would kill it mid-send and send that one again
-            if lost.is_set() or time.monotonic() >= deadline:
+            if lost.is_set() or stopping.is_set() or time.monotonic() >= deadline:
                 break
             at = clock.now()
             body = build_body(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import time
 from typing import Any
 
@@ -102,13 +103,26 @@ async def _gauges_loop(pool: AsyncConnectionPool, clock: Clock) -> None:
 
 
 def run_worker(settings: Settings) -> None:
-    """Run the worker until SIGTERM/SIGINT (blocking); in-flight jobs get a bounded grace."""
-    from arq.worker import run_worker as arq_run_worker
+    """Run the worker until SIGTERM/SIGINT (blocking); in-flight jobs get a bounded grace.
+
+    `ctx["stopping"]` is set at the signal: a long job (a webhook sender) starts nothing
+    new after it, so what it has begun ends within the grace instead of being cut.
+    """
+    from arq.worker import create_worker
 
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO))
     # arq's Worker picks up the current event loop at construction.
     asyncio.set_event_loop(asyncio.new_event_loop())
-    arq_run_worker(worker_settings(settings))
+    worker = create_worker(worker_settings(settings))
+    stopping = worker.ctx["stopping"] = asyncio.Event()
+
+    def stop(signum: signal.Signals) -> None:
+        stopping.set()
+        worker.handle_sig_wait_for_completion(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        worker.loop.add_signal_handler(signum, stop, signum)
+    worker.run()
 
 
 async def run_due(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import signal
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -297,3 +298,30 @@ async def _deliveries(pool) -> int:
         cur = await conn.execute("SELECT count(*) AS n FROM webhook_deliveries")
         row = await cur.fetchone()
         return int(row["n"])
+
+
+async def test_sigterm_mid_send_finishes_the_attempt_on_the_wire_and_starts_no_other(
+    db_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    async with receiver() as rx, engine(db_url, redis_url) as (pool, _redis, settings):
+        rx.default = Reply(delay=2.0)  # a slow receiver: 5 deliveries would take 10 s
+        now = SystemClock().now()
+        ws, _ = await workspace_with_endpoints(pool, [rx.url], now)
+        await record_events(pool, ws, 5, now)
+        with Workers(tmp_path, db_url, redis_url, settings.queue_name) as workers:
+            proc = workers.start()
+            await wait_for(lambda: len(rx.requests) >= 1, 30, "the first send")
+            proc.send_signal(signal.SIGTERM)
+            signalled = time.monotonic()
+            code = await asyncio.to_thread(proc.wait, 25)
+            took = time.monotonic() - signalled
+        assert code == 0, workers.output()
+        # the attempt on the wire ended and was recorded; nothing new went out after it
+        assert len(rx.requests) == 1, [r.headers["webhook-sequence"] for r in rx.requests]
+        assert took < 10, took
+        async with pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT status, count(*) AS n FROM webhook_deliveries GROUP BY 1 ORDER BY 1"
+            )
+            counts = {r["status"]: r["n"] for r in await cur.fetchall()}
+        assert counts == {"PENDING": 4, "SUCCEEDED": 1}, counts
