@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -130,6 +131,9 @@ async def _refresh_gauges(request: Request) -> None:
             oldest = stats.oldest_due
             RELAY_LAG.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
         except Exception as e:
+            # unknown, not the last value read: a stale 0 would hide the outage
+            FOLLOW_UPS_PENDING.set(math.nan)
+            RELAY_LAG.set(math.nan)
             log.warning("metrics: could not read follow-up gauges: %s", _short(e))
     redis = getattr(request.app.state, "redis", None)
     settings = getattr(request.app.state, "settings", None)
@@ -138,6 +142,7 @@ async def _refresh_gauges(request: Request) -> None:
             async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
                 QUEUE_DEPTH.set(await redis.zcard(settings.queue_name))
         except Exception as e:
+            QUEUE_DEPTH.set(math.nan)
             log.warning("metrics: could not read the queue depth: %s", _short(e))
 
 

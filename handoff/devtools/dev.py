@@ -189,18 +189,24 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: Signa
     children: dict[str, subprocess.Popen[bytes]] = {}
     status = 0
     try:
+        # before anything starts or is written: a refused run must not revoke the last
+        # run's links
+        if not port_free(settings.port):
+            raise RuntimeError(f"API port {settings.port} is already in use (use --port)")
         if settings.database_url is None:
             postgres = EmbeddedPostgres(data_dir / "postgres", durable=True)
             remembered = ports.get("postgres")
             if (
                 (postgres.data_dir / "postmaster.pid").exists()
                 and remembered
-                and not options.pg_port
+                and options.pg_port in (0, int(remembered))
             ):
                 # left over from a killed run and holding its port: start() stops it first
                 postgres.port = int(remembered)
             else:
-                postgres.port = choose_port(options.pg_port, remembered, DEFAULT_PG_PORT)
+                postgres.port = choose_port(
+                    options.pg_port, remembered, DEFAULT_PG_PORT, "PostgreSQL's port (--pg-port)"
+                )
             say(f"starting PostgreSQL on 127.0.0.1:{postgres.port} (data: {postgres.data_dir})")
             database_url = postgres.start()
         else:
@@ -211,7 +217,12 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: Signa
             # in its own session: a Ctrl-C or a SIGTERM to our process group must not stop
             # it under the still-running worker; it stops after the children, when we say
             redis = EmbeddedRedis(data_dir / "redis", persistent=True, own_session=True)
-            redis.port = choose_port(options.redis_port, ports.get("redis"), DEFAULT_REDIS_PORT)
+            redis.port = choose_port(
+                options.redis_port,
+                ports.get("redis"),
+                DEFAULT_REDIS_PORT,
+                "Redis's port (--redis-port)",
+            )
             say(f"starting Redis on 127.0.0.1:{redis.port} (data: {redis.data_dir})")
             redis_url = redis.start()
             if redis._proc is not None:
@@ -229,9 +240,6 @@ def _run(settings: Settings, data_dir: Path, options: DevOptions, signals: Signa
             write_json(ports_file, ports)
         signals.check()
 
-        # before anything is written: a refused run must not revoke the last run's links
-        if not port_free(settings.port):
-            raise RuntimeError(f"API port {settings.port} is already in use (use --port)")
         _migrate(database_url)
         signals.check()
         token, links = _demo_tokens(database_url, data_dir / "demo-token", options.seed)

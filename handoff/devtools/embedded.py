@@ -159,6 +159,8 @@ class EmbeddedPostgres:
         """Stop the server if it runs (fast shutdown: open sessions are disconnected)."""
         if not (self.data_dir / "postmaster.pid").exists():
             return
+        if self._user is None:  # a server this object did not start (left by a killed run)
+            self._user = _run_as_pg_user(self.data_dir)
         with contextlib.suppress(subprocess.CalledProcessError):
             self._pg("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
 
@@ -170,6 +172,9 @@ class EmbeddedPostgres:
             stderr=subprocess.PIPE,
             user=self._user,
             timeout=120,
+            # a Ctrl-C to the terminal's process group is the caller's to handle: initdb or
+            # pg_ctl cut by it would leave a half-made data directory
+            start_new_session=True,
         )
 
 

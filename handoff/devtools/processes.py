@@ -77,14 +77,16 @@ def port_free(port: int) -> bool:
         return True
 
 
-def choose_port(requested: int, remembered: int | None, default: int) -> int:
+def choose_port(requested: int, remembered: int | None, default: int, what: str = "") -> int:
+    """The port asked for (an error when taken), else the one used last, else the
+    default, else any free one; `what` names the server and its option in the error."""
     from handoff.devtools.embedded import free_port
 
     for candidate in (requested, remembered, default):
         if candidate and port_free(candidate):
             return candidate
         if candidate and candidate == requested:
-            raise RuntimeError(f"port {requested} is already in use")
+            raise RuntimeError(f"{what or 'port'} {requested} is already in use")
     return free_port()
 
 

@@ -246,6 +246,23 @@ def test_handoff_dev_runs_everything_stops_cleanly_and_keeps_data(tmp_path: Path
         assert "Traceback" not in second.output, second.output
 
 
+def test_a_killed_run_with_its_own_ports_is_cleaned_up_by_the_next(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    port, pg_port, redis_port = free_port(), free_port(), free_port()
+    ports = ("--pg-port", str(pg_port), "--redis-port", str(redis_port))
+    with dev_run(data_dir, port, *ports) as first:
+        token = first.wait_ready()
+        left = first.process_tree(data_dir)[1:]  # (and cleaned up if this test fails)
+        # SIGKILL to `handoff dev` alone: no shutdown code runs; its servers stay behind
+        first.proc.send_signal(signal.SIGKILL)
+        first.proc.wait(10)
+        assert all(p.is_running() for p in left)
+        with dev_run(data_dir, port, *ports) as second:  # the killed run's --pg-port again
+            assert second.wait_ready() == token, second.output
+            assert "Traceback" not in second.output, second.output
+            assert second.stop(signal.SIGTERM, group=True) == 0, second.output
+
+
 def test_a_second_dev_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
     import fcntl
 

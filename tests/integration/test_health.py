@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -79,6 +80,8 @@ async def test_readyz_is_503_when_redis_is_unreachable(db_url: str) -> None:
     settings = _settings(db_url, f"redis://127.0.0.1:{free_port()}/0")
     async with running(settings) as client:
         response = await client.get("/readyz")
+        depth = _sample((await client.get("/metrics")).text, "handoff_queue_depth")
+    assert depth is not None and math.isnan(depth)
     assert response.status_code == 503
     body = response.json()
     assert body["checks"]["postgres"]["ok"] is True
@@ -106,6 +109,10 @@ async def test_readyz_is_503_with_the_database_stopped_and_recovers(
             assert body["reason"].startswith("postgres:")
             # the process itself is still alive
             assert (await client.get("/healthz")).status_code == 200
+            # gauges read from PostgreSQL are unknown, not the last value
+            text = (await client.get("/metrics")).text
+            for gauge in ("handoff_follow_ups_pending", "handoff_relay_lag_seconds"):
+                assert math.isnan(_sample(text, gauge) or 0.0), gauge
 
             await asyncio.to_thread(server.start)
             for _ in range(100):
@@ -114,6 +121,8 @@ async def test_readyz_is_503_with_the_database_stopped_and_recovers(
                 await asyncio.sleep(0.1)
             else:
                 raise AssertionError("readiness did not come back after PostgreSQL restarted")
+            text = (await client.get("/metrics")).text
+            assert _sample(text, "handoff_follow_ups_pending") == 0.0
     finally:
         await asyncio.to_thread(server.stop)
 
