@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from handoff.calendar.wallclock import to_us
@@ -233,6 +234,27 @@ async def add_time_off_with_delegate(
         prefix="delegation.",
         actor=actor,
     )
+    return person
+
+
+async def set_working_pattern(
+    conn: Conn,
+    ws: int,
+    now: datetime,
+    person_id: int,
+    data: dict[str, Any],
+    field: str = "workingPattern",
+    actor: Actor | None = None,
+) -> Person:
+    """Replace a person's working pattern; a delegation made with time off the new pattern
+    no longer has ends (or is cancelled), as with removeTimeOff."""
+    person = await availability.set_working_pattern(conn, ws, now, person_id, data, field, actor)
+    kept = {(t["start"], t["end"]) for t in person.pattern_data.get("time_off", [])}
+    for d in await delegations.live_for_person(conn, ws, person_id, lock=True):
+        if d.time_off_start is None or d.time_off_end is None:
+            continue
+        if (d.time_off_start.isoformat(), d.time_off_end.isoformat()) not in kept:
+            await end(conn, ws, now, d, "timeOffRemoved")
     return person
 
 

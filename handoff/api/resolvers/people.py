@@ -101,7 +101,7 @@ class PeopleMutation:
     ) -> PersonResult:
         pid = decode_id(person_id, "Person", "personId")
         person = await info.context.change(
-            availability.set_working_pattern, pid, pattern.to_dict(), field="pattern"
+            delegations.set_working_pattern, pid, pattern.to_dict(), field="pattern"
         )
         return _payload(person)
 

@@ -11,6 +11,7 @@ from tests.integration.api._helpers import (
     AMS,
     NYC,
     REMOVE_TEAM_MEMBER,
+    SET_WORKING_PATTERN,
     create_person,
     create_team,
     handoff_input,
@@ -111,3 +112,25 @@ async def test_a_loop_through_a_team_stops_before_it_closes(gql: Any, clock: Any
     assert h["receiver"]["id"] == p["Ana"]["id"]
     assert h["explanation"][0].startswith("Bo is away: Ana covers for Bo")
     assert "it stays with Ana" in h["explanation"][1]
+
+
+async def test_a_new_pattern_without_the_time_off_ends_its_cover(gql: Any, clock: Any) -> None:
+    p = await _people(gql, clock, at(2026, 12, 1, 10))
+    off = await call(
+        gql,
+        ADD_TIME_OFF_WITH,
+        "addTimeOff",
+        id=p["Ana"]["id"],
+        start="2026-12-07",
+        end="2026-12-11",
+        delegation={"delegateId": p["Bo"]["id"]},
+    )
+    assert off["person"]["delegation"]["state"] == "SCHEDULED"
+    # the whole pattern again, without that week off (as a form that lost it would send)
+    week = {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+    changed = await gql(SET_WORKING_PATTERN, {"id": p["Ana"]["id"], "pattern": {"weekly": week}})
+    assert changed["setWorkingPattern"]["__typename"] == "PersonPayload", changed
+    # nothing to cover any more: Bo does not take Ana's handoffs that week
+    clock.set(at(2026, 12, 8, 10))
+    h = await _send(gql, p["Sam"], p["Ana"])
+    assert h["receiver"]["id"] == p["Ana"]["id"], h["explanation"]
