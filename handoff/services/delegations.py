@@ -219,9 +219,7 @@ async def add_time_off_with_delegate(
     person = await availability.add_time_off(
         conn, ws, now, person_id, start_date, end_date, reason, actor=actor
     )
-    after = end_date + timedelta(days=1)
-    starts_at = _midnight(start_date, person.pattern.zone_on(start_date))
-    ends_at = _midnight(after, person.pattern.zone_on(after))
+    starts_at, ends_at = _time_off_span(person, start_date, end_date)
     await set_delegation(
         conn,
         ws,
@@ -235,6 +233,28 @@ async def add_time_off_with_delegate(
         actor=actor,
     )
     return person
+
+
+def _time_off_span(person: Person, first: date, last: date) -> tuple[datetime, datetime]:
+    """From the start of the first date to the start of the date after the last, each in
+    the zone the person is in on that date."""
+    after = last + timedelta(days=1)
+    return (
+        _midnight(first, person.pattern.zone_on(first)),
+        _midnight(after, person.pattern.zone_on(after)),
+    )
+
+
+async def follow_travel(conn: Conn, ws: int, person: Person) -> None:
+    """The person's trips changed: each delegation made with time off covers its dates in
+    the zone the person is now in on them (a trip to Tokyo moves the cover to Tokyo's
+    midnights)."""
+    for d in await delegations.live_for_person(conn, ws, person.id, lock=True):
+        if d.time_off_start is None or d.time_off_end is None:
+            continue
+        starts_at, ends_at = _time_off_span(person, d.time_off_start, d.time_off_end)
+        if (starts_at, ends_at) != (d.starts_at, d.ends_at):
+            await delegations.move_span(conn, ws, d.id, starts_at, ends_at)
 
 
 async def set_working_pattern(

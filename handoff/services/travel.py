@@ -18,6 +18,7 @@ from handoff.calendar.travel import parse_travel
 from handoff.ids import encode
 from handoff.services import lookups
 from handoff.services.availability import reschedule_person
+from handoff.services.delegations import follow_travel
 from handoff.services.errors import Invalid, NotFound
 from handoff.services.patterns import build_pattern
 from handoff.services.payloads import person_ref
@@ -198,6 +199,7 @@ async def _store(
     pattern = build_pattern(data, None, "travel")
     stored = await people.set_pattern(conn, ws, person.id, pattern.to_dict(), pattern.timezone, now)
     assert stored is not None
+    await follow_travel(conn, ws, stored)
     moved: list[dict[str, Any]] = []
     await reschedule_person(conn, ws, now, stored, "start", moves=moved, before=person.pattern)
     try:

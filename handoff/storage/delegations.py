@@ -117,6 +117,15 @@ async def schedule(
     await execute(conn, Q.schedule, params)
 
 
+async def move_span(
+    conn: Conn, ws: int, delegation_id: int, starts_at: datetime, ends_at: datetime
+) -> None:
+    """A new span for a scheduled delegation (a new end for a running one), its pending
+    start and end follow-ups moved with it."""
+    params = {"workspace_id": ws, "id": delegation_id, "starts_at": starts_at, "ends_at": ends_at}
+    await execute(conn, Q.move_span, params)
+
+
 async def get(conn: Conn, ws: int, delegation_id: int) -> Delegation | None:
     """The delegation, or None outside the workspace."""
     return await one(conn, Q.get, {"workspace_id": ws, "id": delegation_id}, Delegation.from_row)

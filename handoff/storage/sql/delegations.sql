@@ -121,3 +121,20 @@ ORDER BY l.delegation_id, l.at, l.handoff_id;
 -- name: handed_back
 UPDATE delegated_handoffs SET handed_back_at = %(now)s
 WHERE delegation_id = %(id)s AND handoff_id = ANY(%(handoff_ids)s);
+
+-- name: move_span
+-- A delegation made with time off follows where the person is: a scheduled one gets a new
+-- start and end, a running one a new end; their pending follow-ups move with them (a new
+-- version: a job enqueued for the old one does nothing).
+WITH d AS (
+    UPDATE delegations SET
+        starts_at = CASE WHEN state = 'SCHEDULED' THEN %(starts_at)s ELSE starts_at END,
+        ends_at = %(ends_at)s
+    WHERE workspace_id = %(workspace_id)s AND id = %(id)s AND state IN ('SCHEDULED', 'ACTIVE')
+    RETURNING id, starts_at, ends_at
+)
+UPDATE follow_ups f SET
+    due_at = CASE WHEN f.kind = 'DELEGATION_START' THEN d.starts_at ELSE d.ends_at END,
+    state = 'PENDING', version = f.version + 1, enqueued_at = NULL, lease_until = NULL
+FROM d
+WHERE f.delegation_id = d.id AND f.state IN ('PENDING', 'ENQUEUED');

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.api._away import ADD_TIME_OFF_WITH, CREATE, SET_DELEGATION, at, call, utc
+from tests.integration.api._away import (
+    ADD_TIME_OFF_WITH,
+    ADD_TRAVEL,
+    CREATE,
+    SET_DELEGATION,
+    TOKYO,
+    at,
+    call,
+    rows,
+    utc,
+)
 from tests.integration.api._helpers import (
     AMS,
     NYC,
@@ -132,5 +142,50 @@ async def test_a_new_pattern_without_the_time_off_ends_its_cover(gql: Any, clock
     assert changed["setWorkingPattern"]["__typename"] == "PersonPayload", changed
     # nothing to cover any more: Bo does not take Ana's handoffs that week
     clock.set(at(2026, 12, 8, 10))
+    h = await _send(gql, p["Sam"], p["Ana"])
+    assert h["receiver"]["id"] == p["Ana"]["id"], h["explanation"]
+
+
+async def test_a_trip_moves_the_cover_of_time_off_to_the_zone_of_its_dates(
+    gql: Any, clock: Any, db_url: str
+) -> None:
+    p = await _people(gql, clock, at(2026, 11, 30, 10))
+    off = await call(
+        gql,
+        ADD_TIME_OFF_WITH,
+        "addTimeOff",
+        id=p["Ana"]["id"],
+        start="2026-12-07",
+        end="2026-12-11",
+        delegation={"delegateId": p["Bo"]["id"]},
+    )
+    cover = off["person"]["delegation"]
+    assert (cover["start"], cover["end"]) == (utc(2026, 12, 6, 23), utc(2026, 12, 11, 23))
+    trip = await call(
+        gql,
+        ADD_TRAVEL,
+        "addTravel",
+        input={
+            "personId": p["Ana"]["id"],
+            "start": "2026-12-05",
+            "end": "2026-12-13",
+            "timezone": TOKYO,
+        },
+    )
+    assert trip["__typename"] == "TravelPayload", trip
+    # her days off are Tokyo's days now: from Monday 00:00 to Saturday 00:00 in Tokyo
+    spans = await rows(db_url, "SELECT starts_at, ends_at FROM delegations")
+    assert [(s["starts_at"], s["ends_at"]) for s in spans] == [
+        (at(2026, 12, 6, 15), at(2026, 12, 11, 15))
+    ]
+    due = await rows(
+        db_url, "SELECT kind, due_at FROM follow_ups WHERE delegation_id IS NOT NULL ORDER BY kind"
+    )
+    assert [(r["kind"], r["due_at"]) for r in due] == [
+        ("DELEGATION_END", at(2026, 12, 11, 15)),
+        ("DELEGATION_START", at(2026, 12, 6, 15)),
+    ]
+    # Saturday 01:00 in Tokyo: her time off is over, and so is the cover
+    clock.set(at(2026, 12, 11, 16))
     h = await _send(gql, p["Sam"], p["Ana"])
     assert h["receiver"]["id"] == p["Ana"]["id"], h["explanation"]
