@@ -10,7 +10,7 @@ their name, handle, email, zone and hours become a tombstone. Elsewhere:
 - their person reference in events (`{id, name, handle, timezone}`) keeps its ID and
   shows the tombstone;
 - any other text of the workspace that names them (explanations, others' notes, work
-  item titles, team names, token labels, webhook responses and errors) has each mention
+  item titles, team names, token labels, webhook endpoint descriptions, webhook responses and errors) has each mention
   of them replaced by the tombstone name: under the names and handles they went by
   before too (events show them as they were then), and the reasons they gave for time
   off, in the explanation of their days off, become `[erased]`;
@@ -247,6 +247,17 @@ class Scrubber:
 
     def token(self, row: dict[str, Any]) -> dict[str, Any] | None:
         return _changed(row, {"id": row["id"], "label": self.text(row["label"])})
+
+    def webhook_endpoint(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        new = {
+            "id": row["id"],
+            "description": self.text(row["description"]),
+            "disabled_reason": self.text(row["disabled_reason"]),
+        }
+        return _changed(row, new)
+
+    def webhook_endpoint_record(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        return _changed(row, {"id": row["id"], "reason": self.text(row["reason"])})
 
     def webhook_delivery(self, row: dict[str, Any]) -> dict[str, Any] | None:
         return _changed(row, {"id": row["id"], "last_error": self.text(row["last_error"])})

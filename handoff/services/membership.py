@@ -190,6 +190,8 @@ async def erase_person(
         "events": scrubber.event,
         "teams": scrubber.team,
         "tokens": scrubber.token,
+        "webhook_endpoints": scrubber.webhook_endpoint,
+        "webhook_endpoint_records": scrubber.webhook_endpoint_record,
         "webhook_deliveries": scrubber.webhook_delivery,
         "webhook_attempts": scrubber.webhook_attempt,
         "urgent_handoffs": scrubber.urgent_handoff,

@@ -29,6 +29,8 @@ SCRUBBED = (
     "events",
     "teams",
     "tokens",
+    "webhook_endpoints",
+    "webhook_endpoint_records",
     "webhook_deliveries",
     "webhook_attempts",
     "urgent_handoffs",

@@ -105,6 +105,29 @@ UPDATE api_tokens a SET label = x.label
 FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(id bigint, label text)
 WHERE a.workspace_id = %(workspace_id)s AND a.id = x.id;
 
+-- name: find_webhook_endpoints
+-- What people wrote about an endpoint, and why it was switched off (an error may quote a
+-- payload); the URL is the receiver's address and stays.
+SELECT id, description, disabled_reason FROM webhook_endpoints
+WHERE workspace_id = %(workspace_id)s
+  AND (description ILIKE ANY(%(likes)s) OR disabled_reason ILIKE ANY(%(likes)s))
+ORDER BY id;
+
+-- name: write_webhook_endpoints
+UPDATE webhook_endpoints e SET description = x.description, disabled_reason = x.disabled_reason
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(id bigint, description text, disabled_reason text)
+WHERE e.workspace_id = %(workspace_id)s AND e.id = x.id;
+
+-- name: find_webhook_endpoint_records
+SELECT id, reason FROM webhook_endpoint_records
+WHERE workspace_id = %(workspace_id)s AND reason ILIKE ANY(%(likes)s)
+ORDER BY id;
+
+-- name: write_webhook_endpoint_records
+UPDATE webhook_endpoint_records r SET reason = x.reason
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(id bigint, reason text)
+WHERE r.workspace_id = %(workspace_id)s AND r.id = x.id;
+
 -- name: find_webhook_deliveries
 -- What receivers answered (an excerpt may echo a payload) and the errors recorded.
 SELECT d.id, d.last_error FROM webhook_deliveries d

@@ -6,6 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import psycopg
+from psycopg.rows import dict_row
+
+from handoff.storage.webhooks import insert_endpoint
 from tests.integration.api._away import (
     ADD_TRAVEL,
     CREATE,
@@ -28,6 +32,11 @@ from tests.integration.api._helpers import (
 from tests.integration.api.test_leaving import _everything
 
 _LEFT = re.compile(r"Kowalski|zofia\.k\b|chemotherapy|Asia/Tokyo", re.IGNORECASE)
+
+
+async def _workspace(conn: Any) -> int:
+    cur = await conn.execute("SELECT id FROM workspaces ORDER BY id LIMIT 1")
+    return int((await cur.fetchone())["id"])
 
 
 async def test_erasure_forgets_former_names_time_off_reasons_and_trips(
@@ -78,6 +87,23 @@ async def test_erasure_forgets_former_names_time_off_reasons_and_trips(
         gql, DEACTIVATE, "deactivatePerson", input={"id": zofia["id"], "reassignTo": bo["id"]}
     )
     assert left["__typename"] == "DeactivatePersonPayload", left
+    # an endpoint someone named after her, switched off with her address in the reason
+    async with await psycopg.AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        endpoint = await insert_endpoint(
+            conn,
+            await _workspace(conn),
+            url="https://hooks.example.org/x",
+            description="Zofia Kowalski's pager",
+            event_types=["handoff.created"],
+            secret="whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
+            now=clock.now(),
+        )
+        await conn.execute(
+            "UPDATE webhook_endpoints SET disabled_reason = 'zofia.k@example.com bounced'"
+            " WHERE id = %s",
+            (endpoint.id,),
+        )
+        await conn.commit()
     erased = await call(gql, ERASE, "erasePerson", id=zofia["id"])
     assert erased["__typename"] == "ErasePersonPayload", erased
 
