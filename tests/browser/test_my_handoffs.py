@@ -3,12 +3,12 @@ shows where it is, the replies and why it came back; the keyboard keeps its plac
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.browser.harness import ready
-from tests.browser.test_web_app import sign_in
+from tests.browser.test_web_app import maya_hands_liam_the_invoice_run, sign_in
 from tests.integration.api._helpers import sql
 
 pytestmark = pytest.mark.browser
@@ -124,17 +124,7 @@ async def test_a_live_update_keeps_a_half_typed_return_reason(browser, page, dem
     assert await why.get_attribute("aria-invalid") == "true"
     await why.fill("Payments belong to")
 
-    maya_context = await browser.new_context(timezone_id="America/New_York", locale="en-US")
-    maya = await maya_context.new_page()
-    await sign_in(maya, demo, "maya")
-    form = maya.get_by_role("form", name="Hand off")
-    await form.get_by_label("To").select_option(label="Liam O'Connor (Australia/Sydney)")
-    await form.get_by_label("Summary").fill("Invoice run for December")
-    await form.get_by_role("button", name="Hand off").click()
-    await form.get_by_role("status").get_by_text("Handed to Liam O'Connor").wait_for()
-    await maya_context.close()
-    demo.clock.set(datetime(2026, 11, 29, 21, 40, tzinfo=UTC))  # it lands while Liam types
-    await demo.run_engine()
+    await maya_hands_liam_the_invoice_run(browser, demo)  # it lands while Liam types
     await inbox.get_by_role("article", name="Invoice run for December").wait_for(timeout=5_000)
     # My handoffs was redrawn too: the form is still open, the reason and the focus kept
     await page.wait_for_timeout(300)

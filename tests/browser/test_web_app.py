@@ -22,6 +22,22 @@ async def sign_in(page, demo: Demo, handle: str) -> None:
     await ready(page)
 
 
+async def maya_hands_liam_the_invoice_run(browser, demo: Demo) -> None:
+    """Maya (New York) hands Liam "Invoice run for December" in her own browser; it lands
+    on Monday 30 Nov 08:40 in Sydney (the clock is moved there and the engine run)."""
+    context = await browser.new_context(timezone_id="America/New_York", locale="en-US")
+    maya = await context.new_page()
+    await sign_in(maya, demo, "maya")
+    form = maya.get_by_role("form", name="Hand off")
+    await form.get_by_label("To").select_option(label="Liam O'Connor (Australia/Sydney)")
+    await form.get_by_label("Summary").fill("Invoice run for December")
+    await form.get_by_role("button", name="Hand off").click()
+    await form.get_by_role("status").get_by_text("Handed to Liam O'Connor").wait_for()
+    await context.close()
+    demo.clock.set(datetime(2026, 11, 29, 21, 40, tzinfo=UTC))
+    await demo.run_engine()
+
+
 async def weeks_on(page, weeks: int) -> None:
     """Step the timeline `weeks` weeks on, each step once the chart shows it."""
     for _ in range(weeks):
@@ -356,18 +372,7 @@ async def test_a_live_update_of_the_inbox_keeps_what_i_was_typing(browser, page,
     await reply.press("Home")
     await reply.press("ArrowRight")
 
-    maya_context = await browser.new_context(timezone_id="America/New_York", locale="en-US")
-    maya = await maya_context.new_page()
-    await sign_in(maya, demo, "maya")
-    form = maya.get_by_role("form", name="Hand off")
-    await form.get_by_label("To").select_option(label="Liam O'Connor (Australia/Sydney)")
-    await form.get_by_label("Summary").fill("Invoice run for December")
-    await form.get_by_role("button", name="Hand off").click()
-    await form.get_by_role("status").get_by_text("Handed to Liam O'Connor").wait_for()
-    await maya_context.close()
-    # Monday 30 Nov 08:40 in Sydney: it lands while Liam is typing
-    demo.clock.set(datetime(2026, 11, 29, 21, 40, tzinfo=UTC))
-    await demo.run_engine()
+    await maya_hands_liam_the_invoice_run(browser, demo)  # it lands while Liam is typing
     await inbox.get_by_role("article", name="Invoice run for December").wait_for(timeout=5_000)
     # said to a screen reader, politely: focus stays where it was (below)
     # (another demo handoff lands with Liam at the same run)

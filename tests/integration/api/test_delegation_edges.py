@@ -50,6 +50,21 @@ async def _delegate_to_team(gql: Any, person: dict, team: dict) -> None:
     assert made["__typename"] == "DelegationPayload", made
 
 
+async def _week_off_with_bo_covering(gql: Any, p: dict[str, dict]) -> dict:
+    """Ana takes Monday 7 to Friday 11 Dec off; Bo covers for her."""
+    off = await call(
+        gql,
+        ADD_TIME_OFF_WITH,
+        "addTimeOff",
+        id=p["Ana"]["id"],
+        start="2026-12-07",
+        end="2026-12-11",
+        delegation={"delegateId": p["Bo"]["id"]},
+    )
+    assert off["__typename"] == "PersonPayload", off
+    return off
+
+
 async def _send(gql: Any, sender: dict, to: dict) -> dict:
     result = await call(gql, CREATE, "createHandoff", input=handoff_input(sender, to))
     assert result["__typename"] == "CreateHandoffPayload", result
@@ -61,16 +76,7 @@ async def test_a_week_off_with_a_cover_takes_a_handoff_sent_the_friday_before(
 ) -> None:
     # Friday 4 Dec, 19:00 in Amsterdam: Ana's next working hour is after her week off
     p = await _people(gql, clock, at(2026, 12, 4, 18))
-    off = await call(
-        gql,
-        ADD_TIME_OFF_WITH,
-        "addTimeOff",
-        id=p["Ana"]["id"],
-        start="2026-12-07",
-        end="2026-12-11",
-        delegation={"delegateId": p["Bo"]["id"]},
-    )
-    assert off["__typename"] == "PersonPayload", off
+    await _week_off_with_bo_covering(gql, p)
     h = await _send(gql, p["Sam"], p["Ana"])
     # Bo covers from Monday 7 Dec, and gets it at his first working hour then
     assert h["receiver"]["id"] == p["Bo"]["id"]
@@ -126,15 +132,7 @@ async def test_a_loop_through_a_team_stops_before_it_closes(gql: Any, clock: Any
 
 async def test_a_new_pattern_without_the_time_off_ends_its_cover(gql: Any, clock: Any) -> None:
     p = await _people(gql, clock, at(2026, 12, 1, 10))
-    off = await call(
-        gql,
-        ADD_TIME_OFF_WITH,
-        "addTimeOff",
-        id=p["Ana"]["id"],
-        start="2026-12-07",
-        end="2026-12-11",
-        delegation={"delegateId": p["Bo"]["id"]},
-    )
+    off = await _week_off_with_bo_covering(gql, p)
     assert off["person"]["delegation"]["state"] == "SCHEDULED"
     # the whole pattern again, without that week off (as a form that lost it would send)
     week = {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
@@ -150,15 +148,7 @@ async def test_a_trip_moves_the_cover_of_time_off_to_the_zone_of_its_dates(
     gql: Any, clock: Any, db_url: str
 ) -> None:
     p = await _people(gql, clock, at(2026, 11, 30, 10))
-    off = await call(
-        gql,
-        ADD_TIME_OFF_WITH,
-        "addTimeOff",
-        id=p["Ana"]["id"],
-        start="2026-12-07",
-        end="2026-12-11",
-        delegation={"delegateId": p["Bo"]["id"]},
-    )
+    off = await _week_off_with_bo_covering(gql, p)
     cover = off["person"]["delegation"]
     assert (cover["start"], cover["end"]) == (utc(2026, 12, 6, 23), utc(2026, 12, 11, 23))
     trip = await call(
