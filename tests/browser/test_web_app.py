@@ -227,6 +227,22 @@ async def test_signing_out_forgets_the_token(page, demo) -> None:
     assert await page.evaluate("sessionStorage.getItem('handoff.token')") is None
 
 
+async def test_enter_in_the_summary_moves_on_and_ctrl_enter_sends(page, demo, db_url) -> None:
+    await sign_in(page, demo, "maya")
+    form = page.get_by_role("form", name="Hand off")
+    await form.get_by_label("To").select_option(label="Ana de Vries (Europe/Amsterdam)")
+    summary = form.get_by_label("Summary")
+    await summary.fill("Q4 numbers")
+    await summary.press("Enter")
+    # not sent half-written: the keyboard is on the next field
+    assert await page.evaluate("document.activeElement.id") == "compose-title"
+    assert await sql(db_url, "SELECT count(*) FROM handoffs WHERE summary = 'Q4 numbers'") == [(0,)]
+    await form.get_by_label("Done").fill("drafted the deck")
+    await form.get_by_label("Done").press("Control+Enter")
+    await form.get_by_role("status").get_by_text("Handed to Ana de Vries").wait_for()
+    assert await sql(db_url, "SELECT count(*) FROM handoffs WHERE summary = 'Q4 numbers'") == [(1,)]
+
+
 async def test_no_serious_or_critical_accessibility_violations(page, demo) -> None:
     from axe_playwright_python.async_playwright import Axe
 

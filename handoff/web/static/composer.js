@@ -73,6 +73,9 @@ export class Composer {
     this.result = h("p", { class: "result", role: "status" });
     this.form = h("form", { class: "composer", "aria-label": "Hand off", novalidate: true,
       onsubmit: (e) => { e.preventDefault(); this.send(); },
+      // Enter in a one-line field goes to the next field instead of sending a half-written
+      // handoff; Ctrl+Enter (⌘+Enter) sends from anywhere in the form
+      onkeydown: (e) => this.enter(e),
       // an error stays only until its field is edited
       oninput: (e) => { clearFieldError(this.form, e.target); this.changed(); },
       onchange: () => this.changed() },
@@ -91,6 +94,20 @@ export class Composer {
       h("p", { class: "muted" }, "Choose someone and write a summary: the preview says when it lands."));
     this.preview.setAttribute("aria-live", "polite");
     this.element = region("composer", "Hand off work", this.form);
+  }
+
+  enter(e) {
+    if (e.key !== "Enter" || e.isComposing) return;
+    if (e.ctrlKey || e.metaKey) {
+      e.preventDefault();
+      this.form.requestSubmit();
+      return;
+    }
+    if (e.target.tagName !== "INPUT" || e.target.type === "checkbox") return;
+    e.preventDefault();
+    const fields = [...this.form.querySelectorAll("input, select, textarea, button")]
+      .filter((f) => !f.disabled && !f.closest("[hidden]"));
+    fields[fields.indexOf(e.target) + 1]?.focus();
   }
 
   input(preview = false) {
