@@ -129,7 +129,8 @@ class DeactivatePersonInput:
     id: strawberry.ID = strawberry.field(description="The person who leaves")
     reassign_to: strawberry.ID | None = strawberry.field(
         default=None,
-        description="A person's or a team's global ID; needed when they hold open handoffs",
+        description="A person's or a team's global ID; needed when they hold open handoffs."
+        " A person also takes over their work: escalations of handoffs they sent go to them",
     )
 
     def target(self) -> tuple[int | None, int | None]:

@@ -59,11 +59,23 @@ def reminder_reason(
     return f"Reminder {number} of {of} if {name} has not acknowledged by {at}."
 
 
-def escalation_line(receiver: str, pattern: WorkingPattern, deadline: datetime, sender: str) -> str:
-    """Why an escalation goes back to the sender: no answer from the receiver (working by
-    `pattern`) by the deadline."""
+def escalation_line(
+    receiver: str,
+    pattern: WorkingPattern,
+    deadline: datetime,
+    sender: str,
+    successor: str | None = None,
+) -> str:
+    """Why an escalation goes back to the sender (or to the `successor` who took over the
+    work of a sender who left): no answer from the receiver (working by `pattern`) by the
+    deadline."""
     at = _their_deadline(pattern, deadline)
     back = f"it goes back to {sender}, in {sender}'s working hours"
+    if successor is not None:
+        back = (
+            f"{sender} has left, so it goes to {successor}, who took over {sender}'s work, "
+            f"in {successor}'s working hours"
+        )
     return f"No answer from {receiver} by {at}: {back}."
 
 

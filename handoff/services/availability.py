@@ -13,7 +13,6 @@ from typing import Any
 from handoff.calendar import (
     NoWorkingTime,
     WorkingPattern,
-    escalation_line,
     next_delivery,
     recount_deadline,
     reminder_reason,
@@ -25,7 +24,7 @@ from handoff.services.lifecycle import reaches_receiver_at, reroute_team_handoff
 from handoff.services.patterns import build_pattern, build_policy
 from handoff.services.payloads import person_ref
 from handoff.services.rights import Actor, Right, require
-from handoff.services.routing import times_for
+from handoff.services.routing import escalation_to, times_for
 from handoff.services.urgency_policy import PolicyInput, set_policy
 from handoff.states import FollowUpKind, FollowUpState, HandoffStatus
 from handoff.storage import events, follow_ups, handoffs, people, urgency
@@ -213,8 +212,8 @@ async def reschedule_person(
         if row.handoff_id in recounted:
             continue  # moved with its handoff's deadline
         handoff = await lookups.handoff(conn, ws, row.handoff_id, lock=True)
-        if row.kind == FollowUpKind.ESCALATION and row.person_id != handoff.sender_id:
-            continue
+        if row.kind == FollowUpKind.ESCALATION and row.person_id == handoff.receiver_id:
+            continue  # a team's own escalation: due at the deadline, whoever is away
         urgent = False
         try:
             if row.kind == FollowUpKind.DELIVERY:
@@ -313,11 +312,12 @@ async def _recount_deadline(
     explanation = [*handoff.explanation[:-1], line]
     await handoffs.set_times(conn, ws, handoff.id, handoff.deliver_at, new_due, explanation, now)
     sender = await lookups.person(conn, ws, handoff.sender_id)
+    successor = await lookups.successor(conn, ws, sender)
     moved = 0
     for row in (await follow_ups.for_handoffs(conn, ws, [handoff.id])).get(handoff.id, []):
         if row.state not in (FollowUpState.PENDING, FollowUpState.ENQUEUED):
             continue
-        at, explanation = _after_deadline(row, handoff, new_due, receiver, sender)
+        at, explanation = _after_deadline(row, handoff, new_due, receiver, sender, successor)
         if at is None:
             continue
         await follow_ups.reschedule(conn, ws, row.id, at, row.digest, explanation)
@@ -333,6 +333,7 @@ def _after_deadline(
     due: datetime,
     receiver: Person,
     sender: Person,
+    successor: Person | None,
 ) -> tuple[datetime | None, list[str]]:
     """When a follow-up waiting for the deadline `due` goes, and why (None: it does not
     wait for the deadline)."""
@@ -342,10 +343,11 @@ def _after_deadline(
         pattern = receiver.pattern
         why = reminder_reason(number, handoff.max_reminders, receiver.name, pattern, due)
         return d.at, [why, *d.reasons]
-    if row.kind == FollowUpKind.ESCALATION and row.person_id == sender.id:
-        d = next_delivery(sender.pattern, sender.policy, due, name=sender.name)
-        line = escalation_line(receiver.name, receiver.pattern, due, sender.name)
-        return d.at, [line, *d.reasons]
+    if row.kind == FollowUpKind.ESCALATION and row.person_id != receiver.id:
+        # (its addressee stays: the sender's escalations go to their successor when they
+        # leave)
+        to, at, lines = escalation_to(sender, successor, receiver, due, due)
+        return (at, lines) if to.id == row.person_id else (None, [])
     return None, []
 
 

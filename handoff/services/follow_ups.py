@@ -36,7 +36,6 @@ from typing import Any
 
 from handoff.calendar import (
     NoWorkingTime,
-    escalation_line,
     next_delivery,
     reminder_line,
     reminder_reason,
@@ -45,14 +44,15 @@ from handoff.calendar import (
 )
 from handoff.ids import encode
 from handoff.observability.metrics import FOLLOW_UP_LATENESS, FOLLOW_UPS_DELIVERED, FOLLOW_UPS_LATE
+from handoff.services.batch_context import Context
 from handoff.services.delegation_effects import carry_out
 from handoff.services.payloads import handoff_data, person_ref
-from handoff.services.routing import reachable, reaches_sender, soonest
+from handoff.services.routing import escalation_to, reachable, soonest, taken_over_by
 from handoff.states import FollowUpKind, HandoffStatus
-from handoff.storage import events, follow_ups, handoffs, people, teams, work_items
+from handoff.storage import events, follow_ups, handoffs, teams
 from handoff.storage.events import NewEvent
 from handoff.storage.follow_ups import Locked, NewFollowUp
-from handoff.storage.models import FollowUp, Handoff, Person, Team, WorkItem
+from handoff.storage.models import FollowUp, Handoff, Person
 from handoff.storage.replies import deliver as deliver_replies
 from handoff.storage.run import Conn
 from handoff.storage.urgency import landed as urgent_landed
@@ -60,40 +60,6 @@ from handoff.storage.urgency import landed as urgent_landed
 log = logging.getLogger(__name__)
 K = FollowUpKind
 S = HandoffStatus
-
-
-@dataclass
-class Context:
-    """Handoffs, people, work items and teams a batch needs."""
-
-    handoffs: dict[int, Handoff] = field(default_factory=dict)
-    people: dict[int, Person] = field(default_factory=dict)
-    work_items: dict[int, WorkItem] = field(default_factory=dict)
-    teams: dict[int, Team] = field(default_factory=dict)
-
-    async def load(self, conn: Conn, handoff_ids: set[int], person_ids: set[int]) -> None:
-        """Read these handoffs with their work items, teams and people (four queries)."""
-        if handoff_ids:
-            for h in await handoffs.by_ids_any_workspace(conn, sorted(handoff_ids)):
-                self.handoffs[h.id] = h
-        found = self.handoffs.values()
-        await self.load_people(
-            conn, person_ids | {p for h in found for p in (h.sender_id, h.receiver_id)}
-        )
-        item_ids = sorted({h.work_item_id for h in found} - self.work_items.keys())
-        if item_ids:
-            for w in await work_items.by_ids_any_workspace(conn, item_ids):
-                self.work_items[w.id] = w
-        team_ids = sorted({h.team_id for h in found if h.team_id is not None} - self.teams.keys())
-        if team_ids:
-            for t in await teams.by_ids_any_workspace(conn, team_ids):
-                self.teams[t.id] = t
-
-    async def load_people(self, conn: Conn, ids: set[int]) -> None:
-        missing = sorted(ids - self.people.keys())
-        if missing:
-            for p in await people.by_ids_any_workspace(conn, missing):
-                self.people[p.id] = p
 
 
 @dataclass
@@ -240,21 +206,21 @@ class _Batch:
 
     def escalate_to_sender(self, r: FollowUp, h: Handoff, basis: datetime) -> None:
         sender = self.person(h.sender_id)
-        receiver = self.person(h.receiver_id)
-        at, reasons = reaches_sender(sender, basis)
-        why = escalation_line(receiver.name, receiver.pattern, basis, sender.name)
-        self.new_rows.append(
-            NewFollowUp(r.workspace_id, h.id, sender.id, K.ESCALATION, at, False, [why, *reasons])
-        )
+        successor = taken_over_by(sender, self.ctx.people)
+        to, at, why = escalation_to(sender, successor, self.person(h.receiver_id), basis, basis)
+        self.new_rows.append(NewFollowUp(r.workspace_id, h.id, to.id, K.ESCALATION, at, False, why))
 
     async def escalate(self, r: FollowUp, h: Handoff) -> bool:
         if h.status != S.DELIVERED:
             return False
-        if r.person_id == h.sender_id or h.team_id is None:
+        # (a team's own escalation is the row of its receiver; any other row goes back)
+        if r.person_id != h.receiver_id or h.team_id is None:
             self.pending_escalated.append(h.id)
             data = self.data(h)
-            data["escalation"] = {"to": "sender", "person": person_ref(self.person(h.sender_id))}
-            self.event(r, "handoff.escalated", data, h.sender_id)
+            # to the sender, or to who took over the work of a sender who left
+            to = "sender" if r.person_id == h.sender_id else "successor"
+            data["escalation"] = {"to": to, "person": person_ref(self.person(r.person_id))}
+            self.event(r, "handoff.escalated", data, r.person_id)
             return True
         # A team handoff: route it again, follow-the-sun, to someone else.
         members = await teams.members_for_routing(self.conn, h.workspace_id, h.team_id)

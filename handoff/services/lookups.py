@@ -22,6 +22,21 @@ async def person(
     return found
 
 
+async def successor(conn: Conn, ws: int, left: Person, hops: int = 10) -> Person | None:
+    """Who took over the work of `left` (their successor, or theirs when that one left
+    too); None for someone still here, or when nobody did."""
+    if left.deactivated_at is None:
+        return None
+    at = left
+    for _ in range(hops):
+        if at.successor_id is None:
+            return None
+        at = await person(conn, ws, at.successor_id)
+        if at.deactivated_at is None:
+            return at
+    return None
+
+
 def require_active(person: Person, what: str) -> Person:
     """`person` when they have not left; Conflict (saying `what` is refused) otherwise."""
     if person.deactivated_at is not None:

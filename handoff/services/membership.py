@@ -28,8 +28,9 @@ from handoff.services.errors import Conflict, Invalid, NotFound
 from handoff.services.lifecycle import transition
 from handoff.services.payloads import person_ref
 from handoff.services.rights import Actor, Right, require
-from handoff.states import OPEN, HandoffStatus
-from handoff.storage import events, handoffs, leaving, travel
+from handoff.services.routing import escalation_to
+from handoff.states import OPEN, FollowUpKind, HandoffStatus
+from handoff.storage import events, follow_ups, handoffs, leaving, travel
 from handoff.storage.events import NewEvent
 from handoff.storage.models import Handoff, Person, Team
 from handoff.storage.run import Conn
@@ -96,12 +97,16 @@ async def deactivate_person(
             f"{person.name} holds {len(held)} open handoff(s); say who takes them "
             "(a person's or a team's ID)",
         )
-    left = await leaving.deactivate(conn, ws, person.id, now)
+    # a person who takes their open handoffs takes over their work: escalations of what
+    # they sent go there too
+    successor_id = target.id if isinstance(target, Person) else None
+    left = await leaving.deactivate(conn, ws, person.id, now, successor_id)
     assert left is not None
     teams_left = await leaving.leave_teams(conn, ws, person.id)
     await leaving.revoke_tokens(conn, ws, person.id, now)
     ended = await person_left(conn, ws, now, left)
     await leaving.cancel_member_deliveries(conn, ws, person.id, now)
+    await _readdress_escalations(conn, ws, now, left)
     moved: list[Handoff] = []
     why = f"{person.name} left the team (deactivated)"
     # Again: ending delegations to them may have handed some back already.
@@ -120,6 +125,23 @@ async def deactivate_person(
     }
     await events.record(conn, NewEvent(ws, "person.deactivated", data, person_id=person.id), now)
     return Deactivated(left, moved, teams_left)
+
+
+async def _readdress_escalations(conn: Conn, ws: int, now: datetime, left: Person) -> None:
+    """Escalations waiting for `left` go to who took over their work now (or, with
+    nobody, are recorded at once instead of waiting for hours they no longer work)."""
+    for row in await follow_ups.open_for_person(conn, ws, left.id):
+        if row.kind != FollowUpKind.ESCALATION or row.handoff_id is None:
+            continue
+        h = await lookups.handoff(conn, ws, row.handoff_id, lock=True)
+        if row.person_id == h.receiver_id:
+            continue  # a team's own escalation of what they held: it is reassigned below
+        sender = await lookups.person(conn, ws, h.sender_id)
+        successor = await lookups.successor(conn, ws, sender)
+        receiver = await lookups.person(conn, ws, h.receiver_id)
+        deadline = h.respond_by or now
+        to, at, why = escalation_to(sender, successor, receiver, deadline, max(now, deadline))
+        await follow_ups.readdress(conn, ws, row.id, to.id, at, why)
 
 
 async def _reassign(

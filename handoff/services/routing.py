@@ -5,11 +5,17 @@ Pure functions over people already read: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handoff.calendar import HandoffTimes, NoWorkingTime, next_delivery, schedule_handoff
+from handoff.calendar import (
+    HandoffTimes,
+    NoWorkingTime,
+    escalation_line,
+    next_delivery,
+    schedule_handoff,
+)
 from handoff.services.errors import Invalid
 from handoff.states import Routing
 from handoff.storage.models import Person, Team
@@ -142,3 +148,37 @@ def reaches_sender(sender: Person, basis: datetime) -> tuple[datetime, list[str]
     except NoWorkingTime:
         return basis, [f"{sender.name} has no working time ahead, so it goes back at once."]
     return d.at, list(d.reasons)
+
+
+def taken_over_by(person: Person, people: Mapping[int, Person], hops: int = 10) -> Person | None:
+    """Who took over the work of `person`, who left: their successor, or, when that one
+    left too, theirs (people not in `people` end the search); None when nobody did."""
+    at = person
+    for _ in range(hops):
+        if at.successor_id is None or at.successor_id not in people:
+            return None
+        at = people[at.successor_id]
+        if at.deactivated_at is None:
+            return at
+    return None
+
+
+def escalation_to(
+    sender: Person,
+    successor: Person | None,
+    receiver: Person,
+    deadline: datetime,
+    basis: datetime,
+) -> tuple[Person, datetime, list[str]]:
+    """Who an unanswered handoff goes to after `deadline` (from `basis`), when, and the
+    lines that say why: its sender, in their hours; for a sender who has left, the
+    `successor` who took over their work (never the receiver themself), else the departed
+    sender at once, so the escalation is recorded."""
+    left = sender.deactivated_at is not None
+    target = sender
+    if left and successor is not None and successor.id != receiver.id:
+        target = successor
+    at, reasons = reaches_sender(target, basis)
+    instead = None if target is sender else target.name
+    line = escalation_line(receiver.name, receiver.pattern, deadline, sender.name, instead)
+    return target, at, [line, *reasons]

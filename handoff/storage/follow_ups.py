@@ -90,6 +90,20 @@ async def reschedule(
     await execute(conn, Q.reschedule, params)
 
 
+async def readdress(
+    conn: Conn, ws: int, follow_up_id: int, person_id: int, due_at: datetime, why: list[str]
+) -> None:
+    """The same open follow-up for `person_id`, at `due_at`, as a new version."""
+    params = {
+        "workspace_id": ws,
+        "id": follow_up_id,
+        "person_id": person_id,
+        "due_at": due_at,
+        "explanation": Jsonb(why),
+    }
+    await execute(conn, Q.readdress, params)
+
+
 async def for_handoffs(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, list[FollowUp]]:
     """Every follow-up of each handoff, by id."""
     groups: dict[int, list[FollowUp]] = defaultdict(list)

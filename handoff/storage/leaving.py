@@ -38,9 +38,12 @@ SCRUBBED = (
 )
 
 
-async def deactivate(conn: Conn, ws: int, person_id: int, now: datetime) -> Person | None:
-    """Mark a person deactivated; None when they already were."""
-    params = {"workspace_id": ws, "id": person_id, "now": now}
+async def deactivate(
+    conn: Conn, ws: int, person_id: int, now: datetime, successor_id: int | None = None
+) -> Person | None:
+    """Mark a person deactivated, with who took over their work; None when they already
+    were."""
+    params = {"workspace_id": ws, "id": person_id, "now": now, "successor_id": successor_id}
     return await one(conn, Q.deactivate, params, Person.from_row)
 
 

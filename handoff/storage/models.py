@@ -74,6 +74,8 @@ class Person:
     updated_at: datetime
     deactivated_at: datetime | None = None
     erased_at: datetime | None = None
+    # who took over their work when they left (a person), if anyone
+    successor_id: int | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Person:
@@ -90,6 +92,7 @@ class Person:
             updated_at=row["updated_at"],
             deactivated_at=row.get("deactivated_at"),
             erased_at=row.get("erased_at"),
+            successor_id=row.get("successor_id"),
         )
 
     @property

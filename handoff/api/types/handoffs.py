@@ -144,6 +144,7 @@ class EscalationTarget(StrEnum):
 
     SENDER = "SENDER"
     TEAM_MEMBER = "TEAM_MEMBER"
+    SUCCESSOR = "SUCCESSOR"
 
 
 describe_enum(
@@ -152,6 +153,7 @@ describe_enum(
     {
         "SENDER": "Back to its sender, in the sender's working hours",
         "TEAM_MEMBER": "To another member of its team (follow-the-sun); the response clock starts again",
+        "SUCCESSOR": "The sender has left: to the person who took over their work, in that person's working hours",
     },
 )
 
@@ -178,9 +180,10 @@ def _escalation(event: m.Event) -> Escalation:
     escalation = data.get("escalation", {})
     to_team = escalation.get("to") == "team"
     why = data.get("followUp", {}).get("explanation") or []
+    to = {"team": EscalationTarget.TEAM_MEMBER, "successor": EscalationTarget.SUCCESSOR}
     return Escalation(
         at=event.occurred_at,
-        to=EscalationTarget.TEAM_MEMBER if to_team else EscalationTarget.SENDER,
+        to=to.get(escalation.get("to"), EscalationTarget.SENDER),
         person_id=ids.decode_as(escalation["person"]["id"], "Person"),
         from_id=ids.decode_as(
             (escalation.get("from") if to_team else data["receiver"])["id"], "Person"

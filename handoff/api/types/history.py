@@ -43,7 +43,10 @@ def summarize(event: m.Event) -> str:
         return f"Reminder {reminder.get('number')} of {reminder.get('of')} to {receiver}{due}."
     if kind == "escalated":
         escalation = data.get("escalation", {})
-        where = "back to the sender" if escalation.get("to") == "sender" else "within the team"
+        where = {
+            "sender": "back to the sender",
+            "successor": "to who took over the sender's work",
+        }.get(escalation.get("to"), "within the team")
         return f"Escalated {where}: {_name(escalation.get('person'))} has it now."
     if kind == "reassigned":
         why = (data.get("move") or {}).get("why")

@@ -33,6 +33,14 @@ UPDATE follow_ups SET due_at = %(due_at)s, digest = %(digest)s, explanation = %(
     state = 'PENDING', version = version + 1, enqueued_at = NULL, lease_until = NULL
 WHERE id = %(id)s AND workspace_id = %(workspace_id)s;
 
+-- name: readdress
+-- The same follow-up for someone else (an escalation whose sender left goes to who took
+-- over their work); a new version, so a job enqueued for the old one does nothing.
+UPDATE follow_ups SET person_id = %(person_id)s, due_at = %(due_at)s,
+    explanation = %(explanation)s, state = 'PENDING', version = version + 1,
+    enqueued_at = NULL, lease_until = NULL
+WHERE id = %(id)s AND workspace_id = %(workspace_id)s;
+
 -- name: for_handoffs
 SELECT * FROM follow_ups
 WHERE workspace_id = %(workspace_id)s AND handoff_id = ANY(%(ids)s)

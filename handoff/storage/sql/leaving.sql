@@ -2,7 +2,7 @@
 -- erasure (personal data replaced by a tombstone in every table, counts kept).
 
 -- name: deactivate
-UPDATE people SET deactivated_at = %(now)s,
+UPDATE people SET deactivated_at = %(now)s, successor_id = %(successor_id)s,
     updated_at = greatest(%(now)s, updated_at + interval '1 microsecond')
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s AND deactivated_at IS NULL
 RETURNING *;
