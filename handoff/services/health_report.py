@@ -44,12 +44,13 @@ async def record_answer(conn: Conn, ws: int, handoff: Handoff, now: datetime) ->
 @dataclass(frozen=True)
 class GroupTooSmall:
     """The group has fewer people than the report's minimum, or fewer of them received a
-    handoff in the range (`receivers`; None when the group itself is too small): padding a
-    list with idle people must not make one person's figures a report."""
+    handoff in the range (`too_few_receivers`): padding a list with idle people must not
+    make one person's figures a report. How many did is not said: with one person and
+    four idle ones, 0 or 1 would say whether that person received anything."""
 
     size: int
     minimum: int
-    receivers: int | None = None
+    too_few_receivers: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ async def async_health(
     ids = [p.id for p in members]
     receivers = await health.receivers(conn, ws, ids, start, end)
     if receivers < min_group:
-        return GroupTooSmall(len(members), min_group, receivers)
+        return GroupTooSmall(len(members), min_group, too_few_receivers=True)
     spans = _spans(members, start, end + LATE_MARGIN)
     row = await health.report(conn, ws, ids, start, end, spans, now)
     patterns = [p.pattern for p in members]

@@ -62,16 +62,11 @@ class HealthQuery:
                 f"the report answers for groups of {report.minimum} or more people, "
                 f"never for fewer: this group has {report.size}"
             )
-            if report.receivers is not None:
+            if report.too_few_receivers:
                 message = (
                     f"the report answers when handoffs landed with {report.minimum} or more "
-                    f"of the group's members in the range, so nobody's figures stand alone: "
-                    f"{report.receivers} of its {report.size} received any"
+                    f"of the group's members in the range, so nobody's figures stand alone; "
+                    "fewer did here"
                 )
-            return GroupTooSmall(
-                size=report.size,
-                minimum=report.minimum,
-                receivers=report.receivers,
-                message=message,
-            )
+            return GroupTooSmall(size=report.size, minimum=report.minimum, message=message)
         return AsyncHealthReport.of(report)

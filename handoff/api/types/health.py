@@ -167,8 +167,9 @@ class GroupTooSmall:
     minimum: int = strawberry.field(description="The smallest group the report answers for")
     receivers: int | None = strawberry.field(
         default=None,
-        description="Members a handoff landed with in the range, when the group is large "
-        "enough: the report needs the minimum of those too, so nobody's figures stand alone",
+        description="Always null: how many members a handoff landed with would tell, for "
+        "one person among idle ones, whether that person received anything",
+        deprecation_reason="never filled: it would reveal one person's figures",
     )
     message: str = strawberry.field(description="What to do instead")
 
