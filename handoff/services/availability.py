@@ -265,6 +265,8 @@ async def reschedule_person(
         if due != row.due_at or explanation != row.explanation:
             digest = bool(person.policy.digest_times) and not urgent
             await follow_ups.reschedule(conn, ws, row.id, due, digest, explanation)
+            if urgent and due != row.due_at:  # its budget is the week it lands in now
+                await urgency.moved(conn, handoff.id, person.id, due)
             if due != row.due_at:  # a new explanation alone moves nothing
                 moved += 1
                 if moves is not None:

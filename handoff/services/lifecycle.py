@@ -17,7 +17,7 @@ from handoff.services.payloads import delegation_data, handoff_data
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan
 from handoff.states import IN_FLIGHT, HandoffStatus, Routing, WorkItemStatus
-from handoff.storage import delegations, events, follow_ups, handoffs, work_items
+from handoff.storage import delegations, events, follow_ups, handoffs, urgency, work_items
 from handoff.storage.events import NewEvent
 from handoff.storage.handoffs import Delegated
 from handoff.storage.models import Handoff, Person, Team
@@ -199,6 +199,8 @@ async def reroute_to_plan(
         # an ALL team keeps it and only its holder changes: the others are still told
         holders = [handoff.receiver_id, plan.receiver.person.id]
     await follow_ups.cancel_for_handoff(conn, ws, handoff.id, now, holders)
+    # the new route is ordinary: a break-through not landed yet is given back
+    await urgency.give_back(conn, ws, handoff.id, now, holders)
     times = plan.receiver.times
     updated = await handoffs.reroute(
         conn,

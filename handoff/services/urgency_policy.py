@@ -115,11 +115,12 @@ async def rate_urgency(
     require(actor, Right.ANSWER, field="handoffId", handoff=handoff)
     receiver, sender = handoff.receiver_id, handoff.sender_id
     row = await store.get_for_update(conn, ws, handoff.id, receiver)
-    if row is None:
+    if row is None or row.given_back_at is not None:
         raise Invalid(
             "handoffId",
-            f"handoff {encode('Handoff', handoff.id)} was not sent as urgent to its receiver; "
-            "only urgent handoffs can be rated",
+            f"handoff {encode('Handoff', handoff.id)} did not reach its receiver as urgent "
+            "(it was not sent as urgent to them, or was routed again as an ordinary "
+            "handoff); only urgent handoffs can be rated",
         )
     if handoff.delivered_at is None:
         raise Conflict("the handoff has not landed yet; rate it once it has")

@@ -47,6 +47,8 @@ class UrgentHandoff(FromRow):
     delivered_at: datetime | None
     rated_at: datetime | None
     was_urgent: bool | None
+    # routed again as an ordinary handoff before it landed (the break-through is void)
+    given_back_at: datetime | None = None
 
     @property
     def declined(self) -> UrgencyDeclined | None:
@@ -237,6 +239,21 @@ async def landed(conn: Conn, follow_up_ids: Sequence[int], now: datetime) -> Non
     """Record `handoff.urgent_delivered` for break-throughs among deliveries just done."""
     if follow_up_ids:
         await execute(conn, Q.landed, {"ids": list(follow_up_ids), "now": now})
+
+
+async def moved(conn: Conn, handoff_id: int, person_id: int, lands_at: datetime) -> None:
+    """A break-through on its way lands at `lands_at` now (its budget week follows)."""
+    params = {"handoff_id": handoff_id, "person_id": person_id, "lands_at": lands_at}
+    await execute(conn, Q.moved, params)
+
+
+async def give_back(
+    conn: Conn, ws: int, handoff_id: int, now: datetime, person_ids: list[int] | None = None
+) -> None:
+    """Break-throughs of the handoff that had not landed (to `person_ids`, when given) are
+    given back: it was routed again as an ordinary handoff."""
+    params = {"workspace_id": ws, "handoff_id": handoff_id, "now": now, "person_ids": person_ids}
+    await execute(conn, Q.give_back, params)
 
 
 async def breaks_through(conn: Conn, handoff_id: int, person_id: int) -> bool:

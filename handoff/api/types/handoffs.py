@@ -328,7 +328,8 @@ class Handoff(Node):
     urgency: Urgency | None = strawberry.field(
         resolver=handoff_urgency,
         description="Sent as urgent: whether it broke through, and the receiver's rating; "
-        "null when not sent as urgent",
+        "null when not sent as urgent to its receiver, or routed again as an ordinary "
+        "handoff since",
     )
     replies: list[HandoffReply] = strawberry.field(
         resolver=handoff_replies, description="Quick replies from the receiver, oldest first"

@@ -76,11 +76,12 @@ class Urgency:
 
 
 async def handoff_urgency(root: Handoff, info: Info) -> Urgency | None:
-    """`Handoff.urgency`: the decision for its receiver (null when not sent as urgent)."""
+    """`Handoff.urgency`: the decision for its receiver (null when not sent as urgent to
+    them, or routed again as an ordinary handoff since)."""
     found: list[store.UrgentHandoff] = await loader(info.context, "urgency_by_handoff").load(
         root._m.id
     )
-    mine = [u for u in found if u.person_id == root._m.receiver_id] or found
+    mine = [u for u in found if u.person_id == root._m.receiver_id and u.given_back_at is None]
     return Urgency.wrap(mine[0]) if mine else None
 
 

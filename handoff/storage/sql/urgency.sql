@@ -47,7 +47,7 @@ SELECT c.person_id,
                WHERE a.person_id = c.person_id AND a.sender_id = %(sender_id)s) AS listed,
        ARRAY(SELECT u.lands_at FROM urgent_handoffs u
              WHERE u.person_id = c.person_id AND u.sender_id = %(sender_id)s
-               AND u.outcome = 'BROKE_THROUGH'
+               AND u.outcome = 'BROKE_THROUGH' AND u.given_back_at IS NULL
                AND u.lands_at >= c.week_start AND u.lands_at < c.week_end
                AND (u.delivered_at IS NOT NULL OR EXISTS (
                    SELECT 1 FROM follow_ups f
@@ -115,7 +115,7 @@ WHERE k.person_id = %(person_id)s AND k.sender_id = %(sender_id)s
 -- a batch of ordinary deliveries costs next to nothing.
 WITH pending AS MATERIALIZED (
     SELECT handoff_id, person_id FROM urgent_handoffs
-    WHERE outcome = 'BROKE_THROUGH' AND delivered_at IS NULL
+    WHERE outcome = 'BROKE_THROUGH' AND delivered_at IS NULL AND given_back_at IS NULL
 ), hit AS (
     SELECT p.handoff_id, p.person_id, f.due_at, f.explanation
     FROM pending p
@@ -152,5 +152,20 @@ ORDER BY u.handoff_id, u.person_id;
 SELECT EXISTS (
     SELECT 1 FROM urgent_handoffs
     WHERE handoff_id = %(handoff_id)s AND person_id = %(person_id)s
-      AND outcome = 'BROKE_THROUGH' AND delivered_at IS NULL
+      AND outcome = 'BROKE_THROUGH' AND delivered_at IS NULL AND given_back_at IS NULL
 );
+
+-- name: moved
+-- A break-through on its way lands at a new instant (the receiver's hours changed): it
+-- uses the budget of the week it lands in now.
+UPDATE urgent_handoffs SET lands_at = %(lands_at)s
+WHERE handoff_id = %(handoff_id)s AND person_id = %(person_id)s
+  AND outcome = 'BROKE_THROUGH' AND delivered_at IS NULL AND given_back_at IS NULL;
+
+-- name: give_back
+-- The handoff was routed again as an ordinary one: its break-throughs that had not landed
+-- (to %(person_ids)s only, when given) are given back.
+UPDATE urgent_handoffs SET given_back_at = %(now)s
+WHERE workspace_id = %(workspace_id)s AND handoff_id = %(handoff_id)s
+  AND outcome = 'BROKE_THROUGH' AND delivered_at IS NULL AND given_back_at IS NULL
+  AND (%(person_ids)s::bigint[] IS NULL OR person_id = ANY(%(person_ids)s::bigint[]));

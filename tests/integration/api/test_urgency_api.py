@@ -13,6 +13,7 @@ from tests.conftest import GraphQLClient
 from tests.integration.api._helpers import (
     CREATE_HANDOFF,
     ERRORS,
+    REASSIGN,
     WEEKDAYS,
     create_handoff,
     create_person,
@@ -348,6 +349,23 @@ async def test_only_the_receiver_rates_urgency(gql, cast, db_url, clock, other_g
         db_url, gql(RATE, {"input": {"handoffId": made["id"], "wasUrgent": True}})
     )
     assert changed["rateUrgency"]["__typename"] == "Conflict"
+
+
+async def test_a_reassigned_urgent_handoff_is_ordinary_for_its_new_receiver(
+    gql, cast, db_url, clock
+) -> None:
+    made = await create_handoff(gql, cast["bo"], cast["ana"], urgent={"reason": "red"})
+    moved = await gql(REASSIGN, {"id": made["id"], "person": cast["kim"]["id"]})
+    assert moved["reassignHandoff"]["__typename"] == "HandoffPayload", moved
+    await mark_delivered(db_url, made, clock.now())
+    # not Ana's break-through any more, and never Kim's
+    found = (await gql(HANDOFF_URGENCY, {"id": made["id"]}))["node"]
+    assert found["urgency"] is None
+    as_kim = await person_client(gql, cast["kim"])
+    rating = {"input": {"handoffId": made["id"], "wasUrgent": False}}
+    rated = (await same_after(db_url, as_kim(RATE, rating)))["rateUrgency"]
+    assert rated["__typename"] == "ValidationError"
+    assert "routed again as an ordinary handoff" in rated["message"]
 
 
 async def test_only_the_receiver_replies(gql, cast, db_url, clock, other_gql) -> None:
