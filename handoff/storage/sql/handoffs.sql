@@ -67,6 +67,8 @@ WITH h AS (
         receiver_id = %(receiver_id)s, team_id = %(team_id)s, status = 'SCHEDULED',
         deliver_at = %(deliver_at)s, respond_by = %(respond_by)s, explanation = %(explanation)s,
         route_reasons = %(route_reasons)s,
+        -- an answer belongs to the landing it answered: the new receiver's counts
+        answered_at = NULL, answer_working_time = NULL,
         delivered_at = NULL, acknowledged_at = NULL, reminders_sent = 0, escalated_at = NULL,
         updated_at = %(now)s,
         addressed_to_id = %(addressed_to_id)s, delegated_via = %(delegated_via)s,
@@ -150,7 +152,7 @@ WITH settled AS MATERIALIZED (
                           done, next_steps, open_questions, respond_within, created_at, deliver_at,
                           respond_by, explanation, max_reminders, updated_at, idempotency_key,
                           addressed_to_id, delegated_via, delegation_ids, request_fingerprint,
-                          route_reasons)
+                          route_reasons, held)
     OVERRIDING SYSTEM VALUE
     SELECT %(id)s::bigint, %(workspace_id)s::bigint, %(work_item_id)s::bigint,
            %(sender_id)s::bigint, %(receiver_id)s::bigint, %(team_id)s::bigint, %(summary)s::text,
@@ -159,7 +161,7 @@ WITH settled AS MATERIALIZED (
            %(respond_by)s::timestamptz, %(explanation)s::jsonb, %(max_reminders)s::integer,
            %(now)s::timestamptz, %(idempotency_key)s::text, %(addressed_to_id)s::bigint,
            %(delegated_via)s::bigint[], %(delegation_ids)s::bigint[], %(request_fingerprint)s::bytea,
-           %(route_reasons)s::jsonb
+           %(route_reasons)s::jsonb, %(deliver_at)s::timestamptz > %(now)s::timestamptz
     FROM settled WHERE settled.held
     ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
     RETURNING *

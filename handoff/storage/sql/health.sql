@@ -24,7 +24,8 @@ WITH spans AS (
 ), received AS (
     -- whether each landed inside the receiver's windows is decided here, so the aggregates
     -- below read narrow rows (never the multiranges)
-    SELECT h.sender_id, h.status, h.created_at, h.deliver_at, h.respond_by, h.reminders_sent,
+    SELECT h.sender_id, h.status, coalesce(h.held, h.deliver_at > h.created_at) AS held,
+           h.deliver_at, h.respond_by, h.reminders_sent,
            h.escalated_at, h.answered_at, h.answer_working_time,
            u.outcome AS urgent_outcome, u.was_urgent,
            coalesce(sp.deliverable @> h.delivered_at
@@ -39,7 +40,7 @@ WITH spans AS (
 SELECT
     count(*) AS received,
     count(*) FILTER (WHERE r.in_hours) AS in_hours,
-    count(*) FILTER (WHERE r.deliver_at > r.created_at) AS held,
+    count(*) FILTER (WHERE r.held) AS held,
     percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY r.answer_working_time)
         AS response_times,
     count(r.answer_working_time) AS timed_answers,
@@ -50,7 +51,9 @@ SELECT
           AND NOT (r.status = 'CANCELLED' AND r.answered_at IS NULL)
     ) AS expecting_answer,
     count(*) FILTER (
+        -- by the first respondBy: no reminder went, and no escalation moved it on
         WHERE r.respond_by IS NOT NULL AND r.answered_at <= r.respond_by AND r.reminders_sent = 0
+          AND r.escalated_at IS NULL
     ) AS answered_in_time,
     coalesce(sum(r.reminders_sent), 0) AS reminders,
     count(r.escalated_at) AS escalated,
