@@ -26,9 +26,14 @@ from graphql import (
 from graphql.language import (
     BREAK,
     ArgumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
     ObjectFieldNode,
     OperationDefinitionNode,
     OperationType,
+    SelectionSetNode,
     ValueNode,
     Visitor,
     print_ast,
@@ -129,9 +134,32 @@ def mutation_fields(payload: object) -> int:
         ):
             if definition.operation != OperationType.MUTATION:
                 return 0
-            # fragments at the top of a mutation count as one each: enough to be charged
-            return max(1, len(definition.selection_set.selections))
+            fragments = {
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            return max(1, _fields(definition.selection_set, fragments, set()))
     return 0
+
+
+def _fields(
+    selections: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
+) -> int:
+    """The fields of a selection set, those inside its fragments included (each mutation
+    counts, however it is written; @skip and @include are not looked at: the count errs
+    on the side of charging)."""
+    count = 0
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            count += 1
+        elif isinstance(selection, InlineFragmentNode):
+            count += _fields(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in fragments and name not in seen:  # (a cycle is refused later)
+                count += _fields(fragments[name].selection_set, fragments, seen | {name})
+    return count
 
 
 # -- error codes ------------------------------------------------------------------------

@@ -96,11 +96,22 @@ async def test_mutations_have_a_smaller_bucket_of_their_own(limited, clock) -> N
     assert (await post(http, one, MUTATION)).status_code == 200
 
 
-async def test_each_aliased_mutation_is_spent(limited) -> None:
+ONE_CHANGE = "updateWorkspace(remindersBeforeEscalation: 2) { __typename }"
+
+
+@pytest.mark.parametrize(
+    "both",
+    [
+        f"mutation {{ a: {ONE_CHANGE} b: {ONE_CHANGE} }}",
+        # written inside fragments, they are still two
+        f"mutation {{ ... on Mutation {{ a: {ONE_CHANGE} b: {ONE_CHANGE} }} }}",
+        f"mutation {{ ...Two }} fragment Two on Mutation {{ a: {ONE_CHANGE} b: {ONE_CHANGE} }}",
+    ],
+    ids=["aliases", "inline fragment", "named fragment"],
+)
+async def test_each_aliased_mutation_is_spent(limited, both: str) -> None:
     http, one, _ = limited
     # two a minute: two aliased mutations in one request spend both
-    one_change = "updateWorkspace(remindersBeforeEscalation: 2) { __typename }"
-    both = f"mutation {{ a: {one_change} b: {one_change} }}"
     first = await post(http, one, both)
     assert first.status_code == 200, first.text
     assert first.headers["RateLimit-Remaining"] == "0"
