@@ -18,6 +18,7 @@ documents skip parsing and validation too (both are cached per document).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -210,7 +211,7 @@ class GraphQLOverHTTP:
             return _errors(e.as_http_error_reason(), ErrorCode.BAD_REQUEST, 400)
         except InvalidOperationTypeError as e:
             return _errors(e.as_http_error_reason("POST"), ErrorCode.BAD_REQUEST, 400)
-        body = orjson.dumps(process_result(result))
+        body = _json(process_result(result))
         out = Response(body, status_code=sub_response.status_code or 200)
         out.raw_headers = [
             (b"content-length", str(len(body)).encode()),
@@ -218,6 +219,15 @@ class GraphQLOverHTTP:
             *[(k, v) for k, v in sub_response.raw_headers if k != b"content-length"],
         ]
         return out
+
+
+def _json(value: object) -> bytes:
+    """The response body; a lone surrogate (a client may send "\ud800", and a message may
+    echo it) cannot be UTF-8, so such a body is written with escapes instead."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=True).encode()
 
 
 def _errors(message: str, code: str, status: int) -> Response:

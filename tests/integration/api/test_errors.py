@@ -251,3 +251,13 @@ async def test_a_request_id_that_looks_like_a_secret_is_replaced(
     assert (response.headers["x-request-id"] == sent) is kept
     if not kept:
         assert sent not in caplog.text
+
+
+async def test_a_lone_surrogate_echoed_in_an_error_is_still_json(http, gql, caplog) -> None:
+    # "\ud800" is valid JSON but no UTF-8: the enum error quotes it back
+    query = "query($v: HandoffStatus) { handoffs(filter: {status: $v}) { totalCount } }"
+    body = b'{"query": "%s", "variables": {"v": "\\ud800"}}' % query.encode()
+    response = await post(http, body, gql.token)
+    error = the_error(response, 200, "BAD_USER_INPUT")
+    assert "does not exist" in error["message"]
+    no_error_logs(caplog)
