@@ -44,21 +44,17 @@ def parse_duration(value: str) -> timedelta:
 
 def format_duration(value: timedelta) -> str:
     """The shortest ISO 8601 form: `PT4H`, `P1DT30M`, `PT0S`."""
-    total = value.total_seconds()
-    sign = "-" if total < 0 else ""
-    total = abs(total)
-    days, rest = divmod(total, 86400)
+    # whole microseconds: a float would print 1e-05 seconds or round 59.999999 up to 60
+    micros = value // timedelta(microseconds=1)
+    sign = "-" if micros < 0 else ""
+    seconds, micro = divmod(abs(micros), 1_000_000)
+    days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    date_part = f"{int(days)}D" if days else ""
+    minutes, whole = divmod(rest, 60)
+    secs = f"{whole}.{micro:06d}".rstrip("0") if micro else (f"{whole}" if whole else "")
+    date_part = f"{days}D" if days else ""
     time_part = "".join(
-        f"{n}{unit}"
-        for n, unit in (
-            (int(hours), "H"),
-            (int(minutes), "M"),
-            (f"{seconds:g}" if seconds else 0, "S"),
-        )
-        if n
+        f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (secs, "S")) if n
     )
     if not date_part and not time_part:
         return "PT0S"

@@ -151,6 +151,10 @@ def test_bad_durations_say_the_expected_form(text: str) -> None:
         (timedelta(days=1, minutes=30), "P1DT30M"),
         (timedelta(0), "PT0S"),
         (timedelta(days=2), "P2D"),
+        # fractions of a second in plain digits, never rounded up (a float printed 1e-05)
+        (timedelta(microseconds=10), "PT0.00001S"),
+        (timedelta(seconds=59, microseconds=999_999), "PT59.999999S"),
+        (timedelta(minutes=1, seconds=1, microseconds=500_000), "PT1M1.5S"),
     ],
 )
 def test_durations_format_shortest(value: timedelta, text: str) -> None:
