@@ -53,6 +53,7 @@ CORS_EXPOSED_HEADERS = [
     "RateLimit-Limit",
     "RateLimit-Remaining",
     "RateLimit-Reset",
+    "RateLimit-Policy",
 ]
 
 
@@ -237,7 +238,10 @@ def create_app(
     app.state.live = live
     app.include_router(router, prefix="/graphql")
 
-    @app.api_route("/graphql", methods=["PUT", "PATCH", "DELETE"], include_in_schema=False)
+    # (an OPTIONS preflight from an allowed origin is answered by the CORS middleware first)
+    @app.api_route(
+        "/graphql", methods=["PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], include_in_schema=False
+    )
     async def other_methods(request: Request) -> JSONResponse:
         """Refused in GraphQL's shape, as every other refusal of /graphql is."""
         message = f"{request.method} is not how GraphQL is sent: POST (or GET for queries)"

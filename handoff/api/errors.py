@@ -92,7 +92,7 @@ MAX_INPUT_TEXT = 100_000
 _BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # Fields that are one line of someone's or something's name: no line breaks or tabs, and
 # no bidirectional overrides (which make a name display as another, "‮evil" as "live")
-_ONE_LINE = frozenset({"name", "handle", "email", "title"})
+_ONE_LINE = frozenset({"name", "handle", "email", "title", "summary"})
 _BAD_ONE_LINE = re.compile("[\t\n\r\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 

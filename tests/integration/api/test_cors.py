@@ -80,7 +80,7 @@ async def test_a_post_from_a_listed_origin_may_read_the_answer_and_its_request_i
     exposed = {
         v.strip().lower() for v in response.headers["access-control-expose-headers"].split(",")
     }
-    assert {"x-request-id", "retry-after"} <= exposed
+    assert {"x-request-id", "retry-after", "ratelimit-remaining", "ratelimit-policy"} <= exposed
     assert response.headers["x-request-id"]
     # the trailing slash of a configured origin is not part of the origin
     assert other_listed.headers["access-control-allow-origin"] == "http://localhost:5173"

@@ -175,6 +175,12 @@ async def test_control_characters_are_refused_and_names_stay_on_one_line(gql, db
         gql, CREATE_HANDOFF, {"input": handoff_input(made["person"], bo, note=note)}
     )
     assert result["__typename"] == "CreateHandoffPayload", result
+    # but a summary is one line, as the schema says
+    two_lines = {**note, "summary": "line one\nline two"}
+    result = await send(
+        gql, CREATE_HANDOFF, {"input": handoff_input(made["person"], bo, note=two_lines)}
+    )
+    refused(result, "input.note.summary", "a line break or tab")
 
 
 async def test_limits_of_a_return_note_and_an_email_and_a_holder_who_left(
