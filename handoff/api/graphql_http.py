@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
+from graphql import GraphQLError, OperationDefinitionNode
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
@@ -32,6 +33,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from handoff.api.errors import ErrorCode
+from handoff.api.extensions import cached_parse
 from handoff.api.middleware import OPERATION_KEY, PAYLOAD_KEY, ASGIApp, Receive, Scope, Send
 from handoff.api.middleware import operation_of as operation_name_of
 
@@ -191,6 +193,10 @@ class GraphQLOverHTTP:
             if refused is None:
                 raise
             return refused
+        if name is None and query is not None and _operations(query) > 1:
+            # the GraphQL spec's request error: which one was meant is the client's to say
+            message = "the document has several operations: name the one to run (operationName)"
+            return _errors(message, ErrorCode.BAD_REQUEST, 400)
         if new_hash is not None:
             if query is None:
                 return _errors("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200)
@@ -219,6 +225,15 @@ class GraphQLOverHTTP:
             *[(k, v) for k, v in sub_response.raw_headers if k != b"content-length"],
         ]
         return out
+
+
+def _operations(query: str) -> int:
+    """How many operations a document holds (0 when it does not parse: execution says why)."""
+    try:
+        document = cached_parse(query)
+    except GraphQLError:
+        return 0
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
 
 
 def _json(value: object) -> bytes:

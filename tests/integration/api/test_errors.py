@@ -75,6 +75,10 @@ BAD_BODIES = {
     "no query": (b'{"variables": {}}', "No GraphQL query"),
     "variables not an object": (b'{"query": "{ viewer { name } }", "variables": "x"}', "variables"),
     "unknown operationName": (b'{"query": "{ viewer { name } }", "operationName": "B"}', "B"),
+    "two operations, none named": (
+        b'{"query": "query A { viewer { name } } query B { viewer { name } }"}',
+        "name the one to run",
+    ),
 }
 
 
@@ -87,7 +91,13 @@ async def test_a_body_that_is_no_graphql_request_is_a_400_before_and_after_auth(
     before = await snapshot(db_url)
     caplog.set_level(logging.INFO)
     response = await post(http, content, gql.token if authenticated else None)
-    after_auth = ("a batch", "no query", "variables not an object", "unknown operationName")
+    after_auth = (
+        "a batch",
+        "no query",
+        "variables not an object",
+        "unknown operationName",
+        "two operations, none named",
+    )
     if case in after_auth and not authenticated:  # strawberry reads these after auth
         assert the_error(response, 401, "UNAUTHENTICATED")
         return
