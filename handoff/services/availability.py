@@ -94,7 +94,13 @@ async def add_time_off(
         entry["reason"] = reason
     if entry in data.get("time_off", []):
         return person
-    data["time_off"] = [*data.get("time_off", []), entry]
+    # the same dates again: their reason is replaced, not a second entry stacked on them
+    others = [
+        t
+        for t in data.get("time_off", [])
+        if (t["start"], t["end"]) != (entry["start"], entry["end"])
+    ]
+    data["time_off"] = [*others, entry]
     pattern = build_pattern(data, None, "timeOff")
     return await _store_pattern(conn, ws, now, person, pattern, "time_off", "start")
 

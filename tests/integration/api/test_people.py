@@ -394,7 +394,6 @@ async def test_add_and_remove_time_off(gql, db_url, clock) -> None:
         "PersonPayload",
     )
     assert len((await _read(gql, ana))["workingPattern"]["timeOff"]) == 1
-
     for variables, typename, field in [
         ({"start": "2026-12-05", "end": "2026-12-01"}, "ValidationError", "end"),
         ({"id": "%%%", "start": "2026-12-05", "end": "2026-12-06"}, "ValidationError", "personId"),
@@ -427,6 +426,18 @@ async def test_add_and_remove_time_off(gql, db_url, clock) -> None:
     assert person["workingPattern"]["timeOff"] == []
     assert person["nextReachableAt"] == "2026-11-30T08:00:00+00:00"
     assert (await counts(db_url))["people"] == 1
+    # The same dates with another reason replace it: one period, not two stacked.
+    for reason in ("trip", "conference"):
+        await ok(
+            gql,
+            ADD_TIME_OFF,
+            {"id": ana["id"], "start": "2026-11-30", "end": "2026-12-01", "reason": reason},
+            "addTimeOff",
+            "PersonPayload",
+        )
+    assert (await _read(gql, ana))["workingPattern"]["timeOff"] == [
+        {"start": "2026-11-30", "end": "2026-12-01", "reason": "conference"}
+    ]
 
 
 async def test_person_fields_follow_the_clock(gql, clock) -> None:
