@@ -165,7 +165,9 @@ def _fields(
 # -- error codes ------------------------------------------------------------------------
 
 _BAD_INPUT = re.compile(
-    r"^(Variable '\$\w+'|Expected value of type|Argument '\w+' of (required|non-null) type"
+    # a variable's value (not the document's use of it, which fails validation)
+    r"^(Variable '\$\w+' (?:got invalid value|has invalid value|of required type"
+    r"|of non-null type)|Expected value of type|Argument '\w+' of (required|non-null) type"
     r"|Field '\w+' of required type|Int cannot represent|Float cannot represent"
     r"|String cannot represent|Boolean cannot represent|ID cannot represent|Enum '\w+' cannot)"
 )

@@ -271,3 +271,19 @@ async def test_a_lone_surrogate_echoed_in_an_error_is_still_json(http, gql, capl
     error = the_error(response, 200, "BAD_USER_INPUT")
     assert "does not exist" in error["message"]
     no_error_logs(caplog)
+
+
+@pytest.mark.parametrize(
+    ("document", "variables"),
+    [
+        ("query($x: Int) { viewer { name } }", {}),  # never used
+        ("{ people(first: $x) { totalCount } }", {}),  # not defined
+        ("query($x: String) { people(first: $x) { totalCount } }", {"x": "1"}),  # wrong type
+    ],
+    ids=["unused", "undefined", "wrong type"],
+)
+async def test_a_document_misusing_a_variable_fails_validation(
+    gql, document: str, variables: dict
+) -> None:
+    error = the_error(await gql.raw(document, variables), 200, "GRAPHQL_VALIDATION_FAILED")
+    assert "Variable '$x'" in error["message"]
