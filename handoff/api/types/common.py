@@ -167,6 +167,14 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(
         description="Pass as `after` to get the next page; null on an empty page"
     )
+    has_previous_page: bool = strawberry.field(
+        default=False,
+        description="Always false: lists page forward only (`first`/`after`), which the "
+        "Relay spec allows",
+    )
+    start_cursor: str | None = strawberry.field(
+        default=None, description="The first item's cursor; null on an empty page"
+    )
 
 
 @strawberry.type(description="One item of a page and its cursor (Relay).")
@@ -204,7 +212,9 @@ def connection(
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=len(items) > limit, end_cursor=edges[-1].cursor if edges else None
+            has_next_page=len(items) > limit,
+            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0].cursor if edges else None,
         ),
         counter=counter,
     )

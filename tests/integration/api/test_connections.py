@@ -17,7 +17,10 @@ from tests.integration.api._helpers import (
     mark_delivered,
 )
 
-PAGE = "edges { cursor node { id } } pageInfo { hasNextPage endCursor } totalCount"
+PAGE = (
+    "edges { cursor node { id } }"
+    " pageInfo { hasNextPage endCursor hasPreviousPage startCursor } totalCount"
+)
 
 
 async def page(gql: Any, field: str, args: str = "", **variables: Any) -> dict[str, Any]:
@@ -39,6 +42,9 @@ async def walk(gql: Any, field: str, args: str = "") -> tuple[list[str], set[int
             return seen, totals
         after = got["pageInfo"]["endCursor"]
         assert after == got["edges"][-1]["cursor"]
+        # Relay's full PageInfo: the first cursor, and no backward paging
+        assert got["pageInfo"]["startCursor"] == got["edges"][0]["cursor"]
+        assert got["pageInfo"]["hasPreviousPage"] is False
 
 
 @pytest.fixture
