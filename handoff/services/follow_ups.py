@@ -46,8 +46,9 @@ from handoff.ids import encode
 from handoff.observability.metrics import FOLLOW_UP_LATENESS, FOLLOW_UPS_DELIVERED, FOLLOW_UPS_LATE
 from handoff.services.batch_context import Context
 from handoff.services.delegation_effects import carry_out
+from handoff.services.lookups import taken_over_by
 from handoff.services.payloads import handoff_data, person_ref
-from handoff.services.routing import escalation_to, reachable, soonest, taken_over_by
+from handoff.services.routing import escalation_to, reachable, soonest
 from handoff.states import FollowUpKind, HandoffStatus
 from handoff.storage import events, follow_ups, handoffs, teams
 from handoff.storage.events import NewEvent

@@ -5,6 +5,8 @@ This module imports no other service, so any service may use it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from handoff.services.errors import Conflict, NotFound
 from handoff.storage import handoffs, people, teams, work_items
 from handoff.storage.models import Handoff, Person, Team, WorkItem
@@ -22,19 +24,30 @@ async def person(
     return found
 
 
-async def successor(conn: Conn, ws: int, left: Person, hops: int = 10) -> Person | None:
-    """Who took over the work of `left` (their successor, or theirs when that one left
-    too); None for someone still here, or when nobody did."""
-    if left.deactivated_at is None:
-        return None
+def taken_over_by(left: Person, known: Mapping[int, Person], hops: int = 10) -> Person | None:
+    """Who took over the work of `left`, who left: their successor, or, when that one left
+    too, theirs (people not in `known` end the search); None when nobody did."""
     at = left
     for _ in range(hops):
-        if at.successor_id is None:
+        if at.successor_id is None or at.successor_id not in known:
             return None
-        at = await person(conn, ws, at.successor_id)
+        at = known[at.successor_id]
         if at.deactivated_at is None:
             return at
     return None
+
+
+async def successor(conn: Conn, ws: int, left: Person, hops: int = 10) -> Person | None:
+    """Who took over the work of `left` (their successor, or theirs when that one left
+    too); None for someone still here, or when nobody did."""
+    chain: dict[int, Person] = {}
+    at = left
+    while at.deactivated_at is not None and at.successor_id is not None and len(chain) < hops:
+        if at.successor_id in chain:
+            break  # a loop of people who all left
+        found = await person(conn, ws, at.successor_id)
+        chain[found.id] = at = found
+    return taken_over_by(left, chain, hops)
 
 
 def require_active(person: Person, what: str) -> Person:

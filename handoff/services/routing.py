@@ -5,7 +5,7 @@ Pure functions over people already read: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -148,19 +148,6 @@ def reaches_sender(sender: Person, basis: datetime) -> tuple[datetime, list[str]
     except NoWorkingTime:
         return basis, [f"{sender.name} has no working time ahead, so it goes back at once."]
     return d.at, list(d.reasons)
-
-
-def taken_over_by(person: Person, people: Mapping[int, Person], hops: int = 10) -> Person | None:
-    """Who took over the work of `person`, who left: their successor, or, when that one
-    left too, theirs (people not in `people` end the search); None when nobody did."""
-    at = person
-    for _ in range(hops):
-        if at.successor_id is None or at.successor_id not in people:
-            return None
-        at = people[at.successor_id]
-        if at.deactivated_at is None:
-            return at
-    return None
 
 
 def escalation_to(

@@ -201,8 +201,6 @@ class Handoff(FromRow):
     # the explanation's first lines, on why it goes to its receiver (kept when it is
     # planned again from the receiver's hours)
     route_reasons: list[str] = field(default_factory=list)
-    # held for its receiver when it was sent (its first landing came after it was made)
-    held: bool | None = None
 
 
 @dataclass(frozen=True)

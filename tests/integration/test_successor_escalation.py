@@ -51,18 +51,26 @@ async def _escalation(pool: Any, handoff_id: int) -> tuple[dict[str, Any], datet
     return row["payload"], row["occurred_at"]
 
 
-async def test_a_pending_escalation_goes_to_who_took_over_the_senders_work(
-    db_url: str, redis_url: str, clock
-) -> None:
+async def _sam_leaves(
+    db_url: str, redis_url: str, clock: Any, successor: str, after: timedelta
+) -> tuple[dict[str, Any], datetime]:
+    """Sam leaves `after` the handoff was sent, his work going to `successor`; the
+    escalation that followed, and when it happened."""
     clock.set(MONDAY_8)
     async with engine(db_url, redis_url) as (pool, redis, settings):
         ws, p, h = await _setup(pool, clock)
-        await _until(pool, redis, clock, settings, MONDAY_8 + timedelta(minutes=30))
+        await _until(pool, redis, clock, settings, MONDAY_8 + after)
         async with pool.connection() as conn, conn.transaction():
-            # waiting for Sam's morning in New York (14:00 UTC) until he leaves
-            await deactivate_person(conn, ws, clock.now(), p["Sam"].id, p["Lee"].id)
+            await deactivate_person(conn, ws, clock.now(), p["Sam"].id, p[successor].id)
         await _until(pool, redis, clock, settings, MONDAY_8 + timedelta(hours=4))
-        payload, at = await _escalation(pool, h.id)
+        return await _escalation(pool, h.id)
+
+
+async def test_a_pending_escalation_goes_to_who_took_over_the_senders_work(
+    db_url: str, redis_url: str, clock
+) -> None:
+    # the escalation waits for Sam's morning in New York (14:00 UTC) when he leaves
+    payload, at = await _sam_leaves(db_url, redis_url, clock, "Lee", timedelta(minutes=30))
     assert at == DEADLINE  # Lee works then: at once, not at Sam's 09:00 in New York
     assert payload["escalation"]["to"] == "successor"
     assert payload["escalation"]["person"]["name"] == "Lee"
@@ -74,26 +82,14 @@ async def test_a_pending_escalation_goes_to_who_took_over_the_senders_work(
 async def test_an_escalation_made_after_the_sender_left_goes_to_their_successor(
     db_url: str, redis_url: str, clock
 ) -> None:
-    clock.set(MONDAY_8)
-    async with engine(db_url, redis_url) as (pool, redis, settings):
-        ws, p, h = await _setup(pool, clock)
-        async with pool.connection() as conn, conn.transaction():
-            await deactivate_person(conn, ws, clock.now(), p["Sam"].id, p["Lee"].id)
-        await _until(pool, redis, clock, settings, MONDAY_8 + timedelta(hours=4))
-        payload, at = await _escalation(pool, h.id)
+    payload, at = await _sam_leaves(db_url, redis_url, clock, "Lee", timedelta(0))
     assert (at, payload["escalation"]["person"]["name"]) == (DEADLINE, "Lee")
 
 
 async def test_the_receiver_who_took_over_the_work_is_not_escalated_to(
     db_url: str, redis_url: str, clock
 ) -> None:
-    clock.set(MONDAY_8)
-    async with engine(db_url, redis_url) as (pool, redis, settings):
-        ws, p, h = await _setup(pool, clock)
-        async with pool.connection() as conn, conn.transaction():
-            await deactivate_person(conn, ws, clock.now(), p["Sam"].id, p["Ana"].id)
-        await _until(pool, redis, clock, settings, MONDAY_8 + timedelta(hours=4))
-        payload, at = await _escalation(pool, h.id)
+    payload, at = await _sam_leaves(db_url, redis_url, clock, "Ana", timedelta(0))
     assert at == DEADLINE and payload["escalation"]["to"] == "sender"
     assert payload["followUp"]["explanation"][1] == "Sam has left, so it goes back at once."
 
