@@ -25,6 +25,7 @@ from handoff.services.patterns import build_pattern, build_policy
 from handoff.services.payloads import person_ref
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import escalation_to, times_for
+from handoff.services.text import trimmed
 from handoff.services.urgency_policy import PolicyInput, set_policy
 from handoff.states import FollowUpKind, FollowUpState, HandoffStatus
 from handoff.storage import events, follow_ups, handoffs, people, urgency
@@ -90,8 +91,8 @@ async def add_time_off(
         raise Invalid("end", f"end {end.isoformat()} is before start {start.isoformat()}")
     data = person.pattern.to_dict()
     entry: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat()}
-    if reason:
-        entry["reason"] = reason
+    if reason and trimmed(reason):
+        entry["reason"] = trimmed(reason)
     if entry in data.get("time_off", []):
         return person
     # the same dates again: their reason is replaced, not a second entry stacked on them

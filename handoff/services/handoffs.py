@@ -20,6 +20,7 @@ from handoff.services.idempotency import fingerprint, same_request
 from handoff.services.payloads import as_stored, delegation_data, handoff_data
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan, plan_for_person, plan_for_team
+from handoff.services.text import trimmed
 from handoff.services.urgency import Allowance, Urgency, check_reason
 from handoff.services.work_items import checked_title
 from handoff.states import FollowUpKind, Routing, WorkItemStatus
@@ -75,7 +76,7 @@ class Preview:
 
 def _validate(new: NewHandoff) -> None:
     note = new.note
-    if not note.summary.strip():
+    if not trimmed(note.summary):
         raise Invalid("note.summary", "summary must not be empty")
     for name, text in (("summary", note.summary), ("done", note.done), ("next", note.next)):
         if len(text) > MAX_TEXT:
@@ -83,7 +84,7 @@ def _validate(new: NewHandoff) -> None:
     if len(note.open_questions) > MAX_OPEN_QUESTIONS:
         raise Invalid("note.openQuestions", f"at most {MAX_OPEN_QUESTIONS} open questions")
     for i, question in enumerate(note.open_questions):
-        if not question.strip():
+        if not trimmed(question):
             raise Invalid(f"note.openQuestions.{i}", "an open question must not be empty")
     if (new.work_item_id is None) == (new.new_work_item_title is None):
         raise Invalid("workItemId", "give exactly one of workItemId and newWorkItem")
@@ -106,7 +107,7 @@ def _validate(new: NewHandoff) -> None:
 def _urgency(ws: int, now: datetime, sender: Person, new: NewHandoff, lock: bool) -> Urgency | None:
     """The urgency of a handoff sent as urgent (`lock`: serialise decisions about receivers)."""
     reason = new.urgent_reason
-    return None if reason is None else Urgency(ws, now, sender, reason.strip(), lock=lock)
+    return None if reason is None else Urgency(ws, now, sender, trimmed(reason), lock=lock)
 
 
 async def plan_route(
@@ -244,7 +245,7 @@ async def _item_to_hand_off(
         return WorkItem(
             id=new_id,
             workspace_id=ws,
-            title=new.new_work_item_title.strip(),
+            title=trimmed(new.new_work_item_title),
             description=new.new_work_item_description,
             status=WorkItemStatus.IN_HANDOFF,
             holder_id=sender.id,
@@ -348,7 +349,7 @@ async def _route_and_write(
         sender_id=sender.id,
         receiver_id=receiver.id,
         team_id=team.id if team else None,
-        summary=new.note.summary.strip(),
+        summary=trimmed(new.note.summary),
         done=new.note.done,
         next_steps=new.note.next,
         open_questions=new.note.open_questions,

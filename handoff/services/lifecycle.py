@@ -16,6 +16,7 @@ from handoff.services.handoffs import MAX_TEXT, deliveries, plan_route
 from handoff.services.payloads import delegation_data, handoff_data
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import Plan
+from handoff.services.text import trimmed
 from handoff.states import IN_FLIGHT, HandoffStatus, Routing, WorkItemStatus
 from handoff.storage import delegations, events, follow_ups, handoffs, urgency, work_items
 from handoff.storage.events import NewEvent
@@ -85,7 +86,7 @@ async def transition(
             f"cannot move {_article(handoff.status)} {handoff.status} handoff to {status}; "
             f"only {' or '.join(allowed)} handoffs can be"
         )
-    if status == S.RETURNED and not (note or "").strip():
+    if status == S.RETURNED and not trimmed(note or ""):
         raise Invalid("note", "say why it goes back: note must not be empty")
     if note is not None and len(note) > MAX_TEXT:  # as long as any field of a note
         raise Invalid("note", f"note is longer than {MAX_TEXT} characters")

@@ -13,6 +13,7 @@ from handoff.services.errors import Invalid
 from handoff.services.patterns import DEFAULT_WEEK, build_pattern, build_policy
 from handoff.services.payloads import person_ref
 from handoff.services.rights import Actor, Right, require
+from handoff.services.text import trimmed
 from handoff.services.urgency_policy import PolicyInput, set_policy
 from handoff.storage import events, people
 from handoff.storage.events import NewEvent
@@ -28,7 +29,7 @@ MAX_EMAIL = 254  # the longest address SMTP can carry (RFC 5321)
 
 
 def _check_name(name: str, field: str = "name") -> str:
-    name = name.strip()
+    name = trimmed(name)
     if not 1 <= len(name) <= 200:
         raise Invalid(field, f"{field} must be 1 to 200 characters, got {len(name)}")
     return name

@@ -16,6 +16,7 @@ from handoff.services import lifecycle, lookups
 from handoff.services.errors import Conflict, Invalid
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import reaches_sender
+from handoff.services.text import trimmed
 from handoff.states import HandoffStatus, ReplyPreset
 from handoff.storage import replies
 from handoff.storage.models import Handoff
@@ -39,7 +40,7 @@ async def reply_to_handoff(
     """The receiver answers `preset` (and optional text, at most 1,000 characters)."""
     handoff = await lookups.handoff(conn, ws, handoff_id, lock=True)
     require(actor, Right.ANSWER, field="handoffId", handoff=handoff)
-    body = (text or "").strip()
+    body = trimmed(text or "")
     if len(body) > MAX_TEXT:
         raise Invalid("text", f"text is {len(body):,} characters; at most {MAX_TEXT:,}")
     if handoff.status not in ANSWERABLE:

@@ -7,6 +7,7 @@ from datetime import datetime
 from handoff.services import lookups
 from handoff.services.errors import Invalid, NotFound
 from handoff.services.rights import Actor, Right, require
+from handoff.services.text import trimmed
 from handoff.states import Routing
 from handoff.storage import teams
 from handoff.storage.models import Team
@@ -26,7 +27,7 @@ async def create_team(
 ) -> Team:
     """Create a team, optionally with members."""
     require(actor, Right.ADMINISTER)
-    name = name.strip()
+    name = trimmed(name)
     if not 1 <= len(name) <= 200:
         raise Invalid("name", "name must be 1 to 200 characters")
     try:

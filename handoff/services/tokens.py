@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from handoff.services import lookups
 from handoff.services.errors import Invalid, NotFound
 from handoff.services.rights import Actor, Right, require
+from handoff.services.text import trimmed
 from handoff.storage import tokens
 from handoff.storage.models import ApiToken
 from handoff.storage.run import Conn
@@ -40,7 +41,7 @@ async def create_person_token(
     # locked: a deactivation committing meanwhile is seen, not raced
     person = await lookups.person(conn, ws, person_id, lock=True)
     require(actor, Right.OWN, field="personId", person_id=person_id)
-    name = name.strip()
+    name = trimmed(name)
     if not 1 <= len(name) <= MAX_NAME:
         raise Invalid("name", f"name must be 1 to {MAX_NAME} characters")
     if person.deactivated_at is not None:

@@ -33,6 +33,7 @@ from handoff.calendar import NoWorkingTime, next_delivery, working_week
 from handoff.services.errors import Invalid
 from handoff.services.payloads import handoff_data, person_ref
 from handoff.services.routing import Plan
+from handoff.services.text import trimmed
 from handoff.states import UrgencyDeclined, UrgencyOutcome, UrgentFrom
 from handoff.storage import events
 from handoff.storage import urgency as store
@@ -52,14 +53,14 @@ def check_reason(reason: str | None) -> str | None:
     """The urgent reason, trimmed; Invalid when empty or longer than 500 characters."""
     if reason is None:
         return None
-    trimmed = reason.strip()
-    if not trimmed:
+    reason = trimmed(reason)
+    if not reason:
         raise Invalid("urgent.reason", "say why it is urgent: reason must not be empty")
-    if len(trimmed) > MAX_REASON:
+    if len(reason) > MAX_REASON:
         raise Invalid(
-            "urgent.reason", f"reason is {len(trimmed):,} characters; at most {MAX_REASON}"
+            "urgent.reason", f"reason is {len(reason):,} characters; at most {MAX_REASON}"
         )
-    return trimmed
+    return reason
 
 
 def short_day(person: Person, at: datetime) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 from handoff.services import lookups
 from handoff.services.errors import Invalid
 from handoff.services.rights import Actor, Right, require
+from handoff.services.text import trimmed
 from handoff.storage import work_items
 from handoff.storage.models import WorkItem
 from handoff.storage.run import Conn
@@ -16,7 +17,7 @@ MAX_TITLE = 500
 
 def checked_title(title: str, field: str = "title") -> str:
     """A work item's title, stripped; Invalid on `field` when empty or too long."""
-    title = title.strip()
+    title = trimmed(title)
     if not 1 <= len(title) <= MAX_TITLE:
         raise Invalid(field, f"title must be 1 to {MAX_TITLE} characters")
     return title

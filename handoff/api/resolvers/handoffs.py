@@ -35,6 +35,7 @@ from handoff.api.types.urgency import Urgency
 from handoff.services import handoffs as handoff_service
 from handoff.services import lifecycle
 from handoff.services.errors import Invalid
+from handoff.services.text import trimmed
 from handoff.states import HandoffStatus
 from handoff.storage import handoffs
 from handoff.storage import models as m
@@ -156,7 +157,7 @@ class HandoffQuery:
             p = await handoff_service.preview_handoff(
                 conn, ctx.workspace_id, at_or_now(info, at), new, actor=ctx.actor
             )
-        reason = (new.urgent_reason or "").strip()
+        reason = trimmed(new.urgent_reason or "")
         return HandoffPreview(
             receiver=Person.wrap(p.receiver),
             team=Team.wrap(p.team) if p.team else None,

@@ -205,3 +205,41 @@ async def test_limits_of_a_return_note_and_an_email_and_a_holder_who_left(
     held = await send(gql, CREATE_WORK_ITEM, item)
     assert held["__typename"] == "Conflict", held
     assert await snapshot(db_url) == before
+
+
+@pytest.mark.parametrize("blank", ["\u200b", " \u200d\ufeff ", "\u3164", "\u2060\u00ad\n"])
+async def test_text_made_only_of_invisible_characters_is_empty(
+    gql, db_url, clock, people, blank: str
+) -> None:
+    ana, bo = people
+    handoff = await create_handoff(gql, ana, bo, expectResponseWithin="PT4H")
+    await mark_delivered(db_url, handoff, clock.now())
+    before = await snapshot(db_url)
+    one_line = blank.strip("\n")  # names and titles are one line: only the invisibles
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        (CREATE_TEAM, {"input": {"name": one_line}}, "input.name"),
+        (CREATE_WORK_ITEM, {"input": {"title": one_line}}, "input.title"),
+        (
+            CREATE_HANDOFF,
+            {"input": handoff_input(ana, bo, note={"summary": one_line})},
+            "input.note.summary",
+        ),
+        (
+            CREATE_HANDOFF,
+            {"input": handoff_input(ana, bo, note={"summary": "s", "openQuestions": [blank]})},
+            "input.note.openQuestions.0",
+        ),
+        (RETURN, {"id": handoff["id"], "note": blank}, "note"),
+        (
+            CREATE_PERSON,
+            {"input": {"name": one_line, "handle": "cy", "timezone": AMS}},
+            "input.name",
+        ),
+    ]
+    for query, variables, field in cases:
+        refused(await send(gql, query, variables), field, "")
+    assert await snapshot(db_url) == before
+    # invisible characters inside text are kept (a zero-width joiner makes one emoji)
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    made = await send(gql, CREATE_TEAM, {"input": {"name": f"\u200b{family} team\ufeff"}})
+    assert made["team"]["name"] == f"{family} team", made
