@@ -28,6 +28,17 @@ async def list_tokens(
     return await tokens.list_tokens(conn, ws, person_id)
 
 
+async def visible_token(conn: Conn, ws: int, token_id: int, actor: Actor | None) -> ApiToken | None:
+    """One token of the workspace, or None when there is none or a person token asks
+    about a token that is not its own person's (as `list_tokens` would not show it)."""
+    found = await tokens.get(conn, ws, token_id)
+    if found is None or (
+        actor is not None and actor.acts_as_person and found.person_id != actor.person_id
+    ):
+        return None
+    return found
+
+
 async def create_person_token(
     conn: Conn,
     ws: int,

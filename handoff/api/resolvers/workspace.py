@@ -12,8 +12,10 @@ from handoff.api.resolvers.common import IdArg
 from handoff.api.types import Handoff, Info, Node, Person, Team, WorkItem, Workspace, workspace_from
 from handoff.api.types.delegation import Delegation
 from handoff.api.types.results import WorkspacePayload, WorkspaceResult
+from handoff.api.types.tokens import ApiToken
 from handoff.api.types.travel import TravelPeriod
 from handoff.ids import BadId, decode
+from handoff.services import tokens as token_service
 from handoff.services import workspaces as workspace_service
 from handoff.storage import workspaces
 
@@ -35,6 +37,13 @@ async def _viewer(info: Info) -> Workspace:
     return workspace_from(ws)
 
 
+async def _token(info: Info, pk: int) -> ApiToken | None:
+    ctx = info.context
+    async with ctx.connection() as conn:
+        found = await token_service.visible_token(conn, ctx.workspace_id, pk, ctx.actor)
+    return None if found is None else ApiToken.wrap(found)
+
+
 @strawberry.type
 class WorkspaceQuery:
     @strawberry.field(description="The workspace of the caller's token")
@@ -49,6 +58,8 @@ class WorkspaceQuery:
             return None
         if kind == "Workspace":
             return await _viewer(info) if pk == info.context.workspace_id else None
+        if kind == "ApiToken":
+            return await _token(info, pk)
         if kind not in _NODES:
             return None
         name, wrap = _NODES[kind]

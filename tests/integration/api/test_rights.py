@@ -219,6 +219,21 @@ async def test_tokens_a_person_manages_only_their_own(gql, cast, db_url) -> None
     await refused(cast["as_ana"], db_url, REVOKE, {"id": sams[0]["id"]}, "id")
 
 
+async def test_node_finds_a_token_for_those_who_may_list_it(gql, cast, other_gql) -> None:
+    node = "query($id: ID!) { node(id: $id) { __typename ... on ApiToken { name person { id } } } }"
+    everyone = (await gql(TOKENS))["tokens"]
+    sams = next(t for t in everyone if (t["person"] or {}).get("id") == cast["sam"]["id"])
+    assert (await gql(node, {"id": sams["id"]}))["node"] == {
+        "__typename": "ApiToken",
+        "name": "app",
+        "person": {"id": cast["sam"]["id"]},
+    }
+    assert (await cast["as_sam"](node, {"id": sams["id"]}))["node"]["name"] == "app"
+    # another person's token, and another workspace's, are not there for them
+    assert (await cast["as_ana"](node, {"id": sams["id"]}))["node"] is None
+    assert (await other_gql(node, {"id": sams["id"]}))["node"] is None
+
+
 async def test_a_short_lived_token_makes_only_tokens_that_die_with_it(gql, cast, clock) -> None:
     ana = cast["ana"]["id"]
     soon = clock.now() + timedelta(minutes=30)
