@@ -205,13 +205,12 @@ def create_app(
             # each mutation of a request counts (30 aliased createHandoffs are 30)
             mutations = mutation_fields(connection.scope.get(PAYLOAD_KEY))
             now = clock.now()
-            limits: list[tuple[bytes, bytes]] = []
-            for _ in range(max(1, mutations)):
-                spent = limiter.spend_leased(actor.token_id, mutations > 0, now)
-                limits = (
-                    spent
-                    if spent is not None
-                    else await limiter.spend_raw(actor.token_id, mutations > 0, now)
+            limits = None
+            if mutations <= 1:
+                limits = limiter.spend_leased(actor.token_id, mutations > 0, now)
+            if limits is None:
+                limits = await limiter.spend_all_raw(
+                    actor.token_id, max(1, mutations), mutations > 0, now
                 )
             response.raw_headers.extend(limits)
 

@@ -42,6 +42,7 @@ from redis.exceptions import RedisError
 
 from handoff.api.errors import ErrorCode
 from handoff.api.extensions import ApiError
+from handoff.api.ratelimit_script import TAKE_LEASES
 from handoff.observability.metrics import RATE_LIMITED, RATE_LIMITER_UNAVAILABLE
 
 log = logging.getLogger(__name__)
@@ -50,48 +51,6 @@ LEASE_SHARE = 0.1  # the largest lease, as a share of the bucket's burst (at lea
 LEASE_TTL_MS = 1_000  # a lease older than this goes back to Redis with its unspent tokens
 RENEWAL_WAITS = 3  # times a request waits for another's renewal before asking Redis itself
 MAX_LEASES = 10_000  # per process; past it, idle entries are dropped (their tokens lapse)
-
-# KEYS: the buckets this request needs a lease of. ARGV: now in ms, then per bucket: refill
-# per ms, capacity, tokens wanted, tokens handed back (the unspent rest of an expired
-# lease). Grants only when every bucket has a token: then min(wanted, whole tokens) of
-# each. Returns allowed, then per bucket the tokens granted, its tokens left (as text: Lua
-# numbers come back truncated) and the ms until one token is back.
-_SCRIPT = """
-local now = tonumber(ARGV[1])
-local state = {}
-local allowed = 1
-for i, key in ipairs(KEYS) do
-  local rate = tonumber(ARGV[4 * i - 2])
-  local burst = tonumber(ARGV[4 * i - 1])
-  local got = redis.call('HMGET', key, 't', 'ts')
-  local tokens = tonumber(got[1]) or burst
-  local ts = tonumber(got[2]) or now
-  if now > ts then
-    tokens = math.min(burst, tokens + (now - ts) * rate)
-    ts = now
-  end
-  tokens = math.min(burst, tokens + tonumber(ARGV[4 * i + 1]))
-  if tokens < 1 then allowed = 0 end
-  state[i] = {tokens, ts, rate, burst}
-end
-local out = {allowed}
-for i, key in ipairs(KEYS) do
-  local tokens, ts, rate, burst = unpack(state[i])
-  local granted = 0
-  if allowed == 1 then
-    granted = math.min(tonumber(ARGV[4 * i]), math.floor(tokens))
-    tokens = tokens - granted
-  end
-  redis.call('HSET', key, 't', tostring(tokens), 'ts', tostring(ts))
-  redis.call('PEXPIRE', key, math.ceil(burst / rate) + 1000)
-  local wait = 0
-  if tokens < 1 then wait = math.ceil((1 - tokens) / rate) end
-  table.insert(out, granted)
-  table.insert(out, tostring(tokens))
-  table.insert(out, wait)
-end
-return out
-"""
 
 
 class RateLimited(ApiError):
@@ -173,7 +132,7 @@ class RateLimiter:
         self.redis = redis
         self.requests = requests
         self.mutations = mutations
-        self._script = redis.register_script(_SCRIPT)
+        self._script = redis.register_script(TAKE_LEASES)
         self._warned_at = 0.0
         self._buckets = {False: [b for b in (requests,) if b.per_minute > 0]}
         self._buckets[True] = [b for b in (requests, mutations) if b.per_minute > 0]
@@ -219,6 +178,62 @@ class RateLimiter:
         for lease in leases:
             lease.left -= 1
         return self._raw_headers(self._tightest(leases, now_ms), now_ms)
+
+    async def spend_all_raw(
+        self, token_id: int, count: int, mutation: bool, now: datetime
+    ) -> list[tuple[bytes, bytes]]:
+        """`spend_raw` for a request of `count` mutations (or one query), all or none: when
+        a bucket refuses one, those already taken go back, and Retry-After says when the
+        bucket holds them all. More than a bucket's burst can never pass, and says so."""
+        burst = min((b.burst for b in self._buckets[mutation]), default=count)
+        if count > burst:
+            raise RateLimited(
+                f"this request makes {count} mutations; a token may make at most {burst} at "
+                "once: send them in smaller requests",
+                0,
+                {},
+            )
+        limits: list[tuple[bytes, bytes]] = []
+        for spent in range(count):
+            try:
+                found = self.spend_leased(token_id, mutation, now)
+                limits = (
+                    found if found is not None else await self.spend_raw(token_id, mutation, now)
+                )
+            except RateLimited as refused:
+                if count == 1:
+                    raise
+                raise self._given_back(token_id, mutation, spent, count, now, refused) from None
+        return limits
+
+    def _given_back(
+        self,
+        token_id: int,
+        mutation: bool,
+        spent: int,
+        count: int,
+        now: datetime,
+        refused: RateLimited,
+    ) -> RateLimited:
+        """Return `spent` tokens to this process's leases (an expired lease hands them to
+        Redis when it is renewed); the refusal, waiting until `count` tokens are back."""
+        now_ms = int(now.timestamp() * 1000)
+        wait_ms = 0
+        for bucket in self._buckets[mutation]:
+            lease = self._leases.get((bucket.name, token_id))
+            if lease is None:  # pruned meanwhile: its tokens lapse, as any pruned lease's
+                continue
+            lease.left += spent
+            if spent:  # a refusal remembered is not true of the tokens given back
+                lease.empty_until = 0
+            wait_ms = max(wait_ms, math.ceil((count - lease.remaining(now_ms)) / bucket.per_ms))
+        retry_after = max(refused.retry_after, math.ceil(wait_ms / 1000))
+        first, _ = refused.message.split("; retry after", 1)
+        return RateLimited(
+            f"{first}; this request makes {count} mutations: retry after {retry_after} s",
+            retry_after,
+            {**refused.headers, "Retry-After": str(retry_after)},
+        )
 
     def _raw_headers(self, lease: _Lease | None, now_ms: int) -> list[tuple[bytes, bytes]]:
         if lease is None:

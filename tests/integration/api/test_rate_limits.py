@@ -147,3 +147,26 @@ async def test_zero_turns_a_bucket_off(app_pool, clock, db_url, redis_url) -> No
         responses = [await post(http, one, MUTATION) for _ in range(5)]
         assert {r.status_code for r in responses} == {200}
         assert "RateLimit-Limit" not in responses[0].headers
+
+
+async def test_several_mutations_are_spent_all_or_none(limited, clock) -> None:
+    http, one, _ = limited
+    two = f"mutation {{ a: {ONE_CHANGE} b: {ONE_CHANGE} }}"
+    three = f"mutation {{ a: {ONE_CHANGE} b: {ONE_CHANGE} c: {ONE_CHANGE} }}"
+    # more than the bucket's burst (2) can never pass: it says so, and spends nothing
+    too_many = await post(http, one, three)
+    assert too_many.status_code == 429
+    assert "Retry-After" not in too_many.headers
+    assert "at most 2 at once" in too_many.json()["errors"][0]["message"]
+    assert (await post(http, one, MUTATION)).status_code == 200  # one of two left
+    # two with one token left: refused, and the token taken for the first goes back
+    refused = await post(http, one, two)
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["Retry-After"] == "30"  # one more token at two a minute
+    assert "makes 2 mutations" in refused.json()["errors"][0]["message"]
+    assert (await post(http, one, MUTATION)).status_code == 200
+    # none left: both must come back, a minute
+    refused = await post(http, one, two)
+    assert refused.headers["Retry-After"] == "60"
+    clock.advance(timedelta(seconds=60))
+    assert (await post(http, one, two)).status_code == 200
