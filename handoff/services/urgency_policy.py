@@ -19,7 +19,7 @@ from handoff.services import lookups
 from handoff.services.errors import Conflict, Invalid, NotFound
 from handoff.services.rights import Actor, Right, require
 from handoff.services.urgency import short_day
-from handoff.states import UrgentFrom
+from handoff.states import UrgencyOutcome, UrgentFrom
 from handoff.storage import people
 from handoff.storage import urgency as store
 from handoff.storage.models import Handoff
@@ -103,42 +103,65 @@ async def rate_urgency(
     now: datetime,
     handoff_id: int,
     was_urgent: bool,
+    person_id: int | None = None,
     actor: Actor | None = None,
 ) -> Rated:
-    """The receiver says whether an urgent handoff was urgent.
+    """The receiver says whether an urgent handoff was urgent; so may each member of an
+    `ALL` team it broke through to (`person_id`, or a person token's own person).
 
-    Only a handoff sent as urgent to its receiver, once it has landed; a rating is final
+    Only a handoff sent as urgent to them, once it has landed with them; a rating is final
     (the same answer again changes nothing, another one is a Conflict). The third "not
-    urgent" in a row pauses the sender's break-throughs to the receiver for 30 days.
+    urgent" in a row pauses the sender's break-throughs to that person for 30 days.
     """
     handoff = await lookups.handoff(conn, ws, handoff_id, lock=True)
-    require(actor, Right.ANSWER, field="handoffId", handoff=handoff)
     receiver, sender = handoff.receiver_id, handoff.sender_id
-    row = await store.get_for_update(conn, ws, handoff.id, receiver)
+    rater = person_id if person_id is not None else await _member_rating(conn, handoff, actor)
+    if rater == receiver:
+        require(actor, Right.ANSWER, field="handoffId", handoff=handoff)
+        row = await store.get_for_update(conn, ws, handoff.id, receiver)
+        landed = handoff.delivered_at
+    else:
+        require(actor, Right.OWN, field="personId", person_id=rater)
+        row = await store.get_for_update(conn, ws, handoff.id, rater)
+        # a member who does not hold it rates only a break-through that reached them
+        if row is not None and row.outcome != UrgencyOutcome.BROKE_THROUGH:
+            row = None
+        landed = None if row is None else row.delivered_at
     if row is None or row.given_back_at is not None:
+        whom = "its receiver" if rater == receiver else (await lookups.person(conn, ws, rater)).name
         raise Invalid(
-            "handoffId",
-            f"handoff {encode('Handoff', handoff.id)} did not reach its receiver as urgent "
+            "personId" if person_id not in (None, receiver) else "handoffId",
+            f"handoff {encode('Handoff', handoff.id)} did not reach {whom} as urgent "
             "(it was not sent as urgent to them, or was routed again as an ordinary "
             "handoff); only urgent handoffs can be rated",
         )
-    if handoff.delivered_at is None:
+    if landed is None:
         raise Conflict("the handoff has not landed yet; rate it once it has")
     if row.was_urgent is not None:
         if row.was_urgent != was_urgent:
             assert row.rated_at is not None
-            who = await lookups.person(conn, ws, receiver)
+            who = await lookups.person(conn, ws, rater)
             raise Conflict(
                 f"it was rated {_rating(row.was_urgent)} on {short_day(who, row.rated_at)}; "
                 "a rating cannot be changed"
             )
-        return Rated(handoff, row, await store.paused_until(conn, receiver, sender, now))
+        return Rated(handoff, row, await store.paused_until(conn, rater, sender, now))
     # the same lock as urgent decisions about this receiver: a pause and a break-through
     # decided at the same moment see each other
-    await store.lock_receivers(conn, [receiver])
-    rated = await store.rate(conn, ws, handoff.id, receiver, was_urgent, now)
+    await store.lock_receivers(conn, [rater])
+    rated = await store.rate(conn, ws, handoff.id, rater, was_urgent, now)
     if not was_urgent:
-        latest = await store.latest_ratings(conn, receiver, sender, PAUSE_AFTER)
+        latest = await store.latest_ratings(conn, rater, sender, PAUSE_AFTER)
         if len(latest) == PAUSE_AFTER and not any(latest):
-            await store.start_pause(conn, ws, receiver, sender, now, now + PAUSE)
-    return Rated(handoff, rated, await store.paused_until(conn, receiver, sender, now))
+            await store.start_pause(conn, ws, rater, sender, now, now + PAUSE)
+    return Rated(handoff, rated, await store.paused_until(conn, rater, sender, now))
+
+
+async def _member_rating(conn: Conn, handoff: Handoff, actor: Actor | None) -> int:
+    """Who rates when nobody is named: a person token's own person when the handoff broke
+    through to them as a member of its team, else the receiver."""
+    me = actor.person_id if actor is not None and actor.acts_as_person else None
+    if me is None or me == handoff.receiver_id or handoff.team_id is None:
+        return handoff.receiver_id
+    row = await store.get_for_update(conn, handoff.workspace_id, handoff.id, me)
+    return me if row is not None else handoff.receiver_id

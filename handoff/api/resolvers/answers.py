@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from handoff.api.errors import expected_failures
-from handoff.api.inputs import decode_id
+from handoff.api.inputs import decode_id, decode_optional
 from handoff.api.resolvers.common import InputArg
 from handoff.api.types import Handoff, Info
 from handoff.api.types.answers import (
@@ -36,6 +36,12 @@ class RateUrgencyInput:
         description="false three times in a row pauses the sender's break-throughs to you "
         "for 30 days"
     )
+    person_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Whose rating: a member of an ALL team the handoff broke through to "
+        "(default: a person token's own person when it broke through to them, else the "
+        "receiver)",
+    )
 
 
 @strawberry.type
@@ -57,14 +63,18 @@ class AnswerMutation:
         return ReplyPayload(handoff=Handoff.wrap(handoff), reply=HandoffReply.wrap(reply))
 
     @strawberry.mutation(
-        description="The receiver rates an urgent handoff: was it urgent? (final once given)"
+        description="The receiver (or a member of an ALL team it broke through to) rates an "
+        "urgent handoff: was it urgent? (final once given)"
     )
     @expected_failures("input")
     async def rate_urgency(
         self, info: Info, input: InputArg[RateUrgencyInput]
     ) -> RateUrgencyResult:
         rated = await info.context.change(
-            rate_urgency, decode_id(input.handoff_id, "Handoff", "handoffId"), input.was_urgent
+            rate_urgency,
+            decode_id(input.handoff_id, "Handoff", "handoffId"),
+            input.was_urgent,
+            decode_optional(input.person_id, "Person", "personId"),
         )
         return RateUrgencyPayload(
             handoff=Handoff.wrap(rated.handoff),

@@ -21,6 +21,7 @@ from tests.integration.api._helpers import (
     handoff_input,
     mark_delivered,
     ok,
+    pk,
     snapshot,
     sql,
     unknown_id,
@@ -349,6 +350,38 @@ async def test_only_the_receiver_rates_urgency(gql, cast, db_url, clock, other_g
         db_url, gql(RATE, {"input": {"handoffId": made["id"], "wasUrgent": True}})
     )
     assert changed["rateUrgency"]["__typename"] == "Conflict"
+
+
+async def test_each_member_an_all_team_broke_through_to_rates_it(gql, cast, db_url, clock):
+    lee = await create_person(gql, "Lee", weekly=WEEKDAYS, deliveryPolicy=FOCUS)
+    team = await create_team(gql, "Ops", [cast["ana"], cast["kim"], lee], routing="ALL")
+    made = await create_handoff(gql, cast["bo"], team=team, urgent={"reason": "red"})
+    holder = (await gql(HANDOFF_URGENCY, {"id": made["id"]}))["node"]["urgency"]["person"]
+    assert holder["name"] == "Ana"  # the holder; Lee is interrupted too, Kim was working
+    as_lee, as_kim = await person_client(gql, lee), await person_client(gql, cast["kim"])
+    rating = {"input": {"handoffId": made["id"], "wasUrgent": False}}
+    early = await same_after(db_url, as_lee(RATE, rating))
+    assert early["rateUrgency"]["__typename"] == "Conflict"  # not landed with Lee yet
+    await sql(
+        db_url,
+        "UPDATE urgent_handoffs SET delivered_at = %s WHERE person_id = %s",
+        (clock.now(), pk(lee["id"])),
+    )
+    rated = (await as_lee(RATE, rating))["rateUrgency"]
+    assert rated["__typename"] == "RateUrgencyPayload", rated
+    assert (rated["urgency"]["person"]["name"], rated["urgency"]["wasUrgent"]) == ("Lee", False)
+    # Ana's own rating is still hers to give, and Lee's stays as it was
+    assert (
+        await sql(db_url, "SELECT count(*) FROM urgent_handoffs WHERE rated_at IS NOT NULL")
+    ) == [(1,)]
+    # Kim was working when it landed: nothing broke through to her to rate
+    kims = await same_after(db_url, as_kim(RATE, rating))
+    assert kims["rateUrgency"]["__typename"] == "ValidationError"
+    # a person token rates only for its own person; a workspace token names the member
+    named = {"input": {**rating["input"], "personId": lee["id"]}}
+    forbidden((await same_after(db_url, as_kim.raw(RATE, named))).json(), "input.personId")
+    again = (await gql(RATE, named))["rateUrgency"]
+    assert again["urgency"]["person"]["name"] == "Lee"
 
 
 async def test_a_reassigned_urgent_handoff_is_ordinary_for_its_new_receiver(
