@@ -18,6 +18,8 @@ from handoff.calendar.intervals import WallInterval
 from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, resolve
 
 __all__ = [
+    "ADD_HORIZON_CHUNKS",
+    "ADD_HORIZON_YEARS",
     "CHUNK_DAYS",
     "CHUNK_US",
     "EMPTY",
@@ -40,6 +42,11 @@ HORIZON_DAYS = 730
 HORIZON_US = HORIZON_DAYS * DAY_US
 # Whole chunks that may be empty before a search gives up (a little over 730 days).
 HORIZON_CHUNKS = HORIZON_DAYS // CHUNK_DAYS + 2
+# How far adding working time may reach: a minute a week never adds up to a year of
+# working time, and walking towards year 10,000 to find that out would hold the caller
+# (an API process) for seconds.
+ADD_HORIZON_YEARS = 20
+ADD_HORIZON_CHUNKS = ADD_HORIZON_YEARS * 366 // CHUNK_DAYS + 1
 # Bound per-timeline memory for callers that sweep over many years.
 MAX_CHUNKS = 2_000
 _ONE_US = timedelta(microseconds=1)

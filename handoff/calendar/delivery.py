@@ -181,7 +181,9 @@ def _without_digests(
     c = at
     while True:
         if c > limit:
-            raise NoWorkingTime("no deliverable working time within 730 days")
+            raise NoWorkingTime(
+                "their focus blocks cover all of their working time within 730 days"
+            )
         if not work.contains(c):
             if c == at:
                 reasons.add(_explain_not_working(pattern, c, name))
@@ -253,7 +255,11 @@ def _with_digests(
             continue
         reasons.add(wording.wait_digest(t, zone))
         return t
-    raise NoWorkingTime("no digest time inside working time within 730 days")
+    times = ", ".join(format_clock(m) for m in policy.digest_times)
+    raise NoWorkingTime(
+        f"none of their digest times ({times}) falls in their working time outside focus "
+        "blocks within 730 days"
+    )
 
 
 def _urgent(
@@ -352,6 +358,9 @@ def schedule_handoff(
     t, reasons = _deliver(pattern, policy, us, name, urgent)
     if respond_within is None:
         return HandoffTimes(from_us(t), None, reasons)
-    due = pattern._timeline.add(t, respond_within // _US)
+    try:
+        due = pattern._timeline.add(t, respond_within // _US)
+    except NoWorkingTime as e:
+        raise NoWorkingTime(wording.no_time_to_respond(respond_within, str(e))) from None
     line = wording.respond_by(name, respond_within, due, pattern._zone_at(due))
     return HandoffTimes(from_us(t), from_us(due), (*reasons, line))

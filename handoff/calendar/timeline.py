@@ -17,6 +17,8 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from handoff.calendar.chunks import (
+    ADD_HORIZON_CHUNKS,
+    ADD_HORIZON_YEARS,
     CHUNK_DAYS,
     CHUNK_US,
     EMPTY,
@@ -223,11 +225,13 @@ class Timeline:
             return us
         if self._never_works:
             raise NoWorkingTime("the pattern has no working time at all")
-        k = us // CHUNK_US
+        k = first = us // CHUNK_US
         pos = us
         remaining = duration
         last_progress = k
         while True:
+            if k - first > ADD_HORIZON_CHUNKS:
+                raise NoWorkingTime(f"not that much working time within {ADD_HORIZON_YEARS} years")
             c = self.chunk(k)
             before = c.worked_before(pos) if pos != k * CHUNK_US else 0
             available = c.total - before

@@ -77,7 +77,7 @@ def _duration(d: timedelta) -> str:
     minutes, seconds = divmod(rest, 60)
     parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
     parts.append(f"{seconds}s" if seconds else "")
-    return "".join(parts) or "0m"
+    return "".join(parts) or ("0m" if not d else "under 1s")
 
 
 def day_off(name: str, local_day: date, source: DaySource) -> str:
@@ -193,6 +193,11 @@ def local_and_utc(us: int, zone: ZoneInfo) -> str:
 def lands(us: int, zone: ZoneInfo) -> str:
     """The final delivery line, local and UTC."""
     return f"Lands {local_and_utc(us, zone)}."
+
+
+def no_time_to_respond(within: timedelta, why: str) -> str:
+    """Why a response window cannot end: a phrase, as NoWorkingTime's messages are."""
+    return f"a response window of {_duration(within)} of working time cannot end: {why}"
 
 
 def respond_by(name: str, within: timedelta, us: int, zone: ZoneInfo) -> str:

@@ -21,7 +21,7 @@ from handoff.ids import encode
 from handoff.services import lookups
 from handoff.services.errors import Invalid, NotFound
 from handoff.services.lifecycle import reaches_receiver_at, reroute_team_handoff
-from handoff.services.patterns import build_pattern, build_policy
+from handoff.services.patterns import build_pattern, build_policy, require_deliverable
 from handoff.services.payloads import person_ref
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import escalation_to, times_for
@@ -64,8 +64,9 @@ async def set_delivery_policy(
 ) -> Person:
     """Replace focus blocks and digest times (and, given `urgency`, who may break through
     them) and move pending follow-ups."""
-    await _changeable(conn, ws, person_id, actor)
+    before = await _changeable(conn, ws, person_id, actor)
     policy = build_policy(data, field)
+    require_deliverable(before.pattern, policy, now, before.name, field)
     if urgency is not None:
         await set_policy(conn, ws, now, person_id, urgency, field)
     person = await people.set_policy(conn, ws, person_id, policy.to_dict(), now)
@@ -210,8 +211,8 @@ async def reschedule_person(
         for handoff in received:
             try:
                 count = await _recount_deadline(conn, ws, now, person, before, handoff, moves)
-            except NoWorkingTime:
-                raise _no_working_time(field, person, handoff) from None
+            except NoWorkingTime as e:
+                raise _no_working_time(field, person, handoff, e) from None
             if count is not None:
                 recounted.add(handoff.id)
                 moved += count
@@ -267,8 +268,8 @@ async def reschedule_person(
                 basis = max(now, handoff.respond_by or now)
                 delivery = next_delivery(person.pattern, person.policy, basis, name=person.name)
                 due, explanation = delivery.at, [*row.explanation[:1], *delivery.reasons]
-        except NoWorkingTime:
-            raise _no_working_time(field, person, handoff) from None
+        except NoWorkingTime as e:
+            raise _no_working_time(field, person, handoff, e) from None
         if due != row.due_at or explanation != row.explanation:
             digest = bool(person.policy.digest_times) and not urgent
             await follow_ups.reschedule(conn, ws, row.id, due, digest, explanation)
@@ -281,11 +282,9 @@ async def reschedule_person(
     return moved
 
 
-def _no_working_time(field: str, person: Person, handoff: Handoff) -> Invalid:
+def _no_working_time(field: str, person: Person, handoff: Handoff, why: NoWorkingTime) -> Invalid:
     return Invalid(
-        field,
-        f"{person.name} would have no working time in the next two years "
-        f"for a pending handoff ({handoff.summary!r})",
+        field, f"{person.name} could not receive a pending handoff ({handoff.summary!r}): {why}"
     )
 
 

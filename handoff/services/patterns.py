@@ -6,9 +6,16 @@ The engine names fields like its dicts (`time_off`); clients know the input name
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from handoff.calendar import DeliveryPolicy, InvalidPattern, WorkingPattern
+from handoff.calendar import (
+    DeliveryPolicy,
+    InvalidPattern,
+    NoWorkingTime,
+    WorkingPattern,
+    next_delivery,
+)
 from handoff.services.errors import Invalid
 
 DEFAULT_WEEK = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -36,6 +43,33 @@ def build_policy(data: dict[str, Any], field: str) -> DeliveryPolicy:
         return DeliveryPolicy.from_dict(data)
     except InvalidPattern as e:
         raise Invalid(join_field(field, e.field), str(e)) from None
+
+
+def require_deliverable(
+    pattern: WorkingPattern, policy: DeliveryPolicy, now: datetime, name: str, field: str
+) -> None:
+    """Invalid on the policy's `field` when its focus blocks or digest times leave no
+    moment for a handoff to land although the person has working time: saved, it would
+    turn every ordinary handoff to them away. Someone with no working time ahead at all
+    (a long leave) may still set a policy."""
+    why = _undeliverable(pattern, policy, now, name)
+    if why is None or _undeliverable(pattern, DeliveryPolicy(), now, name) is not None:
+        return  # deliverable, or the hours alone leave no working time: not the policy's doing
+    digests_alone = _undeliverable(pattern, DeliveryPolicy(policy.focus_blocks), now, name) is None
+    raise Invalid(
+        f"{field}.{'digestTimes' if digests_alone else 'focusBlocks'}",
+        f"{name} could never receive a handoff: {why}",
+    )
+
+
+def _undeliverable(
+    pattern: WorkingPattern, policy: DeliveryPolicy, now: datetime, name: str
+) -> NoWorkingTime | None:
+    try:
+        next_delivery(pattern, policy, now, name=name)
+    except NoWorkingTime as e:
+        return e
+    return None
 
 
 def join_field(prefix: str, sub: str) -> str:

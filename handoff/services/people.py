@@ -10,7 +10,7 @@ from handoff.calendar import InvalidPattern
 from handoff.calendar.pattern import load_zone
 from handoff.services import lookups
 from handoff.services.errors import Invalid
-from handoff.services.patterns import DEFAULT_WEEK, build_pattern, build_policy
+from handoff.services.patterns import DEFAULT_WEEK, build_pattern, build_policy, require_deliverable
 from handoff.services.payloads import person_ref
 from handoff.services.rights import Actor, Right, require
 from handoff.services.text import trimmed
@@ -89,6 +89,7 @@ async def create_person(
         "workingPattern",
     )
     policy = build_policy(delivery_policy or {}, "deliveryPolicy")
+    require_deliverable(pattern, policy, now, name, "deliveryPolicy")
     person = await people.insert(
         conn,
         ws,

@@ -71,10 +71,8 @@ def plan_for_person(
     """A handoff straight to one person (breaking through with `urgent`)."""
     try:
         recipient = Recipient(person, times_for(person, at, respond_within, urgent), urgent)
-    except NoWorkingTime:
-        raise Invalid(
-            field, f"{person.name} has no working time in the next two years to receive it"
-        ) from None
+    except NoWorkingTime as e:
+        raise Invalid(field, f"{person.name} cannot receive it: {e}") from None
     return Plan(recipient, (recipient,), ())
 
 

@@ -79,11 +79,9 @@ async def _group(
 def _candidate(p: m.Person, when: datetime) -> ReachableCandidate:
     try:
         d = next_delivery(p.pattern, p.policy, when, name=p.name)
-    except NoWorkingTime:
+    except NoWorkingTime as e:
         return ReachableCandidate(
-            person=Person.wrap(p),
-            at=None,
-            explanation=[f"{p.name} has no working time in the next two years."],
+            person=Person.wrap(p), at=None, explanation=[f"{p.name} cannot be reached: {e}."]
         )
     return ReachableCandidate(person=Person.wrap(p), at=d.at, explanation=list(d.reasons))
 
@@ -172,9 +170,9 @@ class CalendarQuery:
         person = await person_model(info, person_id, "personId")
         try:
             ends = person.pattern.add_working_time(at, duration)
-        except NoWorkingTime:
+        except NoWorkingTime as e:
             raise Invalid(
-                "duration", f"{person.name} has too little working time ahead to add {duration}"
+                "duration", f"{person.name} has too little working time ahead to add it: {e}"
             ) from None
         return WorkingTimeSum(
             person=Person.wrap(person), ends_at=ends, ends_at_local=person.pattern.local(ends)

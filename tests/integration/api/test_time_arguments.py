@@ -167,6 +167,13 @@ async def test_add_working_time_refuses_what_cannot_be_added(gql) -> None:
     assert none["__typename"] == "ValidationError"
     assert none["field"] == "duration"
     assert "too little working time" in none["message"]
+    # a minute a week holds no year of working time within 20 years: refused, at once
+    sparse = await create_person(
+        gql, "Sid", AMS, {"mon": ["09:00-09:01"]}, pattern_extra={"holidays": {"country": "NL"}}
+    )
+    long = (await gql(ADD, {"id": sparse["id"], "at": when, "d": "P366D"}))["addWorkingTime"]
+    assert (long["__typename"], long["field"]) == ("ValidationError", "duration"), long
+    assert "within 20 years" in long["message"]
     for duration in ("PT0S", "P367D"):
         result = (await gql(ADD, {"id": ana["id"], "at": when, "d": duration}))["addWorkingTime"]
         assert (result["__typename"], result["field"]) == ("ValidationError", "duration"), duration

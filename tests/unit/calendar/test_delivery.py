@@ -151,11 +151,28 @@ def test_focus_block_across_dst_change() -> None:
 def test_focus_covering_all_work_raises() -> None:
     p = WorkingPattern.from_dict({"timezone": AMS, "weekly": {"mon": ["09:00-17:00"]}})
     policy = DeliveryPolicy.from_dict({"focus_blocks": {"mon": ["08:00-18:00"]}})
-    with pytest.raises(NoWorkingTime):
+    with pytest.raises(NoWorkingTime, match="focus blocks cover all of their working time"):
         next_delivery(p, policy, datetime(2026, 11, 27, tzinfo=UTC))
-    digest = DeliveryPolicy.from_dict({"digest_times": ["18:00"]})
-    with pytest.raises(NoWorkingTime):
+    digest = DeliveryPolicy.from_dict({"digest_times": ["18:00", "07:30"]})
+    with pytest.raises(NoWorkingTime, match=r"none of their digest times \(07:30, 18:00\)"):
         next_delivery(p, digest, datetime(2026, 11, 27, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("holidays", [{}, {"holidays": {"country": "GB"}}])
+def test_adding_more_working_time_than_20_years_hold_gives_up(holidays: dict) -> None:
+    # a minute a week: 366 days of working time would end past the year 9999
+    sparse = WorkingPattern.from_dict(
+        {"timezone": "Europe/London", "weekly": {"mon": ["09:00-09:01"]}, **holidays}
+    )
+    monday = datetime(2026, 12, 7, tzinfo=UTC)
+    with pytest.raises(NoWorkingTime, match="within 20 years"):
+        sparse.add_working_time(monday, timedelta(days=366))
+    with pytest.raises(NoWorkingTime, match=r"a response window of 2160h .* cannot end"):
+        schedule_handoff(sparse, DeliveryPolicy(), monday, timedelta(days=90))
+    # what fits in 20 years is still found: 10 years of Monday minutes
+    ten_years = sparse.add_working_time(monday, timedelta(minutes=500))
+    assert ten_years.year in (2036, 2037)
+    assert sparse.working_time_between(monday, ten_years) == timedelta(minutes=500)
 
 
 def test_policy_round_trip() -> None:
