@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         description="largest estimated cost of a GraphQL operation (each field 1, times "
         "the items of every list around it)",
     )
+    max_result_items: int = Field(
+        default=50_000,
+        ge=1,
+        description="most items the lists of one GraphQL answer may hold together "
+        "(RESULT_TOO_LARGE beyond it)",
+    )
     max_request_bytes: int = Field(
         default=2_000_000, ge=1, description="largest request body (413 beyond it)"
     )

@@ -82,6 +82,7 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"  # PUT, PATCH or DELETE on /graphql
     CURSOR_EXPIRED = "CURSOR_EXPIRED"  # a subscription's `after` is older than its replay window
     SLOW_CONSUMER = "SLOW_CONSUMER"  # a subscription fell too far behind and was dropped
+    RESULT_TOO_LARGE = "RESULT_TOO_LARGE"  # the answer holds more list items than allowed
     INTERNAL = "INTERNAL"
 
 

@@ -17,7 +17,7 @@ graphql-core makes them (`tests/unit/api/test_executor.py` compares the two).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +36,8 @@ from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
+from handoff.api.errors import ErrorCode
+from handoff.api.extensions import ApiError
 from handoff.api.leaf_values import Complete, completion
 from handoff.api.lean_resolvers import is_lean
 
@@ -118,8 +120,50 @@ def _plan(field: GraphQLField) -> Plan:
     return _object_plan(definition.python_name, field.type)
 
 
+class ResultTooLarge(ApiError):
+    """An answer holding more list items than `HANDOFF_MAX_RESULT_ITEMS`."""
+
+    code = ErrorCode.RESULT_TOO_LARGE
+
+
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
-    """strawberry's execution context; plain fields skip graphql-core's per-field work."""
+    """strawberry's execution context; plain fields skip graphql-core's per-field work.
+
+    It also counts the items of the lists of objects it completes: past the settings'
+    `max_result_items` the list being completed fails with RESULT_TOO_LARGE (and so does
+    every list after it), whatever the cost estimate said (plain lists such as
+    `WorkItem.handoffs` grow with use, and nest)."""
+
+    _items = 0
+    _item_limit: int | None = None
+
+    def _count(self, result: object) -> None:
+        if not isinstance(result, Sized):
+            return
+        limit = self._item_limit
+        if limit is None:
+            settings = getattr(self.context_value, "settings", None)
+            limit = self._item_limit = getattr(settings, "max_result_items", 50_000)
+        self._items += len(result)
+        if self._items > limit:
+            raise ResultTooLarge(
+                f"the answer would hold more than {limit:,} list items "
+                "(HANDOFF_MAX_RESULT_ITEMS): ask for fewer nested lists or smaller pages"
+            )
+
+    def complete_list_value(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        self._count(result)
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
 
     def execute_fields(
         self,
@@ -283,6 +327,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 )
             if not isinstance(value, list | tuple) or any(item is None for item in value):
                 return Undefined  # graphql-core reports what is wrong with it
+            self._count(value)
             for index, item in enumerate(value):
                 item_path = Path(field_path, index, None)
                 completed = self._guard(

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from tests.integration.api._helpers import AMS, create_handoff, create_person, create_work_item
+import httpx
+
+from handoff.api.app import create_app
+from handoff.settings import Settings
+from handoff.storage.tokens import create_token
+from tests.conftest import GraphQLClient
+from tests.integration.api._helpers import (
+    AMS,
+    CANCEL,
+    create_handoff,
+    create_person,
+    create_work_item,
+    ok,
+)
 
 NESTED = """query($id: ID!) { node(id: $id) { ... on WorkItem { %s } } }"""
 
@@ -39,3 +52,32 @@ async def test_aliases_add_up(gql) -> None:
     many = " ".join(f"a{i}: {page}" for i in range(30))
     refused = (await gql.raw("{ " + many + " }")).json()
     assert "would cost about" in refused["errors"][0]["message"]
+
+
+async def test_an_answer_with_more_list_items_than_allowed_stops_there(
+    app_pool, clock, db_url
+) -> None:
+    # a work item's handoffs grow with use, past the 20 the estimate assumes: counted as
+    # they are completed (here with a limit of 30 items)
+    app = create_app(Settings(database_url=db_url, max_result_items=30), clock=clock, pool=app_pool)
+    async with app.router.lifespan_context(app):
+        async with app_pool.connection() as conn:
+            token = await create_token(conn, "acme", clock.now())
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://handoff.test") as http:
+            gql = GraphQLClient(http, token)
+            ana = await create_person(gql, "Ana", AMS)
+            sam = await create_person(gql, "Sam", AMS)
+            item = await create_work_item(gql, "Q4 numbers", sam)
+            for _ in range(4):
+                made = await create_handoff(gql, sam, ana, item=item)
+                await ok(gql, CANCEL, {"id": made["id"]}, "cancelHandoff", "HandoffPayload")
+            # 4 + 16 items: fine
+            two = (await gql.raw(NESTED % _nest(2), {"id": item["id"]})).json()
+            assert "errors" not in two, two
+            # 4 + 16 + 64: the third level stops, with the reason
+            three = (await gql.raw(NESTED % _nest(3), {"id": item["id"]})).json()
+            errors = three["errors"]
+            assert {e["extensions"]["code"] for e in errors} == {"RESULT_TOO_LARGE"}, errors
+            assert "more than 30 list items" in errors[0]["message"]
+            assert errors[0]["path"][:4] == ["node", "handoffs", 0, "workItem"]
