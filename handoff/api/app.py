@@ -199,19 +199,19 @@ def create_app(
         )
 
     async def _spend(connection: HTTPConnection, actor: Actor, response: Response) -> None:
-        """The request's share of its token's rate limits (RateLimit headers on the response)."""
+        """The request's share of its token's (or its person's) rate limits (RateLimit headers
+        on the response)."""
         limiter: RateLimiter | None = connection.app.state.limiter
-        if limiter is not None and actor.token_id is not None:
+        holder = actor.budget_key
+        if limiter is not None and holder is not None:
             # each mutation of a request counts (30 aliased createHandoffs are 30)
             mutations = mutation_fields(connection.scope.get(PAYLOAD_KEY))
             now = clock.now()
             limits = None
             if mutations <= 1:
-                limits = limiter.spend_leased(actor.token_id, mutations > 0, now)
+                limits = limiter.spend_leased(holder, mutations > 0, now)
             if limits is None:
-                limits = await limiter.spend_all_raw(
-                    actor.token_id, max(1, mutations), mutations > 0, now
-                )
+                limits = await limiter.spend_all_raw(holder, max(1, mutations), mutations > 0, now)
             response.raw_headers.extend(limits)
 
     async def refused(request: Request, exc: Exception) -> Response:

@@ -136,7 +136,7 @@ class RateLimiter:
         self._warned_at = 0.0
         self._buckets = {False: [b for b in (requests,) if b.per_minute > 0]}
         self._buckets[True] = [b for b in (requests, mutations) if b.per_minute > 0]
-        self._leases: dict[tuple[str, int], _Lease] = {}
+        self._leases: dict[tuple[str, str], _Lease] = {}
         self._texts = {
             b.name: (str(b.per_minute), f"{b.per_minute};w=60;burst={b.burst}")
             for b in (requests, mutations)
@@ -146,30 +146,30 @@ class RateLimiter:
             for name, (limit, policy) in self._texts.items()
         }
 
-    async def spend(self, token_id: int, mutation: bool, now: datetime) -> dict[str, str]:
+    async def spend(self, holder: str, mutation: bool, now: datetime) -> dict[str, str]:
         """Take one request (and one mutation) from the token's buckets; the RateLimit
         headers to send back. Raises `RateLimited` when a bucket is empty."""
-        lease, now_ms = await self._take(token_id, mutation, now)
+        lease, now_ms = await self._take(holder, mutation, now)
         return {} if lease is None else self._headers(lease, now_ms)
 
     async def spend_raw(
-        self, token_id: int, mutation: bool, now: datetime
+        self, holder: str, mutation: bool, now: datetime
     ) -> list[tuple[bytes, bytes]]:
         """`spend`, with the headers as ASGI raw headers (lower-case, encoded): what a
         response's `raw_headers` can take as they are, without Starlette's per-header
         bookkeeping (half the limiter's cost on a bare request). `spend_leased` first
         spares most requests this coroutine."""
-        return self._raw_headers(*await self._take(token_id, mutation, now))
+        return self._raw_headers(*await self._take(holder, mutation, now))
 
     def spend_leased(
-        self, token_id: int, mutation: bool, now: datetime
+        self, holder: str, mutation: bool, now: datetime
     ) -> list[tuple[bytes, bytes]] | None:
         """`spend_raw` in the common case, without a coroutine: every bucket's lease has a
         token for this request. None (nothing spent) when Redis must be asked."""
         now_ms = int(now.timestamp() * 1000)
         leases = []
         for bucket in self._buckets[mutation]:
-            lease = self._leases.get((bucket.name, token_id))
+            lease = self._leases.get((bucket.name, holder))
             if lease is None or not lease.spendable(now_ms):
                 return None
             leases.append(lease)
@@ -180,7 +180,7 @@ class RateLimiter:
         return self._raw_headers(self._tightest(leases, now_ms), now_ms)
 
     async def spend_all_raw(
-        self, token_id: int, count: int, mutation: bool, now: datetime
+        self, holder: str, count: int, mutation: bool, now: datetime
     ) -> list[tuple[bytes, bytes]]:
         """`spend_raw` for a request of `count` mutations (or one query), all or none: when
         a bucket refuses one, those already taken go back, and Retry-After says when the
@@ -196,19 +196,17 @@ class RateLimiter:
         limits: list[tuple[bytes, bytes]] = []
         for spent in range(count):
             try:
-                found = self.spend_leased(token_id, mutation, now)
-                limits = (
-                    found if found is not None else await self.spend_raw(token_id, mutation, now)
-                )
+                found = self.spend_leased(holder, mutation, now)
+                limits = found if found is not None else await self.spend_raw(holder, mutation, now)
             except RateLimited as refused:
                 if count == 1:
                     raise
-                raise self._given_back(token_id, mutation, spent, count, now, refused) from None
+                raise self._given_back(holder, mutation, spent, count, now, refused) from None
         return limits
 
     def _given_back(
         self,
-        token_id: int,
+        holder: str,
         mutation: bool,
         spent: int,
         count: int,
@@ -220,7 +218,7 @@ class RateLimiter:
         now_ms = int(now.timestamp() * 1000)
         wait_ms = 0
         for bucket in self._buckets[mutation]:
-            lease = self._leases.get((bucket.name, token_id))
+            lease = self._leases.get((bucket.name, holder))
             if lease is None:  # pruned meanwhile: its tokens lapse, as any pruned lease's
                 continue
             lease.left += spent
@@ -247,16 +245,14 @@ class RateLimiter:
             policy,
         ]
 
-    async def _take(
-        self, token_id: int, mutation: bool, now: datetime
-    ) -> tuple[_Lease | None, int]:
+    async def _take(self, holder: str, mutation: bool, now: datetime) -> tuple[_Lease | None, int]:
         """Spend the request's tokens; the tightest bucket's lease, which speaks for the
         request in the headers (None when no bucket applies, or Redis is unavailable)."""
         buckets = self._buckets[mutation]
         if not buckets:
             return None, 0
         now_ms = int(now.timestamp() * 1000)
-        leases = [self._lease(b, token_id, now_ms) for b in buckets]
+        leases = [self._lease(b, holder, now_ms) for b in buckets]
         for _ in range(RENEWAL_WAITS):
             # a renewal of more than one token is in flight: its lease is for us too
             waits_for = [
@@ -286,7 +282,7 @@ class RateLimiter:
             lease.left -= 1  # reserved now: other requests may spend it while we wait
         if need:
             try:
-                allowed, waits = await self._renew(token_id, need, now_ms)
+                allowed, waits = await self._renew(holder, need, now_ms)
             except (RedisError, OSError) as exc:
                 self._unavailable(exc)
                 return None, now_ms
@@ -299,8 +295,8 @@ class RateLimiter:
                 self._refuse(leases, now_ms, max(waits))
         return self._tightest(leases, now_ms), now_ms
 
-    def _lease(self, bucket: Bucket, token_id: int, now: int) -> _Lease:
-        key = (bucket.name, token_id)
+    def _lease(self, bucket: Bucket, holder: str, now: int) -> _Lease:
+        key = (bucket.name, holder)
         lease = self._leases.get(key)
         if lease is None:  # first request of this token in this process, or pruned
             if len(self._leases) >= MAX_LEASES:
@@ -313,7 +309,7 @@ class RateLimiter:
             if now >= lease.expires and now >= lease.empty_until and lease.renewing is None:
                 del self._leases[key]
 
-    async def _renew(self, token_id: int, need: list[_Lease], now: int) -> tuple[bool, list[int]]:
+    async def _renew(self, holder: str, need: list[_Lease], now: int) -> tuple[bool, list[int]]:
         """One script call: hand back what expired leases did not spend, take new leases
         (one token of it for this request). Whether Redis allowed it; per lease the ms
         until its bucket has a token again.
@@ -340,7 +336,7 @@ class RateLimiter:
                 want = lease.size
                 lease.renewing = asyncio.get_running_loop().create_future()
                 leading.append(lease)
-            keys.append(f"handoff:rl:{b.name}:{token_id}")
+            keys.append(f"handoff:rl:{b.name}:{holder}")
             args += [b.per_ms, b.burst, want, back]
         try:
             result = await self._script(keys=keys, args=args)

@@ -31,6 +31,14 @@ class Actor:
     def acts_as_person(self) -> bool:
         return self.person_id is not None
 
+    @property
+    def budget_key(self) -> str | None:
+        """Whose rate-limit buckets a request spends: a person's tokens share one budget
+        (minting more tokens must not multiply it); a workspace token has its own."""
+        if self.person_id is not None:
+            return f"p{self.person_id}"
+        return None if self.token_id is None else f"t{self.token_id}"
+
 
 class Right(StrEnum):
     """The kinds of decision; `RULES` says who has each."""

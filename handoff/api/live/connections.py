@@ -215,8 +215,8 @@ class LiveRuntime:
 
     async def spend(self, actor: Actor) -> None:
         """One request of the token's rate limit (RateLimited when it is spent)."""
-        if self.limiter is not None and actor.token_id is not None:
-            await self.limiter.spend(actor.token_id, False, self.clock.now())
+        if self.limiter is not None and actor.budget_key is not None:
+            await self.limiter.spend(actor.budget_key, False, self.clock.now())
 
     def admit(self, connection: LiveConnection) -> None:
         """Hold a connection: `Refused` past the process's or the token's limit, or while

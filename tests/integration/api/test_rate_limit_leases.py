@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from handoff.api.ratelimit import LEASE_TTL_MS, Bucket, RateLimited, RateLimiter
 from handoff.clock import ManualClock
 
-TOKEN = 7
+TOKEN = "t7"  # a workspace token's budget key (Actor.budget_key)
 KEY = f"handoff:rl:requests:{TOKEN}"
 
 

@@ -12,7 +12,9 @@ from prometheus_client import REGISTRY
 
 from handoff.api.app import create_app
 from handoff.clock import ManualClock
+from handoff.services.people import create_person
 from handoff.settings import Settings
+from handoff.storage import tokens, workspaces
 from handoff.storage.tokens import create_token
 
 QUERY = "{ viewer { name } }"
@@ -170,3 +172,22 @@ async def test_several_mutations_are_spent_all_or_none(limited, clock) -> None:
     assert refused.headers["Retry-After"] == "60"
     clock.advance(timedelta(seconds=60))
     assert (await post(http, one, two)).status_code == 200
+
+
+async def test_a_person_s_tokens_share_one_budget(limited, app_pool, clock) -> None:
+    http, one, _ = limited
+    async with app_pool.connection() as conn:
+        ws = await workspaces.ensure(conn, "acme", clock.now(), 1)
+        ana = await create_person(
+            conn, ws.id, clock.now(), name="Ana", handle="ana", timezone="Europe/Amsterdam"
+        )
+        secrets = [
+            (await tokens.insert(conn, ws.id, clock.now(), label=n, person_id=ana.id))[1]
+            for n in ("phone", "laptop")
+        ]
+    headers = [{"Authorization": f"Bearer {secret}"} for secret in secrets]
+    # a burst of 3 for Ana, however many tokens she has: more tokens are no more budget
+    codes = [(await post(http, headers[i % 2], QUERY)).status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+    # the workspace token's budget is its own
+    assert (await post(http, one, QUERY)).status_code == 200
