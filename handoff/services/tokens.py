@@ -14,6 +14,8 @@ from handoff.storage.models import ApiToken
 from handoff.storage.run import Conn
 
 MAX_NAME = 200
+# live tokens one person may hold (a person token could otherwise mint without end)
+MAX_LIVE_PER_PERSON = 20
 
 
 async def list_tokens(
@@ -60,8 +62,15 @@ async def create_person_token(
     if expires_at is not None and expires_at <= now:
         raise Invalid("expiresAt", "expiresAt must be in the future")
     await _within_own_life(conn, ws, expires_at, actor)
+    if await tokens.live_for_person(conn, ws, person_id, now) >= MAX_LIVE_PER_PERSON:
+        raise Invalid(
+            "personId",
+            f"{person.name} already has {MAX_LIVE_PER_PERSON} tokens that work, the most one "
+            "person may have: revoke one first",
+        )
+    made_by = None if actor is None else actor.token_id
     return await tokens.insert(
-        conn, ws, now, label=name, person_id=person_id, expires_at=expires_at
+        conn, ws, now, label=name, person_id=person_id, expires_at=expires_at, made_by=made_by
     )
 
 
@@ -85,7 +94,8 @@ async def _within_own_life(
 async def revoke_token(
     conn: Conn, ws: int, now: datetime, token_id: int, actor: Actor | None = None
 ) -> ApiToken:
-    """Revoke a token at once (its next request is refused)."""
+    """Revoke a token at once, and the tokens made with it, and theirs (their next
+    requests are refused)."""
     found = await tokens.get(conn, ws, token_id)
     if found is None:
         raise NotFound("ApiToken", token_id)

@@ -231,6 +231,7 @@ class ApiToken(FromRow):
     last_used_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+    made_by: int | None = None
 
 
 @dataclass(frozen=True)

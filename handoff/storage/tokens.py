@@ -46,8 +46,10 @@ async def insert(
     label: str = "",
     person_id: int | None = None,
     expires_at: datetime | None = None,
+    made_by: int | None = None,
 ) -> tuple[ApiToken, str]:
-    """Store a new token's hash; returns the token and its secret (shown once)."""
+    """Store a new token's hash (`made_by`: the token whose request made it); returns the
+    token and its secret (shown once)."""
     secret = new_secret()
     params = {
         "workspace_id": ws,
@@ -56,6 +58,7 @@ async def insert(
         "now": now,
         "person_id": person_id,
         "expires_at": expires_at,
+        "made_by": made_by,
     }
     token = await one(conn, Q.insert, params, ApiToken.from_row)
     assert token is not None
@@ -105,8 +108,16 @@ async def get(conn: Conn, ws: int, token_id: int) -> ApiToken | None:
     return await one(conn, Q.get, {"workspace_id": ws, "id": token_id}, ApiToken.from_row)
 
 
+async def live_for_person(conn: Conn, ws: int, person_id: int, now: datetime) -> int:
+    """How many of a person's tokens still work."""
+    params = {"workspace_id": ws, "person_id": person_id, "now": now}
+    found = await one(conn, Q.live_for_person, params, lambda row: int(row["n"]))
+    return found or 0
+
+
 async def revoke(conn: Conn, ws: int, token_id: int, now: datetime) -> ApiToken | None:
-    """Revoke a token (again is a no-op); None when the workspace has no such token."""
+    """Revoke a token and the tokens made with it, theirs too (again is a no-op); None
+    when the workspace has no such token."""
     params = {"workspace_id": ws, "id": token_id, "now": now}
     return await one(conn, Q.revoke, params, ApiToken.from_row)
 

@@ -64,7 +64,10 @@ class TokenMutation:
         )
         return CreatePersonTokenPayload(token=ApiToken.wrap(token), secret=secret)
 
-    @strawberry.mutation(description="Revoke a token; its next request is refused")
+    @strawberry.mutation(
+        description="Revoke a token and the tokens made with it (and theirs); their next "
+        "requests are refused"
+    )
     @expected_failures()
     async def revoke_token(
         self,

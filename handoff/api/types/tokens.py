@@ -12,6 +12,7 @@ from handoff.api.errors import NotFound, ValidationError
 from handoff.api.loaders import loader
 from handoff.api.types.common import Info, Node
 from handoff.api.types.people import Person
+from handoff.services import tokens as token_service
 from handoff.storage import models as m
 
 
@@ -32,6 +33,20 @@ class ApiToken(Node):
             return None
         found = await loader(info.context, "person").load(self._m.person_id)
         return None if found is None else Person.wrap(found)
+
+    @strawberry.field(
+        description="The token whose request made it (revoking that one revokes this one "
+        "too); null when the CLI made it, or when it is not yours to see"
+    )
+    async def made_by(self, info: Info) -> ApiToken | None:
+        if self._m.made_by is None:
+            return None
+        ctx = info.context
+        async with ctx.connection() as conn:
+            found = await token_service.visible_token(
+                conn, ctx.workspace_id, self._m.made_by, ctx.actor
+            )
+        return None if found is None else ApiToken.wrap(found)
 
     @classmethod
     def wrap(cls, model: m.ApiToken) -> ApiToken:

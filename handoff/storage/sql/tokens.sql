@@ -18,25 +18,45 @@ WITH t AS (
 SELECT id, workspace_id, person_id FROM t;
 
 -- name: insert
-INSERT INTO api_tokens (workspace_id, token_hash, label, created_at, person_id, expires_at)
-VALUES (%(workspace_id)s, %(token_hash)s, %(label)s, %(now)s, %(person_id)s, %(expires_at)s)
-RETURNING id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at;
+INSERT INTO api_tokens (workspace_id, token_hash, label, created_at, person_id, expires_at,
+                        made_by)
+VALUES (%(workspace_id)s, %(token_hash)s, %(label)s, %(now)s, %(person_id)s, %(expires_at)s,
+        %(made_by)s)
+RETURNING id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at,
+          made_by;
 
 -- name: list
-SELECT id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at
+SELECT id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at,
+       made_by
 FROM api_tokens
 WHERE workspace_id = %(workspace_id)s
   AND (%(person_id)s::bigint IS NULL OR person_id = %(person_id)s)
 ORDER BY id;
 
 -- name: get
-SELECT id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at
+SELECT id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at,
+       made_by
 FROM api_tokens WHERE workspace_id = %(workspace_id)s AND id = %(id)s;
 
+-- name: live_for_person
+-- How many tokens acting as a person still work.
+SELECT count(*) AS n FROM api_tokens
+WHERE workspace_id = %(workspace_id)s AND person_id = %(person_id)s AND revoked_at IS NULL
+  AND (expires_at IS NULL OR expires_at > %(now)s);
+
 -- name: revoke
-UPDATE api_tokens SET revoked_at = coalesce(revoked_at, %(now)s)
-WHERE workspace_id = %(workspace_id)s AND id = %(id)s
-RETURNING id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at;
+-- The token and every token made with it, or with those, and so on (made_by).
+WITH RECURSIVE tree AS (
+    SELECT id FROM api_tokens WHERE workspace_id = %(workspace_id)s AND id = %(id)s
+    UNION
+    SELECT t.id FROM api_tokens t JOIN tree ON t.made_by = tree.id
+), revoked AS (
+    UPDATE api_tokens SET revoked_at = coalesce(revoked_at, %(now)s)
+    WHERE id IN (SELECT id FROM tree)
+    RETURNING id, workspace_id, person_id, label, created_at, last_used_at, expires_at,
+              revoked_at, made_by
+)
+SELECT * FROM revoked WHERE id = %(id)s;
 
 -- name: revoke_labelled
 -- Revoke the live tokens of a workspace with this label (e.g. yesterday's sign-in links).

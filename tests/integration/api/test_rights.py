@@ -264,6 +264,42 @@ async def test_a_revoked_token_stops_within_a_second(gql, cast, clock) -> None:
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+async def test_tokens_made_with_a_revoked_token_stop_with_it(gql, cast, clock) -> None:
+    ana = cast["ana"]["id"]
+    child = (await cast["as_ana"](TOKEN, {"person": ana, "name": "phone"}))["createPersonToken"]
+    as_child = GraphQLClient(gql.http, child["secret"])
+    grandchild = (await as_child(TOKEN, {"person": ana, "name": "tablet"}))["createPersonToken"]
+    as_grandchild = GraphQLClient(gql.http, grandchild["secret"])
+    lineage = "{ tokens { name madeBy { name } } }"
+    made_by = {t["name"]: t["madeBy"] for t in (await cast["as_ana"](lineage))["tokens"]}
+    # "app" was made by the workspace token, which a person token does not see
+    assert made_by == {"app": None, "phone": {"name": "app"}, "tablet": {"name": "phone"}}
+    # the workspace revokes the token Ana's app started from: what it made stops too
+    [app] = [t for t in (await gql(TOKENS, {"person": ana}))["tokens"] if t["name"] == "app"]
+    await gql(REVOKE, {"id": app["id"]})
+    clock.advance(timedelta(seconds=1))
+    for client in (as_child, as_grandchild):
+        assert (await client.raw("{ viewer { name } }")).status_code == 401
+    assert (await cast["as_sam"]("{ viewer { name } }"))["viewer"]["name"] == "acme"
+
+
+async def test_a_person_holds_at_most_20_working_tokens(gql, cast, clock) -> None:
+    ana = cast["ana"]["id"]
+    for i in range(19):  # and the one of `cast`
+        made = await gql(TOKEN, {"person": ana, "name": f"t{i}"})
+        assert made["createPersonToken"]["__typename"] == "CreatePersonTokenPayload"
+    refused = (await cast["as_ana"](TOKEN, {"person": ana, "name": "one more"}))[
+        "createPersonToken"
+    ]
+    assert refused["__typename"] == "ValidationError"
+    assert refused["field"] == "personId" and "revoke one first" in refused["message"]
+    # an expired or revoked one makes room
+    [t0] = [t for t in (await gql(TOKENS, {"person": ana}))["tokens"] if t["name"] == "t0"]
+    await gql(REVOKE, {"id": t0["id"]})
+    again = await cast["as_ana"](TOKEN, {"person": ana, "name": "one more"})
+    assert again["createPersonToken"]["__typename"] == "CreatePersonTokenPayload"
+
+
 async def test_a_deactivated_person_s_token_stops_within_a_second(gql, cast, clock) -> None:
     assert (await cast["as_kim"]("{ viewer { person { name } } }"))["viewer"]["person"][
         "name"
