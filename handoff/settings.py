@@ -105,6 +105,13 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(
         default=10.0, gt=0, description="timeout per webhook attempt"
     )
+    webhook_senders: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="webhook senders one worker runs at once, on a queue and a database pool "
+        "of their own: slow receivers never hold up landings, reminders or escalations",
+    )
     webhook_sender_lease_seconds: float = Field(
         default=5.0,
         ge=0.5,

@@ -7,7 +7,7 @@
   `webhook_send` for it. PostgreSQL is the truth: if Redis is flushed, the leases run
   out and the next ticks enqueue again.
 - `webhook_send(endpoint_id, token)` (job id `webhook:send:<token>`, new for every
-  lease): holds the endpoint's lease (renewed every third of
+  lease; on `sender_queue`, worked by a worker of its own): holds the endpoint's lease (renewed every third of
   `webhook_sender_lease_seconds`) and its session advisory lock (mutual exclusion even
   against a sender whose lease ran out under it), and sends the endpoint's open
   deliveries in sequence order. `handoff.webhooks.health` decides what each answer does:
@@ -61,6 +61,13 @@ SEND_BUDGET_SECONDS = 60.0
 # Attempts are recorded at least this often: a sender killed mid-batch repeats at most
 # the deliveries of this last stretch (same webhook-id and sequence: receivers de-dupe).
 RECORD_EVERY_SECONDS = 0.25
+
+
+def sender_queue(settings: Any) -> str:
+    """The queue `webhook_send` jobs wait on: their own, worked by their own arq worker
+    (`handoff.jobs.worker.sender_settings`), so a sender holding its slot for a slow
+    receiver never holds one that a landing, reminder or escalation needs."""
+    return f"{settings.queue_name}:webhook-senders"
 
 
 def send_job_id(lease: store.SenderLease) -> str:
@@ -123,7 +130,7 @@ async def webhook_tick(ctx: dict[str, Any]) -> dict[str, int]:
 async def _start_senders(ctx: dict[str, Any]) -> list[store.SenderLease]:
     now = ctx["clock"].now()
     token = uuid.uuid4().hex[:16]
-    queue = ctx["settings"].queue_name
+    queue = sender_queue(ctx["settings"])
     async with ctx["pool"].connection() as conn, conn.transaction():
         leases = await store.claim_senders(conn, now, now + _lease(ctx), token)
         # enqueued before the leases commit: if Redis is away, they roll back
@@ -377,9 +384,11 @@ class _Run:
         self.totals["failed"] += sum(r.status != ok for r in records)
 
 
-FUNCTIONS = [
-    func(webhook_tick, name="webhook_tick", keep_result=0, timeout=120),
-    func(webhook_send, name="webhook_send", keep_result=0, timeout=SEND_BUDGET_SECONDS + 60),
+# on the main queue
+FUNCTIONS = [func(webhook_tick, name="webhook_tick", keep_result=0, timeout=120)]
+# on `sender_queue`
+SENDER_FUNCTIONS = [
+    func(webhook_send, name="webhook_send", keep_result=0, timeout=SEND_BUDGET_SECONDS + 60)
 ]
 CRON_JOBS = [
     cron(

@@ -89,6 +89,42 @@ def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str,
     }
 
 
+def sender_settings(settings: Settings, clock: Clock | None = None) -> dict[str, Any]:
+    """The arq WorkerSettings of the webhook senders beside the main worker: their own
+    queue (`webhooks.sender_queue`), `webhook_senders` at once, and their own database
+    pool, so slow receivers hold neither job slots nor connections that landings need."""
+    from handoff.jobs import webhooks
+
+    the_clock: Clock = clock or SystemClock()
+    senders = settings.webhook_senders
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        ctx["settings"] = settings
+        ctx["clock"] = the_clock
+        # each sender holds a connection; its lease heartbeats borrow one now and then
+        ctx["pool"] = await open_pool(
+            settings.require_database_url(), 1, senders + max(2, senders // 2)
+        )
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        pool = ctx.pop("pool", None)
+        if pool is not None:
+            await pool.close()
+
+    return {
+        "functions": webhooks.SENDER_FUNCTIONS,
+        "redis_settings": RedisSettings.from_dsn(settings.require_redis_url()),
+        "queue_name": webhooks.sender_queue(settings),
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "max_jobs": senders,
+        "job_timeout": JOB_TIMEOUT_SECONDS,
+        "keep_result": 0,
+        "poll_delay": 0.05,
+        "job_completion_wait": SHUTDOWN_GRACE_SECONDS,
+    }
+
+
 async def _gauges_loop(pool: AsyncConnectionPool, clock: Clock) -> None:
     """Every worker refreshes its own per-endpoint webhook gauges (cron jobs run on one
     worker only, and each process has its own registry)."""
@@ -105,24 +141,49 @@ async def _gauges_loop(pool: AsyncConnectionPool, clock: Clock) -> None:
 def run_worker(settings: Settings) -> None:
     """Run the worker until SIGTERM/SIGINT (blocking); in-flight jobs get a bounded grace.
 
-    `ctx["stopping"]` is set at the signal: a long job (a webhook sender) starts nothing
-    new after it, so what it has begun ends within the grace instead of being cut.
+    Two arq workers share the process: the main one (relay, follow-ups, the webhook tick)
+    and the webhook senders (`sender_settings`). `ctx["stopping"]` is set at the signal:
+    a long job (a webhook sender) starts nothing new after it, so what it has begun ends
+    within the grace instead of being cut. Either worker ending stops the other.
     """
     from arq.worker import create_worker
 
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO))
     # arq's Worker picks up the current event loop at construction.
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    worker = create_worker(worker_settings(settings))
-    stopping = worker.ctx["stopping"] = asyncio.Event()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    stopping = asyncio.Event()
+    workers = [
+        create_worker(worker_settings(settings), ctx={"stopping": stopping}),
+        create_worker(sender_settings(settings), ctx={"stopping": stopping}),
+    ]
 
     def stop(signum: signal.Signals) -> None:
+        if stopping.is_set():
+            return
         stopping.set()
-        worker.handle_sig_wait_for_completion(signum)
+        for worker in workers:
+            worker.handle_sig_wait_for_completion(signum)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
-        worker.loop.add_signal_handler(signum, stop, signum)
-    worker.run()
+        loop.add_signal_handler(signum, stop, signum)
+
+    async def run_both() -> None:
+        tasks = [loop.create_task(w.main()) for w in workers]
+        for worker, task in zip(workers, tasks, strict=True):
+            worker.main_task = task
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        stop(signal.SIGTERM)  # one ended (a signal, or a failure): the other stops too
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+    try:
+        loop.run_until_complete(run_both())
+    finally:
+        for worker in reversed(workers):
+            loop.run_until_complete(worker.close())
 
 
 async def run_due(

@@ -248,8 +248,8 @@ async def _pipeline(
         t1 = time.perf_counter()
         while True:
             worker = Worker(
-                functions=jobs.FUNCTIONS,
-                queue_name=settings.queue_name,
+                functions=jobs.SENDER_FUNCTIONS,
+                queue_name=jobs.sender_queue(settings),
                 redis_pool=redis,
                 burst=True,
                 handle_signals=False,

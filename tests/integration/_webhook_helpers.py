@@ -204,12 +204,13 @@ class Harness:
             return await events.record(conn, new, self.clock.now())
 
     async def run_jobs(self, timeout: float = 60.0) -> dict[str, int]:
-        """One tick (dispatch + enqueue due senders), then drain the queue with a burst worker."""
+        """One tick (dispatch + enqueue due senders), then drain the senders' queue with a
+        burst worker."""
         ctx = self._ctx()
         stats = await jobs.webhook_tick(ctx)
         worker = Worker(
-            functions=jobs.FUNCTIONS,
-            queue_name=self.settings.queue_name,
+            functions=jobs.SENDER_FUNCTIONS,
+            queue_name=jobs.sender_queue(self.settings),
             redis_pool=self.redis,
             burst=True,
             handle_signals=False,

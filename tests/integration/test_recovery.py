@@ -325,3 +325,29 @@ async def test_sigterm_mid_send_finishes_the_attempt_on_the_wire_and_starts_no_o
             )
             counts = {r["status"]: r["n"] for r in await cur.fetchall()}
         assert counts == {"PENDING": 4, "SUCCEEDED": 1}, counts
+
+
+async def test_slow_webhook_receivers_never_hold_up_landings(
+    db_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    # 12 endpoints whose receiver takes 3 s an answer, 6 events each: their senders are
+    # busy for 18 s, more of them than the worker has job slots for landings (10)
+    async with receiver() as rx, engine(db_url, redis_url) as (pool, _redis, settings):
+        rx.default = Reply(delay=3.0)
+        now = SystemClock().now()
+        ws, _ = await workspace_with_endpoints(pool, [f"{rx.url}/{i}" for i in range(12)], now)
+        await record_events(pool, ws, 6, now)
+        with Workers(tmp_path, db_url, redis_url, settings.queue_name) as workers:
+            workers.start(HANDOFF_WEBHOOK_SENDERS="12")
+            await wait_for(lambda: len(rx.requests) >= 12, 30, "every endpoint's first send")
+            async with pool.connection() as conn, conn.transaction():
+                other = await workspace(conn, now)
+                sender = await person(conn, other, now, "Sender", "Europe/Amsterdam")
+                bo = await person(conn, other, now, "Bo", "America/New_York")
+                await bulk_deliveries(conn, other, sender.id, [bo.id], 5, now, now)
+            landed = time.monotonic()
+            while (await delivery_counts(pool))["delivered"] < 5:
+                assert time.monotonic() - landed < 10, "landings waited for webhook senders"
+                await asyncio.sleep(0.1)
+            # while every sender was still waiting on its receiver
+            assert len(rx.requests) < 12 * 6, len(rx.requests)
