@@ -8,7 +8,7 @@ redeliveries with a Conflict until it is enabled again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from handoff.ids import encode
 from handoff.services.errors import Conflict, Invalid, NotFound
@@ -160,7 +160,14 @@ async def rotate_secret(
     until = None if keep_previous_for is None else now + keep_previous_for
     rotated = await webhooks.rotate_secret(conn, ws, endpoint_id, secret, now, until)
     if rotated is None:
-        raise NotFound(ENDPOINT, endpoint_id)
+        current = await endpoint(conn, ws, endpoint_id)  # NotFound when there is none
+        assert current.previous_secret_until is not None
+        raise Conflict(
+            "the secret replaced last still signs until "
+            f"{current.previous_secret_until.astimezone(UTC).isoformat()}; another overlap "
+            "now would cut it off early: rotate again after that, or without "
+            "keepPreviousFor to replace both secrets at once"
+        )
     return WithSecret(rotated, secret)
 
 

@@ -18,6 +18,7 @@ ROTATE = """mutation($id: ID!, $keep: Duration) {
     __typename
     ... on WebhookEndpointWithSecretPayload { secret endpoint { previousSecretUntil } }
     ... on ValidationError { field message }
+    ... on Conflict { message }
   }
 }"""
 
@@ -73,3 +74,28 @@ async def test_an_overlap_must_be_positive_and_at_most_a_week(db_url: str, redis
             assert refused["__typename"] == "ValidationError", (keep, refused)
             assert refused["field"] == "keepPreviousFor", refused
         assert await h.gql(ws, "{ webhookEndpoints { updatedAt previousSecretUntil } }") == before
+
+
+async def test_a_second_overlap_never_cuts_the_first_one_short(db_url: str, redis_url: str) -> None:
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+    async with receiver() as rx, harness(db_url, redis_url, clock) as h:
+        ws = await h.workspace("acme")
+        endpoint_id, first = await create(h, ws, rx.url)
+        await h.gql(ws, ROTATE, id=endpoint_id, keep="PT1H")
+        state = "{ webhookEndpoints { updatedAt previousSecretUntil } }"
+        before = await h.gql(ws, state)
+        clock.advance(timedelta(minutes=2))  # (signatures are checked against the real time)
+        refused = (await h.gql(ws, ROTATE, id=endpoint_id, keep="PT1H"))["rotateWebhookSecret"]
+        assert refused["__typename"] == "Conflict", refused
+        assert "still signs until" in refused["message"]
+        assert await h.gql(ws, state) == before
+        # the first secret still signs, as promised
+        await h.event(ws, "handoff.created", {"n": 1})
+        await h.run_jobs()
+        assert _accepts(first, rx.requests[-1])
+        # once its hour is over another overlap may start; without one, both go at once
+        clock.advance(timedelta(minutes=58))
+        later = (await h.gql(ws, ROTATE, id=endpoint_id, keep="PT1H"))["rotateWebhookSecret"]
+        assert later["__typename"] == "WebhookEndpointWithSecretPayload", later
+        at_once = (await h.gql(ws, ROTATE, id=endpoint_id))["rotateWebhookSecret"]
+        assert at_once["endpoint"]["previousSecretUntil"] is None

@@ -206,7 +206,7 @@ CreateWebhookEndpointResult = Annotated[
     strawberry.union("CreateWebhookEndpointResult", description="The result, or why not"),
 ]
 RotateWebhookSecretResult = Annotated[
-    WebhookEndpointWithSecretPayload | ValidationError | NotFound,
+    WebhookEndpointWithSecretPayload | ValidationError | NotFound | Conflict,
     strawberry.union("RotateWebhookSecretResult", description="The result, or why not"),
 ]
 DeleteWebhookEndpointResult = Annotated[

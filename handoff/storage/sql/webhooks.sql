@@ -44,13 +44,16 @@ RETURNING *;
 
 -- name: endpoint_rotate_secret
 -- With an overlap, the secret being replaced signs too until then (the right-hand sides
--- read the row as it was); without one, it is gone at once.
+-- read the row as it was); without one, it is gone at once. An overlap is not started
+-- while an earlier one runs (no row): it would cut the earlier secret off before its time.
 UPDATE webhook_endpoints SET
     secret = %(secret)s,
     previous_secret = CASE WHEN %(keep_until)s::timestamptz IS NULL THEN NULL ELSE secret END,
     previous_secret_until = %(keep_until)s::timestamptz,
     updated_at = %(now)s
 WHERE workspace_id = %(workspace_id)s AND id = %(id)s
+  AND (%(keep_until)s::timestamptz IS NULL OR previous_secret_until IS NULL
+       OR previous_secret_until <= %(now)s)
 RETURNING *;
 
 -- name: endpoint_delete
