@@ -145,3 +145,29 @@ async def test_a_slow_receiver_stops_the_sender_at_its_budget(
             clock.advance(timedelta(seconds=1))
             await h.run_jobs()
         assert [json.loads(r.body)["data"]["n"] for r in rx.requests] == list(range(10))
+
+
+async def test_a_test_ping_probes_a_failing_endpoint_at_once(
+    db_url: str, redis_url: str, clock: ManualClock
+) -> None:
+    async with receiver() as rx, harness(db_url, redis_url, clock) as h:
+        ws = await h.workspace("acme")
+        endpoint_id, _ = await create(h, ws, rx.url)
+        rx.default = Reply(status=503)
+        await h.event(ws, "handoff.created", {"n": 1})
+        for _ in range(9):  # 1, 2, 5, 10, 15, 30, 60 s, 5 min, then the next probe is 30 min off
+            await h.run_jobs()
+            clock.advance(timedelta(minutes=6))
+        failed = len(rx.requests)
+        assert failed == 9
+        rx.default = Reply(status=200)  # fixed: is it?
+        ping = await h.gql(
+            ws,
+            "mutation($id: ID!) { testWebhookEndpoint(id: $id) { __typename } }",
+            id=endpoint_id,
+        )
+        assert ping["testWebhookEndpoint"]["__typename"] == "WebhookDeliveryPayload"
+        await h.run_jobs()
+        # probed now: the held event and then the ping went out, in order
+        sent = [json.loads(r.body)["type"] for r in rx.requests[failed:]]
+        assert sent == ["handoff.created", "ping"], sent

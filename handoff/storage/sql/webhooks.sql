@@ -121,7 +121,8 @@ SELECT (SELECT count(*) FROM upd) AS events,
 -- name: ping_insert
 -- A `ping` to one endpoint, after every event dispatched before it (under dispatch_lock,
 -- once the caller has dispatched what was waiting): the next outbox position and the
--- endpoint's next sequence number.
+-- endpoint's next sequence number. A probing endpoint is probed now, as a redelivery
+-- does: "is it fixed?" is answered at once, not at the next probe hours away.
 WITH cur AS (
     UPDATE outbox_cursor SET last_position = last_position + 1 RETURNING last_position
 ), ev AS (
@@ -132,7 +133,8 @@ WITH cur AS (
     FROM cur
     RETURNING id
 ), bump AS (
-    UPDATE webhook_endpoints SET last_sequence = last_sequence + 1
+    UPDATE webhook_endpoints SET last_sequence = last_sequence + 1,
+        probe_at = CASE WHEN health = 'PROBING' THEN least(probe_at, %(now)s) ELSE probe_at END
     WHERE id = %(endpoint_id)s AND workspace_id = %(workspace_id)s
     RETURNING last_sequence
 )
