@@ -47,7 +47,7 @@ from handoff.observability.metrics import WEBHOOK_ATTEMPTS, WEBHOOK_SENDER_TAKEO
 from handoff.states import WebhookDeliveryStatus
 from handoff.storage import webhooks as store
 from handoff.webhooks.backoff import GIVE_UP_AFTER
-from handoff.webhooks.health import Health, Step, after_attempt, due_for_probe, verdict
+from handoff.webhooks.health import GONE, Health, Step, after_attempt, due_for_probe, verdict
 from handoff.webhooks.http import WebhookClient
 from handoff.webhooks.payload import build_body
 from handoff.webhooks.sender import AttemptResult, attempt
@@ -251,7 +251,9 @@ async def _send(
                 sequence=delivery.sequence,
             )
             WEBHOOK_ATTEMPTS.labels(endpoint=label, outcome=result.outcome).inc()
-            step = after_attempt(run.health, verdict(result.outcome, result.status_code), at, rng)
+            wait = None if result.retry_after is None else timedelta(seconds=result.retry_after)
+            judged = verdict(result.outcome, result.status_code)
+            step = after_attempt(run.health, judged, at, rng, wait)
             run.add(delivery, step, result, at)
             if step.disable:
                 await run.disable(at, result)
@@ -340,7 +342,9 @@ class _Run:
         since = self.health.failing_since
         self.disable_at = at
         self.disable_reason = (
-            f"every attempt failed for {GIVE_UP_AFTER.days} days"
+            "the receiver answered 410 Gone: it asks to be sent nothing more"
+            if result.status_code == GONE
+            else f"every attempt failed for {GIVE_UP_AFTER.days} days"
             f" (since {since.isoformat() if since else at.isoformat()});"
             f" last error: {result.error}"
         )

@@ -10,6 +10,10 @@ returned `Step` (storage) and stops sending for the endpoint when `hold` is set.
   ("not now") — says nothing about the message. The endpoint goes PROBING: only the
   head delivery is tried again, after 1, 2, 5, 10, 15, 30, 60 s, then the long schedule
   (`backoff`), and every later delivery waits behind it, so the order holds.
+- A 410 Gone is the receiver asking to be sent nothing more (Standard Webhooks): the
+  endpoint is disabled, its delivery held at the head for a re-enable.
+- A `Retry-After` on a failure at the endpoint holds the next probe back that long (at
+  most a day) when that is later than the schedule's.
 - Any other 4xx is the receiver's answer to *this* message (bad request, forbidden,
   gone, unprocessable...). The same bytes would get the same answer, so the delivery is
   given up (DEAD, no automatic retry) and the sender moves on to the next one in
@@ -34,6 +38,10 @@ from handoff.webhooks.backoff import GIVE_UP_AFTER, RandomSource, next_delay
 
 # 4xx answers that mean "not now" rather than "not this message"
 RETRY_LATER_4XX = frozenset({408, 425, 429})
+# "the endpoint is gone": Standard Webhooks asks senders to disable it
+GONE = 410
+# the longest a receiver's Retry-After holds a probe back (its probes go on after it)
+MAX_RETRY_AFTER = timedelta(days=1)
 # longer than any gap of the probe schedule (daily, +10 % jitter): a pause this long
 # between failed attempts ends a failing period
 QUIET = timedelta(days=1, hours=6)
@@ -43,6 +51,7 @@ class Verdict(StrEnum):
     """What an attempt's answer means for the endpoint."""
 
     DELIVERED = "delivered"
+    GONE = "gone"  # 410: the receiver asks to be sent nothing more
     REJECTED = "rejected"  # the receiver refused this message (a 4xx)
     ENDPOINT_FAILED = "endpoint_failed"  # the endpoint could not take it now
 
@@ -51,6 +60,8 @@ def verdict(outcome: str, status_code: int | None) -> Verdict:
     """Classify one attempt by its outcome label and HTTP status."""
     if outcome == "success":
         return Verdict.DELIVERED
+    if outcome == "http_error" and status_code == GONE:
+        return Verdict.GONE
     if (
         outcome == "http_error"
         and status_code is not None
@@ -96,11 +107,23 @@ def due_for_probe(health: Health, now: datetime) -> bool:
 
 
 def after_attempt(
-    health: Health, result: Verdict, at: datetime, rng: RandomSource | None = None
+    health: Health,
+    result: Verdict,
+    at: datetime,
+    rng: RandomSource | None = None,
+    retry_after: timedelta | None = None,
 ) -> Step:
-    """The endpoint's health and the delivery's state after an attempt at `at`."""
+    """The endpoint's health and the delivery's state after an attempt at `at`;
+    `retry_after`: how long the receiver asked to wait (it moves the next probe later,
+    never earlier, and by at most `MAX_RETRY_AFTER`)."""
     if result == Verdict.DELIVERED:
         return Step(HEALTHY, WebhookDeliveryStatus.SUCCEEDED, None, hold=False, disable=False)
+    if result == Verdict.GONE:
+        # the delivery stays at the head: re-enabling the endpoint sends it first
+        gone = Health(
+            EndpointHealth.PROBING, None, health.probe_failures, health.failing_since or at
+        )
+        return Step(gone, WebhookDeliveryStatus.FAILED, None, hold=True, disable=True)
     failing_since = health.failing_since or at
     if not health.probing and (health.probe_at is None or at - health.probe_at > QUIET):
         failing_since = at  # the failure before was long ago: a new failing period
@@ -114,6 +137,8 @@ def after_attempt(
     if delay is None or overdue:
         gave_up = Health(EndpointHealth.PROBING, None, failures, failing_since)
         return Step(gave_up, WebhookDeliveryStatus.FAILED, None, hold=True, disable=True)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
     probe_at = at + delay
     probing = Health(EndpointHealth.PROBING, probe_at, failures, failing_since)
     return Step(probing, WebhookDeliveryStatus.FAILED, probe_at, hold=True, disable=False)

@@ -65,6 +65,7 @@ class Response:
 
     status_code: int
     excerpt: bytes
+    retry_after: str | None = None  # the Retry-After header, as sent
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ class WebhookClient:
                     if drained > DRAIN_BYTES:
                         resp.close()  # too long to read: the connection is not reused
                         break
-                return Response(resp.status, excerpt)
+                return Response(resp.status, excerpt, resp.headers.get("Retry-After"))
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, RefusedConnection):
                 raise exc.os_error from None

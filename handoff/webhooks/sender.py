@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 from handoff.webhooks.http import EXCERPT_BYTES, ProtocolError, WebhookClient
 from handoff.webhooks.signing import signed_headers
@@ -26,6 +27,8 @@ class AttemptResult:
     latency_ms: int
     response_excerpt: str | None
     error: str | None
+    # how long the receiver asked to be left alone (Retry-After, in seconds), if it did
+    retry_after: float | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -69,7 +72,8 @@ async def attempt(
         reason = f"HTTP {code}"
         if 300 <= code < 400:
             reason += " (redirects are not followed)"
-        return AttemptResult("http_error", code, ms(), excerpt, reason)
+        wait = retry_after_seconds(resp.retry_after, now)
+        return AttemptResult("http_error", code, ms(), excerpt, reason, wait)
     except TimeoutError:
         return AttemptResult("timeout", None, ms(), None, f"timed out after {limit_seconds:g} s")
     except RefusedConnection as exc:
@@ -81,3 +85,20 @@ async def attempt(
         return AttemptResult("connect_error", None, ms(), None, f"{kind}: {detail}"[:500])
     except (ValueError, UnsafeURL) as exc:
         return AttemptResult("error", None, ms(), None, f"{type(exc).__name__}: {exc}"[:500])
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """A Retry-After header's wait in seconds (delta-seconds or an HTTP date), or None
+    when there is none or it cannot be read."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())

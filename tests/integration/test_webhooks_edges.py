@@ -171,3 +171,35 @@ async def test_a_test_ping_probes_a_failing_endpoint_at_once(
         # probed now: the held event and then the ping went out, in order
         sent = [json.loads(r.body)["type"] for r in rx.requests[failed:]]
         assert sent == ["handoff.created", "ping"], sent
+
+
+async def test_410_gone_disables_the_endpoint_and_retry_after_is_honoured(
+    db_url: str, redis_url: str, clock: ManualClock
+) -> None:
+    async with receiver() as rx, harness(db_url, redis_url, clock) as h:
+        ws = await h.workspace("acme")
+        gone_id, _ = await create(h, ws, rx.url)
+        rx.program(Reply(status=410))
+        await h.event(ws, "handoff.created", {"n": 1})
+        await h.run_jobs()
+        shown = await _endpoint(h, ws, gone_id)
+        assert shown["enabled"] is False
+        [record] = shown["disabledRecords"]
+        assert "410 Gone" in record["reason"]
+        await h.event(ws, "handoff.created", {"n": 2})
+        clock.advance(timedelta(minutes=5))
+        await h.run_jobs()
+        assert len(rx.requests) == 1  # nothing more went to it
+
+        busy_id, _ = await create(h, ws, f"{rx.url}/busy")
+        rx.program(Reply(status=429, headers={"Retry-After": "3600"}))
+        await h.event(ws, "handoff.created", {"n": 3})
+        await h.run_jobs()
+        for _ in range(3):  # the schedule alone would probe after 1, 2 and 5 s
+            clock.advance(timedelta(minutes=10))
+            await h.run_jobs()
+        assert len(rx.requests) == 2
+        clock.advance(timedelta(minutes=31))  # an hour after the 429
+        await h.run_jobs()
+        assert [r.path for r in rx.requests[1:]] == ["/hook/busy", "/hook/busy"]
+        assert (await _endpoint(h, ws, busy_id))["enabled"] is True

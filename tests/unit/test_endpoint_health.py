@@ -33,7 +33,7 @@ class NoJitter:
         ("success", 204, Verdict.DELIVERED),
         ("http_error", 400, Verdict.REJECTED),
         ("http_error", 401, Verdict.REJECTED),
-        ("http_error", 410, Verdict.REJECTED),
+        ("http_error", 410, Verdict.GONE),
         ("http_error", 422, Verdict.REJECTED),
         ("http_error", 408, Verdict.ENDPOINT_FAILED),
         ("http_error", 425, Verdict.ENDPOINT_FAILED),
@@ -120,3 +120,44 @@ def test_due_for_probe() -> None:
     assert not due_for_probe(probing, T0)
     assert due_for_probe(probing, T0 + timedelta(seconds=2))
     assert not due_for_probe(Health(EndpointHealth.PROBING, None, 16, T0), T0)
+
+
+def test_gone_disables_the_endpoint_and_keeps_the_delivery_at_the_head() -> None:
+    step = after_attempt(HEALTHY, Verdict.GONE, T0, NoJitter())
+    assert (step.disable, step.hold) == (True, True)
+    assert step.delivery_status == WebhookDeliveryStatus.FAILED
+    assert step.health.failing_since == T0
+
+
+@pytest.mark.parametrize(
+    ("asked", "next_probe"),
+    [
+        (None, timedelta(seconds=1)),  # the schedule's first step
+        (timedelta(seconds=0.5), timedelta(seconds=1)),  # never earlier than the schedule
+        (timedelta(hours=1), timedelta(hours=1)),
+        (timedelta(days=30), timedelta(days=1)),  # at most a day
+    ],
+)
+def test_retry_after_holds_the_next_probe_back(asked, next_probe) -> None:
+    step = after_attempt(HEALTHY, Verdict.ENDPOINT_FAILED, T0, NoJitter(), asked)
+    assert step.next_attempt_at == T0 + next_probe
+    assert step.health.probe_at == T0 + next_probe
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120.0),
+        (" 7 ", 7.0),
+        ("Fri, 27 Nov 2026 15:00:00 GMT", 3600.0),
+        ("Fri, 27 Nov 2026 13:00:00 GMT", 0.0),  # in the past: no wait
+        ("soon", None),
+        ("-5", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_retry_after_headers_are_read_as_seconds_or_dates(header, seconds) -> None:
+    from handoff.webhooks.sender import retry_after_seconds
+
+    assert retry_after_seconds(header, T0) == seconds
