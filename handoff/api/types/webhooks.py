@@ -22,8 +22,9 @@ describe_enum(
     {
         "PENDING": "Not tried yet, or a redelivery was asked for",
         "SUCCEEDED": "Delivered: the receiver answered 2xx",
-        "FAILED": "The last attempt failed; it waits for its next attempt",
-        "DEAD": "Given up after the last attempt of its schedule",
+        "FAILED": "The last attempt failed at the endpoint; it waits, at the head, for the "
+        "next probe (or for the endpoint to be enabled again)",
+        "DEAD": "Refused by the receiver with a 4xx: not tried again unless redelivered",
     },
 )
 
@@ -75,7 +76,10 @@ class WebhookEndpoint:
     url: str = strawberry.field(description="http(s) URL the events are POSTed to")
     description: str = strawberry.field(description="Free text for people")
     event_types: list[str] = strawberry.field(description="The event types it receives")
-    enabled: bool = strawberry.field(description="false: events are held until it is enabled")
+    enabled: bool = strawberry.field(
+        description="false: nothing is sent; deliveries already made wait for it to be "
+        "enabled again, and events that happen while it is off are not delivered to it"
+    )
     disabled_at: datetime | None = strawberry.field(description="When it was disabled")
     disabled_reason: str | None = strawberry.field(description="Why it was disabled")
     failing_since: datetime | None = strawberry.field(
