@@ -71,8 +71,9 @@ async def set_delivery_policy(
         await set_policy(conn, ws, now, person_id, urgency, field)
     person = await people.set_policy(conn, ws, person_id, policy.to_dict(), now)
     assert person is not None
-    moved = await reschedule_person(conn, ws, now, person, field)
-    await _availability_changed(conn, ws, now, person, "delivery_policy", moved)
+    moves: list[dict[str, Any]] = []
+    await reschedule_person(conn, ws, now, person, field, moves=moves)
+    await _availability_changed(conn, ws, now, person, "delivery_policy", moves)
     return person
 
 
@@ -149,15 +150,17 @@ async def _store_pattern(
 ) -> Person:
     person = await people.set_pattern(conn, ws, before.id, pattern.to_dict(), pattern.timezone, now)
     assert person is not None
-    moved = await reschedule_person(conn, ws, now, person, field, before=before.pattern)
-    await _availability_changed(conn, ws, now, person, change, moved)
+    moves: list[dict[str, Any]] = []
+    await reschedule_person(conn, ws, now, person, field, before=before.pattern, moves=moves)
+    await _availability_changed(conn, ws, now, person, change, moves)
     return person
 
 
 async def _availability_changed(
-    conn: Conn, ws: int, now: datetime, person: Person, change: str, moved: int
+    conn: Conn, ws: int, now: datetime, person: Person, change: str, moves: list[dict[str, Any]]
 ) -> None:
-    """Record `person.availability_changed` beside the change and the follow-ups it moved."""
+    """Record `person.availability_changed` beside the change and the follow-ups it moved
+    (listed as `person.travel_changed` lists them)."""
     try:
         reachable: str | None = next_delivery(person.pattern, person.policy, now).at.isoformat()
     except NoWorkingTime:
@@ -166,7 +169,7 @@ async def _availability_changed(
         "person": person_ref(person),
         "change": change,
         "nextReachableAt": reachable,
-        "followUpsMoved": moved,
+        "followUpsMoved": moves,
     }
     await events.record(
         conn, NewEvent(ws, "person.availability_changed", data, person_id=person.id), now

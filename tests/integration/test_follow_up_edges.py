@@ -150,7 +150,7 @@ async def test_a_pending_escalation_keeps_saying_why_when_the_sender_changes_hou
                 "SELECT payload FROM events WHERE type = 'person.availability_changed'"
                 " ORDER BY id DESC LIMIT 1"
             )
-            assert (await cur.fetchone())["payload"]["followUpsMoved"] == 0
+            assert (await cur.fetchone())["payload"]["followUpsMoved"] == []
         await _until(pool, redis, clock, settings, datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
         async with pool.connection() as conn:
             cur = await conn.execute(

@@ -8,6 +8,7 @@ import pytest
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from handoff.ids import encode
 from handoff.services.availability import add_time_off
 from handoff.services.errors import Conflict, Invalid
 from handoff.services.handoffs import NewHandoff, Note, create_handoff
@@ -120,7 +121,9 @@ async def test_time_off_moves_pending_delivery_and_team_reroutes(db_url: str) ->
         assert reassigned["team"]["name"] == "Support"
         assert changed["person"]["name"] == "Priya"
         assert changed["change"] == "time_off"
-        assert changed["followUpsMoved"] == 1
+        [moved] = changed["followUpsMoved"]  # the team's delivery went to Ana instead
+        assert (moved["handoffId"], moved["kind"]) == (encode("Handoff", handoff.id), "DELIVERY")
+        assert moved["reroutedTo"] == encode("Person", ana)
         # back at work on Monday 7 Dec, 09:00 IST
         assert changed["nextReachableAt"] == "2026-12-07T03:30:00+00:00"
 
