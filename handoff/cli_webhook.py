@@ -76,12 +76,14 @@ def verify_cmd(
     ] = 300,
 ) -> None:
     """Verify a delivery's signature: exit 0 when valid, 1 with the reason when not."""
+    # bytes, as they came over the wire: the locale's encoding must not change them
+    raw: str | bytes
     if body == "-":
-        raw = sys.stdin.read()
+        raw = sys.stdin.buffer.read()
     elif body.startswith("@"):
         try:
-            raw = Path(body[1:]).read_text()
-        except (OSError, UnicodeDecodeError) as exc:
+            raw = Path(body[1:]).read_bytes()
+        except OSError as exc:
             typer.echo(f"cannot read the body from {body[1:]!r}: {exc}", err=True)
             raise typer.Exit(2) from None
     else:
@@ -102,5 +104,8 @@ def verify_cmd(
         raise typer.Exit(1) from None
     except json.JSONDecodeError:
         typer.echo("invalid: the signature matches but the body is not JSON", err=True)
+        raise typer.Exit(1) from None
+    except UnicodeDecodeError:
+        typer.echo("invalid: the body is not UTF-8", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"valid: {parsed.get('type') if isinstance(parsed, dict) else 'payload'}")

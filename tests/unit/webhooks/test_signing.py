@@ -129,3 +129,29 @@ def test_cli_verify() -> None:
         app, ["verify", *repeated, "--body", body], env={"HANDOFF_WEBHOOK_SECRET": None}
     )
     assert missing.exit_code == 2 and "--secret" in missing.output
+
+
+def test_cli_verify_reads_the_body_as_bytes_whatever_the_locale(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    secret = generate_secret()
+    body = build_body("handoff.created", NOW, {"summary": "Übergabe 🚀 – ok"})
+    headers = signed_headers(secret, "msg_utf8", datetime.now(UTC), body)
+    saved = tmp_path / "body.json"
+    saved.write_bytes(body.encode())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHON"))}
+    env.update(LC_ALL="C", PYTHONUTF8="0", HANDOFF_WEBHOOK_SECRET=secret)
+    command = [sys.executable, "-m", "handoff.cli", "webhook", "verify", "-H", json.dumps(headers)]
+    for source, stdin in ((f"@{saved}", None), ("-", body.encode())):
+        done = subprocess.run(
+            [*command, "--body", source], input=stdin, env=env, capture_output=True, timeout=60
+        )
+        assert done.returncode == 0, (source, done.stderr)
+        assert b"valid: handoff.created" in done.stdout
+    saved.write_bytes(b"\xff\xfe not UTF-8")
+    broken = subprocess.run(
+        [*command, "--body", f"@{saved}"], env=env, capture_output=True, timeout=60
+    )
+    assert broken.returncode == 1, broken.stderr
