@@ -29,12 +29,13 @@ REPO = Path(__file__).resolve().parents[3]
 
 @contextmanager
 def api_process(
-    db_url: str, redis_url: str, log: Path
+    db_url: str, redis_url: str, log: Path, **settings: str
 ) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """`handoff serve` on a free port, with the product's defaults."""
+    """`handoff serve` on a free port, with the product's defaults (and `settings`)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANDOFF_")}
     env.update(HANDOFF_DATABASE_URL=db_url, HANDOFF_REDIS_URL=redis_url, HANDOFF_LOG_FORMAT="json")
+    env.update(settings)
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -148,3 +149,19 @@ async def test_a_subscriber_on_one_process_sees_what_the_other_caused(
             assert proc_a.wait(20) in (0, -signal.SIGTERM)
         log = (tmp_path / "a.log").read_text()
         assert "Traceback" not in log, log
+
+
+async def test_debug_logs_show_no_websocket_frames(
+    db_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    token = await _workspace_token(db_url)
+    log = tmp_path / "debug.log"
+    with api_process(db_url, redis_url, log, HANDOFF_LOG_LEVEL="DEBUG") as (_, port):
+        async with ws_client(f"ws://127.0.0.1:{port}/graphql", token) as ws:
+            await ws.subscribe("e", EVENTS, {"types": ["handoff.created"]})
+            await _subscribed(port, 1)
+    written = log.read_text()
+    assert '"level": "DEBUG"' in written or '"DEBUG"' in written  # it did log at DEBUG
+    # no frame, whole or shortened: not the token's end, not the init message
+    assert token[-12:] not in written
+    assert "connection_init" not in written
