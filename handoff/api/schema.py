@@ -56,11 +56,12 @@ class HandoffSchema(strawberry.Schema):
             # strawberry's stream lets a parser extension's syntax error escape
             log_errors([error])
             return _refused(coded(error))
-        if document is not None and _operation(document, kwargs) not in (
-            None,
-            OperationType.SUBSCRIPTION,
-        ):
-            return _refused(_HTTP_ONLY)
+        if document is not None:
+            found = _operations(document, kwargs)
+            if len(found) != 1:
+                return _refused(_which_operation(found, kwargs.get("operation_name")))
+            if found[0].operation is not OperationType.SUBSCRIPTION:
+                return _refused(_HTTP_ONLY)
         results = await super().stream(*args, **kwargs)
         return _coded_stream(results, document)
 
@@ -90,16 +91,33 @@ async def _refused(error: GraphQLError) -> AsyncGenerator[Any, None]:
     yield PreExecutionError(data=None, errors=[error])
 
 
-def _operation(document: DocumentNode, kwargs: dict[str, Any]) -> OperationType | None:
-    """The type of the operation a request runs (None when it cannot be told)."""
+def _operations(document: DocumentNode, kwargs: dict[str, Any]) -> list[OperationDefinitionNode]:
+    """The operations a request's operationName (or its absence) picks."""
     name = kwargs.get("operation_name")
-    found = [
+    return [
         d
         for d in document.definitions
         if isinstance(d, OperationDefinitionNode)
         and (not name or (d.name is not None and d.name.value == name))
     ]
+
+
+def _operation(document: DocumentNode, kwargs: dict[str, Any]) -> OperationType | None:
+    """The type of the operation a request runs (None when it cannot be told)."""
+    found = _operations(document, kwargs)
     return found[0].operation if len(found) == 1 else None
+
+
+def _which_operation(found: list[OperationDefinitionNode], name: str | None) -> GraphQLError:
+    """A subscription request whose operation cannot be told (as HTTP answers it)."""
+    message = (
+        f"the document has no operation named {name!r}"
+        if name
+        else "the document has no operation"
+        if not found
+        else "the document has several operations: name the one to run in operationName"
+    )
+    return GraphQLError(message, extensions={"code": ErrorCode.BAD_REQUEST.value})
 
 
 def _document(args: tuple[Any, ...], kwargs: dict[str, Any]) -> DocumentNode | None:

@@ -148,12 +148,15 @@ class NoQueryStrings(logging.Filter):
     logged at all."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.DEBUG and record.name == "uvicorn.error":
-            # the websockets library's frame lines (through uvicorn's logger at DEBUG):
-            # "< TEXT '{...connection_init... token...}'", "> TEXT '{...event...}'"
-            # shorten frames in the middle, so a token slips past the redaction
-            if str(record.msg)[:2] in ("< ", "> "):
-                return False
+        # the websockets library's frame lines (through uvicorn's logger at DEBUG):
+        # "< TEXT '{...connection_init... token...}'", "> TEXT '{...event...}'" shorten
+        # frames in the middle, so a token slips past the redaction
+        if (
+            record.levelno == logging.DEBUG
+            and record.name == "uvicorn.error"
+            and str(record.msg)[:2] in ("< ", "> ")
+        ):
+            return False
         if record.name == "uvicorn.error" and "WebSocket %s" in str(record.msg) and record.args:
             args = tuple(record.args) if isinstance(record.args, tuple) else (record.args,)
             record.args = tuple(

@@ -139,6 +139,17 @@ async def test_websockets_carry_subscriptions_only_and_http_does_not_run_them(li
         assert message["payload"][0]["extensions"]["field"] == "types.0"
         await ws.subscribe("syntax", "subscription {")
         assert _code(await ws.next("syntax")) == "GRAPHQL_PARSE_FAILED"
+        # an operation that cannot be told: a BAD_REQUEST, as over HTTP, and the id is free
+        two = f"subscription A {EVENTS[len('subscription'):]} subscription B {{ events {{ id }} }}"
+        await ws.subscribe("two", two)
+        message = await ws.next("two")
+        assert _code(message) == "BAD_REQUEST"
+        assert "operationName" in message["payload"][0]["message"]
+        payload = {"query": "subscription A { events { id } }", "operationName": "Nope"}
+        await ws.send({"id": "two", "type": "subscribe", "payload": payload})
+        message = await ws.next("two")
+        assert _code(message) == "BAD_REQUEST"
+        assert "no operation named 'Nope'" in message["payload"][0]["message"]
     response = await gql.raw(EVENTS)
     body = response.json()
     assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST", body
