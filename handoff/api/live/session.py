@@ -22,6 +22,7 @@ from handoff.live.events import decode_cursor
 from handoff.live.hub import HubClosed, SlowConsumer
 from handoff.live.streams import CursorExpired, Streams, check_after
 from handoff.observability.metrics import LIVE_MESSAGES, LIVE_SUBSCRIPTIONS
+from handoff.services.errors import Invalid
 from handoff.services.rights import Actor
 
 T = TypeVar("T")
@@ -81,6 +82,9 @@ class Session:
             await check_after(self.runtime.pool, self.runtime.clock, retention, position)
         except CursorExpired as exc:
             raise CursorTooOld(exc.message, field) from None
+        except Invalid as exc:  # ahead of the outbox: name what the client sent
+            exc.field = field
+            raise
         return position
 
 

@@ -140,7 +140,7 @@ async def test_websockets_carry_subscriptions_only_and_http_does_not_run_them(li
         await ws.subscribe("syntax", "subscription {")
         assert _code(await ws.next("syntax")) == "GRAPHQL_PARSE_FAILED"
         # an operation that cannot be told: a BAD_REQUEST, as over HTTP, and the id is free
-        two = f"subscription A {EVENTS[len('subscription'):]} subscription B {{ events {{ id }} }}"
+        two = f"subscription A {EVENTS[len('subscription') :]} subscription B {{ events {{ id }} }}"
         await ws.subscribe("two", two)
         message = await ws.next("two")
         assert _code(message) == "BAD_REQUEST"
