@@ -326,7 +326,11 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            if path == self.graphql_path:
+            if path == self.graphql_path and status == 401:
+                # names sent without a working token take no label slot: anyone could
+                # otherwise fill the slots and hide the workspaces' real operations
+                operation = "unauthenticated"
+            elif path == self.graphql_path:
                 operation = self._label(scope.get(OPERATION_KEY, "anonymous"))
             elif path in ("/healthz", "/readyz", "/metrics"):
                 operation = path.lstrip("/")

@@ -279,3 +279,16 @@ def test_operation_name_rules() -> None:
     assert operation_name(b'[{"query": "{ x }"}]') == "batch"
     assert operation_name(b'{"operationName": "bad name; drop"}') == "invalid"
     assert operation_name(None, b"operationName=Q1&query=x") == "Q1"
+
+
+async def test_operation_names_without_a_working_token_take_no_label(http) -> None:
+    before = _count("unauthenticated", "401")
+    for i in range(3):
+        response = await http.post(
+            "/graphql",
+            json={"query": f"query Probe{i} {{ viewer {{ name }} }}"},
+            headers={"Authorization": "Bearer hnd_not-a-token"},
+        )
+        assert response.status_code == 401
+    assert _count("unauthenticated", "401") == before + 3
+    assert all(_count(f"Probe{i}", "401") == 0 for i in range(3))
