@@ -97,6 +97,7 @@ class _Reasons:
         self.lines: list[str] = []
         self.skips = 0
         self.hidden = 0
+        self.after_skips = 0  # where the summary of hidden skips goes
 
     def add(self, line: str) -> None:
         self.lines.append(line)
@@ -105,13 +106,15 @@ class _Reasons:
         self.skips += 1
         if self.skips <= _MAX_SKIP_LINES:
             self.lines.append(line)
+            self.after_skips = len(self.lines)
         else:
             self.hidden += 1
 
     def done(self, final: str) -> tuple[str, ...]:
-        # The summary of hidden lines goes before the final "Lands ..." line.
+        # The summary of hidden lines follows the skips it summarises, before the lines
+        # that came after them (the next working time, the final "Lands ...").
         if self.hidden:
-            self.lines.append(wording.more_skipped(self.hidden))
+            self.lines.insert(self.after_skips, wording.more_skipped(self.hidden))
         return (*self.lines, final)
 
 
@@ -137,13 +140,24 @@ def focus_timeline(pattern: WorkingPattern, policy: DeliveryPolicy) -> Timeline:
     return timeline
 
 
-def _explain_not_working(pattern: WorkingPattern, us: int, name: str) -> str:
+def _explain_not_working(pattern: WorkingPattern, us: int, name: str, reasons: _Reasons) -> None:
     ordinal = pattern._date_at(us)
     local_day = date.fromordinal(ordinal)
     source = pattern.day_source(local_day)
     if not source.intervals:
-        return wording.day_off(name, local_day, source)
-    return wording.outside_hours(name, us, pattern._timeline.zone_on(ordinal), source)
+        reasons.add(wording.day_off(name, local_day, source))
+        return
+    # A night shift belongs to the date it starts on: early on a working date, the
+    # shift that would run into it is the night before's, so say why there is none.
+    before = local_day - timedelta(days=1)
+    usual = pattern.weekly[before.weekday()]
+    if any(iv.overnight for iv in usual) and not any(
+        iv.overnight for iv in pattern.day_source(before).intervals
+    ):
+        previous = pattern.day_source(before)
+        if previous.kind != "weekly":
+            reasons.add(wording.day_off(name, before, previous))
+    reasons.add(wording.outside_hours(name, us, pattern._timeline.zone_on(ordinal), source))
 
 
 def _explain_days_between(
@@ -157,7 +171,11 @@ def _explain_days_between(
     for ordinal in range(first, min(last, first + 60)):
         d = date.fromordinal(ordinal)
         source = pattern.day_source(d)
-        if not source.intervals and (source.kind != "weekly" or d.weekday() < 5):
+        # a holiday or time off on a day the person never works changes nothing
+        usually = bool(pattern.weekly[d.weekday()])
+        if not source.intervals and (
+            (source.kind != "weekly" and usually) or (source.kind == "weekly" and d.weekday() < 5)
+        ):
             reasons.skip(wording.day_off(name, d, source))
 
 
@@ -166,7 +184,7 @@ def _to_working(pattern: WorkingPattern, at: int, name: str, reasons: _Reasons) 
     work = pattern._timeline
     if work.contains(at):
         return at
-    reasons.add(_explain_not_working(pattern, at, name))
+    _explain_not_working(pattern, at, name, reasons)
     nxt = work.next_working(at)
     _explain_days_between(pattern, at, nxt, name, reasons)
     reasons.add(wording.next_working(name, nxt, pattern._zone_at(nxt)))
@@ -186,7 +204,7 @@ def _without_digests(
             )
         if not work.contains(c):
             if c == at:
-                reasons.add(_explain_not_working(pattern, c, name))
+                _explain_not_working(pattern, c, name, reasons)
             nxt = work.next_working(c)
             _explain_days_between(pattern, c, nxt, name, reasons)
             reasons.add(wording.next_working(name, nxt, pattern._zone_at(nxt)))
@@ -236,7 +254,7 @@ def _with_digests(
 ) -> int:
     work = pattern._timeline
     if not work.contains(at):
-        reasons.add(_explain_not_working(pattern, at, name))
+        _explain_not_working(pattern, at, name, reasons)
         nxt = work.next_working(at)
         reasons.add(wording.next_working(name, nxt, pattern._zone_at(nxt)))
     reasons.add(wording.digests_bundled(name, policy.digest_times))
@@ -244,7 +262,7 @@ def _with_digests(
     for t, ordinal in digest_instants(pattern, policy, at):
         zone = pattern._timeline.zone_on(ordinal)
         if not work.contains(t):
-            # Only working dates are worth a line; days off were explained.
+            # Only working dates are worth a line; days off are explained below.
             if ordinal not in has_work:
                 has_work[ordinal] = bool(pattern.day_source(date.fromordinal(ordinal)).intervals)
             if has_work[ordinal]:
@@ -253,6 +271,7 @@ def _with_digests(
         if focus.contains(t):
             reasons.skip(wording.digest_focus(name, t, zone))
             continue
+        _explain_days_between(pattern, at, t, name, reasons)
         reasons.add(wording.wait_digest(t, zone))
         return t
     times = ", ".join(format_clock(m) for m in policy.digest_times)

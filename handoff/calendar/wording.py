@@ -99,8 +99,11 @@ def day_off(name: str, local_day: date, source: DaySource) -> str:
 
 
 def outside_hours(name: str, us: int, zone: ZoneInfo, source: DaySource) -> str:
-    """Why an instant on a working date is not working time."""
-    hours = ", ".join(iv.display() for iv in source.intervals)
+    """Why an instant on a working date is not working time (a night shift is that
+    date's when it starts then: it runs into the next day)."""
+    hours = ", ".join(
+        iv.display() + (" into the next day" if iv.overnight else "") for iv in source.intervals
+    )
     which = "date override: " if source.kind == "override" else ""
     return _sentence(f"{_local(us, zone)} is outside {name}'s working hours ({which}{hours}).")
 

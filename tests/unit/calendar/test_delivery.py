@@ -242,3 +242,66 @@ def test_delivery_with_digests(pdata: dict[str, Any], qdata: dict[str, Any], at:
         p.zone.utcoffset(wall - timedelta(hours=h)) != p.zone.utcoffset(wall)
         for h in (1, 2)
     )
+
+
+def test_a_missing_night_shift_says_why() -> None:
+    # Republic Day (Monday 26 Jan 2026) cancels the Monday night shift that would have
+    # run into Tuesday morning
+    night = WorkingPattern.from_dict(
+        {
+            "timezone": "Asia/Kolkata",
+            "weekly": {d: ["22:00-06:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+            "holidays": {"country": "IN"},
+        }
+    )
+    tuesday_2am = datetime(2026, 1, 26, 20, 30, tzinfo=UTC)  # 02:00 IST on Tuesday 27 Jan
+    lines = next_delivery(night, DeliveryPolicy(), tuesday_2am, name="Nia").reasons
+    assert lines[0].startswith("Monday 26 Jan is a public holiday for Nia"), lines
+    assert "Republic Day" in lines[0]
+    assert "is outside Nia's working hours (22:00–06:00 into the next day)" in lines[1], lines
+
+
+def test_digest_explanations_name_the_days_off_in_between() -> None:
+    mon_thu = WorkingPattern.from_dict(
+        {
+            "timezone": "Europe/London",
+            "weekly": MON_THU,
+            "holidays": {"country": "GB", "subdivision": "ENG"},
+        }
+    )
+    digests = DeliveryPolicy.from_dict({"digest_times": ["09:00", "16:00"]})
+    thursday = datetime(2026, 8, 27, 15, 30, tzinfo=UTC)  # 16:30 in London
+    lines = next_delivery(mon_thu, digests, thursday, name="Ana").reasons
+    assert "Friday 28 Aug is Ana's day off." in lines
+    assert any(line.startswith("Monday 31 Aug is a public holiday for Ana") for line in lines)
+    assert lines[-1].startswith("Lands Tuesday 1 Sep 09:00")
+
+
+def test_the_summary_of_left_out_reasons_follows_them() -> None:
+    weekdays = WorkingPattern.from_dict(
+        {
+            "timezone": AMS,
+            "weekly": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+        }
+    )
+    times = ["06:00", "07:00", "08:00", "12:00", "18:00", "19:00", "20:00", "21:00", "22:00"]
+    policy = DeliveryPolicy.from_dict({"digest_times": times})
+    monday = datetime(2026, 11, 30, 11, 30, tzinfo=UTC)  # 12:30 in Amsterdam
+    lines = next_delivery(weekdays, policy, monday, name="Ana").reasons
+    summary = next(i for i, line in enumerate(lines) if "more similar reasons" in line)
+    assert lines[summary + 1].startswith("Waits for digest time 12:00"), lines
+
+
+def test_a_holiday_on_a_day_never_worked_is_not_a_reason() -> None:
+    weekdays = WorkingPattern.from_dict(
+        {
+            "timezone": "America/New_York",
+            "weekly": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+            "holidays": {"country": "US"},
+        }
+    )
+    thursday = datetime(2026, 7, 2, 21, 30, tzinfo=UTC)  # 17:30 in New York
+    lines = next_delivery(weekdays, DeliveryPolicy(), thursday, name="Bo").reasons
+    text = " ".join(lines)
+    assert "Friday 3 Jul is a public holiday" in text  # observed on the Friday
+    assert "Saturday 4 Jul" not in text, lines
