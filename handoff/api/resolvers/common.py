@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Protocol, TypeVar
 
 import strawberry
@@ -99,14 +99,15 @@ async def id_page(
 
 
 def time_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    """A `from`/`to` pair: aware, ordered, at most 92 days."""
+    """A `from`/`to` pair: aware, ordered, at most 92 days; in UTC, as every instant the
+    API answers with (a range echoed back keeps no caller's offset)."""
     require_aware(start, "from")
     require_aware(end, "to")
     if end <= start:
         raise Invalid("to", "to must be after from")
     if end - start > MAX_RANGE:
         raise Invalid("to", "the range may span at most 92 days")
-    return start, end
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 async def person_model(

@@ -152,6 +152,13 @@ async def test_people_instead_of_a_team_and_exactly_one_of_them(gql, team) -> No
         assert "exactly one" in result["message"]
     too_long = {"team": team["id"], "from": WEEK["from"], "to": "2027-04-01T00:00:00Z"}
     assert (await gql(TIMELINE, too_long))["teamTimeline"]["field"] == "to"
+    # a range given with an offset comes back in UTC, as every instant does
+    chatham = {"from": "2026-12-08T12:45:00+12:45", "to": "2026-12-15T00:00:00+00:00"}
+    echoed = (await gql(TIMELINE, {"team": team["id"], **chatham}))["teamTimeline"]
+    assert (echoed["from"], echoed["to"]) == (
+        "2026-12-08T00:00:00+00:00",
+        "2026-12-15T00:00:00+00:00",
+    )
 
 
 async def test_another_workspaces_ids_are_not_found(gql, other_gql, team) -> None:
