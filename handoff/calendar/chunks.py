@@ -15,7 +15,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from handoff.calendar.intervals import WallInterval
-from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, resolve
+from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, gap_end, resolve
 
 __all__ = [
     "ADD_HORIZON_CHUNKS",
@@ -131,10 +131,12 @@ def resolve_day(
     out: list[tuple[int, int]] = []
     for iv in intervals:
         s = resolve(zone, ordinal, iv.start)
-        if s >= hi:
-            continue
         e = resolve(zone, ordinal, iv.end)
-        if e <= lo:
+        if s >= e:
+            # a start in a spring-forward gap moves on by the gap, past an end soon
+            # after it: what exists of the interval begins when the clock jumps
+            s = gap_end(zone, s - DAY_US, e)
+        if s >= hi or e <= lo:
             continue
         s = max(s, lo)
         e = min(e, hi)

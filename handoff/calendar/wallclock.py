@@ -125,3 +125,25 @@ def resolve(zone: ZoneInfo, ordinal: int, minute: int) -> int:
     d = date.fromordinal(ordinal)
     wall = datetime(d.year, d.month, d.day, minute // 60, minute % 60, tzinfo=zone, fold=0)
     return (wall - EPOCH) // _ONE_US
+
+
+def gap_end(zone: ZoneInfo, before: int, after: int) -> int:
+    """The first instant of the offset in force at ``after`` when the offset in force at
+    ``before`` differs (a clock change lies between them), to the minute; ``after`` when
+    there is none. For an interval that starts in a spring-forward gap and ends soon
+    after it: its working time begins when the clock jumps."""
+
+    def offset(us: int) -> timedelta | None:
+        return (EPOCH + us * _ONE_US).astimezone(zone).utcoffset()
+
+    target = offset(after)
+    lo, hi = before // MINUTE_US, after // MINUTE_US  # minutes; offset(hi) == target
+    if offset(lo * MINUTE_US) == target:
+        return after
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if offset(mid * MINUTE_US) == target:
+            hi = mid
+        else:
+            lo = mid
+    return hi * MINUTE_US

@@ -104,7 +104,14 @@ def ref_windows(data: dict[str, Any], a: datetime, b: datetime) -> list[tuple[da
     while d <= b.date() + timedelta(days=2):
         zone = ref_zone(data, d)
         for s, e in _day_intervals(data, d):
-            us, ue = max(_resolve(zone, d, s), a), min(_resolve(zone, d, e), b)
+            start, end = _resolve(zone, d, s), _resolve(zone, d, e)
+            if start >= end:
+                # a start in a spring-forward gap, an end soon after it: the interval
+                # is what exists of it, from the clock change (walked back to, by minute)
+                start, offset = end, end.astimezone(zone).utcoffset()
+                while (start - timedelta(minutes=1)).astimezone(zone).utcoffset() == offset:
+                    start -= timedelta(minutes=1)
+            us, ue = max(start, a), min(end, b)
             if us < ue:
                 raw.append((us, ue))
         d += timedelta(days=1)

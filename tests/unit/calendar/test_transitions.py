@@ -185,3 +185,34 @@ def test_inputs_in_any_zone_outputs_in_utc() -> None:
     at_work = datetime(2026, 3, 23, 10, 0, tzinfo=ZoneInfo("America/New_York"))
     assert p.next_working_instant(at_work).tzinfo is UTC
     assert p.local(at).tzinfo == ZoneInfo("Asia/Kolkata")
+
+
+@pytest.mark.parametrize(
+    ("zone", "interval", "day", "expected"),
+    [
+        # 02:30-03:15 on the night the clocks jump from 02:00 to 03:00: 03:00-03:15 exists
+        ("Europe/Amsterdam", "02:30-03:15", (2026, 3, 29), ((1, 0), (1, 15))),
+        # the whole hour that does not exist: nothing
+        ("Europe/Amsterdam", "02:00-03:00", (2026, 3, 29), None),
+        # Lord Howe jumps half an hour, 02:00 -> 02:30
+        ("Australia/Lord_Howe", "02:10-02:40", (2026, 10, 4), ((15, 30), (15, 40))),
+    ],
+)
+def test_an_interval_starting_in_a_spring_forward_gap_keeps_what_exists(
+    zone: str, interval: str, day: tuple[int, int, int], expected
+) -> None:
+    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[datetime(*day).weekday()]
+    pattern = WorkingPattern.from_dict({"timezone": zone, "weekly": {weekday: [interval]}})
+    start = datetime(*day, tzinfo=UTC) - timedelta(days=1)
+    found = pattern.windows(start, start + timedelta(days=2))
+    if expected is None:
+        assert found == []
+    else:
+        (sh, sm), (eh, em) = expected
+        utc_day = found[0][0].date()
+        assert found == [
+            (
+                datetime(utc_day.year, utc_day.month, utc_day.day, sh, sm, tzinfo=UTC),
+                datetime(utc_day.year, utc_day.month, utc_day.day, eh, em, tzinfo=UTC),
+            )
+        ]
