@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from handoff.calendar.wallclock import resolve
 from tests.browser.test_web_app import sign_in
 
 pytestmark = pytest.mark.browser
@@ -70,3 +74,29 @@ async def test_a_redraw_keeps_the_keyboards_place_in_the_chart(page, demo) -> No
     await page.set_viewport_size({"width": 1100, "height": 800})  # the chart is redrawn
     await page.wait_for_function("(old) => !old.isConnected", arg=drawn)
     assert await focused() == before
+
+
+async def test_wall_times_at_clock_changes_name_the_instants_the_engine_does(page, demo) -> None:
+    await sign_in(page, demo, "ana")
+    cases = [
+        ("Europe/Amsterdam", 2026, 10, 25, 2, 30),  # fall back: ambiguous
+        ("Europe/Amsterdam", 2026, 3, 29, 2, 30),  # spring forward: a gap
+        ("America/New_York", 2026, 11, 1, 1, 30),
+        ("Australia/Lord_Howe", 2026, 10, 4, 2, 10),  # a 30-minute gap
+        ("Australia/Lord_Howe", 2026, 4, 5, 1, 45),  # a 30-minute fold
+        ("Pacific/Chatham", 2026, 12, 7, 9, 0),
+    ]
+    found = await page.evaluate(
+        """async (cases) => {
+            const scripts = [...document.querySelectorAll("script[type=module]")];
+            const base = new URL(scripts[0].src, location.href);
+            const { fromWall } = await import(new URL("time.js", base).href);
+            return cases.map(([zone, y, mo, d, h, mi]) => fromWall(y, mo, d, h, mi, zone).toISOString());
+        }""",
+        cases,
+    )
+    for (zone, y, mo, d, h, mi), shown in zip(cases, found, strict=True):
+        engine = datetime.fromtimestamp(
+            resolve(ZoneInfo(zone), datetime(y, mo, d).toordinal(), h * 60 + mi) / 1e6, UTC
+        )
+        assert shown == engine.strftime("%Y-%m-%dT%H:%M:%S.000Z"), (zone, y, mo, d, h, mi)

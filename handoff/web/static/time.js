@@ -31,12 +31,21 @@ export function offsetMs(instant, zone) {
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
 
-// The instant a wall-clock reading in `zone` names (gaps move forward, as the engine does).
+// The instant a wall-clock reading in `zone` names, by the engine's rule: a reading
+// in a spring-forward gap moves forward by the gap, an ambiguous one (fall-back) takes
+// the earlier instant.
 export function fromWall(year, month, day, hour, minute, zone) {
   const guess = Date.UTC(year, month - 1, day, hour, minute);
-  let t = guess - offsetMs(new Date(guess), zone);
-  t = guess - offsetMs(new Date(t), zone);
-  return new Date(t);
+  const day_ = 86400000;
+  const early = guess - offsetMs(new Date(guess - day_), zone); // the offset before a change
+  const late = guess - offsetMs(new Date(guess + day_), zone); // and after it
+  const names = (t) => {
+    const w = wall(new Date(t), zone);
+    return w.year === year && w.month === month && w.day === day && w.hour === hour && w.minute === minute;
+  };
+  const found = [early, late].filter(names);
+  if (found.length) return new Date(Math.min(...found));
+  return new Date(early); // in a gap: the offset before it, which is later by the gap
 }
 
 // Monday 00:00 of the week holding `instant`, on `zone`'s wall clock.
