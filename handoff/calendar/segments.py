@@ -88,10 +88,11 @@ def _layers(
     return work, focus_tl, focus, digests
 
 
-def _day_segments(pattern: WorkingPattern, a: int, b: int, out: list[Segment]) -> None:
+def _day_segments(pattern: WorkingPattern, a: int, b: int, work: Spans, out: list[Segment]) -> None:
     # Each local date spans the time it is in force, so these spans tile time
     # even across a changeover (an eastward flight shortens a day). Same rule
-    # as WorkingPattern._in_force, with each midnight resolved once.
+    # as WorkingPattern._in_force, with each midnight resolved once. A night shift
+    # of the day before that runs into a day off is working time, not the day off's.
     zone_on = pattern._timeline.zone_on
     first = pattern._date_at(a)
     last = pattern._date_at(b - 1)
@@ -113,7 +114,9 @@ def _day_segments(pattern: WorkingPattern, a: int, b: int, out: list[Segment]) -
         else:
             kind = SegmentKind.DAY_OFF
             label = "date override" if source.kind == "override" else None
-        out.append(Segment(kind, from_us(s), from_us(e), zone_on(ordinal).key, label))
+        zone = zone_on(ordinal).key
+        for piece_s, piece_e in subtract([(s, e)], work):
+            out.append(Segment(kind, from_us(piece_s), from_us(piece_e), zone, label))
 
 
 def _travel_segments(pattern: WorkingPattern, a: int, b: int, out: list[Segment]) -> None:
@@ -138,7 +141,8 @@ def person_segments(
     outside focus blocks, i.e. when bundled handoffs land), ``HOLIDAY`` /
     ``TIME_OFF`` / ``DAY_OFF`` (a local date without intervals: a public
     holiday, time off, or none by the weekly pattern or an override, such as a
-    trail Friday or a weekend), and ``TRAVEL`` (a travel period in force).
+    trail Friday or a weekend; the part a night shift of the day before runs into
+    is working time instead), and ``TRAVEL`` (a travel period in force).
     """
     a = to_us(start, "start")
     b = to_us(end, "end")
@@ -166,9 +170,9 @@ def _segments(
     pattern: WorkingPattern, policy: DeliveryPolicy, a: int, b: int
 ) -> tuple[Segment, ...]:
     out: list[Segment] = []
-    _travel_segments(pattern, a, b, out)
-    _day_segments(pattern, a, b, out)
     work, _, focus, digests = _layers(pattern, policy, a, b)
+    _travel_segments(pattern, a, b, out)
+    _day_segments(pattern, a, b, work, out)
     zone_at = pattern._zone_at
     for kind, spans in ((SegmentKind.WORKING, work), (SegmentKind.FOCUS, focus)):
         for s, e in spans:

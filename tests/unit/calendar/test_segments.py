@@ -144,6 +144,8 @@ def test_segments_match_the_reference(
         d = ref_date_at(pdata, seg.start)
         assert _day_intervals(pdata, d) == []
         assert seg.zone == p.zone_on(d).key
+        # no working time inside a day without work (a night shift before it ends first)
+        assert not any(max(seg.start, s) < min(seg.end, e) for s, e in work), seg
     for seg in by_kind[K.TRAVEL]:
         for t in (seg.start, seg.end - timedelta(microseconds=1)):
             period = p.travel_at(t)
@@ -222,4 +224,20 @@ def test_segments_are_remembered_by_value_and_an_edit_is_a_new_answer() -> None:
     assert [s.start for s in edited if s.kind == K.WORKING] == [_u(2026, 6, 1, 7)]
     assert [(s.start, s.label) for s in edited if s.kind == K.TIME_OFF] == [
         (_u(2026, 6, 7, 22), "move")
+    ]
+
+
+def test_a_night_shift_into_a_day_off_is_working_time_not_the_day_off() -> None:
+    night = WorkingPattern.from_dict(
+        {"timezone": "America/New_York", "weekly": {"fri": ["20:00-02:00"]}}
+    )
+    saturday = person_segments(
+        night,
+        DeliveryPolicy(),
+        datetime(2026, 12, 5, 5, tzinfo=UTC),
+        datetime(2026, 12, 6, 5, tzinfo=UTC),
+    )
+    assert [(s.kind, s.start.hour, s.end.hour) for s in saturday] == [
+        (K.WORKING, 5, 7),  # Friday's shift until 02:00 New York time
+        (K.DAY_OFF, 7, 5),  # then Saturday, off
     ]
