@@ -52,7 +52,12 @@ def _day(d: date) -> str:
 
 def _local(us: int, zone: ZoneInfo) -> str:
     t = from_us(us).astimezone(zone)
-    return f"{_day(t.date())} {t.strftime('%H:%M')} {zone.key}"
+    text = f"{_day(t.date())} {t.strftime('%H:%M')} {zone.key}"
+    # in the hour a fall-back repeats, the wall time alone names two instants
+    if t.replace(fold=1 - t.fold).utcoffset() != t.utcoffset():
+        offset = t.strftime("%z")
+        text += f" ({offset[:3]}:{offset[3:]})"
+    return text
 
 
 def local_time(us: int, zone: ZoneInfo) -> str:

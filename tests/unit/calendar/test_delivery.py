@@ -305,3 +305,15 @@ def test_a_holiday_on_a_day_never_worked_is_not_a_reason() -> None:
     text = " ".join(lines)
     assert "Friday 3 Jul is a public holiday" in text  # observed on the Friday
     assert "Saturday 4 Jul" not in text, lines
+
+
+def test_a_time_in_the_repeated_hour_of_a_fall_back_says_which() -> None:
+    sunday = WorkingPattern.from_dict({"timezone": AMS, "weekly": {"sun": ["04:00-10:00"]}})
+    first = next_delivery(sunday, DeliveryPolicy(), datetime(2026, 10, 25, 0, 30, tzinfo=UTC))
+    second = next_delivery(sunday, DeliveryPolicy(), datetime(2026, 10, 25, 1, 30, tzinfo=UTC))
+    assert "Sunday 25 Oct 02:30 Europe/Amsterdam (+02:00) is outside" in first.reasons[0]
+    assert "Sunday 25 Oct 02:30 Europe/Amsterdam (+01:00) is outside" in second.reasons[0]
+    # an hour that happens once needs no offset
+    assert first.reasons[1] == (
+        "The receiver's next working time starts Sunday 25 Oct 04:00 Europe/Amsterdam."
+    )
