@@ -234,10 +234,11 @@ async def reschedule_person(
                 # an urgent break-through still on its way keeps breaking through
                 urgent = await urgency.breaks_through(conn, handoff.id, person.id)
                 at = await reaches_receiver_at(conn, ws, now, handoff)
+                unreachable: NoWorkingTime | None = None
                 try:
                     times = times_for(person, at, handoff.respond_within, urgent)
-                except NoWorkingTime:
-                    times = None
+                except NoWorkingTime as e:
+                    times, unreachable = None, e
                 if chosen and handoff.team_id is not None:
                     # a new landing, or a new deadline for the same landing (time off
                     # within the response window): routed again, counted afresh
@@ -252,7 +253,8 @@ async def reschedule_person(
                             moves.append(moved_entry(row, routed.deliver_at, routed.receiver_id))
                     continue
                 if times is None:
-                    raise NoWorkingTime(person.name)
+                    assert unreachable is not None
+                    raise unreachable
                 due, own = times.deliver_at, list(times.explanation)
                 if not chosen and times.respond_by is not None:
                     own = own[:-1]  # the holder's deadline, not theirs

@@ -123,7 +123,7 @@ export class Hours {
   }
 
   // "pattern.weekly.mon.1" -> the Monday hours; "policy.focusBlocks.tue.0" -> Tuesday focus
-  // anything else (the pattern as a whole: "no working time in the next two years") is
+  // anything else (the pattern as a whole: "... no working time within 730 days") is
   // said on the status line, not under a field it is not about
   fail(r) {
     const f = r.field || "";
