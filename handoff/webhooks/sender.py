@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
+from handoff.webhooks.health import MAX_RETRY_AFTER
 from handoff.webhooks.http import EXCERPT_BYTES, ProtocolError, WebhookClient
 from handoff.webhooks.signing import signed_headers
 from handoff.webhooks.ssrf import RefusedConnection, UnsafeURL
@@ -88,17 +89,19 @@ async def attempt(
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """A Retry-After header's wait in seconds (delta-seconds or an HTTP date), or None
-    when there is none or it cannot be read."""
+    """A Retry-After header's wait in seconds (delta-seconds or an HTTP date), at most
+    `MAX_RETRY_AFTER`; None when there is none or it cannot be read. (A receiver chooses
+    the value: an absurd one must not overflow what it is added to.)"""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    longest = MAX_RETRY_AFTER.total_seconds()
+    if value.isascii() and value.isdigit():
+        return min(float(value), longest)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         return None
-    return max(0.0, (when - now).total_seconds())
+    return min(max(0.0, (when - now).total_seconds()), longest)

@@ -203,3 +203,20 @@ async def test_410_gone_disables_the_endpoint_and_retry_after_is_honoured(
         await h.run_jobs()
         assert [r.path for r in rx.requests[1:]] == ["/hook/busy", "/hook/busy"]
         assert (await _endpoint(h, ws, busy_id))["enabled"] is True
+
+
+async def test_a_huge_retry_after_is_capped_not_a_crash(
+    db_url: str, redis_url: str, clock: ManualClock
+) -> None:
+    async with receiver() as rx, harness(db_url, redis_url, clock) as h:
+        ws = await h.workspace("acme")
+        endpoint_id, _ = await create(h, ws, rx.url)
+        rx.default = Reply(status=503, headers={"Retry-After": "99999999999999"})
+        await h.event(ws, "handoff.created", {"n": 1})
+        for _ in range(5):
+            await h.run_jobs()
+            clock.advance(timedelta(seconds=2))
+        # capped at a day: one attempt, recorded, then nothing for a day
+        assert len(rx.requests) == 1, f"{len(rx.requests)} attempts in 10 s"
+        [row] = await deliveries(h, ws, endpoint_id)
+        assert (row["status"], row["attemptCount"]) == ("FAILED", 1)

@@ -151,6 +151,9 @@ def test_retry_after_holds_the_next_probe_back(asked, next_probe) -> None:
         (" 7 ", 7.0),
         ("Fri, 27 Nov 2026 15:00:00 GMT", 3600.0),
         ("Fri, 27 Nov 2026 13:00:00 GMT", 0.0),  # in the past: no wait
+        ("99999999999999", 86400.0),  # at most a day, whatever the receiver says
+        ("Fri, 27 Nov 2099 15:00:00 GMT", 86400.0),
+        ("\u00b2", None),  # a digit to str.isdigit, not to float
         ("soon", None),
         ("-5", None),
         ("", None),
