@@ -15,7 +15,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from handoff.calendar.intervals import WallInterval
-from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, gap_end, resolve
+from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, resolve_edge
 
 __all__ = [
     "ADD_HORIZON_CHUNKS",
@@ -130,12 +130,8 @@ def resolve_day(
     """The intervals starting on local date ``ordinal`` as instants clipped to ``[lo, hi)``."""
     out: list[tuple[int, int]] = []
     for iv in intervals:
-        s = resolve(zone, ordinal, iv.start)
-        e = resolve(zone, ordinal, iv.end)
-        if s >= e:
-            # a start in a spring-forward gap moves on by the gap, past an end soon
-            # after it: what exists of the interval begins when the clock jumps
-            s = gap_end(zone, s - DAY_US, e)
+        s = resolve_edge(zone, ordinal, iv.start)
+        e = resolve_edge(zone, ordinal, iv.end)
         if s >= hi or e <= lo:
             continue
         s = max(s, lo)

@@ -6,6 +6,11 @@ forward by the gap, an ambiguous time in a fall-back overlap takes the earlier
 instant. That is exactly what ``datetime(..., tzinfo=zone, fold=0)`` does, so
 the careful path simply builds that datetime. Because building datetimes is
 slow, days without a transition use a cached per-day UTC offset instead.
+
+A working interval is the time whose wall-clock reading lies in it, so its start or
+end in a gap is the clock change itself (``resolve_edge``): 02:30-03:15 on the night
+the clocks jump from 02:00 to 03:00 is 03:00-03:15, and a longer interval never holds
+less working time than a shorter one.
 """
 
 from __future__ import annotations
@@ -147,3 +152,16 @@ def gap_end(zone: ZoneInfo, before: int, after: int) -> int:
         else:
             lo = mid
     return hi * MINUTE_US
+
+
+def resolve_edge(zone: ZoneInfo, ordinal: int, minute: int) -> int:
+    """`resolve` for the start or end of a working interval: a wall time in a
+    spring-forward gap is the clock change itself (so an interval starting or ending in
+    the gap keeps what exists of it, and a longer interval never holds less)."""
+    t = resolve(zone, ordinal, minute)
+    if _day_offset(zone, ordinal + minute // 1440) is not None:
+        return t  # no clock change that day
+    local = from_us(t).astimezone(zone)
+    if local.hour * 60 + local.minute == minute % 1440:
+        return t
+    return gap_end(zone, t - DAY_US, t)

@@ -81,6 +81,22 @@ def _resolve(zone: ZoneInfo, d: date, minute: int) -> datetime:
     return wall.astimezone(UTC)
 
 
+def _edge(zone: ZoneInfo, d: date, minute: int) -> datetime:
+    """An interval's start or end: a wall time in a spring-forward gap is the clock
+    change (found by walking back a minute at a time while the offset holds)."""
+    t = _resolve(zone, d, minute)
+    local = t.astimezone(zone)
+    if (local.hour * 60 + local.minute, local.date()) == (
+        minute % 1440,
+        d + timedelta(days=minute // 1440),
+    ):
+        return t
+    offset = local.utcoffset()
+    while (t - timedelta(minutes=1)).astimezone(zone).utcoffset() == offset:
+        t -= timedelta(minutes=1)
+    return t
+
+
 def ref_day_start(data: dict[str, Any], d: date) -> datetime:
     """Midnight starting local date ``d`` in the zone ``d`` is read in."""
     return _resolve(ref_zone(data, d), d, 0)
@@ -104,14 +120,7 @@ def ref_windows(data: dict[str, Any], a: datetime, b: datetime) -> list[tuple[da
     while d <= b.date() + timedelta(days=2):
         zone = ref_zone(data, d)
         for s, e in _day_intervals(data, d):
-            start, end = _resolve(zone, d, s), _resolve(zone, d, e)
-            if start >= end:
-                # a start in a spring-forward gap, an end soon after it: the interval
-                # is what exists of it, from the clock change (walked back to, by minute)
-                start, offset = end, end.astimezone(zone).utcoffset()
-                while (start - timedelta(minutes=1)).astimezone(zone).utcoffset() == offset:
-                    start -= timedelta(minutes=1)
-            us, ue = max(start, a), min(end, b)
+            us, ue = max(_edge(zone, d, s), a), min(_edge(zone, d, e), b)
             if us < ue:
                 raw.append((us, ue))
         d += timedelta(days=1)

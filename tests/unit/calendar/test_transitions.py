@@ -18,8 +18,8 @@ CASES = [
     # Europe/Amsterdam: spring forward 2026-03-29 02:00 CET -> 03:00 CEST.
     ("Europe/Amsterdam", "2026-03-29", "09:00-17:00", _u(2026, 3, 29, 7), _u(2026, 3, 29, 15)),
     ("Europe/Amsterdam", "2026-03-29", "01:00-05:00", _u(2026, 3, 29, 0), _u(2026, 3, 29, 3)),
-    # start in the gap moves forward by the gap: 02:30 -> 03:30 CEST
-    ("Europe/Amsterdam", "2026-03-29", "02:30-04:00", _u(2026, 3, 29, 1, 30), _u(2026, 3, 29, 2)),
+    # a start in the gap is the clock change: the first reading at or after 02:30 is 03:00
+    ("Europe/Amsterdam", "2026-03-29", "02:30-04:00", _u(2026, 3, 29, 1), _u(2026, 3, 29, 2)),
     # overnight across spring forward: 8 wall hours, 7 real hours
     ("Europe/Amsterdam", "2026-03-28", "22:00-06:00", _u(2026, 3, 28, 21), _u(2026, 3, 29, 4)),
     # Europe/Amsterdam: fall back 2026-10-25 03:00 CEST -> 02:00 CET.
@@ -37,7 +37,7 @@ CASES = [
     ("Europe/Amsterdam", "2026-10-25", "09:00-17:00", _u(2026, 10, 25, 8), _u(2026, 10, 25, 16)),
     # America/New_York: 2026-03-08 02:00 EST -> 03:00 EDT; 2026-11-01 02:00 EDT -> 01:00 EST.
     ("America/New_York", "2026-03-08", "01:00-05:00", _u(2026, 3, 8, 6), _u(2026, 3, 8, 9)),
-    ("America/New_York", "2026-03-08", "02:30-06:00", _u(2026, 3, 8, 7, 30), _u(2026, 3, 8, 10)),
+    ("America/New_York", "2026-03-08", "02:30-06:00", _u(2026, 3, 8, 7), _u(2026, 3, 8, 10)),
     (
         "America/New_York",
         "2026-11-01",
@@ -50,7 +50,7 @@ CASES = [
     # starts 2026-10-04 02:00 AEST -> 03:00 AEDT.
     ("Australia/Sydney", "2026-04-04", "22:00-06:00", _u(2026, 4, 4, 11), _u(2026, 4, 4, 20)),
     ("Australia/Sydney", "2026-04-05", "02:30-04:00", _u(2026, 4, 4, 15, 30), _u(2026, 4, 4, 18)),
-    ("Australia/Sydney", "2026-10-04", "02:30-04:00", _u(2026, 10, 3, 16, 30), _u(2026, 10, 3, 17)),
+    ("Australia/Sydney", "2026-10-04", "02:30-04:00", _u(2026, 10, 3, 16), _u(2026, 10, 3, 17)),
     ("Australia/Sydney", "2026-10-03", "22:00-06:00", _u(2026, 10, 3, 12), _u(2026, 10, 3, 19)),
     # Australia/Lord_Howe: 30-minute shift. Ends 2026-04-05 02:00 (+11) -> 01:30 (+10:30),
     # starts 2026-10-04 02:00 (+10:30) -> 02:30 (+11).
@@ -72,7 +72,7 @@ CASES = [
         "Australia/Lord_Howe",
         "2026-10-04",
         "02:15-03:00",
-        _u(2026, 10, 3, 15, 45),
+        _u(2026, 10, 3, 15, 30),
         _u(2026, 10, 3, 16),
     ),
     ("Australia/Lord_Howe", "2026-10-05", "09:00-17:00", _u(2026, 10, 4, 22), _u(2026, 10, 5, 6)),
@@ -95,7 +95,7 @@ CASES = [
         "Pacific/Chatham",
         "2026-09-27",
         "03:00-05:00",
-        _u(2026, 9, 26, 14, 15),
+        _u(2026, 9, 26, 14),
         _u(2026, 9, 26, 15, 15),
     ),
     (
@@ -149,8 +149,8 @@ def test_interval_resolves_to_exact_utc(
 
 
 def test_interval_entirely_in_gap_has_no_time() -> None:
-    # New York 02:15-03:00 on spring-forward day: start moves to 03:15 EDT,
-    # after the end (03:00 EDT), so there is no working time at all.
+    # New York 02:15-03:00 on spring-forward day: no wall reading in [02:15, 03:00)
+    # happens (the clock jumps from 02:00 to 03:00), so there is no working time at all.
     p = _on("America/New_York", "2026-03-08", "02:15-03:00")
     lo = _u(2026, 3, 7)
     assert p.windows(lo, lo + timedelta(days=3)) == []
@@ -194,6 +194,10 @@ def test_inputs_in_any_zone_outputs_in_utc() -> None:
         ("Europe/Amsterdam", "02:30-03:15", (2026, 3, 29), ((1, 0), (1, 15))),
         # the whole hour that does not exist: nothing
         ("Europe/Amsterdam", "02:00-03:00", (2026, 3, 29), None),
+        # a longer interval never holds less: 03:00-03:35 (it lost 25 minutes before)
+        ("Europe/Amsterdam", "02:30-03:35", (2026, 3, 29), ((1, 0), (1, 35))),
+        # an end in the gap is the clock change too
+        ("Europe/Amsterdam", "01:00-02:30", (2026, 3, 29), ((0, 0), (1, 0))),
         # Lord Howe jumps half an hour, 02:00 -> 02:30
         ("Australia/Lord_Howe", "02:10-02:40", (2026, 10, 4), ((15, 30), (15, 40))),
     ],

@@ -210,7 +210,7 @@ DST_CASES = [
         "LOCAL",
         "2026-03-29",
         "02:30-04:00",
-        _u(2026, 3, 29, 1, 30),
+        _u(2026, 3, 29, 1),
         _u(2026, 3, 29, 2),
     ),
     # Sydney falls back on 5 Apr: a night shift there is 9 real hours.
