@@ -150,12 +150,14 @@ def _explain_not_working(pattern: WorkingPattern, us: int, name: str, reasons: _
     # A night shift belongs to the date it starts on: early on a working date, the
     # shift that would run into it is the night before's, so say why there is none.
     before = local_day - timedelta(days=1)
-    usual = pattern.weekly[before.weekday()]
-    if any(iv.overnight for iv in usual) and not any(
-        iv.overnight for iv in pattern.day_source(before).intervals
-    ):
+    zone = pattern._timeline.zone_on(ordinal - 1)
+    would_end = max(
+        (resolve(zone, ordinal - 1, iv.end) for iv in pattern.weekly[before.weekday()]),
+        default=0,
+    )
+    if us < would_end:  # the night before's usual shift would have covered it
         previous = pattern.day_source(before)
-        if previous.kind != "weekly":
+        if previous.kind != "weekly" and not any(iv.overnight for iv in previous.intervals):
             reasons.add(wording.day_off(name, before, previous))
     reasons.add(wording.outside_hours(name, us, pattern._timeline.zone_on(ordinal), source))
 

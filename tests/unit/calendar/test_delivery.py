@@ -259,6 +259,9 @@ def test_a_missing_night_shift_says_why() -> None:
     assert lines[0].startswith("Monday 26 Jan is a public holiday for Nia"), lines
     assert "Republic Day" in lines[0]
     assert "is outside Nia's working hours (22:00–06:00 into the next day)" in lines[1], lines
+    # in the afternoon the night before's shift would have been over: no reason to name it
+    afternoon = next_delivery(night, DeliveryPolicy(), tuesday_2am + timedelta(hours=13), "Nia")
+    assert not any("Republic Day" in line for line in afternoon.reasons), afternoon.reasons
 
 
 def test_digest_explanations_name_the_days_off_in_between() -> None:
