@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
@@ -42,7 +42,9 @@ class HealthQuery:
         ] = None,
     ) -> AsyncHealthResult:
         ctx = info.context
-        start, end = require_aware(from_, "from"), require_aware(to, "to")
+        # echoed back in the report: in UTC, as every instant the API answers with
+        start = require_aware(from_, "from").astimezone(UTC)
+        end = require_aware(to, "to").astimezone(UTC)
         people = None
         if person_ids is not None:
             people = [decode_id(v, "Person", f"personIds.{i}") for i, v in enumerate(person_ids)]

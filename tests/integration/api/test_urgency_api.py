@@ -478,6 +478,9 @@ async def test_the_report_over_graphql(gql, cast, db_url, clock) -> None:
     report = (await gql(HEALTH, group))["asyncHealth"]
     assert report["__typename"] == "AsyncHealthReport"
     assert report["from"] == "2026-11-30T00:00:00+00:00"
+    # the same range given in Kolkata's offset is the same report, echoed in UTC
+    kolkata = {"from": "2026-11-30T05:30:00+05:30", "to": "2026-12-07T05:30:00+05:30"}
+    assert (await gql(HEALTH, {**group, **kolkata}))["asyncHealth"] == report
     assert [p["name"] for p in report["people"]] == ["Ana", "Bo", "Kim", "Dee", "Eve"]
     assert (report["received"], report["sent"]) == (5, 5)
     assert report["deliveredInHoursShare"] == 1.0  # a break-through in working time
