@@ -160,7 +160,7 @@ async def _availability_changed(
     conn: Conn, ws: int, now: datetime, person: Person, change: str, moves: list[dict[str, Any]]
 ) -> None:
     """Record `person.availability_changed` beside the change and the follow-ups it moved
-    (listed as `person.travel_changed` lists them)."""
+    (counted, and listed as `person.travel_changed` lists them)."""
     try:
         reachable: str | None = next_delivery(person.pattern, person.policy, now).at.isoformat()
     except NoWorkingTime:
@@ -169,7 +169,8 @@ async def _availability_changed(
         "person": person_ref(person),
         "change": change,
         "nextReachableAt": reachable,
-        "followUpsMoved": moves,
+        "followUpsMoved": len(moves),  # a count, as it always was (consumers compare it)
+        "movedFollowUps": moves,  # which, as person.travel_changed's followUpsMoved lists them
     }
     await events.record(
         conn, NewEvent(ws, "person.availability_changed", data, person_id=person.id), now

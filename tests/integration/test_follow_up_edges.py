@@ -150,7 +150,8 @@ async def test_a_pending_escalation_keeps_saying_why_when_the_sender_changes_hou
                 "SELECT payload FROM events WHERE type = 'person.availability_changed'"
                 " ORDER BY id DESC LIMIT 1"
             )
-            assert (await cur.fetchone())["payload"]["followUpsMoved"] == []
+            payload = (await cur.fetchone())["payload"]
+            assert (payload["followUpsMoved"], payload["movedFollowUps"]) == (0, [])
         await _until(pool, redis, clock, settings, datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
         async with pool.connection() as conn:
             cur = await conn.execute(

@@ -121,7 +121,8 @@ async def test_time_off_moves_pending_delivery_and_team_reroutes(db_url: str) ->
         assert reassigned["team"]["name"] == "Support"
         assert changed["person"]["name"] == "Priya"
         assert changed["change"] == "time_off"
-        [moved] = changed["followUpsMoved"]  # the team's delivery went to Ana instead
+        assert changed["followUpsMoved"] == 1
+        [moved] = changed["movedFollowUps"]  # the team's delivery went to Ana instead
         assert (moved["handoffId"], moved["kind"]) == (encode("Handoff", handoff.id), "DELIVERY")
         assert moved["reroutedTo"] == encode("Person", ana)
         # back at work on Monday 7 Dec, 09:00 IST

@@ -108,7 +108,9 @@ async def test_time_off_after_delivery_moves_the_deadline_and_the_reminder(db_ur
         cur = await conn.execute(
             "SELECT payload FROM events WHERE type = 'person.availability_changed'"
         )
-        [moved] = (await cur.fetchone())["payload"]["followUpsMoved"]
+        payload = (await cur.fetchone())["payload"]
+        assert payload["followUpsMoved"] == 1
+        [moved] = payload["movedFollowUps"]
         assert moved["kind"] == "REMINDER" and moved["to"] == reminder["due_at"].isoformat()
 
         # Back to work after all (Monday 13:00): the clock that was left runs on the old
