@@ -158,17 +158,20 @@ async def rotate_secret(
         )
     secret = generate_secret()
     until = None if keep_previous_for is None else now + keep_previous_for
-    rotated = await webhooks.rotate_secret(conn, ws, endpoint_id, secret, now, until)
-    if rotated is None:
+    for _ in range(2):
+        rotated = await webhooks.rotate_secret(conn, ws, endpoint_id, secret, now, until)
+        if rotated is not None:
+            return WithSecret(rotated, secret)
         current = await endpoint(conn, ws, endpoint_id)  # NotFound when there is none
-        assert current.previous_secret_until is not None
-        raise Conflict(
-            "the secret replaced last still signs until "
-            f"{current.previous_secret_until.astimezone(UTC).isoformat()}; another overlap "
-            "now would cut it off early: rotate again after that, or without "
-            "keepPreviousFor to replace both secrets at once"
-        )
-    return WithSecret(rotated, secret)
+        running = current.previous_secret_until
+        if running is not None and running > now:
+            raise Conflict(
+                f"the secret replaced last still signs until {running.astimezone(UTC).isoformat()}"
+                "; another overlap now would cut it off early: rotate again after that, or "
+                "without keepPreviousFor to replace both secrets at once"
+            )
+        # a concurrent rotation ended that overlap after this one was refused: again
+    raise Conflict("the endpoint's secret is being rotated by another request; try again")
 
 
 async def ping_endpoint(
