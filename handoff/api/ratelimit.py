@@ -275,7 +275,7 @@ class RateLimiter:
         empty = [lease for lease in leases if now_ms < lease.empty_until]
         if empty:
             wait = max(lease.empty_until for lease in empty) - now_ms
-            self._refuse(leases, now_ms, wait)
+            self._refuse(leases, now_ms, wait, holder)
         local = [lease for lease in leases if lease.usable(now_ms)]
         need = [lease for lease in leases if not lease.usable(now_ms)]
         for lease in local:
@@ -292,7 +292,7 @@ class RateLimiter:
                 for lease, wait in zip(need, waits, strict=True):
                     if wait > 0:
                         lease.empty_until = now_ms + wait
-                self._refuse(leases, now_ms, max(waits))
+                self._refuse(leases, now_ms, max(waits), holder)
         return self._tightest(leases, now_ms), now_ms
 
     def _lease(self, bucket: Bucket, holder: str, now: int) -> _Lease:
@@ -374,14 +374,15 @@ class RateLimiter:
             "RateLimit-Policy": policy,
         }
 
-    def _refuse(self, leases: list[_Lease], now: int, wait_ms: int) -> None:
+    def _refuse(self, leases: list[_Lease], now: int, wait_ms: int, holder: str) -> None:
         # the tightest bucket, the one that refused, speaks for the refusal
         lease = self._tightest(leases, now)
         headers, bucket = self._headers(lease, now), lease.bucket
         retry_after = max(1, math.ceil(wait_ms / 1000))
         RATE_LIMITED.labels(bucket=bucket.name).inc()
+        whose = "this person's tokens" if holder.startswith("p") else "this token"
         raise RateLimited(
-            f"rate limit of {bucket.per_minute} {bucket.name} a minute reached for this token; "
+            f"rate limit of {bucket.per_minute} {bucket.name} a minute reached for {whose}; "
             f"retry after {retry_after} s",
             retry_after,
             {**headers, "Retry-After": str(retry_after)},

@@ -15,7 +15,7 @@ returned `Step` (storage) and stops sending for the endpoint when `hold` is set.
 - A `Retry-After` on a failure at the endpoint holds the next probe back that long (at
   most a day) when that is later than the schedule's.
 - Any other 4xx is the receiver's answer to *this* message (bad request, forbidden,
-  gone, unprocessable...). The same bytes would get the same answer, so the delivery is
+  unprocessable...). The same bytes would get the same answer, so the delivery is
   given up (DEAD, no automatic retry) and the sender moves on to the next one in
   sequence. The order guarantee stays honest: nothing is ever sent automatically after
   a later delivery; the receiver saw sequence n (and refused it) before n + 1. A manual

@@ -187,7 +187,8 @@ async def test_a_person_s_tokens_share_one_budget(limited, app_pool, clock) -> N
         ]
     headers = [{"Authorization": f"Bearer {secret}"} for secret in secrets]
     # a burst of 3 for Ana, however many tokens she has: more tokens are no more budget
-    codes = [(await post(http, headers[i % 2], QUERY)).status_code for i in range(4)]
-    assert codes == [200, 200, 200, 429]
+    answers = [await post(http, headers[i % 2], QUERY) for i in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert "for this person's tokens" in answers[-1].json()["errors"][0]["message"]
     # the workspace token's budget is its own
     assert (await post(http, one, QUERY)).status_code == 200

@@ -293,11 +293,21 @@ async def test_a_person_holds_at_most_20_working_tokens(gql, cast, clock) -> Non
     ]
     assert refused["__typename"] == "ValidationError"
     assert refused["field"] == "personId" and "revoke one first" in refused["message"]
-    # an expired or revoked one makes room
+    # a revoked one makes room
     [t0] = [t for t in (await gql(TOKENS, {"person": ana}))["tokens"] if t["name"] == "t0"]
     await gql(REVOKE, {"id": t0["id"]})
     again = await cast["as_ana"](TOKEN, {"person": ana, "name": "one more"})
     assert again["createPersonToken"]["__typename"] == "CreatePersonTokenPayload"
+    # and so does an expired one
+    soon = (clock.now() + timedelta(minutes=5)).isoformat()
+    await gql(REVOKE, {"id": again["createPersonToken"]["token"]["id"]})
+    short = await gql(TOKEN, {"person": ana, "name": "short", "expires": soon})
+    assert short["createPersonToken"]["__typename"] == "CreatePersonTokenPayload"
+    full = (await gql(TOKEN, {"person": ana, "name": "no room"}))["createPersonToken"]
+    assert full["__typename"] == "ValidationError"
+    clock.advance(timedelta(minutes=6))
+    room = (await gql(TOKEN, {"person": ana, "name": "room again"}))["createPersonToken"]
+    assert room["__typename"] == "CreatePersonTokenPayload", room
 
 
 async def test_a_deactivated_person_s_token_stops_within_a_second(gql, cast, clock) -> None:
