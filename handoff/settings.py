@@ -127,8 +127,8 @@ class Settings(BaseSettings):
     live_max_connections_per_token: int = Field(
         default=20,
         ge=1,
-        description="live-update connections (WebSocket or SSE) one token may hold open on"
-        " one API process",
+        description="live-update connections (WebSocket or SSE) one token (a person's tokens"
+        " together) may hold open on one API process",
     )
     live_max_subscriptions_per_connection: int = Field(
         default=20, ge=1, description="subscriptions one WebSocket connection may run at once"

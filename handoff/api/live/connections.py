@@ -4,7 +4,8 @@ the server ends them.
 - A WebSocket authenticates with its `connection_init` payload, an SSE request with its
   `Authorization` header (or, for EventSource, a short-lived token in the URL). Opening
   one spends one request of the token's rate limit; so does each subscription.
-- `live_max_connections_per_token` connections per token and process, and
+- `live_max_connections_per_token` connections per token (a person's tokens together)
+  and process, and
   `live_max_connections` in all per process (its memory: ~60 KiB each); past the second
   a WebSocket is closed with 1013 (try again later) and an SSE request gets a 429.
 - Every second the tokens of the open connections are looked up together: a revoked or
@@ -133,6 +134,8 @@ class LiveRuntime:
         self.streams: Streams | None = None
         self.connections: set[LiveConnection] = set()
         self._per_token: Counter[int | None] = Counter()  # connections held, by token id
+        # and by budget (a person's tokens together, as for rate limits): the limit's count
+        self._per_holder: Counter[str | None] = Counter()
         self.closing = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._watcher: asyncio.Task[None] | None = None
@@ -230,26 +233,31 @@ class LiveRuntime:
                 "connections; try again later",
                 "server_full",
             )
-        token_id = connection.actor.token_id
-        held = self._per_token[token_id]
-        if token_id is not None and held >= self.settings.live_max_connections_per_token:
+        token_id, holder = connection.actor.token_id, connection.actor.budget_key
+        held = self._per_holder[holder]
+        if holder is not None and held >= self.settings.live_max_connections_per_token:
+            whose = "this person's tokens already hold" if holder[0] == "p" else "this token holds"
             raise Refused(
                 CloseCode.TOO_MANY,
-                f"this token already holds {held} live connections on this server "
+                f"{whose} {held} live connections on this server "
                 f"(at most {self.settings.live_max_connections_per_token})",
                 "too_many_connections",
             )
         self.connections.add(connection)
         self._per_token[token_id] += 1
+        self._per_holder[holder] += 1
         LIVE_CONNECTIONS.labels(transport=connection.transport).inc()
 
     def release(self, connection: LiveConnection) -> None:
         if connection in self.connections:
             self.connections.discard(connection)
-            token_id = connection.actor.token_id
+            token_id, holder = connection.actor.token_id, connection.actor.budget_key
             self._per_token[token_id] -= 1
             if not self._per_token[token_id]:
                 del self._per_token[token_id]
+            self._per_holder[holder] -= 1
+            if not self._per_holder[holder]:
+                del self._per_holder[holder]
             LIVE_CONNECTIONS.labels(transport=connection.transport).dec()
 
     async def open_ws(

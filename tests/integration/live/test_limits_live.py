@@ -66,6 +66,30 @@ async def test_connections_per_token_are_limited(live) -> None:
         pass
 
 
+@pytest.mark.parametrize("live_settings", [{"live_max_connections_per_token": 1}])
+async def test_a_persons_tokens_share_their_connections(live) -> None:
+    gql = await live.client()
+    make = """mutation($p: ID!, $n: String!) {
+      createPersonToken(personId: $p, name: $n) { ... on CreatePersonTokenPayload { secret } }
+    }"""
+    ana = await create_person(gql, "Ana", AMS)
+    bo = await create_person(gql, "Bo", AMS)
+    phone, laptop = [
+        (await gql(make, {"p": ana["id"], "n": n}))["createPersonToken"]["secret"]
+        for n in ("phone", "laptop")
+    ]
+    bos = (await gql(make, {"p": bo["id"], "n": "phone"}))["createPersonToken"]["secret"]
+    async with ws_client(live.served.ws, phone):
+        # another token of Ana's is no more room for her
+        async with ws_client(live.served.ws, laptop, ack=False) as second:
+            closed = await second.closed()
+            assert closed.code == 4029
+            assert "this person's tokens already hold 1" in closed.reason
+        async with ws_client(live.served.ws, bos) as other:  # Bo's are his own
+            await other.subscribe("e", EVENTS)
+            await live.served.wait_subscribers(1)
+
+
 @pytest.mark.parametrize("live_settings", [{"live_max_connections": 2}])
 async def test_one_process_holds_at_most_live_max_connections(live) -> None:
     tokens = [(await live.client()).token for _ in range(3)]
