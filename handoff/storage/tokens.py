@@ -123,6 +123,7 @@ async def revoke(conn: Conn, ws: int, token_id: int, now: datetime) -> ApiToken 
 
 
 async def revoke_labelled(conn: Conn, ws: int, label: str, now: datetime) -> int:
-    """Revoke every live token of the workspace with `label`; how many there were."""
+    """Revoke every live token of the workspace with `label`, and the tokens made with
+    them; how many were revoked."""
     params = {"workspace_id": ws, "label": label, "now": now}
     return await execute(conn, Q.revoke_labelled, params)

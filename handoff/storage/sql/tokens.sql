@@ -59,6 +59,13 @@ WITH RECURSIVE tree AS (
 SELECT * FROM revoked WHERE id = %(id)s;
 
 -- name: revoke_labelled
--- Revoke the live tokens of a workspace with this label (e.g. yesterday's sign-in links).
+-- Revoke the live tokens of a workspace with this label (e.g. yesterday's sign-in links),
+-- and the tokens made with them, as `revoke` does.
+WITH RECURSIVE tree AS (
+    SELECT id FROM api_tokens
+    WHERE workspace_id = %(workspace_id)s AND label = %(label)s AND revoked_at IS NULL
+    UNION
+    SELECT t.id FROM api_tokens t JOIN tree ON t.made_by = tree.id
+)
 UPDATE api_tokens SET revoked_at = %(now)s
-WHERE workspace_id = %(workspace_id)s AND label = %(label)s AND revoked_at IS NULL;
+WHERE id IN (SELECT id FROM tree) AND revoked_at IS NULL;

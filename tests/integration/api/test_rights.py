@@ -28,6 +28,7 @@ from tests.integration.api._helpers import (
     create_work_item,
     handoff_input,
     mark_delivered,
+    pk,
     snapshot,
 )
 
@@ -281,6 +282,21 @@ async def test_tokens_made_with_a_revoked_token_stop_with_it(gql, cast, clock) -
     for client in (as_child, as_grandchild):
         assert (await client.raw("{ viewer { name } }")).status_code == 401
     assert (await cast["as_sam"]("{ viewer { name } }"))["viewer"]["name"] == "acme"
+
+
+async def test_revoking_sign_in_links_revokes_what_they_made(cast, app_pool, clock) -> None:
+    from handoff.storage import tokens, workspaces
+
+    ana = pk(cast["ana"]["id"])
+    async with app_pool.connection() as conn:
+        ws = (await workspaces.ensure(conn, "acme", clock.now(), 1)).id
+        link, _ = await tokens.insert(conn, ws, clock.now(), label="sign-in", person_id=ana)
+        child, _ = await tokens.insert(
+            conn, ws, clock.now(), label="phone", person_id=ana, made_by=link.id
+        )
+        assert await tokens.revoke_labelled(conn, ws, "sign-in", clock.now()) == 2
+        revoked = await tokens.get(conn, ws, child.id)
+        assert revoked is not None and revoked.revoked_at is not None
 
 
 async def test_a_person_holds_at_most_20_working_tokens(gql, cast, clock) -> None:
