@@ -121,8 +121,9 @@ class MinuteLoop:
 
     ``is_working(t)`` looks up the intervals of the local dates around ``t`` (time off >
     override > holiday > weekly), turns their wall-clock bounds into instants with
-    ``datetime(..., tzinfo=zone, fold=0)`` (a nonexistent time moves forward by the gap, an
-    ambiguous one takes the earlier instant) and checks ``start <= t < end``. Nothing is
+    ``datetime(..., tzinfo=zone, fold=0)`` (an ambiguous time takes the earlier instant; a
+    bound in a spring-forward gap is the clock change, found by walking back a minute at a
+    time) and checks ``start <= t < end``. Nothing is
     cached. ``add_working_time`` and ``next_working_instant`` step one UTC minute at a time,
     so durations are real elapsed time. Inputs must be whole minutes (every interval bound
     in the zones used here is a whole UTC minute, so minute steps are exact).
@@ -192,7 +193,14 @@ class MinuteLoop:
             d += ONE_DAY
             minute_of_day -= 1440
         h, m = divmod(minute_of_day, 60)
-        return int(datetime(d.year, d.month, d.day, h, m, tzinfo=tz).timestamp())
+        ts = int(datetime(d.year, d.month, d.day, h, m, tzinfo=tz).timestamp())
+        local = datetime.fromtimestamp(ts, tz)
+        if (local.hour, local.minute) != (h, m):
+            # an interval bound in a spring-forward gap: the clock change itself
+            offset = local.utcoffset()
+            while datetime.fromtimestamp(ts - 60, tz).utcoffset() == offset:
+                ts -= 60
+        return ts
 
     def is_working_ts(self, ts: int) -> bool:
         """``ts``: seconds since the epoch."""
