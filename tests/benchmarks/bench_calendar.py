@@ -267,14 +267,15 @@ def self_check_minute_loop() -> None:
     assert night.next_working_instant(datetime(2026, 10, 25, 5, tzinfo=UTC)) == datetime(
         2026, 10, 25, 21, tzinfo=UTC
     )
-    # A shift starting in the gap (02:30 on 2026-03-29) starts at 03:30 CEST = 01:30Z.
+    # A shift starting in the gap (02:30 on 2026-03-29) starts at the clock change:
+    # 03:00 CEST = 01:00Z (the first instant whose wall reading is 02:30 or later).
     gap = MinuteLoop({"timezone": "Europe/Amsterdam", "weekly": {"sun": ["02:30-04:00"]}})
     assert gap.next_working_instant(datetime(2026, 3, 29, 0, tzinfo=UTC)) == datetime(
-        2026, 3, 29, 1, 30, tzinfo=UTC
+        2026, 3, 29, 1, tzinfo=UTC
     )
     assert gap.add_working_time(
         datetime(2026, 3, 29, 0, tzinfo=UTC), 30 * timedelta(minutes=1)
-    ) == datetime(2026, 3, 29, 2, tzinfo=UTC)
+    ) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
     # Ambiguous 02:30 on 2026-10-25 takes the earlier instant (CEST, 00:30Z).
     amb = MinuteLoop({"timezone": "Europe/Amsterdam", "weekly": {"sun": ["02:30-03:30"]}})
     assert amb.next_working_instant(datetime(2026, 10, 25, 0, tzinfo=UTC)) == datetime(
