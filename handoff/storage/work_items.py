@@ -86,7 +86,12 @@ async def follow_handoff(
     holder_id: int,
     now: datetime,
 ) -> WorkItem | None:
-    """Move the item after its handoff's outcome; None when a later handoff owns it."""
+    """Move the item after its handoff's outcome; None when a later handoff owns it.
+
+    The item is locked first, in a statement of its own: a createHandoff passing the item
+    on holds that lock until it commits, and only a statement begun after the wait sees
+    its new handoff (the update's NOT EXISTS would read the snapshot from before it)."""
+    await conn.execute(Q.get_for_update, {"workspace_id": ws, "id": item_id})
     params = {
         "workspace_id": ws,
         "id": item_id,

@@ -208,3 +208,62 @@ async def test_an_irrelevant_change_does_not_reroute_a_team_handoff(db_url, cloc
             assert [e["type"] for e in await events_of(conn, h.id)][-1] == "handoff.reassigned"
     finally:
         await pool.close()
+
+
+async def _waits_for_a_lock(pool, task: asyncio.Task) -> None:
+    """Until some backend waits for a lock (the racing request has reached it)."""
+    for _ in range(500):
+        assert not task.done(), task
+        async with pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            )
+            if (await cur.fetchone())["n"]:
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("nobody waited for the lock")
+
+
+async def test_an_old_outcome_racing_the_item_being_passed_on_leaves_the_item_in_handoff(
+    db_url, clock
+):
+    pool = await open_pool(db_url, 1, 6)
+    try:
+        async with pool.connection() as conn, conn.transaction():
+            ws = await workspace(conn, clock.now())
+            ana = await person(conn, ws, clock.now(), "Ana", AMS)
+            bob = await person(conn, ws, clock.now(), "Bob", AMS)
+            cy = await person(conn, ws, clock.now(), "Cy", AMS)
+            h1 = await handoff(conn, ws, clock.now(), ana, to=bob)
+            await conn.execute("UPDATE handoffs SET status = 'DELIVERED' WHERE id = %s", (h1.id,))
+            await transition(conn, ws, clock.now(), h1.id, "ACKNOWLEDGED")
+        # Bob passes the item on (holding its lock until he commits) while Ana's
+        # handoff is completed at the same moment
+        async with pool.connection() as passing, passing.transaction():
+            await create_handoff(
+                passing,
+                ws,
+                clock.now(),
+                NewHandoff(
+                    sender_id=bob.id,
+                    note=Note("yours now"),
+                    work_item_id=h1.work_item_id,
+                    to_person_id=cy.id,
+                ),
+            )
+
+            async def complete() -> None:
+                async with pool.connection() as conn, conn.transaction():
+                    await transition(conn, ws, clock.now(), h1.id, "COMPLETED")
+
+            completing = asyncio.create_task(complete())
+            await _waits_for_a_lock(pool, completing)
+        await completing
+        async with pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT status, holder_id FROM work_items WHERE id = %s", (h1.work_item_id,)
+            )
+            # the new handoff owns the item: the old one's outcome does not move it
+            assert await cur.fetchone() == {"status": "IN_HANDOFF", "holder_id": bob.id}
+    finally:
+        await pool.close()
