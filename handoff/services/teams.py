@@ -62,7 +62,9 @@ async def add_member(
     """Add a person to a team (no-op when already a member)."""
     require(actor, Right.ADMINISTER)
     team = await lookups.team(conn, ws, team_id)
-    person = await lookups.person(conn, ws, person_id)
+    # FOR SHARE: a deactivation (FOR UPDATE, then leaving every team) either waits for this
+    # membership and removes it, or commits first and is seen here
+    person = await lookups.person(conn, ws, person_id, share=True)
     if person.deactivated_at is not None:
         raise Invalid("personId", f"{person.name} was deactivated and cannot join a team")
     await teams.add_member(conn, ws, team_id, person_id, now)

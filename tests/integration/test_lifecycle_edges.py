@@ -267,3 +267,37 @@ async def test_an_old_outcome_racing_the_item_being_passed_on_leaves_the_item_in
             assert await cur.fetchone() == {"status": "IN_HANDOFF", "holder_id": bob.id}
     finally:
         await pool.close()
+
+
+async def test_a_person_joining_a_team_while_they_leave_is_not_left_in_it(db_url, clock):
+    from handoff.services.membership import deactivate_person
+    from handoff.services.teams import add_member
+
+    pool = await open_pool(db_url, 1, 6)
+    try:
+        async with pool.connection() as conn, conn.transaction():
+            ws = await workspace(conn, clock.now())
+            ana = await person(conn, ws, clock.now(), "Ana", AMS)
+            await person(conn, ws, clock.now(), "Bob", AMS)
+            team = await create_team(conn, ws, clock.now(), name="Ops")
+        # the deactivation holds Ana's row while the membership is added
+        async with pool.connection() as leaving, leaving.transaction():
+            await deactivate_person(leaving, ws, clock.now(), ana.id)
+
+            async def join() -> Exception | None:
+                try:
+                    async with pool.connection() as conn, conn.transaction():
+                        await add_member(conn, ws, clock.now(), team.id, ana.id)
+                except Exception as e:  # the refusal is the expected outcome
+                    return e
+                return None
+
+            joining = asyncio.create_task(join())
+            await _waits_for_a_lock(pool, joining)
+        refused = await joining
+        assert refused is not None and "deactivated" in str(refused), refused
+        async with pool.connection() as conn:
+            cur = await conn.execute("SELECT count(*) AS n FROM team_members")
+            assert (await cur.fetchone())["n"] == 0
+    finally:
+        await pool.close()
