@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from handoff.services import lookups
-from handoff.services.errors import Invalid, NotFound
+from handoff.services.errors import Forbidden, Invalid, NotFound
 from handoff.services.rights import Actor, Right, require
 from handoff.services.text import trimmed
 from handoff.storage import tokens
@@ -81,8 +81,11 @@ async def _within_own_life(
     (the kind a URL carries, and logs keep) must not mint a lasting one."""
     if actor is None or actor.token_id is None:
         return
-    own = await tokens.get(conn, ws, actor.token_id)
-    until = None if own is None else own.expires_at
+    own = await tokens.get_for_share(conn, ws, actor.token_id)
+    if own is None or own.revoked_at is not None:
+        # revoked a moment ago (requests trust a token for up to a second): it makes nothing
+        raise Forbidden(None, "this token was revoked; it makes no new tokens")
+    until = own.expires_at
     if until is not None and (expires_at is None or expires_at > until):
         raise Invalid(
             "expiresAt",

@@ -115,10 +115,19 @@ async def live_for_person(conn: Conn, ws: int, person_id: int, now: datetime) ->
     return found or 0
 
 
+async def get_for_share(conn: Conn, ws: int, token_id: int) -> ApiToken | None:
+    """One token of the workspace, locked FOR SHARE (it is making another)."""
+    params = {"workspace_id": ws, "id": token_id}
+    return await one(conn, Q.get_for_share, params, ApiToken.from_row)
+
+
 async def revoke(conn: Conn, ws: int, token_id: int, now: datetime) -> ApiToken | None:
     """Revoke a token and the tokens made with it, theirs too (again is a no-op); None
     when the workspace has no such token."""
     params = {"workspace_id": ws, "id": token_id, "now": now}
+    # locked first, in a statement of its own: a token being made with it commits before
+    # the tokens made with it are gathered (by a statement that then sees it)
+    await conn.execute(Q.lock, params)
     return await one(conn, Q.revoke, params, ApiToken.from_row)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from handoff.jobs.worker import run_due
 from handoff.services.availability import add_time_off, set_delivery_policy, set_working_pattern
 from handoff.services.handoffs import NewHandoff, Note, create_handoff
@@ -299,5 +301,43 @@ async def test_a_person_joining_a_team_while_they_leave_is_not_left_in_it(db_url
         async with pool.connection() as conn:
             cur = await conn.execute("SELECT count(*) AS n FROM team_members")
             assert (await cur.fetchone())["n"] == 0
+    finally:
+        await pool.close()
+
+
+async def test_a_token_made_while_its_maker_is_revoked_is_revoked_with_it(db_url, clock):
+    from handoff.services.errors import Forbidden
+    from handoff.services.rights import Actor
+    from handoff.services.tokens import create_person_token, revoke_token
+    from handoff.storage import tokens
+
+    pool = await open_pool(db_url, 1, 6)
+    try:
+        async with pool.connection() as conn, conn.transaction():
+            ws = await workspace(conn, clock.now())
+            ana = await person(conn, ws, clock.now(), "Ana", AMS)
+            maker, _ = await tokens.insert(conn, ws, clock.now(), label="app", person_id=ana.id)
+        as_ana = Actor(ws, ana.id, maker.id)
+        # the maker mints (holding it until commit) while the workspace revokes it
+        async with pool.connection() as minting, minting.transaction():
+            child, _ = await create_person_token(
+                minting, ws, clock.now(), ana.id, "phone", actor=as_ana
+            )
+
+            async def revoke() -> None:
+                async with pool.connection() as conn, conn.transaction():
+                    await revoke_token(conn, ws, clock.now(), maker.id)
+
+            revoking = asyncio.create_task(revoke())
+            await _waits_for_a_lock(pool, revoking)
+        await revoking
+        async with pool.connection() as conn:
+            found = await tokens.get(conn, ws, child.id)
+            assert found is not None and found.revoked_at is not None
+        # and after the revocation (another API process may trust the token for a second
+        # more), the maker mints nothing
+        async with pool.connection() as conn, conn.transaction():
+            with pytest.raises(Forbidden, match="revoked"):
+                await create_person_token(conn, ws, clock.now(), ana.id, "tab", actor=as_ana)
     finally:
         await pool.close()

@@ -38,6 +38,16 @@ SELECT id, workspace_id, person_id, label, created_at, last_used_at, expires_at,
        made_by
 FROM api_tokens WHERE workspace_id = %(workspace_id)s AND id = %(id)s;
 
+-- name: get_for_share
+-- The token whose request makes another, locked: a revocation (which locks it FOR UPDATE
+-- before it gathers the tokens made with it) waits for the new one, or is seen here.
+SELECT id, workspace_id, person_id, label, created_at, last_used_at, expires_at, revoked_at,
+       made_by
+FROM api_tokens WHERE workspace_id = %(workspace_id)s AND id = %(id)s FOR SHARE;
+
+-- name: lock
+SELECT id FROM api_tokens WHERE workspace_id = %(workspace_id)s AND id = %(id)s FOR UPDATE;
+
 -- name: live_for_person
 -- How many tokens acting as a person still work.
 SELECT count(*) AS n FROM api_tokens
