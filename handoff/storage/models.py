@@ -10,6 +10,7 @@ from typing import Any, Self, TypeVar, get_type_hints
 
 from handoff.calendar import DeliveryPolicy, WorkingPattern
 from handoff.states import (
+    EndpointHealth,
     FollowUpKind,
     FollowUpState,
     HandoffStatus,
@@ -268,6 +269,8 @@ class WebhookEndpoint(FromRow):
     created_at: datetime
     updated_at: datetime
     previous_secret_until: datetime | None
+    health: EndpointHealth = EndpointHealth.HEALTHY
+    probe_at: datetime | None = None
 
 
 @dataclass(frozen=True)

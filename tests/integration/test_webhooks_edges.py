@@ -160,6 +160,11 @@ async def test_a_test_ping_probes_a_failing_endpoint_at_once(
             clock.advance(timedelta(minutes=6))
         failed = len(rx.requests)
         assert failed == 9
+        state = "query($id: ID!) { webhookEndpoint(id: $id) { __typename ... on WebhookEndpointPayload { endpoint { health nextProbeAt } } } }"
+        probing = (await h.gql(ws, state, id=endpoint_id))["webhookEndpoint"]["endpoint"]
+        assert probing["health"] == "PROBING"
+        # the next probe is the 30-minute step away, from the ninth failure
+        assert probing["nextProbeAt"] > clock.now().isoformat()
         rx.default = Reply(status=200)  # fixed: is it?
         ping = await h.gql(
             ws,
@@ -171,6 +176,8 @@ async def test_a_test_ping_probes_a_failing_endpoint_at_once(
         # probed now: the held event and then the ping went out, in order
         sent = [json.loads(r.body)["type"] for r in rx.requests[failed:]]
         assert sent == ["handoff.created", "ping"], sent
+        healthy = (await h.gql(ws, state, id=endpoint_id))["webhookEndpoint"]["endpoint"]
+        assert healthy == {"health": "HEALTHY", "nextProbeAt": None}
 
 
 async def test_410_gone_disables_the_endpoint_and_retry_after_is_honoured(

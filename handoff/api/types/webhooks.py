@@ -12,7 +12,7 @@ from handoff.api.errors import Conflict, NotFound, ValidationError
 from handoff.api.loaders import loader
 from handoff.api.types.common import Info, describe_enum
 from handoff.services.webhooks import DELIVERY, ENDPOINT
-from handoff.states import WebhookDeliveryStatus
+from handoff.states import EndpointHealth, WebhookDeliveryStatus
 from handoff.storage import models as m
 from handoff.webhooks.payload import EVENT_TYPES
 
@@ -25,6 +25,16 @@ describe_enum(
         "FAILED": "The last attempt failed at the endpoint; it waits, at the head, for the "
         "next probe (or for the endpoint to be enabled again)",
         "DEAD": "Refused by the receiver with a 4xx: not tried again unless redelivered",
+    },
+)
+
+describe_enum(
+    EndpointHealth,
+    "How an endpoint's deliveries go out (a disabled endpoint sends nothing either way).",
+    {
+        "HEALTHY": "In sequence, as they come",
+        "PROBING": "The last attempt failed at the endpoint: only the oldest open delivery is "
+        "tried, at nextProbeAt, and the first success sends the backlog at once",
     },
 )
 
@@ -92,6 +102,11 @@ class WebhookEndpoint:
         "rotation replaced (rotateWebhookSecret's keepPreviousFor; once past, no longer); "
         "null: only the current one"
     )
+    health: EndpointHealth = strawberry.field(description="How its deliveries go out now")
+    next_probe_at: datetime | None = strawberry.field(
+        description="While PROBING: when the oldest open delivery is tried again "
+        "(testWebhookEndpoint and redeliverWebhook try it at once); null otherwise"
+    )
     pk: strawberry.Private[int]
 
     @strawberry.field(description="`webhook.disabled` records, oldest first")
@@ -121,6 +136,8 @@ class WebhookEndpoint:
             created_at=e.created_at,
             updated_at=e.updated_at,
             previous_secret_until=e.previous_secret_until,
+            health=e.health,
+            next_probe_at=e.probe_at if e.health == EndpointHealth.PROBING else None,
             pk=e.id,
         )
 
