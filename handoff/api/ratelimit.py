@@ -44,6 +44,7 @@ from handoff.api.errors import ErrorCode
 from handoff.api.extensions import ApiError
 from handoff.api.ratelimit_script import TAKE_LEASES
 from handoff.observability.metrics import RATE_LIMITED, RATE_LIMITER_UNAVAILABLE
+from handoff.services.rights import whose_budget
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +59,13 @@ class RateLimited(ApiError):
 
     code = ErrorCode.RATE_LIMITED
 
-    def __init__(self, message: str, retry_after: int, headers: dict[str, str]) -> None:
+    def __init__(
+        self, message: str, retry_after: int, headers: dict[str, str], reached: str = ""
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.headers = headers
+        self.reached = reached  # which limit, without when to retry
 
 
 @dataclass(frozen=True)
@@ -226,11 +230,11 @@ class RateLimiter:
                 lease.empty_until = 0
             wait_ms = max(wait_ms, math.ceil((count - lease.remaining(now_ms)) / bucket.per_ms))
         retry_after = max(refused.retry_after, math.ceil(wait_ms / 1000))
-        first, _ = refused.message.split("; retry after", 1)
         return RateLimited(
-            f"{first}; this request makes {count} mutations: retry after {retry_after} s",
+            f"{refused.reached}; this request makes {count} mutations: retry after {retry_after} s",
             retry_after,
             {**refused.headers, "Retry-After": str(retry_after)},
+            refused.reached,
         )
 
     def _raw_headers(self, lease: _Lease | None, now_ms: int) -> list[tuple[bytes, bytes]]:
@@ -380,12 +384,15 @@ class RateLimiter:
         headers, bucket = self._headers(lease, now), lease.bucket
         retry_after = max(1, math.ceil(wait_ms / 1000))
         RATE_LIMITED.labels(bucket=bucket.name).inc()
-        whose = "this person's tokens" if holder.startswith("p") else "this token"
+        reached = (
+            f"rate limit of {bucket.per_minute} {bucket.name} a minute reached for "
+            f"{whose_budget(holder)}"
+        )
         raise RateLimited(
-            f"rate limit of {bucket.per_minute} {bucket.name} a minute reached for {whose}; "
-            f"retry after {retry_after} s",
+            f"{reached}; retry after {retry_after} s",
             retry_after,
             {**headers, "Retry-After": str(retry_after)},
+            reached,
         )
 
     def _unavailable(self, exc: BaseException) -> None:

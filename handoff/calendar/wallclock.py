@@ -132,19 +132,17 @@ def resolve(zone: ZoneInfo, ordinal: int, minute: int) -> int:
     return (wall - EPOCH) // _ONE_US
 
 
-def gap_end(zone: ZoneInfo, before: int, after: int) -> int:
-    """The first instant of the offset in force at ``after`` when the offset in force at
-    ``before`` differs (a clock change lies between them), to the minute; ``after`` when
-    there is none. For an interval that starts in a spring-forward gap and ends soon
-    after it: its working time begins when the clock jumps."""
+def _clock_change(zone: ZoneInfo, t: int) -> int:
+    """The first instant, to the minute, of the offset in force at ``t`` within the day
+    before it: where the clock jumped, for a ``t`` just past a spring-forward gap."""
 
     def offset(us: int) -> timedelta | None:
         return (EPOCH + us * _ONE_US).astimezone(zone).utcoffset()
 
-    target = offset(after)
-    lo, hi = before // MINUTE_US, after // MINUTE_US  # minutes; offset(hi) == target
+    target = offset(t)
+    lo, hi = (t - DAY_US) // MINUTE_US, t // MINUTE_US  # minutes; offset(hi) == target
     if offset(lo * MINUTE_US) == target:
-        return after
+        return t
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if offset(mid * MINUTE_US) == target:
@@ -164,4 +162,4 @@ def resolve_edge(zone: ZoneInfo, ordinal: int, minute: int) -> int:
     local = from_us(t).astimezone(zone)
     if local.hour * 60 + local.minute == minute % 1440:
         return t
-    return gap_end(zone, t - DAY_US, t)
+    return _clock_change(zone, t)

@@ -38,38 +38,53 @@ def _functions() -> list[Any]:
     ]
 
 
-def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str, Any]:
-    """The arq WorkerSettings (as a dict) for this deployment's settings."""
-    from handoff.jobs import webhooks
-
+def _base(
+    settings: Settings, clock: Clock | None, pool_min: int, pool_max: int, gauges: bool
+) -> dict[str, Any]:
+    """What both arq workers of a process share: their settings, clock and a database
+    pool of their own in the job context (with the webhook gauges' loop on `gauges`),
+    Redis, the job timeout and the shutdown grace."""
     the_clock: Clock = clock or SystemClock()
-    step = max(1, round(settings.relay_interval_seconds))
-    seconds = set(range(0, 60, step))
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
         ctx["clock"] = the_clock
-        ctx["pool"] = await open_pool(
-            settings.require_database_url(), settings.db_pool_min, settings.db_pool_max
-        )
-        ctx["gauges"] = asyncio.create_task(_gauges_loop(ctx["pool"], the_clock))
+        ctx["pool"] = await open_pool(settings.require_database_url(), pool_min, pool_max)
+        if gauges:
+            ctx["gauges"] = asyncio.create_task(_gauges_loop(ctx["pool"], the_clock))
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
-        gauges = ctx.pop("gauges", None)
-        if gauges is not None:
-            gauges.cancel()
-            await asyncio.gather(gauges, return_exceptions=True)
+        task = ctx.pop("gauges", None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
         pool = ctx.pop("pool", None)
         if pool is not None:
             await pool.close()
 
     return {
+        "redis_settings": RedisSettings.from_dsn(settings.require_redis_url()),
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "job_timeout": JOB_TIMEOUT_SECONDS,
+        "poll_delay": 0.05,
+        "job_completion_wait": SHUTDOWN_GRACE_SECONDS,
+    }
+
+
+def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str, Any]:
+    """The arq WorkerSettings (as a dict) for this deployment's settings."""
+    from handoff.jobs import webhooks
+
+    step = max(1, round(settings.relay_interval_seconds))
+    return {
+        **_base(settings, clock, settings.db_pool_min, settings.db_pool_max, gauges=True),
         "functions": [*_functions(), *webhooks.FUNCTIONS],
         "cron_jobs": [
             cron(
                 relay_cron,
                 name="relay",
-                second=seconds,
+                second=set(range(0, 60, step)),
                 run_at_startup=True,
                 unique=True,
                 timeout=max(30, step * 4),
@@ -77,15 +92,9 @@ def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str,
             ),
             *webhooks.CRON_JOBS,
         ],
-        "redis_settings": RedisSettings.from_dsn(settings.require_redis_url()),
         "queue_name": settings.queue_name,
-        "on_startup": on_startup,
-        "on_shutdown": on_shutdown,
         "max_jobs": 10,
-        "job_timeout": JOB_TIMEOUT_SECONDS,
         "keep_result": 60,
-        "poll_delay": 0.05,
-        "job_completion_wait": SHUTDOWN_GRACE_SECONDS,
     }
 
 
@@ -95,33 +104,15 @@ def sender_settings(settings: Settings, clock: Clock | None = None) -> dict[str,
     pool, so slow receivers hold neither job slots nor connections that landings need."""
     from handoff.jobs import webhooks
 
-    the_clock: Clock = clock or SystemClock()
     senders = settings.webhook_senders
-
-    async def on_startup(ctx: dict[str, Any]) -> None:
-        ctx["settings"] = settings
-        ctx["clock"] = the_clock
-        # each sender holds a connection; its lease heartbeats borrow one now and then
-        ctx["pool"] = await open_pool(
-            settings.require_database_url(), 1, senders + max(2, senders // 2)
-        )
-
-    async def on_shutdown(ctx: dict[str, Any]) -> None:
-        pool = ctx.pop("pool", None)
-        if pool is not None:
-            await pool.close()
-
+    # each sender holds a connection; its lease heartbeats borrow one now and then
+    pool_max = senders + max(2, senders // 2)
     return {
+        **_base(settings, clock, 1, pool_max, gauges=False),
         "functions": webhooks.SENDER_FUNCTIONS,
-        "redis_settings": RedisSettings.from_dsn(settings.require_redis_url()),
         "queue_name": webhooks.sender_queue(settings),
-        "on_startup": on_startup,
-        "on_shutdown": on_shutdown,
         "max_jobs": senders,
-        "job_timeout": JOB_TIMEOUT_SECONDS,
         "keep_result": 0,
-        "poll_delay": 0.05,
-        "job_completion_wait": SHUTDOWN_GRACE_SECONDS,
     }
 
 

@@ -36,8 +36,17 @@ class Actor:
         """Whose rate-limit buckets a request spends: a person's tokens share one budget
         (minting more tokens must not multiply it); a workspace token has its own."""
         if self.person_id is not None:
-            return f"p{self.person_id}"
+            return f"{PERSON_BUDGET}{self.person_id}"
         return None if self.token_id is None else f"t{self.token_id}"
+
+
+# how a person's budget key starts (`Actor.budget_key`)
+PERSON_BUDGET = "p"
+
+
+def whose_budget(key: str) -> str:
+    """Whose budget a key names, as refusals say it."""
+    return "this person's tokens" if key.startswith(PERSON_BUDGET) else "this token"
 
 
 class Right(StrEnum):

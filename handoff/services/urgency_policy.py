@@ -115,14 +115,12 @@ async def rate_urgency(
     """
     handoff = await lookups.handoff(conn, ws, handoff_id, lock=True)
     receiver, sender = handoff.receiver_id, handoff.sender_id
-    rater = person_id if person_id is not None else await _member_rating(conn, handoff, actor)
+    rater, row = await _rater(conn, handoff, person_id, actor)
     if rater == receiver:
         require(actor, Right.ANSWER, field="handoffId", handoff=handoff)
-        row = await store.get_for_update(conn, ws, handoff.id, receiver)
         landed = handoff.delivered_at
     else:
         require(actor, Right.OWN, field="personId", person_id=rater)
-        row = await store.get_for_update(conn, ws, handoff.id, rater)
         # a member who does not hold it rates only a break-through that reached them
         if row is not None and row.outcome != UrgencyOutcome.BROKE_THROUGH:
             row = None
@@ -157,11 +155,18 @@ async def rate_urgency(
     return Rated(handoff, rated, await store.paused_until(conn, rater, sender, now))
 
 
-async def _member_rating(conn: Conn, handoff: Handoff, actor: Actor | None) -> int:
-    """Who rates when nobody is named: a person token's own person when the handoff broke
-    through to them as a member of its team, else the receiver."""
-    me = actor.person_id if actor is not None and actor.acts_as_person else None
-    if me is None or me == handoff.receiver_id or handoff.team_id is None:
-        return handoff.receiver_id
-    row = await store.get_for_update(conn, handoff.workspace_id, handoff.id, me)
-    return me if row is not None else handoff.receiver_id
+async def _rater(
+    conn: Conn, handoff: Handoff, person_id: int | None, actor: Actor | None
+) -> tuple[int, UrgentHandoff | None]:
+    """Who rates, and their urgent row (locked): `person_id`; when nobody is named, a
+    person token's own person if the handoff broke through to them as a member of its
+    team, else the receiver."""
+    ws = handoff.workspace_id
+    if person_id is None:
+        me = actor.person_id if actor is not None and actor.acts_as_person else None
+        if me is not None and me != handoff.receiver_id and handoff.team_id is not None:
+            mine = await store.get_for_update(conn, ws, handoff.id, me)
+            if mine is not None:
+                return me, mine
+        person_id = handoff.receiver_id
+    return person_id, await store.get_for_update(conn, ws, handoff.id, person_id)

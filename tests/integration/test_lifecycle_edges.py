@@ -12,6 +12,7 @@ from handoff.services.handoffs import NewHandoff, Note, create_handoff
 from handoff.services.lifecycle import transition
 from handoff.services.teams import create_team
 from handoff.storage.db import open_pool
+from handoff.storage.models import Handoff, Person
 from tests.integration._delivery_helpers import (
     WEEKDAYS_9_17,
     engine,
@@ -111,29 +112,30 @@ async def test_a_team_escalation_is_not_held_by_the_absent_receiver(db_url, redi
         assert after["due_at"] == before["due_at"]  # the team takes it over at the deadline
 
 
+async def acknowledged_item(conn, now) -> tuple[int, Person, Handoff, NewHandoff]:
+    """Ana's handoff to Bob, delivered and acknowledged (its item held by Bob), and Bob's
+    new handoff passing that item on to Cy, not made yet: (workspace, Bob, the first
+    handoff, the new one)."""
+    ws = await workspace(conn, now)
+    ana = await person(conn, ws, now, "Ana", AMS)
+    bob = await person(conn, ws, now, "Bob", AMS)
+    cy = await person(conn, ws, now, "Cy", AMS)
+    h1 = await handoff(conn, ws, now, ana, to=bob)
+    # delivered, as the worker would
+    await conn.execute("UPDATE handoffs SET status = 'DELIVERED' WHERE id = %s", (h1.id,))
+    await transition(conn, ws, now, h1.id, "ACKNOWLEDGED")
+    passing_on = NewHandoff(
+        sender_id=bob.id, note=Note("yours now"), work_item_id=h1.work_item_id, to_person_id=cy.id
+    )
+    return ws, bob, h1, passing_on
+
+
 async def test_an_old_acknowledged_handoff_does_not_pull_back_a_passed_on_item(db_url, clock):
     pool = await open_pool(db_url, 1, 4)
     try:
         async with pool.connection() as conn, conn.transaction():
-            ws = await workspace(conn, clock.now())
-            ana = await person(conn, ws, clock.now(), "Ana", AMS)
-            bob = await person(conn, ws, clock.now(), "Bob", AMS)
-            cy = await person(conn, ws, clock.now(), "Cy", AMS)
-            h1 = await handoff(conn, ws, clock.now(), ana, to=bob)
-            # delivered, as the worker would
-            await conn.execute("UPDATE handoffs SET status = 'DELIVERED' WHERE id = %s", (h1.id,))
-            await transition(conn, ws, clock.now(), h1.id, "ACKNOWLEDGED")
-            await create_handoff(
-                conn,
-                ws,
-                clock.now(),
-                NewHandoff(
-                    sender_id=bob.id,
-                    note=Note("yours now"),
-                    work_item_id=h1.work_item_id,
-                    to_person_id=cy.id,
-                ),
-            )
+            ws, bob, h1, passing_on = await acknowledged_item(conn, clock.now())
+            await create_handoff(conn, ws, clock.now(), passing_on)
             cancelled = await transition(conn, ws, clock.now(), h1.id, "CANCELLED")
             assert cancelled.status == "CANCELLED"
             cur = await conn.execute(

@@ -14,7 +14,7 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from handoff.services.errors import Forbidden
-from handoff.services.handoffs import NewHandoff, Note, create_handoff
+from handoff.services.handoffs import create_handoff
 from handoff.services.lifecycle import transition
 from handoff.services.membership import deactivate_person
 from handoff.services.rights import Actor
@@ -23,7 +23,8 @@ from handoff.services.tokens import create_person_token, revoke_token
 from handoff.storage import tokens
 from handoff.storage.db import open_pool
 from handoff.storage.run import Conn
-from tests.integration._delivery_helpers import handoff, person, workspace
+from tests.integration._delivery_helpers import person, workspace
+from tests.integration.test_lifecycle_edges import acknowledged_item
 
 AMS = "Europe/Amsterdam"
 
@@ -71,20 +72,11 @@ async def test_an_old_outcome_racing_the_item_being_passed_on_leaves_the_item_in
     pool, clock
 ) -> None:
     async with pool.connection() as conn, conn.transaction():
-        ws = await workspace(conn, clock.now())
-        ana = await person(conn, ws, clock.now(), "Ana", AMS)
-        bob = await person(conn, ws, clock.now(), "Bob", AMS)
-        cy = await person(conn, ws, clock.now(), "Cy", AMS)
-        h1 = await handoff(conn, ws, clock.now(), ana, to=bob)
-        await conn.execute("UPDATE handoffs SET status = 'DELIVERED' WHERE id = %s", (h1.id,))
-        await transition(conn, ws, clock.now(), h1.id, "ACKNOWLEDGED")
-    passed_on = NewHandoff(
-        sender_id=bob.id, note=Note("yours now"), work_item_id=h1.work_item_id, to_person_id=cy.id
-    )
+        ws, bob, h1, passing_on = await acknowledged_item(conn, clock.now())
     # Bob passes the item on (holding its lock) while Ana's handoff is completed
     await while_held(
         pool,
-        lambda conn: create_handoff(conn, ws, clock.now(), passed_on),
+        lambda conn: create_handoff(conn, ws, clock.now(), passing_on),
         lambda conn: transition(conn, ws, clock.now(), h1.id, "COMPLETED"),
     )
     async with pool.connection() as conn:

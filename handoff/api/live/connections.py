@@ -39,7 +39,7 @@ from handoff.live.hub import Hub
 from handoff.live.streams import Streams
 from handoff.observability.logging import bind
 from handoff.observability.metrics import LIVE_CLOSED, LIVE_CONNECTIONS
-from handoff.services.rights import Actor
+from handoff.services.rights import Actor, whose_budget
 from handoff.settings import Settings
 from handoff.storage import live as live_store
 
@@ -236,10 +236,11 @@ class LiveRuntime:
         token_id, holder = connection.actor.token_id, connection.actor.budget_key
         held = self._per_holder[holder]
         if holder is not None and held >= self.settings.live_max_connections_per_token:
-            whose = "this person's tokens already hold" if holder[0] == "p" else "this token holds"
             raise Refused(
                 CloseCode.TOO_MANY,
-                f"{whose} {held} live connections on this server "
+                f"{whose_budget(holder)} already "
+                f"{'hold' if connection.actor.acts_as_person else 'holds'} {held} live "
+                "connections on this server "
                 f"(at most {self.settings.live_max_connections_per_token})",
                 "too_many_connections",
             )

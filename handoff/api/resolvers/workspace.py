@@ -15,7 +15,6 @@ from handoff.api.types.results import WorkspacePayload, WorkspaceResult
 from handoff.api.types.tokens import ApiToken
 from handoff.api.types.travel import TravelPeriod
 from handoff.ids import BadId, decode
-from handoff.services import tokens as token_service
 from handoff.services import workspaces as workspace_service
 from handoff.storage import workspaces
 
@@ -37,13 +36,6 @@ async def _viewer(info: Info) -> Workspace:
     return workspace_from(ws)
 
 
-async def _token(info: Info, pk: int) -> ApiToken | None:
-    ctx = info.context
-    async with ctx.connection() as conn:
-        found = await token_service.visible_token(conn, ctx.workspace_id, pk, ctx.actor)
-    return None if found is None else ApiToken.wrap(found)
-
-
 @strawberry.type
 class WorkspaceQuery:
     @strawberry.field(description="The workspace of the caller's token")
@@ -59,7 +51,7 @@ class WorkspaceQuery:
         if kind == "Workspace":
             return await _viewer(info) if pk == info.context.workspace_id else None
         if kind == "ApiToken":
-            return await _token(info, pk)
+            return await ApiToken.visible(info, pk)
         if kind not in _NODES:
             return None
         name, wrap = _NODES[kind]

@@ -39,14 +39,15 @@ class ApiToken(Node):
         "too); null when the CLI made it, or when it is not yours to see"
     )
     async def made_by(self, info: Info) -> ApiToken | None:
-        if self._m.made_by is None:
-            return None
+        return None if self._m.made_by is None else await ApiToken.visible(info, self._m.made_by)
+
+    @classmethod
+    async def visible(cls, info: Info, token_id: int) -> ApiToken | None:
+        """The token, when the caller may list it (`node`, `madeBy`); else None."""
         ctx = info.context
         async with ctx.connection() as conn:
-            found = await token_service.visible_token(
-                conn, ctx.workspace_id, self._m.made_by, ctx.actor
-            )
-        return None if found is None else ApiToken.wrap(found)
+            found = await token_service.visible_token(conn, ctx.workspace_id, token_id, ctx.actor)
+        return None if found is None else cls.wrap(found)
 
     @classmethod
     def wrap(cls, model: m.ApiToken) -> ApiToken:
