@@ -325,9 +325,7 @@ async def handle_batch(conn: Conn, items: list[tuple[int, int]], now: datetime) 
     for x in current:
         if x.plain_delivery and x.row.handoff_id not in plain:
             plain[x.row.handoff_id] = x
-    delivered = await handoffs.deliver_many(
-        conn, [x.row.id for x in plain.values()], sorted(plain), now
-    )
+    delivered = await handoffs.deliver_many(conn, [x.row.id for x in plain.values()], now)
     rows = [
         x.row
         for x in current

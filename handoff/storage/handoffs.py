@@ -351,16 +351,14 @@ async def set_times(
 # -- effects of a follow-up batch ----------------------------------------------------------
 
 
-async def deliver_many(
-    conn: Conn, follow_up_ids: list[int], handoff_ids: list[int], now: datetime
-) -> set[int]:
+async def deliver_many(conn: Conn, follow_up_ids: list[int], now: datetime) -> set[int]:
     """Deliver SCHEDULED handoffs with their events built in SQL; the handoff ids delivered.
 
     One follow-up row per handoff: each row of `follow_up_ids` gets one event.
     """
     if not follow_up_ids:
         return set()
-    params = {"ids": follow_up_ids, "handoff_ids": handoff_ids, "now": now}
+    params = {"ids": follow_up_ids, "now": now}
     return {r["handoff_id"] for r in await rows(conn, Q.deliver_many, params)}
 
 
