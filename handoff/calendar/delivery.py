@@ -26,6 +26,7 @@ from handoff.calendar.intervals import (
     parse_weekly,
 )
 from handoff.calendar.pattern import WorkingPattern
+from handoff.calendar.public_holidays import weekend_days
 from handoff.calendar.timeline import HORIZON_US, Away, Timeline, window_start
 from handoff.calendar.travel import TravelPeriod
 from handoff.calendar.wallclock import DAY_US, EPOCH_ORDINAL, from_us, resolve, to_us
@@ -166,19 +167,35 @@ def _explain_days_between(
     pattern: WorkingPattern, start: int, end: int, name: str, reasons: _Reasons
 ) -> None:
     # Mention dates in between that are off: a holiday, time off, an override, or a
-    # weekday the person does not work (a "trail Friday" is worth saying); Saturdays
-    # and Sundays off are what everyone expects and stay silent.
+    # weekday the person does not work beyond their weekend (a "trail Friday" is worth
+    # saying); the weekend is what everyone expects and stays silent.
     first = pattern._date_at(start) + 1
     last = pattern._date_at(end)
+    weekend = usual_weekend(pattern)
     for ordinal in range(first, min(last, first + 60)):
         d = date.fromordinal(ordinal)
         source = pattern.day_source(d)
         # a holiday or time off on a day the person never works changes nothing
         usually = bool(pattern.weekly[d.weekday()])
         if not source.intervals and (
-            (source.kind != "weekly" and usually) or (source.kind == "weekly" and d.weekday() < 5)
+            (source.kind != "weekly" and usually)
+            or (source.kind == "weekly" and d.weekday() not in weekend)
         ):
             reasons.skip(wording.day_off(name, d, source))
+
+
+def usual_weekend(pattern: WorkingPattern) -> frozenset[int]:
+    """The weekdays (Monday 0) an explanation need not name as days off.
+
+    Up to two days off in a row (Saturday and Sunday, Friday and Saturday, Sunday and
+    Monday) are the person's weekend, whatever it is. With more days off, or two apart,
+    the weekend is their holiday region's (Saturday and Sunday without one) and the
+    other days off are worth saying: a trail Friday, a Wednesday off.
+    """
+    off = frozenset(day for day in range(7) if not pattern.weekly[day])
+    if len(off) <= 1 or (len(off) == 2 and any((day + 1) % 7 in off for day in off)):
+        return off
+    return off & weekend_days(pattern.holidays)
 
 
 def _to_working(pattern: WorkingPattern, at: int, name: str, reasons: _Reasons) -> int:

@@ -12,9 +12,10 @@ import holidays as _holidays
 
 from handoff.calendar.errors import InvalidPattern
 
-__all__ = ["HolidayRegion", "holiday_name", "holiday_table"]
+__all__ = ["HolidayRegion", "holiday_name", "holiday_table", "weekend_days"]
 
 _CACHE: dict[tuple[str, str | None, int], dict[int, str]] = {}
+_WEEKENDS: dict[str, frozenset[int]] = {}
 # (country, subdivision) pairs already validated: building a ``holidays``
 # object just to validate costs about a millisecond per pattern.
 _VALID: set[tuple[str, str | None]] = set()
@@ -100,3 +101,15 @@ def holiday_name(region: HolidayRegion, year: int, ordinal: int) -> str | None:
 def holiday_table(region: HolidayRegion, year: int) -> dict[int, str]:
     """Every holiday of ``year`` as ``local date ordinal -> name`` (do not modify)."""
     return _year_table(region, year)
+
+
+def weekend_days(region: HolidayRegion | None) -> frozenset[int]:
+    """The weekdays (Monday 0) a region rests on: Friday and Saturday in Israel or
+    Saudi Arabia, Saturday and Sunday where no region is known."""
+    if region is None:
+        return frozenset((5, 6))
+    days = _WEEKENDS.get(region.country)
+    if days is None:
+        days = frozenset(_holidays.country_holidays(region.country).weekend)
+        _WEEKENDS[region.country] = days
+    return days

@@ -55,6 +55,47 @@ def test_a_weekday_off_between_now_and_the_next_working_time_is_named() -> None:
     )
 
 
+def _off_days(reasons: tuple[str, ...]) -> list[str]:
+    return [r.split(" is ")[0] for r in reasons if r.endswith("day off.")]
+
+
+def test_a_sunday_to_thursday_week_keeps_its_friday_and_saturday_silent() -> None:
+    # Tel Aviv without a holiday region: two days off in a row are the weekend.
+    week = {d: ["09:00-17:00"] for d in ("sun", "mon", "tue", "wed", "thu")}
+    dana = WorkingPattern.from_dict({"timezone": "Asia/Jerusalem", "weekly": week})
+    thursday_evening = datetime(2026, 11, 26, 17, tzinfo=UTC)  # 19:00 in Tel Aviv
+    d = next_delivery(dana, DeliveryPolicy(), thursday_evening, name="Dana")
+    assert d.at == datetime(2026, 11, 29, 7, tzinfo=UTC)  # Sunday 09:00
+    assert _off_days(d.reasons) == []
+
+
+def test_a_trail_day_is_named_by_the_weekend_of_the_holiday_region() -> None:
+    # Sunday to Wednesday in Israel: Thursday is the trail day, Friday and Saturday the
+    # weekend; the same week without a region reads the weekend as Saturday and Sunday.
+    week = {d: ["09:00-17:00"] for d in ("sun", "mon", "tue", "wed")}
+    wednesday_evening = datetime(2026, 11, 25, 17, tzinfo=UTC)
+    with_region = WorkingPattern.from_dict(
+        {"timezone": "Asia/Jerusalem", "weekly": week, "holidays": {"country": "IL"}}
+    )
+    d = next_delivery(with_region, DeliveryPolicy(), wednesday_evening, name="Dana")
+    assert d.at == datetime(2026, 11, 29, 7, tzinfo=UTC)
+    assert _off_days(d.reasons) == ["Thursday 26 Nov"]
+    without = WorkingPattern.from_dict({"timezone": "Asia/Jerusalem", "weekly": week})
+    d = next_delivery(without, DeliveryPolicy(), wednesday_evening, name="Dana")
+    assert _off_days(d.reasons) == ["Thursday 26 Nov", "Friday 27 Nov"]
+
+
+def test_two_days_off_apart_name_the_one_that_is_not_a_weekend_day() -> None:
+    week = {d: ["09:00-17:00"] for d in ("mon", "tue", "thu", "fri", "sat")}
+    pat = WorkingPattern.from_dict({"timezone": AMS, "weekly": week})
+    tuesday_evening = datetime(2026, 11, 24, 18, tzinfo=UTC)
+    d = next_delivery(pat, DeliveryPolicy(), tuesday_evening, name="Ana")
+    assert _off_days(d.reasons) == ["Wednesday 25 Nov"]
+    saturday_evening = datetime(2026, 11, 28, 18, tzinfo=UTC)
+    d = next_delivery(pat, DeliveryPolicy(), saturday_evening, name="Ana")
+    assert _off_days(d.reasons) == []  # Sunday
+
+
 def test_focus_block_later_in_the_day_does_not_delay() -> None:
     policy = DeliveryPolicy.from_dict({"focus_blocks": {"mon": ["10:00-12:00"]}})
     d = next_delivery(_ana(), policy, datetime(2026, 11, 27, 14, tzinfo=UTC), name="Ana")
