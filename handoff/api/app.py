@@ -17,7 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.requests import HTTPConnection
 
 from handoff import web
-from handoff.api.auth import TokenCache, Unauthenticated, authenticate, bearer
+from handoff.api.auth import TokenCache, Unauthenticated, authenticate, bearer, client_address
 from handoff.api.context import Context
 from handoff.api.errors import ErrorCode
 from handoff.api.extensions import mutation_fields
@@ -171,11 +171,14 @@ def create_app(
         """The context of an HTTP request, an SSE stream or a WebSocket (which
         authenticates later, with its connection_init message)."""
         pool = connection.app.state.pool
+        address = client_address(connection.scope)
         if connection.scope["type"] == "websocket":
-            return LiveContext(pool=pool, workspace_id=0, clock=clock, settings=settings)
+            return LiveContext(
+                pool=pool, workspace_id=0, clock=clock, settings=settings, address=address
+            )
         if wants_sse(connection):
             token, in_url = sse_token(connection)
-            actor = await live.authenticate(token)
+            actor = await live.authenticate(token, address)
             bind(workspace_id=actor.workspace_id)
             await _spend(connection, actor, response)
             stream = await live.open_sse(actor, in_url)
@@ -198,7 +201,7 @@ def create_app(
             return Context(
                 pool=request.app.state.pool, workspace_id=0, clock=clock, settings=settings
             )
-        actor = await authenticate(token, pool, tokens, clock.now())
+        actor = await authenticate(token, pool, tokens, clock.now(), address)
         bind(workspace_id=actor.workspace_id)
         await _spend(connection, actor, response)
         return Context(

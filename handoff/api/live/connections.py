@@ -114,6 +114,8 @@ class LiveContext(Context):
     connection is authenticated."""
 
     live: LiveConnection | None = None
+    # the client's address, for the budget of unknown tokens (handoff.api.auth)
+    address: str = ""
 
 
 class LiveRuntime:
@@ -212,9 +214,9 @@ class LiveRuntime:
 
     # -- opening ----------------------------------------------------------------------------
 
-    async def authenticate(self, token: str | None) -> Actor:
+    async def authenticate(self, token: str | None, address: str) -> Actor:
         assert self.pool is not None, "the app's lifespan starts the live runtime"
-        return await authenticate(token, self.pool, self.tokens, self.clock.now())
+        return await authenticate(token, self.pool, self.tokens, self.clock.now(), address)
 
     async def spend(self, actor: Actor) -> None:
         """One request of the token's rate limit (RateLimited when it is spent)."""
@@ -271,11 +273,15 @@ class LiveRuntime:
         "Bearer …"}`) and hold the connection; `Refused` otherwise."""
         raw = payload.get("authorization", payload.get("Authorization", ""))
         try:
-            actor = await self.authenticate(bearer(raw) if isinstance(raw, str) else None)
+            actor = await self.authenticate(
+                bearer(raw) if isinstance(raw, str) else None, context.address
+            )
         except Unauthenticated as exc:
             raise Refused(
                 CloseCode.FORBIDDEN, f"Forbidden: {exc.message}", "unauthenticated"
             ) from None
+        except RateLimited as exc:
+            raise Refused(CloseCode.TOO_MANY, exc.message, "rate_limited") from None
         try:
             await self.spend(actor)
         except RateLimited as exc:
