@@ -50,40 +50,58 @@ _JSON = (b"content-type", b"application/json")
 
 
 class PersistedQueries:
-    """Query texts by their SHA-256 (hex), the most recently used kept, per process."""
+    """Query texts by their SHA-256 (hex), the most recently used kept, per process, with
+    the workspaces that sent each: a hash answers only in a workspace that sent its text,
+    so a hit tells nobody what another workspace's clients send."""
 
     def __init__(self, size: int = PERSISTED_QUERIES) -> None:
         self.size = size
-        self._texts: OrderedDict[str, str] = OrderedDict()
+        self._texts: OrderedDict[str, tuple[str, set[int]]] = OrderedDict()
 
     def get(self, sha256: str) -> str | None:
+        """The text of a hash, whoever sent it (to count what it asks for before the
+        caller is known); `known_to` says whether it may answer."""
         found = self._texts.get(sha256)
-        if found is not None:
-            self._texts.move_to_end(sha256)
-        return found
+        if found is None:
+            return None
+        self._texts.move_to_end(sha256)
+        return found[0]
 
-    def put(self, sha256: str, text: str) -> None:
-        self._texts[sha256] = text
+    def known_to(self, sha256: str, workspace_id: int) -> bool:
+        """Whether `workspace_id` sent the text of `sha256`."""
+        found = self._texts.get(sha256)
+        return found is not None and workspace_id in found[1]
+
+    def put(self, sha256: str, text: str, workspace_id: int) -> None:
+        found = self._texts.get(sha256)
+        workspaces = found[1] if found is not None else set()
+        if len(workspaces) >= self.size:  # a popular text: start its list again
+            workspaces = set()
+        workspaces.add(workspace_id)
+        self._texts[sha256] = (text, workspaces)
         self._texts.move_to_end(sha256)
         while len(self._texts) > self.size:
             self._texts.popitem(last=False)
 
 
 class PersistedQueryError(Exception):
-    """An APQ request the server cannot answer with data (the client knows what to do)."""
+    """An APQ request the server cannot answer with data (the client knows what to do):
+    200 for a version it does not speak (APQ clients then send the text), 400 for a
+    malformed one."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.status = status
 
 
 def resolve_persisted(
     query: str | None, extensions: Mapping[str, Any] | None, store: PersistedQueries
 ) -> tuple[str | None, str | None]:
-    """(the query text, the hash of an APQ request whose text is new or unknown): a text is
-    kept, and an unknown hash answered, only once the caller is authenticated, so nobody
-    fills the store or learns what others sent without a token. Raises
+    """(the query text, the hash of an APQ request, or None for a plain request): a text
+    is kept, and a hash answered, only once the caller is authenticated (`_answer`), so
+    nobody fills the store or learns what others sent without a token. Raises
     PersistedQueryError for a malformed APQ request."""
     persisted = (extensions or {}).get("persistedQuery")
     if persisted is None:
@@ -92,6 +110,7 @@ def resolve_persisted(
         raise PersistedQueryError(
             "Unsupported persisted query version (send version 1)",
             "PERSISTED_QUERY_NOT_SUPPORTED",
+            200,
         )
     sha = persisted.get("sha256Hash")
     if not isinstance(sha, str) or len(sha) != 64:
@@ -101,8 +120,7 @@ def resolve_persisted(
         )
     sha = sha.lower()
     if query is None:
-        found = store.get(sha)
-        return found, (sha if found is None else None)
+        return store.get(sha), sha
     if hashlib.sha256(query.encode()).hexdigest() != sha:
         raise PersistedQueryError("provided sha does not match query", ErrorCode.BAD_REQUEST.value)
     return query, sha
@@ -177,10 +195,11 @@ class GraphQLOverHTTP:
         name: str | None,
         extensions: dict[str, Any] | None,
     ) -> Response:
+        sent, sha, problem = query, None, None
         try:
-            query, new_hash = resolve_persisted(query, extensions, self.persisted)
+            query, sha = resolve_persisted(query, extensions, self.persisted)
         except PersistedQueryError as e:
-            return _errors(e.message, e.code, 200)
+            problem = e  # told once the caller is authenticated: no oracle without a token
         if query is not None and query is not scope[PAYLOAD_KEY].get("query"):
             # a persisted query: the rate limits and metrics see its text, as if sent
             scope[PAYLOAD_KEY] = {**scope[PAYLOAD_KEY], "query": query}
@@ -193,15 +212,18 @@ class GraphQLOverHTTP:
             if refused is None:
                 raise
             return refused
+        if problem is not None:
+            return _errors(problem.message, problem.code, problem.status)
         if name is None and query is not None and _operations(query) > 1:
             # the GraphQL spec's request error: which one was meant is the client's to say
             message = "the document has several operations: name the one to run (operationName)"
             return _errors(message, ErrorCode.BAD_REQUEST, 400)
-        if new_hash is not None:
-            if query is None:
+        if sha is not None:
+            workspace = context.workspace_id
+            if sent is None and not self.persisted.known_to(sha, workspace):
                 return _errors("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200)
-            if len(query) <= MAX_PERSISTED_TEXT:
-                self.persisted.put(new_hash, query)
+            if sent is not None and len(sent) <= MAX_PERSISTED_TEXT:
+                self.persisted.put(sha, sent, workspace)
         try:
             result = await self.schema.execute(
                 query,

@@ -58,6 +58,7 @@ async def test_a_hash_that_does_not_match_the_text_is_refused_and_not_kept(http,
     refused = await http.post("/graphql", json={"query": QUERY, "extensions": wrong}, headers=auth)
     assert refused.json()["errors"][0]["message"] == "provided sha does not match query"
     assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert refused.status_code == 400
     # the hash was not stored under the wrong text
     later = await http.post("/graphql", json={"extensions": wrong}, headers=auth)
     assert later.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
@@ -78,6 +79,11 @@ async def test_malformed_persisted_query_extensions_are_named(http, auth, extens
     response = await http.post("/graphql", json={"extensions": extensions}, headers=auth)
     assert response.json()["errors"][0]["extensions"]["code"] == code
     assert response.json()["data"] is None
+    # APQ clients send the text after NOT_SUPPORTED; a malformed request is the client's bug
+    assert response.status_code == (200 if code == "PERSISTED_QUERY_NOT_SUPPORTED" else 400)
+    # and without a token, it is the same 401 as any other request
+    anonymous = await http.post("/graphql", json={"extensions": extensions})
+    assert anonymous.status_code == 401
 
 
 async def test_a_persisted_query_still_needs_a_token(http, auth) -> None:
@@ -147,12 +153,28 @@ async def test_a_persisted_mutation_spends_the_mutation_bucket(
 
 def test_the_store_keeps_the_most_recently_used_texts() -> None:
     store = PersistedQueries(size=2)
-    store.put("a", "A")
-    store.put("b", "B")
+    store.put("a", "A", 1)
+    store.put("b", "B", 1)
     assert store.get("a") == "A"  # a is now the most recent
-    store.put("c", "C")
+    store.put("c", "C", 1)
     assert store.get("b") is None
     assert (store.get("a"), store.get("c")) == ("A", "C")
+
+
+async def test_a_hash_answers_only_in_a_workspace_that_sent_its_text(http, auth, other_gql) -> None:
+    await http.post("/graphql", json={"query": QUERY, "extensions": persisted(QUERY)}, headers=auth)
+    globex = {"Authorization": f"Bearer {other_gql.token}"}
+    # another workspace learns nothing from the hash: the same answer as an unknown one
+    probe = await http.post("/graphql", json={"extensions": persisted(QUERY)}, headers=globex)
+    assert probe.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    # once it sends the text itself, its hash answers for it, and still for acme
+    sent = await http.post(
+        "/graphql", json={"query": QUERY, "extensions": persisted(QUERY)}, headers=globex
+    )
+    assert sent.json()["data"]["viewer"]["name"] == "globex"
+    for headers, name in ((globex, "globex"), (auth, "acme")):
+        again = await http.post("/graphql", json={"extensions": persisted(QUERY)}, headers=headers)
+        assert again.json()["data"]["viewer"]["name"] == name
 
 
 INBOXISH = """query($first: Int) { people(first: $first) { edges { cursor node {
