@@ -134,6 +134,13 @@ async def reassign(
         handoff.respond_within,
         advance_round_robin=True,
     )
+    team_id = team.id if team is not None else None
+    if plan.receiver.person.id == handoff.receiver_id and team_id == handoff.team_id:
+        # sending it on to whoever has it would only restart its response clock
+        raise Invalid(
+            "toTeamId" if to_team_id is not None else "toPersonId",
+            f"it is already with {plan.receiver.person.name}",
+        )
     return await reroute_to_plan(conn, ws, now, handoff, plan, team)
 
 

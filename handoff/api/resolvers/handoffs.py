@@ -205,7 +205,12 @@ class HandoffMutation:
     async def cancel_handoff(self, info: Info, id: HandoffIdArg) -> HandoffResult:
         return await _transition(info, id, HandoffStatus.CANCELLED)
 
-    @strawberry.mutation(description="Send a scheduled or delivered handoff to someone else")
+    @strawberry.mutation(
+        description=(
+            "Send a scheduled or delivered handoff to someone else (a ValidationError when the "
+            "new route would choose whoever has it now: that would only restart its clock)"
+        )
+    )
     @expected_failures()
     async def reassign_handoff(
         self,

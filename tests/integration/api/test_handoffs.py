@@ -455,6 +455,8 @@ async def test_reassign(gql, db_url, clock) -> None:
         ({}, "ValidationError", "toPersonId"),
         ({"person": ana["id"], "team": team["id"]}, "ValidationError", "toPersonId"),
         ({"person": sam["id"]}, "ValidationError", "toPersonId"),  # the sender
+        # the one who has it: that would only restart its response clock
+        ({"person": nia["id"]}, "ValidationError", "toPersonId"),
         ({"person": "bad"}, "ValidationError", "toPersonId"),
         ({"person": unknown_id("Person")}, "NotFound", None),
         ({"team": unknown_id("Team")}, "NotFound", None),
@@ -480,6 +482,13 @@ async def test_reassign(gql, db_url, clock) -> None:
     assert moved["receiver"]["id"] == ana["id"]
     assert moved["deliverAt"] == "2026-11-27T14:05:00+00:00"
     assert [f["state"] for f in moved["followUps"]] == ["CANCELLED", "CANCELLED", "PENDING"]
+    # delivered, and sent to the same team again, which would choose Ana again
+    await mark_delivered(db_url, handoff, clock.now())
+    before = await snapshot(db_url)
+    again = (await gql(REASSIGN, {"id": handoff["id"], "team": team["id"]}))["reassignHandoff"]
+    assert again["__typename"] == "ValidationError", again
+    assert (again["field"], again["message"]) == ("toTeamId", "it is already with Ana")
+    assert await snapshot(db_url) == before
 
 
 async def test_unknown_and_malformed_handoff_ids(gql, db_url) -> None:
