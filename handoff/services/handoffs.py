@@ -200,7 +200,7 @@ async def preview_handoff(
     require(actor, Right.SEND_AS, field="senderId", person_id=sender.id)
     lookups.require_active(sender, "they cannot send handoffs")
     if new.work_item_id is not None:
-        _require_holder(actor, await lookups.work_item(conn, ws, new.work_item_id))
+        _require_free(actor, await lookups.work_item(conn, ws, new.work_item_id))
     urgency = _urgency(ws, now, sender, new, lock=False)
     plan, team = await plan_route(
         conn,
@@ -226,6 +226,15 @@ def _require_holder(actor: Actor | None, item: WorkItem) -> None:
     """A person token hands off only a work item it holds (or one nobody holds)."""
     if item.holder_id is not None:
         require(actor, Right.OWN, field="workItemId", person_id=item.holder_id)
+
+
+def _require_free(actor: Actor | None, item: WorkItem) -> None:
+    """The actor holds the item (or may act for its holder), and it can be handed off."""
+    _require_holder(actor, item)
+    if item.status == WorkItemStatus.IN_HANDOFF:
+        raise Conflict(f"work item {item.title!r} is already being handed off")
+    if item.status == WorkItemStatus.DONE:
+        raise Conflict(f"work item {item.title!r} is done")
 
 
 async def _item_to_hand_off(
@@ -257,11 +266,7 @@ async def _item_to_hand_off(
         existing = await handoffs.by_idempotency_key(conn, ws, new.idempotency_key)
         if existing is not None:
             return same_request(existing, asked)
-    _require_holder(actor, old)
-    if old.status == WorkItemStatus.IN_HANDOFF:
-        raise Conflict(f"work item {old.title!r} is already being handed off")
-    if old.status == WorkItemStatus.DONE:
-        raise Conflict(f"work item {old.title!r} is done")
+    _require_free(actor, old)
     return replace(
         old, status=WorkItemStatus.IN_HANDOFF, holder_id=old.holder_id or sender.id, updated_at=now
     )

@@ -306,4 +306,12 @@ async def test_preview_writes_nothing_and_matches_create(gql, db_url) -> None:
     ]:
         result = (await gql(PREVIEW, {"input": handoff_input(sam, ana) | change}))["previewHandoff"]
         assert result["__typename"] == typename, (change, result)
+    # an item already being handed off: the same Conflict as createHandoff would give
+    busy = handoff_input(sam, ana, item=created["workItem"])
+    said = (await gql(PREVIEW, {"input": busy}))["previewHandoff"]
+    assert said["__typename"] == "Conflict", said
+    assert said == (await gql(CREATE_HANDOFF, {"input": busy}))["createHandoff"] | {
+        "__typename": "Conflict"
+    }
+    assert "already being handed off" in said["message"]
     assert await snapshot(db_url) == before
