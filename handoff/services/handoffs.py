@@ -86,6 +86,10 @@ def _validate(new: NewHandoff) -> None:
     for i, question in enumerate(note.open_questions):
         if not trimmed(question):
             raise Invalid(f"note.openQuestions.{i}", "an open question must not be empty")
+        if len(question) > MAX_TEXT:
+            raise Invalid(
+                f"note.openQuestions.{i}", f"an open question is longer than {MAX_TEXT} characters"
+            )
     if (new.work_item_id is None) == (new.new_work_item_title is None):
         raise Invalid("workItemId", "give exactly one of workItemId and newWorkItem")
     if new.new_work_item_title is not None:

@@ -195,6 +195,12 @@ async def test_limits_of_a_return_note_and_an_email_and_a_holder_who_left(
     email = "a" * 250 + "@x.io"
     cy = {"name": "Cy", "handle": "cy", "timezone": AMS, "email": email}
     refused(await send(gql, CREATE_PERSON, {"input": cy}), "input.email", "at most 254")
+    question = {"summary": "s", "openQuestions": ["fine", "q" * 20_001]}
+    refused(
+        await send(gql, CREATE_HANDOFF, {"input": handoff_input(ana, bo, note=question)}),
+        "input.note.openQuestions.1",
+        "longer than 20000",
+    )
     assert await snapshot(db_url) == before
     gone = await call(
         gql, DEACTIVATE, "deactivatePerson", input={"id": bo["id"], "reassignTo": ana["id"]}
@@ -207,7 +213,9 @@ async def test_limits_of_a_return_note_and_an_email_and_a_holder_who_left(
     assert await snapshot(db_url) == before
 
 
-@pytest.mark.parametrize("blank", ["\u200b", " \u200d\ufeff ", "\u3164", "\u2060\u00ad\n"])
+@pytest.mark.parametrize(
+    "blank", ["\u200b", " \u200d\ufeff ", "\u3164", "\u2060\u00ad\n", "\u200f", "\u200e\u061c"]
+)
 async def test_text_made_only_of_invisible_characters_is_empty(
     gql, db_url, clock, people, blank: str
 ) -> None:
@@ -243,3 +251,30 @@ async def test_text_made_only_of_invisible_characters_is_empty(
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
     made = await send(gql, CREATE_TEAM, {"input": {"name": f"\u200b{family} team\ufeff"}})
     assert made["team"]["name"] == f"{family} team", made
+
+
+async def test_a_time_off_reason_is_one_short_line(gql, db_url, people) -> None:
+    # it is repeated in the explanation of every handoff to that person
+    ana, _ = people
+    before = await snapshot(db_url)
+    dates = {"id": ana["id"], "start": "2027-02-01", "end": "2027-02-05"}
+    for reason, what in [
+        ("line1\nline2", "a line break or tab"),
+        ("\u202eevil", "a bidirectional text control (U+202E)"),
+        ("x" * 201, "at most 200 characters"),
+    ]:
+        refused(await send(gql, ADD_TIME_OFF, dates | {"reason": reason}), "reason", what)
+    pattern = {
+        "timezone": AMS,
+        "weekly": {"mon": ["09:00-17:00"]},
+        "timeOff": [{"start": "2027-02-01", "end": "2027-02-02", "reason": "y" * 201}],
+    }
+    cy = {"name": "Cy", "handle": "cy", "timezone": AMS, "workingPattern": pattern}
+    refused(
+        await send(gql, CREATE_PERSON, {"input": cy}),
+        "input.workingPattern.timeOff.0.reason",
+        "at most 200 characters",
+    )
+    assert await snapshot(db_url) == before
+    fine = await send(gql, ADD_TIME_OFF, dates | {"reason": "ski trip, שלום"})
+    assert fine["__typename"] == "PersonPayload", fine
