@@ -21,7 +21,12 @@ from handoff.ids import encode
 from handoff.services import lookups
 from handoff.services.errors import Invalid, NotFound
 from handoff.services.lifecycle import reaches_receiver_at, reroute_team_handoff
-from handoff.services.patterns import build_pattern, build_policy, require_deliverable
+from handoff.services.patterns import (
+    build_pattern,
+    build_policy,
+    require_deliverable,
+    require_deliverable_hours,
+)
 from handoff.services.payloads import person_ref
 from handoff.services.rights import Actor, Right, require
 from handoff.services.routing import escalation_to, times_for
@@ -49,6 +54,7 @@ async def set_working_pattern(
     # Travel periods are not part of the input: the new pattern keeps them.
     travel = {"travel": person.pattern_data["travel"]} if "travel" in person.pattern_data else {}
     pattern = build_pattern({"timezone": person.timezone, **travel, **data}, None, field)
+    require_deliverable_hours(pattern, person.policy, now, person.name, field)
     return await _store_pattern(conn, ws, now, person, pattern, "working_pattern", field)
 
 

@@ -62,6 +62,21 @@ def require_deliverable(
     )
 
 
+def require_deliverable_hours(
+    pattern: WorkingPattern, policy: DeliveryPolicy, now: datetime, name: str, field: str
+) -> None:
+    """Invalid on the pattern's `field` when new hours would leave the person's delivery
+    policy no moment for a handoff to land (as `require_deliverable` refuses a policy)."""
+    why = _undeliverable(pattern, policy, now, name)
+    if why is None or _undeliverable(pattern, DeliveryPolicy(), now, name) is not None:
+        return
+    raise Invalid(
+        f"{field}.weekly",
+        f"{name} could never receive a handoff with these hours: {why}; change their "
+        "focus blocks or digest times first",
+    )
+
+
 def _undeliverable(
     pattern: WorkingPattern, policy: DeliveryPolicy, now: datetime, name: str
 ) -> NoWorkingTime | None:

@@ -13,6 +13,7 @@ from tests.integration.api._helpers import (
     CREATE_PERSON,
     PREVIEW,
     SET_DELIVERY_POLICY,
+    SET_WORKING_PATTERN,
     WEEKDAYS,
     create_person,
     handoff_input,
@@ -74,3 +75,25 @@ async def test_someone_with_no_working_time_ahead_may_still_set_a_policy(gql) ->
     preview = (await gql(PREVIEW, {"input": handoff_input(bo, ana)}))["previewHandoff"]
     assert preview["__typename"] == "ValidationError"
     assert preview["message"] == "Ana cannot receive it: no working time within 730 days"
+
+
+async def test_hours_that_leave_the_policy_no_moment_to_land_are_refused(gql, db_url) -> None:
+    # focus 09:00-17:00 inside 08:00-18:00 is fine; hours shrunk to 09:00-17:00 are not
+    long_days = {d: ["08:00-18:00"] for d in WEEKDAYS}
+    ana = await create_person(gql, "Ana", AMS, long_days)
+    focus = {"focusBlocks": WEEKDAYS}
+    saved = await gql(SET_DELIVERY_POLICY, {"id": ana["id"], "policy": focus})
+    assert saved["setDeliveryPolicy"]["__typename"] == "PersonPayload", saved
+    before = await snapshot(db_url)
+    refused = (await gql(SET_WORKING_PATTERN, {"id": ana["id"], "pattern": {"weekly": WEEKDAYS}}))[
+        "setWorkingPattern"
+    ]
+    assert refused["__typename"] == "ValidationError", refused
+    assert refused["field"] == "pattern.weekly"
+    assert refused["message"].startswith("Ana could never receive a handoff with these hours: ")
+    assert "focus blocks or digest times first" in refused["message"]
+    assert await snapshot(db_url) == before
+    # hours that still leave an hour outside focus are fine
+    later = {d: ["09:00-18:00"] for d in WEEKDAYS}
+    kept = await gql(SET_WORKING_PATTERN, {"id": ana["id"], "pattern": {"weekly": later}})
+    assert kept["setWorkingPattern"]["__typename"] == "PersonPayload", kept
