@@ -94,7 +94,8 @@ _BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # Fields that are one line of someone's or something's name: no line breaks or tabs, and
 # no bidirectional overrides (which make a name display as another, "‮evil" as "live")
 _ONE_LINE = frozenset({"name", "handle", "email", "title", "summary", "reason"})
-# A time-off reason is repeated in every explanation of every handoff to that person.
+# A time-off reason is repeated in every explanation of every handoff to that person (an
+# urgent handoff's reason, `urgent.reason`, has its own limit).
 MAX_REASON = 200
 _BAD_ONE_LINE = re.compile("[\t\n\r\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -140,7 +141,7 @@ def _check(value: object, path: _Path) -> None:
             raise Invalid(
                 _dotted(path), f"at most {MAX_INPUT_TEXT:,} characters, got {len(value):,}"
             )
-        if path[-1] == "reason" and len(value) > MAX_REASON:
+        if path[-1] == "reason" and len(value) > MAX_REASON and path[0][-1] != "urgent":
             raise Invalid(_dotted(path), f"at most {MAX_REASON} characters, got {len(value):,}")
         bad = _BAD_TEXT.search(value)
         if bad is None and path[-1] in _ONE_LINE:  # (parent, key), or a root argument

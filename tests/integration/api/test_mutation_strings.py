@@ -110,7 +110,7 @@ def base_inputs(w: dict[str, str]) -> dict[str, dict[str, Any]]:
                 "maxReminders": 1,
             }
         },
-        "reassignHandoff": {"id": w["scheduled"], "toPersonId": w["ana"]},
+        "reassignHandoff": {"id": w["scheduled"], "toPersonId": w["leaver"]},
         "acknowledgeHandoff": {"id": w["delivered"]},
         "completeHandoff": {"id": w["delivered"]},
         "returnHandoff": {"id": w["returnable"], "note": "not mine"},
