@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from arq.connections import ArqRedis, RedisSettings, create_pool
@@ -118,3 +119,17 @@ async def served_demo(db_url: str, redis_url: str, clock: ManualClock) -> AsyncI
 async def ready(page: Any) -> None:
     """Wait until the app has loaded everything it shows."""
     await page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+
+
+async def api(demo: Demo, handle: str, query: str, variables: dict[str, Any] | None = None) -> Any:
+    """One GraphQL request with `handle`'s token, as another client of the API would send
+    it (not through the page); returns `data`, failing on GraphQL errors."""
+    async with httpx.AsyncClient(base_url=demo.url) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"authorization": f"Bearer {demo.tokens[handle]}"},
+        )
+    body = response.json()
+    assert not body.get("errors"), body["errors"]
+    return body["data"]

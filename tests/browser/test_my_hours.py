@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.harness import api
 from tests.browser.test_web_app import sign_in
 from tests.integration.api._helpers import sql
 
@@ -65,3 +66,36 @@ async def test_a_time_off_error_goes_once_either_date_is_edited(page, demo) -> N
     await form.get_by_label("From").fill("2026-12-17")
     assert await error.inner_text() == ""
     assert await form.get_by_label("To (inclusive)").get_attribute("aria-invalid") is None
+
+
+async def test_saving_my_hours_keeps_time_off_added_elsewhere_since_the_page_opened(
+    page, demo, db_url
+) -> None:
+    await sign_in(page, demo, "ana")
+    hours = page.get_by_role("region", name="My hours")
+    me = (await api(demo, "ana", "{ viewer { person { id } } }"))["viewer"]["person"]["id"]
+    # another client (a second tab, a script) adds time off while this page is open
+    added = await api(
+        demo,
+        "ana",
+        'mutation($me: ID!) { addTimeOff(personId: $me, start: "2026-12-21",'
+        ' end: "2026-12-24", reason: "elsewhere") { __typename } }',
+        {"me": me},
+    )
+    assert added["addTimeOff"]["__typename"] == "PersonPayload"
+
+    await hours.get_by_label("Tuesday working hours").fill("08:00-16:00")
+    await hours.get_by_role("button", name="Save my hours").click()
+    await hours.get_by_role("status").get_by_text("Saved.").wait_for()
+
+    stored = await sql(
+        db_url, "SELECT working_pattern->'weekly'->'tue' FROM people WHERE handle = 'ana'"
+    )
+    assert stored == [(["08:00-16:00"],)]
+    pattern = await api(
+        demo, "ana", "{ viewer { person { workingPattern { timeOff { start end reason } } } } }"
+    )
+    time_off = pattern["viewer"]["person"]["workingPattern"]["timeOff"]
+    assert {"start": "2026-12-21", "end": "2026-12-24", "reason": "elsewhere"} in time_off
+    # and the page, redrawn after the save, lists it
+    await hours.get_by_role("button", name="Remove time off 2026-12-21 to 2026-12-24").wait_for()

@@ -23,6 +23,20 @@ query Mine($me: ID!) {
   }
 }`;
 
+const CURRENT = `
+query Current($me: ID!) {
+  node(id: $me) {
+    ... on Person {
+      workingPattern {
+        timezone
+        holidays { country subdivision }
+        timeOff { start end reason }
+        overrides { date intervals }
+      }
+    }
+  }
+}`;
+
 const RESULT = `__typename ... on ValidationError { field message } ... on NotFound { message }`;
 const SET_PATTERN = `mutation($me: ID!, $p: WorkingPatternInput!) { setWorkingPattern(personId: $me, pattern: $p) { ${RESULT} } }`;
 const SET_POLICY = `mutation($me: ID!, $p: DeliveryPolicyInput!) { setDeliveryPolicy(personId: $me, policy: $p) { ${RESULT} } }`;
@@ -98,8 +112,17 @@ export class Hours {
     this.say("");
     const weekly = Object.fromEntries(DAYS.map(([d]) => [d, split(this.form.querySelector(`#hours-${d}`).value)]));
     const focus = Object.fromEntries(DAYS.map(([d]) => [d, split(this.form.querySelector(`#focus-${d}`).value)]));
-    const p = this.pattern;
+    // only the weekly hours come from the form: time off, overrides, holidays and the
+    // pattern's zone are read again now, so what was added elsewhere since the page
+    // opened (another tab, a client of the API) is kept, not replaced by a stale copy
+    let p;
+    try {
+      p = (await gql(CURRENT, { me: this.me.id })).node.workingPattern;
+    } catch (e) {
+      return this.say(`Not saved: ${e.message}`, true);
+    }
     const pattern = {
+      timezone: p.timezone,
       weekly,
       holidays: p.holidays ? { country: p.holidays.country, subdivision: p.holidays.subdivision } : null,
       timeOff: p.timeOff.map((t) => ({ start: t.start, end: t.end, reason: t.reason })),
