@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser.harness import ready
+from tests.browser.harness import api, ready
 from tests.browser.test_web_app import maya_hands_liam_the_invoice_run, sign_in
 from tests.integration.api._helpers import sql
 
@@ -133,3 +133,25 @@ async def test_a_live_update_keeps_a_half_typed_return_reason(browser, page, dem
     assert await why.is_visible()
     assert await why.input_value() == "Payments belong to"
     assert await page.evaluate("document.activeElement.id") == await why.get_attribute("id")
+
+
+async def test_a_token_revoked_elsewhere_asks_to_sign_in_again_without_any_click(
+    page, demo
+) -> None:
+    await sign_in(page, demo, "ana")
+    # the live connection is up (the inbox subscribes once the page is ready)
+    await page.wait_for_timeout(500)
+    tokens = await api(demo, "ana", "{ tokens { id revokedAt } }")
+    (token,) = [t for t in tokens["tokens"] if t["revokedAt"] is None]
+    revoked = await api(
+        demo,
+        "ana",
+        "mutation($id: ID!) { revokeToken(id: $id) { __typename } }",
+        {"id": token["id"]},
+    )
+    assert revoked["revokeToken"]["__typename"] == "RevokeTokenPayload"
+    # nobody clicks: the server closes the live connection, and the page says so
+    form = page.get_by_role("form", name="Sign in")
+    await form.wait_for(timeout=5_000)
+    assert "Your session ended" in await form.get_by_role("alert").inner_text()
+    assert await page.evaluate("sessionStorage.getItem('handoff.token')") is None

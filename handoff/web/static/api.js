@@ -67,7 +67,13 @@ export class Live {
     this.ws.onmessage = (m) => this.receive(JSON.parse(m.data));
     this.ws.onclose = (e) => {
       this.ready = false;
-      if (this.closed || e.code === 4403 || e.code === 4401) return;
+      if (this.closed) return;
+      if (e.code === 4403 || e.code === 4401) {
+        // the server no longer takes the token (revoked or expired): reconnecting cannot
+        // help, and a page left as it is would look live while nothing arrives
+        if (signedOut) signedOut(e.reason || "the token was revoked or has expired");
+        return;
+      }
       const pause = Math.min(30000, 500 * 2 ** this.attempt++);
       setTimeout(() => this.open(), pause);
     };
