@@ -133,3 +133,25 @@ async def api(demo: Demo, handle: str, query: str, variables: dict[str, Any] | N
     body = response.json()
     assert not body.get("errors"), body["errors"]
     return body["data"]
+
+
+async def hand_off(demo: Demo, sender: str, receiver: str, summary: str) -> str:
+    """`sender` hands `receiver` (handles) a note with `summary` through the API; the
+    handoff's global ID."""
+    people = await api(demo, sender, "{ people(first: 100) { nodes { id handle } } }")
+    to = next(p["id"] for p in people["people"]["nodes"] if p["handle"] == receiver)
+    data = await api(
+        demo,
+        sender,
+        "mutation($input: CreateHandoffInput!) { createHandoff(input: $input) {"
+        " __typename ... on CreateHandoffPayload { handoff { id } } } }",
+        {
+            "input": {
+                "toPersonId": to,
+                "note": {"summary": summary},
+                "newWorkItem": {"title": summary[:120]},
+            }
+        },
+    )
+    assert data["createHandoff"]["__typename"] == "CreateHandoffPayload", data
+    return data["createHandoff"]["handoff"]["id"]
