@@ -6,10 +6,11 @@ import { showFieldErrors } from "./fields.js";
 import { clock, dayTime, duration, fromNow } from "./time.js";
 
 const INBOX = `
-query Inbox($me: ID!) {
+query Inbox($me: ID!, $after: String) {
   viewer { person { localTime } }
-  inbox(personId: $me, first: 50) {
+  inbox(personId: $me, first: 50, after: $after) {
     totalCount
+    pageInfo { hasNextPage endCursor }
     nodes {
       id deliverAt respondBy workingTimeLeft status
       workItem { title }
@@ -32,6 +33,8 @@ export const ACT = {
 const PRESETS = [["OK", "OK"], ["WILL_DO", "Will do"], ["NEED_INFO", "Need more information"]];
 const DONE = { acknowledge: "Acknowledged", complete: "Completed", return: "Returned", reply: "Replied", rate: "Rated" };
 
+const PAGE = 50;
+
 const CHANGES = `subscription Inbox($me: ID!) { inboxChanged(personId: $me) { __typename } }`;
 
 export class Inbox {
@@ -41,11 +44,14 @@ export class Inbox {
     this.onOpen = onOpen;
     this.list = h("ol", { class: "inbox-list" });
     this.count = h("p", { class: "muted" });
+    // the API pages the inbox: as many pages as were asked for are read on every reload
+    this.wanted = PAGE;
+    this.more = h("button", { type: "button", class: "more", hidden: true, onclick: () => this.showMore() }, "Show more");
     // what the last action did; its own line, so a live reload of the list keeps it
     this.notice = h("p", { class: "result", role: "status", tabindex: "-1" });
     // what lands while I look is said, without moving my focus
     this.arrivals = announcer();
-    this.element = region("inbox", "Inbox", this.count, this.notice, this.arrivals.element, this.list);
+    this.element = region("inbox", "Inbox", this.count, this.notice, this.arrivals.element, this.list, this.more);
     this.element.setAttribute("aria-busy", "true");
     if (live) {
       // a change is a cue to read the inbox again; after a reconnect, read it too (what
@@ -60,19 +66,69 @@ export class Inbox {
     if (!this.timer) this.timer = setInterval(() => this.load(), 10000);
   }
 
-  async load() {
+  // The first `wanted` items, page by page (`after` = the previous page's endCursor).
+  async read() {
     let data;
+    let after = null;
+    const items = [];
+    do {
+      data = await gql(INBOX, { me: this.me.id, after });
+      items.push(...data.inbox.nodes);
+      after = data.inbox.pageInfo.endCursor;
+    } while (items.length < this.wanted && data.inbox.pageInfo.hasNextPage && after);
+    return { data, items, more: data.inbox.pageInfo.hasNextPage };
+  }
+
+  async showMore() {
+    const before = this.list.children.length;
+    this.wanted = before + PAGE;
+    this.more.disabled = true;
+    await this.load();
+    this.more.disabled = false;
+    // the keyboard goes to the first item that was not shown before
+    const first = this.list.children[before]?.querySelector("article");
+    if (first) {
+      first.setAttribute("tabindex", "-1");
+      first.focus();
+    }
+  }
+
+  // Reloads do not overlap: one asked for while another runs is done once after it, and
+  // every caller waits until the list shows what the server had then.
+  load() {
+    if (this.loading) {
+      this.again = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.draw();
+        } while (this.again);
+      } finally {
+        this.loading = null;
+      }
+    })();
+    return this.loading;
+  }
+
+  async draw() {
+    let page;
     try {
-      data = await gql(INBOX, { me: this.me.id });
+      page = await this.read();
     } catch (e) {
       // what is on screen stays; the next live update or poll tries again
       this.notice.textContent = `The inbox could not be refreshed: ${clause(e.message)}.`;
       return;
     }
-    const items = data.inbox.nodes;
+    const { data, items, more } = page;
     // the server's clock decides what is due; the browser's may differ
     const now = new Date(data.viewer.person.localTime);
-    this.count.textContent = items.length === 1 ? "1 handoff waiting" : `${items.length} handoffs waiting`;
+    const total = data.inbox.totalCount;
+    this.count.textContent = (total === 1 ? "1 handoff waiting" : `${total} handoffs waiting`)
+      + (more ? ` (showing the first ${items.length})` : "");
+    this.more.hidden = !more;
     const restore = keepDrafts(this.list);
     this.list.replaceChildren(...items.map((item) => this.item(item, now)));
     restore();
