@@ -33,6 +33,9 @@ const WINDOWS = [
   ["PT8H", "a working day (8 h)"], ["PT16H", "two working days (16 h)"],
 ];
 
+const HINT = "Choose someone and write a summary: the preview says when it lands.";
+const hint = () => h("p", { class: "muted" }, HINT);
+
 function draftKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 }
@@ -90,8 +93,8 @@ export class Composer {
         h("p", { class: "hint", id: "compose-urgent-hint" }, "Rarely needed: each receiver allows a small weekly budget, and never outside their working hours")),
       this.reasonField,
       this.button, this.result);
-    this.preview = region("preview", "Handoff preview",
-      h("p", { class: "muted" }, "Choose someone and write a summary: the preview says when it lands."));
+    this.preview = region("preview", "Handoff preview", hint());
+    this.shown = HINT;
     this.preview.setAttribute("aria-live", "polite");
     this.element = region("composer", "Hand off work", this.form);
   }
@@ -181,8 +184,10 @@ export class Composer {
     this.preview.replaceChildren(this.preview.firstChild, ...children);
   }
 
+  // nothing to preview (nobody chosen, no summary, or just sent): the hint again, not a
+  // bare heading
   clearPreview() {
-    this.showPreview();
+    this.showPreview(hint());
     this.timeline.mark(null);
   }
 
