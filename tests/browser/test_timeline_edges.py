@@ -117,3 +117,36 @@ async def test_graphiql_runs_under_its_content_security_policy(page, demo) -> No
     await page.get_by_role("button", name="Show Documentation Explorer").click()
     await page.get_by_text("Query", exact=True).first.wait_for()
     assert violations == []
+
+
+async def test_day_labels_go_under_the_pinned_names_when_the_chart_scrolls(browser, demo) -> None:
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, timezone_id="Europe/Amsterdam", locale="en-GB"
+    )
+    try:
+        phone = await context.new_page()
+        await sign_in(phone, demo, "ana")
+        # scroll so that Tuesday's label sits behind the names column
+        tuesday = phone.locator("svg.timeline .day-label").nth(1)
+        x = float(await tuesday.get_attribute("x") or 0)
+        await phone.locator(".timeline-canvas").evaluate(f"(el) => {{ el.scrollLeft = {x - 60}; }}")
+        await phone.wait_for_function(
+            "() => document.querySelector('.row-labels').getAttribute('transform')"
+            " !== 'translate(0 0)'"
+        )
+        hit = await tuesday.evaluate(
+            """(label) => {
+                const r = label.getBoundingClientRect();
+                const bg = document.querySelector('.labels-bg').getBoundingClientRect();
+                const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+                return {
+                    under: cx >= bg.left && cx <= bg.right,
+                    top: document.elementFromPoint(cx, cy).getAttribute('class'),
+                };
+            }"""
+        )
+        assert hit["under"], hit
+        # the names column's background covers it: the label does not show through
+        assert hit["top"] == "labels-bg", hit
+    finally:
+        await context.close()

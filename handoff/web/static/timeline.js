@@ -176,9 +176,10 @@ export class Timeline {
       }
     }
     // names stay in view when a phone scrolls the chart sideways (pinLabels); a screen
-    // reader hears them as each row's group name instead
+    // reader hears them as each row's group name instead. The background runs from the
+    // top, so day labels scrolled under the names do not show through.
     const labels = s("g", { class: "row-labels", "aria-hidden": "true" },
-      s("rect", { x: 0, y: HEAD_H, width: LABEL_W - 4, height: height - HEAD_H, class: "labels-bg" }));
+      s("rect", { x: 0, y: 0, width: LABEL_W - 4, height, class: "labels-bg" }));
     // the group: when everyone works, when nobody does
     const gy = HEAD_H;
     labels.append(s("text", { x: 8, y: gy + 17, class: "row-label" }, "Everyone"));
