@@ -155,3 +155,17 @@ async def test_a_token_revoked_elsewhere_asks_to_sign_in_again_without_any_click
     await form.wait_for(timeout=5_000)
     assert "Your session ended" in await form.get_by_role("alert").inner_text()
     assert await page.evaluate("sessionStorage.getItem('handoff.token')") is None
+
+
+async def test_each_details_button_is_named_by_its_handoff(page, demo) -> None:
+    await sign_in(page, demo, "maya")
+    sent = page.get_by_role("region", name="My handoffs").get_by_role("list", name="Sent by me")
+    summaries = await sent.locator("h4").all_inner_texts()
+    assert len(summaries) >= 2
+    names = [
+        await sent.get_by_role("button", name=f"Details: {summary}", exact=True).count()
+        for summary in summaries
+    ]
+    # one button per handoff, each telling which handoff it opens
+    assert names == [1] * len(summaries), (summaries, names)
+    assert await sent.get_by_role("button", name="Details", exact=True).count() == 0

@@ -197,7 +197,7 @@ export class Inbox {
             e.target.setAttribute("aria-expanded", String(!returnForm.hidden));
             if (!returnForm.hidden) returnNote.focus();
           } }, "Return…"),
-          h("button", { type: "button", class: "link", "data-key": `details-${item.id}`, onclick: () => this.onOpen(item.id).catch((e) => {
+          h("button", { type: "button", class: "link", "data-key": `details-${item.id}`, "aria-label": `Details: ${note.summary}`, onclick: () => this.onOpen(item.id).catch((e) => {
             status.textContent = `The details could not be loaded: ${clause(e.message)}.`;
           }) }, "Details")),
         replyForm, rate, returnForm, status));

@@ -83,7 +83,7 @@ export class Work {
           e.target.setAttribute("aria-expanded", String(!form.hidden));
           if (!form.hidden) note.focus();
         } }, "Return…"),
-        h("button", { type: "button", class: "link", "data-key": `details-${item.id}`, onclick: () => this.onOpen(item.id).catch((e) => {
+        h("button", { type: "button", class: "link", "data-key": `details-${item.id}`, "aria-label": `Details: ${item.note.summary}`, onclick: () => this.onOpen(item.id).catch((e) => {
           status.textContent = `The details could not be loaded: ${e.message}`;
         }) }, "Details")),
       form, status);
@@ -107,7 +107,7 @@ export class Work {
           h("li", {}, `${r.by.name}: ${PRESET[r.preset] || r.preset}${r.text ? ` — “${r.text}”` : ""} (${at(r.sentAt)})`)))
         : null,
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "link", "data-key": `sent-details-${item.id}`,
+        h("button", { type: "button", class: "link", "data-key": `sent-details-${item.id}`, "aria-label": `Details: ${item.note.summary}`,
           onclick: () => this.onOpen(item.id).catch(() => {}) }, "Details")));
   }
 
