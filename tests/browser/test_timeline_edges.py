@@ -150,3 +150,26 @@ async def test_day_labels_go_under_the_pinned_names_when_the_chart_scrolls(brows
         assert hit["top"] == "labels-bg", hit
     finally:
         await context.close()
+
+
+async def test_the_zone_field_keeps_a_current_name_and_suggests_it(page, demo) -> None:
+    await sign_in(page, demo, "ana")
+    zone = page.get_by_label("Time zone")
+    options = await page.locator("#timeline-zones option").evaluate_all(
+        "(os) => os.map((o) => o.value)"
+    )
+    # the browser's list says Asia/Calcutta; people (and the API) say Asia/Kolkata
+    assert "Asia/Kolkata" in options and "Asia/Calcutta" not in options
+    assert "Europe/Amsterdam" in options
+    for typed in ("Asia/Kolkata", "asia/kolkata"):
+        await zone.fill(typed)
+        await zone.press("Enter")
+        await page.wait_for_function(
+            "() => document.querySelector('.week').textContent.includes('(Asia/Kolkata)')"
+        )
+        assert await zone.input_value() == "Asia/Kolkata"
+        await zone.fill("Europe/Amsterdam")
+        await zone.press("Enter")
+        await page.wait_for_function(
+            "() => document.querySelector('.week').textContent.includes('(Europe/Amsterdam)')"
+        )

@@ -122,10 +122,48 @@ export function sameZone(a, b) {
   return canonical(a) === canonical(b);
 }
 
-export function knownZones() {
+// Zones the browser's list (ICU's canonical names) still gives by an older name; the
+// current name is what people and the API use, so it is the one suggested.
+const RENAMED = {
+  "Asia/Calcutta": "Asia/Kolkata", "Asia/Katmandu": "Asia/Kathmandu",
+  "Asia/Saigon": "Asia/Ho_Chi_Minh", "Asia/Rangoon": "Asia/Yangon", "Europe/Kiev": "Europe/Kyiv",
+  "America/Godthab": "America/Nuuk", "Atlantic/Faeroe": "Atlantic/Faroe",
+  "Pacific/Enderbury": "Pacific/Kanton", "Pacific/Truk": "Pacific/Chuuk", "Pacific/Ponape": "Pacific/Pohnpei",
+  "America/Buenos_Aires": "America/Argentina/Buenos_Aires", "America/Catamarca": "America/Argentina/Catamarca",
+  "America/Cordoba": "America/Argentina/Cordoba", "America/Jujuy": "America/Argentina/Jujuy",
+  "America/Mendoza": "America/Argentina/Mendoza", "America/Indianapolis": "America/Indiana/Indianapolis",
+  "America/Louisville": "America/Kentucky/Louisville", "America/Coral_Harbour": "America/Atikokan",
+  "Africa/Asmera": "Africa/Asmara",
+};
+
+function valid(zone) {
   try {
-    return Intl.supportedValuesOf("timeZone");
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function knownZones() {
+  let zones;
+  try {
+    zones = Intl.supportedValuesOf("timeZone");
   } catch {
     return ["UTC"];
   }
+  const current = zones.map((z) => (RENAMED[z] && valid(RENAMED[z]) ? RENAMED[z] : z));
+  return [...new Set(current)].sort();
+}
+
+// The zone a typed name means, spelled as typed when it is valid ("Asia/Kolkata" stays
+// Asia/Kolkata, not the browser's Asia/Calcutta); other spellings ("asia/tokyo", "utc")
+// become the listed name. null when the browser knows no such zone.
+export function zoneNamed(typed) {
+  if (!valid(typed)) return null;
+  const lower = typed.toLowerCase();
+  const listed = knownZones().find((z) => z.toLowerCase() === lower);
+  if (listed) return listed;
+  const resolved = new Intl.DateTimeFormat("en", { timeZone: typed }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === lower || !/[A-Z]/.test(typed) ? resolved : typed;
 }

@@ -2,7 +2,7 @@
 // viewer's zone (switchable), drawn as SVG from `teamTimeline`.
 import { gql } from "./api.js";
 import { h, region, s } from "./dom.js";
-import { addDays, browserZone, clock, dayTime, fromWall, knownZones, startOfWeek, wall } from "./time.js";
+import { addDays, browserZone, clock, dayTime, fromWall, knownZones, startOfWeek, wall, zoneNamed } from "./time.js";
 
 const TIMELINE = `
 query Timeline($from: DateTime!, $to: DateTime!, $team: ID, $people: [ID!]) {
@@ -78,11 +78,9 @@ export class Timeline {
       this.status.textContent = "Type a time zone, e.g. Europe/Amsterdam.";
       return;
     }
-    let zone;
-    try {
-      // the browser's own spelling: "utc" is UTC, "europe/amsterdam" Europe/Amsterdam
-      zone = new Intl.DateTimeFormat("en", { timeZone: asked }).resolvedOptions().timeZone;
-    } catch {
+    // "utc" is UTC, "europe/amsterdam" Europe/Amsterdam; a valid name stays as typed
+    const zone = zoneNamed(asked);
+    if (!zone) {
       this.status.textContent = `${asked} is not a time zone this browser knows (try Europe/Amsterdam).`;
       return;
     }
