@@ -130,8 +130,12 @@ export class Inbox {
       + (more ? ` (showing the first ${items.length})` : "");
     this.more.hidden = !more;
     const restore = keepDrafts(this.list);
+    const focused = this.list.contains(document.activeElement);
     this.list.replaceChildren(...items.map((item) => this.item(item, now)));
     restore();
+    // the item the keyboard was on has gone (acknowledged, here or elsewhere): the
+    // keyboard stays in the inbox, on the line that says what happened, not on the page
+    if (focused && !this.list.contains(document.activeElement)) this.notice.focus();
     if (!items.length) this.list.append(h("li", { class: "muted" }, "Nothing waiting for you."));
     const fresh = this.seen ? items.filter((item) => !this.seen.has(item.id)) : [];
     this.seen = new Set(items.map((item) => item.id));
