@@ -20,6 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from handoff.clock import Clock, SystemClock
 from handoff.jobs.followups import MAX_TRIES, handle_follow_ups
+from handoff.jobs.outage import OutageTolerantWorker, RedisOutage
 from handoff.jobs.relay import JOB_NAME, relay_cron, relay_once
 from handoff.settings import Settings
 from handoff.storage.db import open_pool
@@ -135,18 +136,23 @@ def run_worker(settings: Settings) -> None:
     Two arq workers share the process: the main one (relay, follow-ups, the webhook tick)
     and the webhook senders (`sender_settings`). `ctx["stopping"]` is set at the signal:
     a long job (a webhook sender) starts nothing new after it, so what it has begun ends
-    within the grace instead of being cut. Either worker ending stops the other.
+    within the grace instead of being cut. A Redis outage is waited out (`outage`); a
+    worker failing otherwise (at startup: Redis or PostgreSQL unreachable) cancels the
+    other, and the failure ends the process.
     """
-    from arq.worker import create_worker
-
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO))
     # arq's Worker picks up the current event loop at construction.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     stopping = asyncio.Event()
+    outage = RedisOutage()
     workers = [
-        create_worker(worker_settings(settings), ctx={"stopping": stopping}),
-        create_worker(sender_settings(settings), ctx={"stopping": stopping}),
+        OutageTolerantWorker(
+            **worker_settings(settings), ctx={"stopping": stopping}, outage=outage
+        ),
+        OutageTolerantWorker(
+            **sender_settings(settings), ctx={"stopping": stopping}, outage=outage
+        ),
     ]
 
     def stop(signum: signal.Signals) -> None:
@@ -164,11 +170,16 @@ def run_worker(settings: Settings) -> None:
         for worker, task in zip(workers, tasks, strict=True):
             worker.main_task = task
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        stop(signal.SIGTERM)  # one ended (a signal, or a failure): the other stops too
+        failures = [t.exception() for t in done if not t.cancelled() and t.exception()]
+        if not stopping.is_set():  # not a signal (a failure): the other is cut short
+            stopping.set()
+            for worker, task in zip(workers, tasks, strict=True):
+                for job in worker.tasks.values():
+                    job.cancel()
+                task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for task in done:
-            if not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+        if failures:
+            raise failures[0]  # type: ignore[misc]
 
     try:
         loop.run_until_complete(run_both())
