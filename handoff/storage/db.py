@@ -18,15 +18,38 @@ async def _configure(conn: AsyncConnection) -> None:
     await conn.commit()
 
 
-async def open_pool(url: str, min_size: int = 2, max_size: int = 20) -> AsyncConnectionPool:
-    """Open a pool of dict-row connections and wait until the first ones work."""
+async def open_pool(
+    url: str, min_size: int = 2, max_size: int = 20, acquire_timeout: float = 30.0
+) -> AsyncConnectionPool:
+    """Open a pool of dict-row connections and wait until the first ones work.
+
+    A connection is checked (one round trip) as it leaves the pool: after PostgreSQL
+    restarts, the pool's dead connections are replaced instead of failing a request
+    each. The first dead one found has every idle one checked at once: psycopg_pool
+    waits 1 s, 2 s, 4 s... between a request's checks, so finding twenty dead ones one
+    by one would outlast any acquire timeout. `acquire_timeout` is how long
+    `connection()` waits for one (`PoolTimeout` after).
+    """
+    found: list[AsyncConnectionPool] = []
+
+    async def check(conn: AsyncConnection) -> None:
+        try:
+            await AsyncConnectionPool.check_connection(conn)
+        except Exception:
+            if found:  # PostgreSQL restarted, likely: the others are as dead as this one
+                await found[0].check()
+            raise
+
     pool = AsyncConnectionPool(
         url,
         min_size=min_size,
         max_size=max_size,
         kwargs={"row_factory": dict_row},
         configure=_configure,
+        check=check,
+        timeout=acquire_timeout,
         open=False,
     )
+    found.append(pool)
     await pool.open(wait=True, timeout=30)
     return pool
