@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     db_pool_max: int = Field(
         default=20, ge=1, description="maximum PostgreSQL connections per process"
     )
+    db_acquire_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="how long an API request waits for a PostgreSQL connection "
+        "(503 SERVICE_UNAVAILABLE after)",
+    )
     max_page_size: int = Field(
         default=100, ge=1, description="largest `first` a connection accepts"
     )

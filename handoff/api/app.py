@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -20,7 +22,12 @@ from handoff import web
 from handoff.api.auth import TokenCache, Unauthenticated, authenticate, bearer, client_address
 from handoff.api.context import Context
 from handoff.api.errors import ErrorCode
-from handoff.api.extensions import mutation_fields
+from handoff.api.extensions import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_MESSAGE,
+    mutation_fields,
+    unavailable,
+)
 from handoff.api.graphql_http import GraphQLOverHTTP, PersistedQueries
 from handoff.api.health import router as health_router
 from handoff.api.live.connections import LiveContext, LiveRuntime
@@ -45,6 +52,8 @@ from handoff.observability.logging import bind
 from handoff.services.rights import Actor
 from handoff.settings import Settings
 from handoff.storage.db import open_pool
+
+log = logging.getLogger("handoff.api")
 
 # What a page on another origin may read of a response.
 CORS_EXPOSED_HEADERS = [
@@ -115,6 +124,11 @@ def refusal(exc: Exception) -> Response | None:
         response = graphql_error(exc.message, ErrorCode.RATE_LIMITED.value, 429)
         response.headers.update(exc.headers)
         return response
+    if unavailable(exc):  # PostgreSQL away while authenticating
+        log.warning("PostgreSQL unavailable: %s", (str(exc).strip().splitlines() or ["?"])[0])
+        response = graphql_error(UNAVAILABLE_MESSAGE, ErrorCode.SERVICE_UNAVAILABLE.value, 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return None
 
 
@@ -133,7 +147,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_pool = pool is None
         app.state.pool = pool or await open_pool(
-            settings.require_database_url(), settings.db_pool_min, settings.db_pool_max
+            settings.require_database_url(),
+            settings.db_pool_min,
+            settings.db_pool_max,
+            acquire_timeout=settings.db_acquire_timeout_seconds,
         )
         app.state.redis = None
         if settings.redis_url is not None:
@@ -230,11 +247,13 @@ def create_app(
 
     async def refused(request: Request, exc: Exception) -> Response:
         found = refusal(exc)
-        assert found is not None
+        if found is None:  # an OperationalError that is not about reaching PostgreSQL
+            raise exc
         return found
 
     app.add_exception_handler(Unauthenticated, refused)
     app.add_exception_handler(RateLimited, refused)
+    app.add_exception_handler(psycopg.OperationalError, refused)
 
     schema = build_schema(settings)
     router = Router(

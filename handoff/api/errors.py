@@ -83,6 +83,7 @@ class ErrorCode(StrEnum):
     CURSOR_EXPIRED = "CURSOR_EXPIRED"  # a subscription's `after` is older than its replay window
     SLOW_CONSUMER = "SLOW_CONSUMER"  # a subscription fell too far behind and was dropped
     RESULT_TOO_LARGE = "RESULT_TOO_LARGE"  # the answer holds more list items than allowed
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # PostgreSQL cannot be reached right now
     INTERNAL = "INTERNAL"
 
 

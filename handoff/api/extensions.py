@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+import psycopg
 from graphql import (
     ASTValidationRule,
     DocumentNode,
@@ -54,6 +55,23 @@ VALIDATION_CACHE_SIZE = 256
 # Far above any real operation (the web app's largest is a few hundred tokens); a document
 # of hundreds of thousands of tokens would hold the event loop for seconds in validation.
 MAX_TOKENS = 20_000
+
+
+# What a request gets while PostgreSQL cannot be reached (psycopg_pool's PoolTimeout is an
+# OperationalError too): no server address or libpq text, which say nothing a client can use
+UNAVAILABLE_MESSAGE = "the database cannot be reached right now; retry in a few seconds"
+RETRY_AFTER_SECONDS = 5
+
+
+def unavailable(error: BaseException | None) -> bool:
+    """Whether an error says PostgreSQL cannot be reached, or gave no connection in time:
+    a connection that failed or broke (no SQLSTATE, class 08), a server shutting down or
+    starting (57P01-57P03), the pool's timeout. Not a query's own failure (a deadlock, a
+    statement timeout), though psycopg makes those OperationalErrors too."""
+    if not isinstance(error, psycopg.OperationalError):
+        return False
+    state = error.sqlstate
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
 
 
 class ApiError(Exception):
@@ -193,6 +211,8 @@ def classify(error: GraphQLError) -> ErrorCode:
     original = _original(error)
     if isinstance(original, ApiError):
         return original.code
+    if unavailable(original):
+        return ErrorCode.SERVICE_UNAVAILABLE
     if isinstance(original, MissingQueryError):  # an SSE request without a query
         return ErrorCode.BAD_REQUEST
     if isinstance(original, Forbidden):
@@ -289,6 +309,8 @@ def coded(error: GraphQLError, document: DocumentNode | None = None) -> GraphQLE
         request_id = current_request_id()
         extensions["requestId"] = request_id
         message = f"Internal error; quote request id {request_id} when you report it."
+    elif code is ErrorCode.SERVICE_UNAVAILABLE:
+        message = UNAVAILABLE_MESSAGE
     else:
         original = _original(error)
         if isinstance(original, ServiceError | ApiError):
@@ -314,5 +336,7 @@ def log_errors(errors: list[GraphQLError]) -> None:
         where = ".".join(map(str, error.path or [])) or "request"
         if code is ErrorCode.INTERNAL:
             log.error("unexpected error in %s", where, exc_info=_original(error))
+        elif code is ErrorCode.SERVICE_UNAVAILABLE:  # the pool logs its own reconnects
+            log.warning("PostgreSQL unavailable in %s: %s", where, error.message)
         else:
             log.info("client error %s in %s: %s", code.value, where, error.message)

@@ -33,7 +33,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from handoff.api.errors import ErrorCode
-from handoff.api.extensions import cached_parse
+from handoff.api.extensions import RETRY_AFTER_SECONDS, cached_parse
 from handoff.api.middleware import OPERATION_KEY, PAYLOAD_KEY, ASGIApp, Receive, Scope, Send
 from handoff.api.middleware import operation_of as operation_name_of
 
@@ -246,7 +246,15 @@ class GraphQLOverHTTP:
             _JSON,
             *[(k, v) for k, v in sub_response.raw_headers if k != b"content-length"],
         ]
+        if _unavailable(result.errors):  # PostgreSQL away: the whole answer is a 503
+            out.status_code = 503
+            out.raw_headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
         return out
+
+
+def _unavailable(errors: list[GraphQLError] | None) -> bool:
+    code = ErrorCode.SERVICE_UNAVAILABLE.value
+    return any((e.extensions or {}).get("code") == code for e in errors or ())
 
 
 def _operations(query: str) -> int:

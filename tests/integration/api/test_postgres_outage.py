@@ -3,6 +3,7 @@ and started again on the same port under a running app (its own pool, as `serve`
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -75,3 +76,40 @@ async def test_after_a_restart_no_request_fails_on_a_stale_connection(
             assert response.status_code == 200, response.text
             assert response.json()["data"]["viewer"]["name"] == "acme"
 
+
+def _assert_unavailable(response: httpx.Response, took: float) -> None:
+    assert response.status_code == 503, response.text
+    assert took < 5, took  # the acquire timeout (1 s here), not the pool's 30 s
+    assert response.headers["content-type"] == "application/json"
+    assert int(response.headers["retry-after"]) > 0
+    assert response.headers["x-request-id"]
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "127.0.0.1" not in error["message"]  # nothing of the server's address
+
+
+async def test_while_it_is_down_requests_get_a_quick_503_service_unavailable(
+    server: tuple[EmbeddedPostgres, str], clock: ManualClock
+) -> None:
+    pg, db_url = server
+    async with _client(db_url, clock, db_acquire_timeout_seconds=1.0) as (http, pool):
+        async with pool.connection() as conn:
+            cached = await create_token(conn, "acme", clock.now())
+            fresh = await create_token(conn, "acme", clock.now())
+        assert (await _post(http, cached)).status_code == 200  # its lookup is cached now
+        pg.stop()
+        try:
+            # the token's lookup, then (a cached token) the query itself needs PostgreSQL
+            for token in (fresh, cached):
+                started = time.monotonic()
+                response = await _post(http, token)
+                _assert_unavailable(response, time.monotonic() - started)
+            started = time.monotonic()  # a GET goes through strawberry's view
+            response = await http.get(
+                "/graphql", params={"query": VIEWER}, headers={"Authorization": f"Bearer {fresh}"}
+            )
+            _assert_unavailable(response, time.monotonic() - started)
+        finally:
+            pg.start()
+        response = await _post(http, fresh)
+        assert response.status_code == 200, response.text
