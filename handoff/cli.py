@@ -306,10 +306,13 @@ async def _create_token(
     from psycopg.rows import dict_row
 
     from handoff.storage import people, workspaces
+    from handoff.storage.migrate import connect_timeout
     from handoff.storage.tokens import create_token
 
     now = datetime.now(UTC)
-    async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row) as conn:
+    async with await psycopg.AsyncConnection.connect(
+        url, row_factory=dict_row, **connect_timeout(url)
+    ) as conn:
         person_id = None
         if handle is not None:
             ws = await workspaces.ensure(conn, workspace, now, reminders)

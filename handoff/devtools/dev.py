@@ -100,9 +100,12 @@ async def _seed_and_tokens(
 
     from handoff.devtools.seed import DEMO_WORKSPACE, seed_demo
     from handoff.storage import people, tokens, workspaces
+    from handoff.storage.migrate import connect_timeout
 
     now = datetime.now(UTC)
-    async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row) as conn:
+    async with await psycopg.AsyncConnection.connect(
+        url, row_factory=dict_row, **connect_timeout(url)
+    ) as conn:
         if seed:
             async with conn.transaction():
                 summary = await seed_demo(conn, now, progress=lambda step: say(f"  {step}"))

@@ -14,11 +14,13 @@ new migration instead.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
+from typing import Any
 
 import psycopg
 
@@ -118,6 +120,23 @@ def pending(conn: psycopg.Connection, directory: Traversable | None = None) -> l
     return [m for m in available(directory) if m.version not in done]
 
 
+# How long a command waits for PostgreSQL to answer a connection (a server that accepts
+# TCP and never answers would otherwise hold it for ever)
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def connect_timeout(url: str) -> dict[str, Any]:
+    """`connect_timeout` for psycopg's connect: CONNECT_TIMEOUT_SECONDS, unless the URL
+    (or PGCONNECT_TIMEOUT) sets one, which stays (and libpq checks)."""
+    try:
+        given = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.Error:  # connecting says what is wrong with it
+        return {}
+    if "connect_timeout" in given or os.environ.get("PGCONNECT_TIMEOUT"):
+        return {}
+    return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+
+
 class NotMigrated(Exception):
     """The database lacks migrations this code needs (`handoff migrate` applies them)."""
 
@@ -125,7 +144,7 @@ class NotMigrated(Exception):
 def require_migrated(url: str) -> None:
     """NotMigrated unless every migration this code knows has been applied to `url`: a
     worker on an older schema would fail every job instead of refusing to start."""
-    with psycopg.connect(url, connect_timeout=10) as conn:
+    with psycopg.connect(url, **connect_timeout(url)) as conn:
         missing = [m.version for m in pending(conn)]
     if missing:
         raise NotMigrated(
@@ -145,7 +164,7 @@ def migrate(
     """
     migrations = available(directory)
     applied: list[Migration] = []
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(url, autocommit=True, **connect_timeout(url)) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         try:
             conn.execute(_CREATE_TABLE)
