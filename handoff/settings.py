@@ -13,7 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Every setting the product reads; the README lists them with their defaults."""
 
-    model_config = SettingsConfigDict(env_prefix="HANDOFF_", extra="ignore")
+    # inf and nan are no duration or size: refused like any other malformed number
+    model_config = SettingsConfigDict(env_prefix="HANDOFF_", extra="ignore", allow_inf_nan=False)
 
     database_url: SecretStr | None = Field(
         default=None, description="PostgreSQL URL; unset with `handoff dev` = embedded server"
@@ -93,7 +94,11 @@ class Settings(BaseSettings):
         "people, with at least this many who received handoffs in the range (others get "
         "GroupTooSmall)",
     )
-    relay_interval_seconds: float = Field(default=2.0, gt=0, description="how often the relay runs")
+    relay_interval_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="how often the relay runs: a whole number of seconds that divides 60",
+    )
     relay_horizon_seconds: float = Field(
         default=30.0, gt=0, description="rows due within this horizon are handed to arq"
     )
@@ -195,6 +200,17 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "the port of this Redis URL is not a number from 0 to 65535"
                 ) from None
+        return value
+
+    @field_validator("relay_interval_seconds")
+    @classmethod
+    def _relay_interval(cls, value: float) -> float:
+        # the relay is an arq cron job on the seconds range(0, 60, step) of every minute
+        if value != int(value) or not 1 <= value <= 60 or 60 % int(value):
+            raise ValueError(
+                "must be a whole number of seconds that divides 60 "
+                "(1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)"
+            )
         return value
 
     @model_validator(mode="after")

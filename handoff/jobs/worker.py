@@ -77,7 +77,7 @@ def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str,
     """The arq WorkerSettings (as a dict) for this deployment's settings."""
     from handoff.jobs import webhooks
 
-    step = max(1, round(settings.relay_interval_seconds))
+    step = int(settings.relay_interval_seconds)  # a divisor of 60 (Settings checks)
     return {
         **_base(settings, clock, settings.db_pool_min, settings.db_pool_max, gauges=True),
         "functions": [*_functions(), *webhooks.FUNCTIONS],

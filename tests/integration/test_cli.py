@@ -75,6 +75,41 @@ def test_a_bad_setting_is_one_line_naming_it_without_its_value() -> None:
     assert len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("HANDOFF_RELAY_INTERVAL_SECONDS", "inf", "Input should be a finite number"),
+        ("HANDOFF_WEBHOOK_TIMEOUT_SECONDS", "nan", "Input should be a finite number"),
+        (
+            "HANDOFF_RELAY_INTERVAL_SECONDS",
+            "90",
+            "must be a whole number of seconds that divides 60",
+        ),
+        (
+            "HANDOFF_RELAY_INTERVAL_SECONDS",
+            "7",
+            "must be a whole number of seconds that divides 60",
+        ),
+        (
+            "HANDOFF_RELAY_INTERVAL_SECONDS",
+            "2.5",
+            "must be a whole number of seconds that divides 60",
+        ),
+    ],
+)
+def test_a_number_the_worker_cannot_use_is_a_bad_setting(name: str, value: str, says: str) -> None:
+    result = run("settings", **{name: value})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"handoff: {name}: {says}"), result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_the_relay_interval_may_be_any_whole_divisor_of_60() -> None:
+    for value in ("1", "5", "15", "60", "30.0"):
+        result = run("settings", HANDOFF_RELAY_INTERVAL_SECONDS=value)
+        assert result.returncode == 0, (value, result.stderr)
+
+
 def test_an_unreachable_database_is_one_line_without_the_password() -> None:
     result = run("migrate", HANDOFF_DATABASE_URL="postgresql://u:s3cr3t@127.0.0.1:1/db")
     assert result.returncode == 1
