@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -200,6 +201,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "the port of this Redis URL is not a number from 0 to 65535"
                 ) from None
+            # the database number: arq and redis-py read the path as one, and fail on more
+            if url.scheme != "unix" and url.path and not re.fullmatch(r"/[0-9]+", url.path):
+                raise ValueError(
+                    "the path of this Redis URL is not a database number (redis://host:port/0)"
+                )
         return value
 
     @field_validator("relay_interval_seconds")

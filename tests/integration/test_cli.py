@@ -381,6 +381,18 @@ def test_the_operations_docs_list_every_setting_exactly() -> None:
     )
 
 
+@pytest.mark.parametrize("path", ["/abc", "/", "/0/1", "/-1"])
+def test_a_redis_url_whose_path_is_no_database_number_is_a_bad_setting(path: str) -> None:
+    result = run("settings", HANDOFF_REDIS_URL=f"redis://:s3cret@127.0.0.1:6379{path}")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "handoff: HANDOFF_REDIS_URL: the path of this Redis URL is not a database number "
+        "(redis://host:port/0)\n"
+    )
+    for fine in ("redis://127.0.0.1:6379", "redis://127.0.0.1:6379/15", "unix:///tmp/r.sock"):
+        assert run("settings", HANDOFF_REDIS_URL=fine).returncode == 0, fine
+
+
 def test_settings_command_masks_passwords() -> None:
     result = run("settings", HANDOFF_DATABASE_URL="postgresql://app:s3cret@db/handoff")
     assert result.returncode == 0, result.stderr
