@@ -13,8 +13,9 @@ from handoff.observability.redaction import redact
 
 
 def run_reporting_errors(app: typer.Typer) -> None:
-    """Run `app`; a bad setting exits 2, an unreachable PostgreSQL or Redis exits 1, each
-    with one line; anything else is a bug: its traceback, redacted, and exit 1."""
+    """Run `app`; a bad setting exits 2, an unreachable PostgreSQL or Redis or a statement
+    PostgreSQL refuses exits 1, each with one line; anything else is a bug: its
+    traceback, redacted, and exit 1."""
     import pydantic
 
     try:
@@ -47,6 +48,14 @@ def run_reporting_errors(app: typer.Typer) -> None:
             typer.echo(f"handoff: HANDOFF_DATABASE_URL is not valid: {line}", err=True)
             raise SystemExit(2) from None
         what = _unreachable(e)
+        if what is None and _database_error(e):
+            # the server refused a statement (rights, a constraint, disk space): its
+            # message says what to do, a traceback would not
+            state = getattr(e, "sqlstate", None)
+            code = f" (SQLSTATE {state})" if state else ""
+            line = redact(_first_line(e))
+            typer.echo(f"handoff: PostgreSQL refused a statement: {line}{code}", err=True)
+            raise SystemExit(1) from None
         if what is None:
             _report_bug(e)
         typer.echo(f"handoff: cannot reach {what}: {redact(_first_line(e))}", err=True)
@@ -76,6 +85,12 @@ def _unreachable(error: Exception) -> str | None:
     if isinstance(error, redis.exceptions.ConnectionError):
         return "Redis"
     return None
+
+
+def _database_error(error: Exception) -> bool:
+    import psycopg
+
+    return isinstance(error, psycopg.Error)
 
 
 def _not_migrated(error: Exception) -> bool:
