@@ -82,10 +82,16 @@ def dev(
         typer.Option(help="where embedded PostgreSQL/Redis keep data (default: ./.handoff)"),
     ] = None,
     pg_port: Annotated[
-        int, typer.Option(help="embedded PostgreSQL port (0 = remembered, else 54329 or free)")
+        int,
+        typer.Option(
+            min=0, max=65535, help="embedded PostgreSQL port (0 = remembered, else 54329 or free)"
+        ),
     ] = 0,
     redis_port: Annotated[
-        int, typer.Option(help="embedded Redis port (0 = remembered, else 63799 or free)")
+        int,
+        typer.Option(
+            min=0, max=65535, help="embedded Redis port (0 = remembered, else 63799 or free)"
+        ),
     ] = 0,
     seed: Annotated[bool, typer.Option(help="seed the demo workspace on first run")] = True,
 ) -> None:

@@ -393,6 +393,18 @@ def test_a_redis_url_whose_path_is_no_database_number_is_a_bad_setting(path: str
         assert run("settings", HANDOFF_REDIS_URL=fine).returncode == 0, fine
 
 
+@pytest.mark.parametrize("option", ["--pg-port", "--redis-port"])
+def test_dev_refuses_a_port_out_of_range_before_starting_anything(
+    option: str, tmp_path: Path
+) -> None:
+    result = run("dev", "--data-dir", str(tmp_path / "data"), option, "70000")
+    assert result.returncode == 2, result.stderr
+    said = " ".join(result.stderr.replace("│", " ").split())  # rich's box may wrap it
+    assert f"Invalid value for '{option}': Input should be less than or equal to 65535" in said
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
 def test_settings_command_masks_passwords() -> None:
     result = run("settings", HANDOFF_DATABASE_URL="postgresql://app:s3cret@db/handoff")
     assert result.returncode == 0, result.stderr
