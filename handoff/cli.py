@@ -280,10 +280,25 @@ def token_create(
 
     settings = _settings()
     url = _database_url(settings)
-    name = workspace.strip()
+    from handoff.api.errors import check_text
+    from handoff.services.errors import Invalid
+    from handoff.services.text import trimmed
+
+    name = trimmed(workspace)
     if not 1 <= len(name) <= 200:
         typer.echo("--workspace must be 1 to 200 characters", err=True)
         raise typer.Exit(2)
+    # as the API checks text: no control characters; a name or handle is one line
+    for option, value, kind in (
+        ("--workspace", name, "name"),
+        ("--person", person, "handle"),
+        ("--label", label, "label"),
+    ):
+        try:
+            check_text(value, kind)
+        except Invalid as e:
+            typer.echo(f"handoff: {option}: {e.message}", err=True)
+            raise typer.Exit(2) from None
     token = asyncio.run(_create_token(url, name, label, settings.default_reminders, person))
     if token is None:
         typer.echo(

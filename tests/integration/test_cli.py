@@ -405,6 +405,28 @@ def test_dev_refuses_a_port_out_of_range_before_starting_anything(
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--workspace", "a\nb"), "--workspace: text must not contain a line break or tab"),
+        (("--workspace", "a\u202eb"), "--workspace: text must not contain a bidirectional"),
+        (("--workspace", "\u200b"), "--workspace must be 1 to 200 characters"),
+        (
+            ("--workspace", "acme", "--label", "x\x1b[2J"),
+            "--label: text must not contain a control",
+        ),
+        (("--workspace", "acme", "--person", "a\tb"), "--person: text must not contain a line"),
+    ],
+)
+def test_token_create_refuses_text_the_api_would(db_url: str, args: tuple, says: str) -> None:
+    result = run("token", "create", *args, HANDOFF_DATABASE_URL=db_url)
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stdout == ""
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM workspaces").fetchone() == (0,)
+
+
 def test_settings_command_masks_passwords() -> None:
     result = run("settings", HANDOFF_DATABASE_URL="postgresql://app:s3cret@db/handoff")
     assert result.returncode == 0, result.stderr
