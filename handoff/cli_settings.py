@@ -3,7 +3,7 @@ values with every secret masked."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -44,11 +44,13 @@ def settings_lines(settings: Settings) -> list[str]:
 
 def masked_url(value: str) -> str:
     """A connection string with its password replaced, whatever characters it holds."""
-    parts = urlsplit(value)
-    if parts.scheme and parts.netloc and "@" in parts.netloc:
-        userinfo, _, host = parts.netloc.rpartition("@")
-        user = userinfo.partition(":")[0]
-        masked = f"{user}:{REDACTED}@{host}" if ":" in userinfo else parts.netloc
-        # (and a password given as ?password=... in the query)
-        return redact(urlunsplit(parts._replace(netloc=masked)))
+    # everything between `scheme://user:` and the last "@": a password may hold "@", "/"
+    # or "?" (URL parsers end the host part at the first "/", and would show the rest)
+    scheme, sep, rest = value.partition("://")
+    if sep and urlsplit(value).scheme and "@" in rest:
+        userinfo, _, host = rest.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        if colon and "/" not in user:
+            value = f"{scheme}://{user}:{REDACTED}@{host}"
+    # (and a password given as ?password=... in the query)
     return redact(value)

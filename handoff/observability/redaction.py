@@ -33,8 +33,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     (re.compile(r"\bhnd_[A-Za-z0-9_-]+"), "hnd_" + REDACTED),
     (re.compile(r"\bwhsec_[A-Za-z0-9+/=_-]+"), "whsec_" + REDACTED),
     # scheme://user:password@host
-    # (to the last "@" before the path: "pa@ss" is a password URL parsers accept)
-    (re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^\s/]+@"), r"\1" + REDACTED + "@"),
+    # (to the last "@": "pa@ss" and "pa/ss" are passwords libpq and redis-py accept)
+    (re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)\S+@"), r"\1" + REDACTED + "@"),
     # password='quoted value with spaces' (libpq conninfo)
     (
         re.compile(

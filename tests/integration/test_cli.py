@@ -435,6 +435,10 @@ def test_settings_command_masks_passwords() -> None:
     tricky = run("settings", HANDOFF_REDIS_URL="redis://default:pa@ss@redis:6379/0")
     assert "pa@ss" not in tricky.stdout and "ss@redis" not in tricky.stdout
     assert "redis_url = redis://default:[REDACTED]@redis:6379/0" in tricky.stdout
+    slashed = run("settings", HANDOFF_DATABASE_URL="postgresql://app:pa/ss?w@db:5432/handoff")
+    assert slashed.returncode == 0, slashed.stderr
+    assert "pa/" not in slashed.stdout and "ss?w" not in slashed.stdout
+    assert "database_url = postgresql://app:[REDACTED]@db:5432/handoff" in slashed.stdout
 
 
 def test_a_worker_metrics_port_in_use_is_one_line(db_url: str, redis_url: str) -> None:

@@ -39,6 +39,8 @@ SECRETS = [
     # a quoted libpq password with spaces, a password containing "@", PGPASSWORD
     ("host=db user=app password='correct horse battery' dbname=x", "horse battery"),
     ("redis://default:pa@ss@redis:6379/0", "ss@redis"),
+    ("postgresql://app:pa/ss@db:5432/handoff", "ss@db"),
+    ("postgresql://app:p/a@s?s@db/handoff", "s?s@db"),
     ("env PGPASSWORD=abc123 psql", "abc123"),
 ]
 
