@@ -152,6 +152,9 @@ def serve(
     settings = _settings(host=host, port=port, workers=workers)
     _configure_logging(settings)
     _database_url(settings)
+    if settings.redis_url is None:  # the app would run without its rate limits
+        typer.echo("HANDOFF_REDIS_URL is not set (the API's rate limits live in Redis)", err=True)
+        raise typer.Exit(2)
     uvicorn.run(
         "handoff.cli:asgi_app",
         factory=True,

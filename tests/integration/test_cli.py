@@ -61,6 +61,13 @@ def test_migrate_refuses_a_migration_changed_after_it_was_applied(db_url: str) -
     assert result.stdout == ""
 
 
+def test_serve_refuses_to_start_without_redis(db_url: str) -> None:
+    # (the rate limits live in Redis: without it the API would run with none)
+    result = run("serve", "--port", "8620", HANDOFF_DATABASE_URL=db_url)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "HANDOFF_REDIS_URL is not set (the API's rate limits live in Redis)\n"
+
+
 def test_commands_that_need_a_database_say_so() -> None:
     result = run("migrate")
     assert result.returncode == 2
