@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import orjson
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
@@ -18,21 +20,34 @@ async def _configure(conn: AsyncConnection) -> None:
     await conn.commit()
 
 
+CHECK_AFTER_IDLE_SECONDS = 1.0
+
+
 async def open_pool(
     url: str, min_size: int = 2, max_size: int = 20, acquire_timeout: float = 30.0
 ) -> AsyncConnectionPool:
     """Open a pool of dict-row connections and wait until the first ones work.
 
-    A connection is checked (one round trip) as it leaves the pool: after PostgreSQL
-    restarts, the pool's dead connections are replaced instead of failing a request
-    each. The first dead one found has every idle one checked at once: psycopg_pool
+    A connection idle for `CHECK_AFTER_IDLE_SECONDS` is checked (one round trip) as it
+    leaves the pool: after PostgreSQL restarts, the pool's dead connections are replaced
+    instead of failing a request each. One back in use within that time is not: a busy
+    API takes its connections back within milliseconds, and a round trip per request
+    would cost it about a tenth of a bare request. The first dead one found has every idle one checked at once: psycopg_pool
     waits 1 s, 2 s, 4 s... between a request's checks, so finding twenty dead ones one
     by one would outlast any acquire timeout. `acquire_timeout` is how long
     `connection()` waits for one (`PoolTimeout` after).
     """
     found: list[AsyncConnectionPool] = []
+    returned: dict[int, float] = {}  # id(connection) -> when it came back to the pool
+
+    async def back(conn: AsyncConnection) -> None:
+        if len(returned) > 10 * max_size:  # ids of connections long closed
+            returned.clear()
+        returned[id(conn)] = time.monotonic()
 
     async def check(conn: AsyncConnection) -> None:
+        if time.monotonic() - returned.get(id(conn), 0.0) < CHECK_AFTER_IDLE_SECONDS:
+            return
         try:
             await AsyncConnectionPool.check_connection(conn)
         except Exception:
@@ -47,6 +62,7 @@ async def open_pool(
         kwargs={"row_factory": dict_row},
         configure=_configure,
         check=check,
+        reset=back,
         timeout=acquire_timeout,
         open=False,
     )
