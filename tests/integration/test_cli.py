@@ -20,15 +20,16 @@ from handoff.storage.migrate import available
 HANDOFF_BIN = Path(sys.executable).parent / "handoff"
 
 
-def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """The installed console script, with HANDOFF_* from `env` only."""
+def run(*args: str, limit: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script, with HANDOFF_* from `env` only; TimeoutExpired after
+    `limit` seconds."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("HANDOFF_")}
     return subprocess.run(
         [str(HANDOFF_BIN), *args],
         env={**base, **env},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=limit,
     )
 
 

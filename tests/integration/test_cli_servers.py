@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 
@@ -14,19 +13,7 @@ import pytest
 from psycopg import sql
 
 from handoff.storage.migrate import CONNECT_TIMEOUT_SECONDS
-from tests.integration.test_cli import HANDOFF_BIN
-
-
-def run(*args: str, limit: float, **env: str) -> subprocess.CompletedProcess[str]:
-    """The console script, with HANDOFF_* from `env` only; TimeoutExpired after `limit`."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("HANDOFF_")}
-    return subprocess.run(
-        [str(HANDOFF_BIN), *args],
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=limit,
-    )
+from tests.integration.test_cli import run
 
 
 @pytest.fixture
