@@ -16,6 +16,7 @@ def run_reporting_errors(app: typer.Typer) -> None:
     """Run `app`; a bad setting exits 2, an unreachable PostgreSQL or Redis or a statement
     PostgreSQL refuses exits 1, each with one line; anything else is a bug: its
     traceback, redacted, and exit 1."""
+    import psycopg
     import pydantic
 
     try:
@@ -48,7 +49,7 @@ def run_reporting_errors(app: typer.Typer) -> None:
             typer.echo(f"handoff: HANDOFF_DATABASE_URL is not valid: {line}", err=True)
             raise SystemExit(2) from None
         what = _unreachable(e)
-        if what is None and _database_error(e):
+        if what is None and isinstance(e, psycopg.Error):
             # the server refused a statement (rights, a constraint, disk space): its
             # message says what to do, a traceback would not
             state = getattr(e, "sqlstate", None)
@@ -85,12 +86,6 @@ def _unreachable(error: Exception) -> str | None:
     if isinstance(error, redis.exceptions.ConnectionError):
         return "Redis"
     return None
-
-
-def _database_error(error: Exception) -> bool:
-    import psycopg
-
-    return isinstance(error, psycopg.Error)
 
 
 def _not_migrated(error: Exception) -> bool:

@@ -121,6 +121,11 @@ def check_text(value: object, path: str) -> None:
 _Path = tuple[Any, ...]
 
 
+def _parent_key(path: _Path) -> object:
+    """The key of the value holding the one at `path` (None for a root argument)."""
+    return path[0][-1] if len(path) == 2 else None
+
+
 def _dotted(path: _Path) -> str:
     keys: list[str] = []
     while len(path) == 2:
@@ -142,7 +147,7 @@ def _check(value: object, path: _Path) -> None:
             raise Invalid(
                 _dotted(path), f"at most {MAX_INPUT_TEXT:,} characters, got {len(value):,}"
             )
-        if path[-1] == "reason" and len(value) > MAX_REASON and path[0][-1] != "urgent":
+        if path[-1] == "reason" and len(value) > MAX_REASON and _parent_key(path) != "urgent":
             raise Invalid(_dotted(path), f"at most {MAX_REASON} characters, got {len(value):,}")
         bad = _BAD_TEXT.search(value)
         if bad is None and path[-1] in _ONE_LINE:  # (parent, key), or a root argument
