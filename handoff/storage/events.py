@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -22,6 +23,18 @@ Q = Queries("events")
 def new_message_id() -> str:
     """A fresh Standard Webhooks message id (an event's public id)."""
     return f"msg_{uuid.uuid4().hex}"
+
+
+def message_id_seed() -> str:
+    """A secret for one statement that builds many events' message ids in SQL.
+
+    Such a statement names each event `'msg_' || md5(seed || <a key unique to the row>)`:
+    the same shape as `new_message_id`, unique (one fresh 128-bit seed per statement, one
+    key per row), and not to be guessed from another id without the seed, which is never
+    stored. A `gen_random_uuid()` per row cost PostgreSQL 3.3 µs (its strong random
+    source), md5 0.2 µs: a tenth of a surge batch's payload time.
+    """
+    return secrets.token_hex(16)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from handoff.states import HandoffStatus
-from handoff.storage.events import new_message_id
+from handoff.storage.events import message_id_seed, new_message_id
 from handoff.storage.follow_ups import NewFollowUp
 from handoff.storage.models import Handoff, Person, WorkItem
 from handoff.storage.queries import Queries
@@ -358,7 +358,7 @@ async def deliver_many(conn: Conn, follow_up_ids: list[int], now: datetime) -> s
     """
     if not follow_up_ids:
         return set()
-    params = {"ids": follow_up_ids, "now": now}
+    params = {"ids": follow_up_ids, "now": now, "msg_seed": message_id_seed()}
     return {r["handoff_id"] for r in await rows(conn, Q.deliver_many, params)}
 
 

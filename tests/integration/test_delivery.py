@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -456,3 +458,34 @@ async def test_a_batch_delivers_a_handoff_once_and_mixes_plain_and_bundled_rows(
             ("REMINDER", "PENDING"),
         ]
         assert [(r["kind"], r["state"]) for r in bundled_rows] == [("DELIVERY", "DONE")]
+
+
+async def test_set_based_deliveries_name_their_events_like_new_message_id(db_url, redis_url, clock):
+    """Events built in SQL get ids of the `new_message_id` shape: distinct, also across
+    batches, and not a hash of the row's own key alone (the statement's seed is secret)."""
+    async with engine(db_url, redis_url) as (pool, _redis, settings):
+        async with pool.connection() as conn, conn.transaction():
+            ws = await workspace(conn, clock.now())
+            everyday = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+            ana = await person(conn, ws, clock.now(), "Ana", AMS, weekly=everyday)
+            bo = await person(conn, ws, clock.now(), "Bo", AMS, weekly=everyday)
+            hs = [await handoff(conn, ws, clock.now(), ana, to=bo) for _ in range(6)]
+            cur = await conn.execute(
+                "SELECT id, version FROM follow_ups WHERE handoff_id = ANY(%s) ORDER BY id",
+                ([h.id for h in hs],),
+            )
+            items = [[r["id"], r["version"]] for r in await cur.fetchall()]
+        ctx = {"pool": pool, "clock": clock, "settings": settings, "job_try": 1}
+        for half in (items[:3], items[3:]):  # two statements, two seeds
+            assert (await handle_follow_ups(ctx, half))["handled"] == 3
+        async with pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT e.public_id, f.id AS f_id FROM events e JOIN follow_ups f "
+                "ON f.handoff_id = e.handoff_id WHERE e.type = 'handoff.delivered'"
+            )
+            named = await cur.fetchall()
+    ids = [r["public_id"] for r in named]
+    assert len(ids) == len(set(ids)) == 6
+    assert all(re.fullmatch(r"msg_[0-9a-f]{32}", i) for i in ids), ids
+    for r in named:
+        assert r["public_id"] != "msg_" + hashlib.md5(str(r["f_id"]).encode()).hexdigest()
