@@ -173,3 +173,24 @@ async def test_the_zone_field_keeps_a_current_name_and_suggests_it(page, demo) -
         await page.wait_for_function(
             "() => document.querySelector('.week').textContent.includes('(Europe/Amsterdam)')"
         )
+
+
+async def test_spans_cut_by_the_week_say_so(page, demo) -> None:
+    """A colleague's day that began on the viewer's Sunday is not told as hours from
+    Monday 00:00: the spans the week cuts say they began before it or go on after it."""
+    await sign_in(page, demo, "ana")
+    spans = page.locator("svg.timeline rect.seg")
+    await spans.first.wait_for()
+    labels = [await s.get_attribute("aria-label") or "" for s in await spans.all()]
+    before = [x for x in labels if x.endswith("; began before this week")]
+    after = [x for x in labels if "goes on after it" in x]
+    assert before and after, labels
+    # each person's row has at most one span cut at each edge of each kind
+    inside = [x for x in labels if "this week" not in x and "after it" not in x]
+    assert len(inside) > len(before) + len(after)
+    # the tooltip says it too
+    cut = spans.filter(has=page.locator("xpath=self::*[contains(@aria-label, 'began before')]"))
+    await cut.first.hover()
+    tooltip = page.locator("#tooltip")
+    await tooltip.wait_for()
+    assert "began before this week" in await tooltip.text_content()

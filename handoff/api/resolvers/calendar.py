@@ -231,11 +231,24 @@ class CalendarQuery:
         )
 
 
+# Spans are asked for a microsecond wider on each side: one that crosses an edge of the
+# range then reaches past it and is marked, instead of passing for hours that begin or
+# end at the edge (a night shift from Sunday 22:00 is not "Monday from 00:00").
+_TICK = timedelta(microseconds=1)
+
+
 def _row(person: m.Person, start: datetime, end: datetime) -> PersonTimeline:
-    segments = person_segments(person.pattern, person.policy, start, end)
+    wide = person_segments(person.pattern, person.policy, start - _TICK, end + _TICK)
+    segments = [
+        TimelineSegment.of(s, start, end)
+        for s in wide
+        if (
+            start <= s.start < end
+            if s.kind == SegmentKind.DIGEST
+            else s.end > start and s.start < end
+        )
+    ]
     working = sum((s.end - s.start for s in segments if s.kind == SegmentKind.WORKING), timedelta())
     return PersonTimeline(
-        person=Person.wrap(person),
-        segments=[TimelineSegment.of(s) for s in segments],
-        working_time=Duration(working),
+        person=Person.wrap(person), segments=segments, working_time=Duration(working)
     )

@@ -46,18 +46,30 @@ class TimelineSegment:
     label: str | None = strawberry.field(
         description="Holiday name, time-off reason, or travel hours; null for the rest"
     )
+    starts_before: bool = strawberry.field(
+        description="The span began before the range asked for: `start` is the range's "
+        "start, not the span's"
+    )
+    ends_after: bool = strawberry.field(
+        description="The span goes on after the range asked for: `end` is the range's end, "
+        "not the span's"
+    )
 
     @classmethod
-    def of(cls, s: Segment) -> TimelineSegment:
+    def of(cls, s: Segment, start: datetime, end: datetime) -> TimelineSegment:
+        """The part of `s` inside `[start, end)`, marked where `s` reaches past it."""
         zone = ZoneInfo(s.zone)
+        lo, hi = max(s.start, start), min(s.end, end)
         return cls(
             kind=s.kind,
-            start=s.start,
-            end=s.end,
-            start_local=s.start.astimezone(zone),
-            end_local=s.end.astimezone(zone),
+            start=lo,
+            end=hi,
+            start_local=lo.astimezone(zone),
+            end_local=hi.astimezone(zone),
             zone=s.zone,
             label=s.label,
+            starts_before=s.start < start,
+            ends_after=s.end > end,
         )
 
 

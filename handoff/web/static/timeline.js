@@ -14,7 +14,7 @@ query Timeline($from: DateTime!, $to: DateTime!, $team: ID, $people: [ID!]) {
       rows {
         person { id name timezone localTime }
         workingTime
-        segments { kind start end startLocal endLocal zone label }
+        segments { kind start end startLocal endLocal zone label startsBefore endsAfter }
       }
     }
     ... on ValidationError { field message }
@@ -261,7 +261,10 @@ export class Timeline {
       ? `${dayTime(start, seg.zone)} ${seg.zone}`
       : `${dayTime(start, seg.zone)}–${endOf(start, end, seg.zone)} ${seg.zone}`;
     const yours = seg.kind === "DIGEST" ? dayTime(start, this.zone) : `${dayTime(start, this.zone)}–${endOf(start, end, this.zone)}`;
-    const label = `${person.name}: ${what}, ${theirs} (your time ${yours})`;
+    // a span the week cuts is told as cut, not as hours that begin or end at the edge
+    const cut = [seg.startsBefore && "began before this week", seg.endsAfter && "goes on after it"]
+      .filter(Boolean).join(", ");
+    const label = `${person.name}: ${what}, ${theirs} (your time ${yours})${cut ? `; ${cut}` : ""}`;
     if (seg.kind === "DIGEST") {
       const cx = x(start);
       const mark = s("path", {

@@ -198,3 +198,53 @@ async def test_a_week_for_50_people_in_one_request(gql) -> None:
     assert timeline["overlap"] == [] and timeline["overlapTotal"] == "PT0S"
     fifty_one = (await gql(TIMELINE, {"people": [*ids, ids[0]], **week}))["teamTimeline"]
     assert fifty_one["__typename"] == "ValidationError" and "50" in fifty_one["message"]
+
+
+EDGES = """
+query($people: [ID!], $from: DateTime!, $to: DateTime!) {
+  teamTimeline(personIds: $people, from: $from, to: $to) {
+    ... on TeamTimeline {
+      rows { workingTime segments { kind start end label startsBefore endsAfter } }
+    }
+  }
+}"""
+
+
+async def test_spans_that_cross_the_ranges_edges_say_so(gql) -> None:
+    """A night shift from Sunday 22:00 is cut at Monday 00:00 but marked as begun before;
+    a New York day off and time off cut at the range's UTC edges are marked; spans inside
+    are not."""
+    nights = {d: ["22:00-06:00"] for d in ("sun", "mon", "tue", "wed", "thu")}
+    eve = await create_person(gql, "Eve", "UTC", workingPattern={"weekly": nights})
+    off = [{"start": "2026-12-24", "end": "2027-01-03", "reason": "Winter"}]
+    bo = await create_person(gql, "Bo", NYC, workingPattern={"weekly": WEEKDAYS, "timeOff": off})
+    rows = (await gql(EDGES, {"people": [eve["id"], bo["id"]], **WEEK}))["teamTimeline"]["rows"]
+    working = of(rows[0], "WORKING")
+    assert (working[0]["start"], working[0]["end"]) == (
+        "2026-12-21T00:00:00+00:00",
+        "2026-12-21T06:00:00+00:00",
+    )
+    assert (working[0]["startsBefore"], working[0]["endsAfter"]) == (True, False)
+    # Sunday's night shift runs past the range's end
+    assert (working[-1]["end"], working[-1]["endsAfter"]) == ("2026-12-28T00:00:00+00:00", True)
+    assert all(not (w["startsBefore"] or w["endsAfter"]) for w in working[1:-1])
+    # cut spans count only inside the range: Mon 00-06, four nights of 8 h, Sun 22-24
+    assert rows[0]["workingTime"] == "P1DT16H"
+    # Bo's Sunday 20 December began at 05:00 UTC; their Sunday 27th ends at 05:00 UTC on
+    # the 28th, after the range
+    first, last = rows[1]["segments"][0], rows[1]["segments"][-1]
+    assert (first["kind"], first["start"], first["startsBefore"]) == (
+        "DAY_OFF",
+        "2026-12-21T00:00:00+00:00",
+        True,
+    )
+    assert (last["kind"], last["label"], last["end"], last["endsAfter"]) == (
+        "TIME_OFF",
+        "Winter",
+        "2026-12-28T00:00:00+00:00",
+        True,
+    )
+    middle = [s for s in rows[1]["segments"] if s not in (first, last)]
+    assert middle and all(not (s["startsBefore"] or s["endsAfter"]) for s in middle)
+    for row in rows:  # nothing reaches past the range itself
+        assert all("2026-12-21" <= s["start"] < "2026-12-28" for s in row["segments"])
