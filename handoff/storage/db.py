@@ -10,11 +10,14 @@ from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
+from handoff.storage.run import Ids, IdsDumper
+
 
 async def _configure(conn: AsyncConnection) -> None:
     # json/jsonb columns (patterns, explanations, payloads) decode with orjson: the same
     # values as the standard library's, several times faster; an inbox page decodes ~60.
     set_json_loads(orjson.loads, conn)
+    conn.adapters.register_dumper(Ids, IdsDumper)
     # Every session talks UTC so timestamptz values come back as UTC datetimes.
     await conn.execute("SET TIME ZONE 'UTC'")
     await conn.commit()

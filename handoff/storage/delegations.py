@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 from handoff.states import DelegationState, FollowUpKind, HandoffStatus, OpenHandoffs
 from handoff.storage.models import FromRow, Handoff
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, many, one, rows
+from handoff.storage.run import Conn, Ids, execute, many, one, rows
 
 Q = Queries("delegations")
 
@@ -192,7 +192,7 @@ async def ended(conn: Conn, delegation_id: int, now: datetime) -> Delegation | N
 
 async def lock_transitions(conn: Conn, follow_up_ids: Sequence[int]) -> list[Transition]:
     """The delegation follow-ups among `follow_up_ids`, locked, starts before ends."""
-    found = await rows(conn, Q.lock_transitions, {"ids": list(follow_up_ids)})
+    found = await rows(conn, Q.lock_transitions, {"ids": Ids(follow_up_ids)})
     return [
         Transition(
             r["follow_up_id"],
@@ -208,7 +208,7 @@ async def lock_transitions(conn: Conn, follow_up_ids: Sequence[int]) -> list[Tra
 async def transitions_done(conn: Conn, follow_up_ids: list[int], now: datetime) -> None:
     """Mark carried-out start/end follow-ups DONE."""
     if follow_up_ids:
-        await execute(conn, Q.transitions_done, {"ids": follow_up_ids, "now": now})
+        await execute(conn, Q.transitions_done, {"ids": Ids(follow_up_ids), "now": now})
 
 
 async def handled(conn: Conn, delegation_id: int) -> list[Handled]:

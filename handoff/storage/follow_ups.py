@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 from handoff.states import FollowUpKind, HandoffStatus
 from handoff.storage.models import FollowUp
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, many, rows
+from handoff.storage.run import Conn, Ids, execute, many, rows
 
 Q = Queries("follow_ups")
 
@@ -213,14 +213,14 @@ class Locked:
 
 async def lock_rows(conn: Conn, ids: list[int]) -> list[Locked]:
     """Open rows among `ids`, locked with their handoffs; rows held elsewhere are skipped."""
-    return await many(conn, Q.lock_rows, {"ids": ids}, Locked.from_row)
+    return await many(conn, Q.lock_rows, {"ids": Ids(ids)}, Locked.from_row)
 
 
 async def lock_digest_siblings(
     conn: Conn, person_ids: list[int], exclude_ids: list[int], now: datetime
 ) -> list[Locked]:
     """Open digest deliveries of these people due by `now` outside this batch, locked."""
-    params = {"person_ids": person_ids, "ids": exclude_ids, "now": now}
+    params = {"person_ids": Ids(person_ids), "ids": Ids(exclude_ids), "now": now}
     return await many(conn, Q.lock_digest_siblings, params, Locked.from_row)
 
 
@@ -229,11 +229,11 @@ async def still_open(conn: Conn, items: Iterable[tuple[int, int]]) -> list[int]:
     pairs = list(items)
     if not pairs:
         return []
-    params = {"ids": [i for i, _ in pairs], "versions": [v for _, v in pairs]}
+    params = {"ids": Ids(i for i, _ in pairs), "versions": [v for _, v in pairs]}
     return [r["id"] for r in await rows(conn, Q.still_open, params)]
 
 
 async def mark_done(conn: Conn, ids: list[int], now: datetime) -> None:
     """Mark handled rows DONE."""
     if ids:
-        await execute(conn, Q.mark_done, {"ids": ids, "now": now})
+        await execute(conn, Q.mark_done, {"ids": Ids(ids), "now": now})

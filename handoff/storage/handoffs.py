@@ -16,7 +16,7 @@ from handoff.storage.events import message_id_seed, new_message_id
 from handoff.storage.follow_ups import NewFollowUp
 from handoff.storage.models import Handoff, Person, WorkItem
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, many, one, rows, scalar
+from handoff.storage.run import Conn, Ids, execute, many, one, rows, scalar
 
 Q = Queries("handoffs")
 
@@ -358,7 +358,7 @@ async def deliver_many(conn: Conn, follow_up_ids: list[int], now: datetime) -> s
     """
     if not follow_up_ids:
         return set()
-    params = {"ids": follow_up_ids, "now": now, "msg_seed": message_id_seed()}
+    params = {"ids": Ids(follow_up_ids), "now": now, "msg_seed": message_id_seed()}
     return {r["handoff_id"] for r in await rows(conn, Q.deliver_many, params)}
 
 

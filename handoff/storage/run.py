@@ -9,11 +9,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, postgres
+from psycopg.adapt import Dumper
 
 T = TypeVar("T")
 Row = dict[str, Any]
 Conn = AsyncConnection[Any]
+
+
+class Ids(list[int]):
+    """Row ids for `= ANY(%(ids)s)`, sent as one `bigint[]` literal (`IdsDumper`)."""
+
+
+class IdsDumper(Dumper):
+    """Dumps `Ids` in one join: psycopg's list dumper checks each element's text for
+    quoting (a regex per id, 0.4 ms for a batch job's 500), which ids never need."""
+
+    oid = postgres.types["int8"].array_oid
+
+    def dump(self, obj: Ids) -> bytes:
+        return ("{" + ",".join(map(str, obj)) + "}").encode()
 
 
 async def one(

@@ -14,7 +14,7 @@ from typing import Any
 from handoff.states import UrgencyDeclined, UrgencyOutcome, UrgentFrom
 from handoff.storage.models import FromRow
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, many, one, rows, scalar
+from handoff.storage.run import Conn, Ids, execute, many, one, rows, scalar
 
 Q = Queries("urgency")
 DEFAULT_BUDGET = 1
@@ -238,7 +238,7 @@ async def paused_until(
 async def landed(conn: Conn, follow_up_ids: Sequence[int], now: datetime) -> None:
     """Record `handoff.urgent_delivered` for break-throughs among deliveries just done."""
     if follow_up_ids:
-        await execute(conn, Q.landed, {"ids": list(follow_up_ids), "now": now})
+        await execute(conn, Q.landed, {"ids": Ids(follow_up_ids), "now": now})
 
 
 async def moved(conn: Conn, handoff_id: int, person_id: int, lands_at: datetime) -> None:
