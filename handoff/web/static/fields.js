@@ -1,3 +1,12 @@
+import { h } from "./dom.js";
+
+// A labelled control with its hint and the place its error is said.
+export function field(id, label, control, hint) {
+  return h("div", { class: "field" }, h("label", { for: id }, label), control,
+    hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null,
+    h("p", { class: "error", id: `${id}-error` }));
+}
+
 // Errors shown at the field they name: the message under the control, the control
 // marked invalid and described by it.
 export function showFieldErrors(scope, id, message) {

@@ -2,7 +2,7 @@
 // and time off; the API's validation errors appear at the field they name.
 import { gql } from "./api.js";
 import { clause, h, region, said } from "./dom.js";
-import { clearFieldError, clearFieldErrors, showFieldErrors } from "./fields.js";
+import { clearFieldError, clearFieldErrors, field, showFieldErrors } from "./fields.js";
 
 const DAYS = [["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"], ["fri", "Friday"], ["sat", "Saturday"], ["sun", "Sunday"]];
 
@@ -183,10 +183,4 @@ export class Hours {
     this.status.focus(); // the form was redrawn: the keyboard goes to what happened
     if (this.onChanged) this.onChanged();
   }
-}
-
-function field(id, label, control, hint) {
-  return h("div", { class: "field" }, h("label", { for: id }, label), control,
-    hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null,
-    h("p", { class: "error", id: `${id}-error` }));
 }

@@ -1,6 +1,7 @@
 // Boot: sign in with a personal token, then the timeline, the composer with its preview,
 // the inbox and my hours, all from the public GraphQL API.
 import { ApiError, Live, gql, onSignedOut, session } from "./api.js";
+import { Away } from "./away.js";
 import { Composer } from "./composer.js";
 import { openDetail } from "./detail.js";
 import { h } from "./dom.js";
@@ -104,6 +105,10 @@ async function start() {
     onSent: () => timeline.load(),
   });
   const hours = new Hours({ me, onChanged: () => { timeline.load(); inbox.load(); } });
+  const away = new Away({
+    me, people: data.people.nodes, teams: data.teams.nodes, zone,
+    onChanged: () => { timeline.load(); inbox.load(); },
+  });
   const health = new Health({ groups, now });
 
   const app = document.getElementById("app");
@@ -113,8 +118,9 @@ async function start() {
       h("div", { class: "column" }, composer.element, composer.preview),
       h("div", { class: "column" }, inbox.element, work.element)),
     hours.element,
+    away.element,
     health.element);
-  await Promise.all([timeline.load(), inbox.load(), work.load(), hours.load(), health.load()]);
+  await Promise.all([timeline.load(), inbox.load(), work.load(), hours.load(), away.load(), health.load()]);
   document.body.dataset.ready = "true";
 }
 
