@@ -50,6 +50,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from handoff.api.auth import bearer
 from handoff.api.context import Context
 from handoff.api.errors import ErrorCode
+from handoff.api.extensions import RETRY_AFTER_SECONDS
 from handoff.api.live.connections import (
     CloseCode,
     LiveConnection,
@@ -243,6 +244,20 @@ class LiveRouter(GraphQLRouter[Context, None]):
             live = getattr(context, "live", None)
             if isinstance(live, LiveConnection) and live.transport == "sse" and not live.streaming:
                 self.live_runtime.release(live)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """As strawberry's, but an answer PostgreSQL's absence spoiled is a 503 with
+        Retry-After, as the POST path gives (a GET that got past authentication)."""
+        answers = response_data if isinstance(response_data, list) else [response_data]
+        code = ErrorCode.SERVICE_UNAVAILABLE.value
+        if any(
+            (e.get("extensions") or {}).get("code") == code
+            for a in answers
+            for e in a.get("errors") or ()
+        ):
+            sub_response.status_code = 503
+            sub_response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+        return super().create_response(response_data, sub_response)
 
     async def create_streaming_response(
         self,
