@@ -80,6 +80,11 @@ class Settings(BaseSettings):
         ge=0,
         description="mutations a minute per token, a bucket of its own (0 = no limit)",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="when set, `GET /metrics` answers only `Authorization: Bearer <it>` (401 "
+        "otherwise); unset = open, for a scraper on a private network",
+    )
     cors_origins: str = Field(
         default="",
         description="comma-separated origins whose pages may call the API (`*` = any); "

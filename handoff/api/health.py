@@ -4,7 +4,8 @@
 - `GET /readyz`: PostgreSQL answers, every migration is applied, Redis answers;
   503 with the failing check's reason otherwise. Load balancers route on this.
 - `GET /metrics`: the process's Prometheus registry, plus gauges computed at scrape
-  time from PostgreSQL (pending follow-ups, relay lag) and Redis (queue depth).
+  time from PostgreSQL (pending follow-ups, relay lag) and Redis (queue depth); with
+  `metrics_token` set, only for a request that carries it.
 
 The app's lifespan puts `pool` (psycopg AsyncConnectionPool), `settings` and
 `redis` (redis.asyncio.Redis or None) on `app.state`; an optional `clock` too.
@@ -15,6 +16,7 @@ Request counts and latency come from `handoff.api.middleware.MetricsMiddleware`.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -148,6 +150,18 @@ async def _refresh_gauges(request: Request) -> None:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    """Prometheus text exposition of this process's registry."""
+    """Prometheus text exposition of this process's registry (behind `metrics_token`)."""
+    settings = getattr(request.app.state, "settings", None)
+    token = settings.metrics_token if settings is not None else None
+    if token is not None:
+        sent = request.headers.get("authorization", "")
+        expected = f"Bearer {token.get_secret_value()}"
+        # before any gauge is read: an unauthenticated scrape costs no database query
+        if not hmac.compare_digest(sent.encode(), expected.encode()):
+            return JSONResponse(
+                {"error": "metrics need Authorization: Bearer <HANDOFF_METRICS_TOKEN>"},
+                status_code=401,
+                headers={"www-authenticate": "Bearer"},
+            )
     await _refresh_gauges(request)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

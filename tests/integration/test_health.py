@@ -292,3 +292,22 @@ async def test_operation_names_without_a_working_token_take_no_label(http) -> No
         assert response.status_code == 401
     assert _count("unauthenticated", "401") == before + 3
     assert all(_count(f"Probe{i}", "401") == 0 for i in range(3))
+
+
+async def test_a_metrics_token_guards_the_scrape(db_url: str, redis_url: str) -> None:
+    """With HANDOFF_METRICS_TOKEN set, a scrape without it (or with another) is a 401 that
+    reads no gauge; with it, the usual exposition. Health checks stay open."""
+    settings = _settings(db_url, redis_url).model_copy(
+        update={"metrics_token": SecretStr("s3cret-scrape")}
+    )
+    async with running(settings) as client:
+        for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "s3cret-scrape"}):
+            refused = await client.get("/metrics", headers=headers)
+            assert refused.status_code == 401, refused.text
+            assert refused.headers["www-authenticate"] == "Bearer"
+            assert "handoff_" not in refused.text
+        allowed = await client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape"})
+        assert allowed.status_code == 200
+        assert "handoff_follow_ups_pending" in allowed.text
+        assert (await client.get("/readyz")).status_code == 200
+        assert (await client.get("/healthz")).status_code == 200
