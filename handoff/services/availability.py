@@ -109,6 +109,17 @@ async def add_time_off(
         for t in data.get("time_off", [])
         if (t["start"], t["end"]) != (entry["start"], entry["end"])
     ]
+    # other dates that share a day with it are most likely a slip (travel refuses the
+    # same): two stacked periods would show and explain the same day twice
+    for t in others:
+        if t["start"] <= entry["end"] and entry["start"] <= t["end"]:
+            why = f" ({t['reason']})" if t.get("reason") else ""
+            raise Invalid(
+                "start",
+                f"{person.name} already has time off {t['start']} to {t['end']}{why}, which "
+                "shares a date with it: remove that period first, or add only the days it "
+                "does not cover",
+            )
     data["time_off"] = [*others, entry]
     pattern = build_pattern(data, None, "timeOff")
     return await _store_pattern(conn, ws, now, person, pattern, "time_off", "start")

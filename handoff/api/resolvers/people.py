@@ -130,7 +130,8 @@ class PeopleMutation:
 
     @strawberry.mutation(
         description="Local dates, both inclusive; with `delegation`, a delegate covers them "
-        "from the start of the first day to the end of the last"
+        "from the start of the first day to the end of the last. The same dates again "
+        "replace the reason; dates sharing a day with another period are refused"
     )
     @expected_failures()
     async def add_time_off(

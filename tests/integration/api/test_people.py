@@ -438,6 +438,28 @@ async def test_add_and_remove_time_off(gql, db_url, clock) -> None:
     assert (await _read(gql, ana))["workingPattern"]["timeOff"] == [
         {"start": "2026-11-30", "end": "2026-12-01", "reason": "conference"}
     ]
+    # Other dates sharing a day with it are refused, naming the period; next to it is fine.
+    before = await snapshot(db_url)
+    for start, end in (
+        ("2026-11-29", "2026-11-30"),
+        ("2026-12-01", "2026-12-04"),
+        ("2026-11-20", "2026-12-10"),
+        ("2026-12-01", "2026-12-01"),
+    ):
+        result = (await gql(ADD_TIME_OFF, {"id": ana["id"], "start": start, "end": end}))[
+            "addTimeOff"
+        ]
+        assert (result["__typename"], result["field"]) == ("ValidationError", "start"), result
+        assert "2026-11-30 to 2026-12-01 (conference)" in result["message"]
+    assert await snapshot(db_url) == before
+    await ok(
+        gql,
+        ADD_TIME_OFF,
+        {"id": ana["id"], "start": "2026-12-02", "end": "2026-12-02"},
+        "addTimeOff",
+        "PersonPayload",
+    )
+    assert len((await _read(gql, ana))["workingPattern"]["timeOff"]) == 2
 
 
 async def test_person_fields_follow_the_clock(gql, clock) -> None:
