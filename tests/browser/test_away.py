@@ -77,7 +77,8 @@ async def test_cover_is_set_listed_and_called_off(page, demo, db_url) -> None:
     await form.get_by_label("Hand back what they still hold when it ends").check()
     await form.get_by_role("button", name="Set cover").click()
     await away.get_by_role("status").get_by_text("Cover set.").wait_for()
-    item = covers.get_by_role("listitem").first
+    item = covers.get_by_role("listitem").filter(has_text="Maya Johnson")
+    await item.wait_for()
     text = await item.inner_text()
     assert "Maya Johnson · Monday 7 Dec 09:00 – Friday 11 Dec 18:00 (Europe/Amsterdam)" in text
     assert "planned · your open handoffs move to them · handed back at the end" in text

@@ -2,7 +2,7 @@
 // public API; the API's validation errors appear at the field they name.
 import { gql } from "./api.js";
 import { clause, h, region, said } from "./dom.js";
-import { clearFieldError, clearFieldErrors, field, showFieldErrors } from "./fields.js";
+import { clearFieldError, clearFieldErrors, field, mutate, sayOn, showFieldErrors } from "./fields.js";
 import { dayTime, fromWall, knownZones, zoneNamed } from "./time.js";
 
 const MINE = `
@@ -94,19 +94,12 @@ export class Away {
     if (!open.length) this.covers.append(h("li", { class: "muted" }, "Nobody covers for you; nothing planned."));
   }
 
-  // One mutation; a network or server failure is said on the status line (null returned).
-  async call(query, variables, name) {
-    try {
-      return (await gql(query, variables))[name];
-    } catch (e) {
-      this.say(`Not saved: ${e.message}`, true);
-      return null;
-    }
+  call(query, variables, name) {
+    return mutate(query, variables, name, (text, failed) => this.say(text, failed));
   }
 
   say(text, failed = false) {
-    this.status.className = failed ? "result failed" : "result";
-    this.status.textContent = text;
+    sayOn(this.status, text, failed);
   }
 
   // "input.timezone" -> the travel form's zone field; Conflict and NotFound on the status
@@ -120,8 +113,8 @@ export class Away {
   }
 
   async done(text) {
+    await this.load(); // what the status line says is on screen when it says it
     this.say(text);
-    await this.load();
     this.status.focus(); // the list was redrawn: the keyboard goes to what happened
     if (this.onChanged) this.onChanged();
   }

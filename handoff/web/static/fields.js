@@ -1,4 +1,22 @@
+import { gql } from "./api.js";
 import { h } from "./dom.js";
+
+// One mutation of a form region; a network or server failure is said with `say` (the
+// region's status line) and null is returned.
+export async function mutate(query, variables, name, say) {
+  try {
+    return (await gql(query, variables))[name];
+  } catch (e) {
+    say(`Not saved: ${e.message}`, true);
+    return null;
+  }
+}
+
+// A status line's text; `failed` shows it as an error.
+export function sayOn(status, text, failed = false) {
+  status.className = failed ? "result failed" : "result";
+  status.textContent = text;
+}
 
 // A labelled control with its hint and the place its error is said.
 export function field(id, label, control, hint) {

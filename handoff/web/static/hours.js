@@ -2,7 +2,7 @@
 // and time off; the API's validation errors appear at the field they name.
 import { gql } from "./api.js";
 import { clause, h, region, said } from "./dom.js";
-import { clearFieldError, clearFieldErrors, field, showFieldErrors } from "./fields.js";
+import { clearFieldError, clearFieldErrors, field, mutate, sayOn, showFieldErrors } from "./fields.js";
 
 const DAYS = [["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"], ["fri", "Friday"], ["sat", "Saturday"], ["sun", "Sunday"]];
 
@@ -92,19 +92,12 @@ export class Hours {
     if (!this.pattern.timeOff.length) this.timeOff.append(h("li", { class: "muted" }, "None planned."));
   }
 
-  // One mutation; a network or server failure is said on the status line (null returned).
-  async call(query, variables, name) {
-    try {
-      return (await gql(query, variables))[name];
-    } catch (e) {
-      this.say(`Not saved: ${e.message}`, true);
-      return null;
-    }
+  call(query, variables, name) {
+    return mutate(query, variables, name, (text, failed) => this.say(text, failed));
   }
 
   say(text, failed = false) {
-    this.status.className = failed ? "result failed" : "result";
-    this.status.textContent = text;
+    sayOn(this.status, text, failed);
   }
 
   async save() {
