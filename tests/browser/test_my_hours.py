@@ -99,3 +99,47 @@ async def test_saving_my_hours_keeps_time_off_added_elsewhere_since_the_page_ope
     assert {"start": "2026-12-21", "end": "2026-12-24", "reason": "elsewhere"} in time_off
     # and the page, redrawn after the save, lists it
     await hours.get_by_role("button", name="Remove time off 2026-12-21 to 2026-12-24").wait_for()
+
+
+async def test_other_hours_on_a_date_are_set_replaced_refused_and_removed(
+    page, demo, db_url
+) -> None:
+    """A date's own hours go in without the week's unsaved edits; the same date again
+    replaces them; hours the API refuses are said at the field; Remove brings the week back."""
+    await sign_in(page, demo, "ana")
+    hours = page.get_by_role("region", name="My hours")
+    listed = hours.get_by_role("list", name="Other hours on a date")
+    form = hours.get_by_role("form", name="Set hours for a date")
+    status = hours.get_by_role("status")
+    stored = "SELECT working_pattern FROM people WHERE handle = 'ana'"
+    week = (await sql(db_url, stored))[0][0]["weekly"]
+    await listed.get_by_text("Every date follows your week.").wait_for()
+    await hours.get_by_label("Monday working hours").fill("10:00-11:00")  # not saved
+
+    await form.get_by_label("Date").fill("2026-12-24")
+    await form.get_by_label("Hours that day").fill("09:00-13:00")
+    await form.get_by_role("button", name="Set hours for the date").click()
+    await status.get_by_text("Hours for 2026-12-24 set.").wait_for()
+    await listed.get_by_text("2026-12-24: 09:00-13:00").wait_for()
+    pattern = (await sql(db_url, stored))[0][0]
+    assert pattern["overrides"] == {"2026-12-24": ["09:00-13:00"]}
+    assert pattern["weekly"] == week
+
+    await form.get_by_label("Date").fill("2026-12-24")
+    await form.get_by_role("button", name="Set hours for the date").click()  # empty: off
+    await listed.get_by_text("2026-12-24: off").wait_for()
+    assert (await sql(db_url, stored))[0][0]["overrides"] == {"2026-12-24": []}
+
+    before = await sql(db_url, stored)
+    await form.get_by_label("Date").fill("2026-12-31")
+    field = form.get_by_label("Hours that day")
+    await field.fill("25:00-26:00")
+    await form.get_by_role("button", name="Set hours for the date").click()
+    await page.locator("#ov-intervals-error").get_by_text("25:00").wait_for()
+    assert await field.get_attribute("aria-invalid") == "true"
+    assert await sql(db_url, stored) == before
+
+    await listed.get_by_role("button", name="Remove the hours for 2026-12-24").click()
+    await status.get_by_text("2026-12-24 follows your week again.").wait_for()
+    await listed.get_by_text("Every date follows your week.").wait_for()
+    assert not (await sql(db_url, stored))[0][0].get("overrides")

@@ -29,6 +29,7 @@ query Current($me: ID!) {
     ... on Person {
       workingPattern {
         timezone
+        weekly { mon tue wed thu fri sat sun }
         holidays { country subdivision }
         timeOff { start end reason }
         overrides { date intervals }
@@ -58,8 +59,15 @@ export class Hours {
       field("off-end", "To (inclusive)", h("input", { id: "off-end", type: "date", required: true })),
       field("off-reason", "Reason", h("input", { id: "off-reason", autocomplete: "off" })),
       h("button", { type: "submit" }, "Add time off"));
+    this.overrides = h("ul", { class: "time-off", "aria-label": "Other hours on a date" });
+    this.overrideForm = h("form", { class: "inline", "aria-label": "Set hours for a date", novalidate: true, onsubmit: (e) => { e.preventDefault(); this.setOverride(); } },
+      field("ov-date", "Date", h("input", { id: "ov-date", type: "date", required: true })),
+      field("ov-intervals", "Hours that day", h("input", { id: "ov-intervals", autocomplete: "off", placeholder: "09:00-13:00", "aria-describedby": "ov-intervals-hint" }),
+        "Empty = off that day"),
+      h("button", { type: "submit" }, "Set hours for the date"));
     this.element = region("hours", "My hours", this.form,
-      h("h3", {}, "Time off"), this.timeOff, this.offForm, this.status);
+      h("h3", {}, "Time off"), this.timeOff, this.offForm,
+      h("h3", {}, "Other hours on a date"), this.overrides, this.overrideForm, this.status);
     // an error goes once its field is edited; the two dates of time off are one question
     this.element.addEventListener("input", (e) => {
       const both = ["off-start", "off-end"].includes(e.target.id);
@@ -90,6 +98,11 @@ export class Hours {
       `${t.start} to ${t.end}${t.reason ? ` (${t.reason})` : ""} `,
       h("button", { type: "button", "aria-label": `Remove time off ${t.start} to ${t.end}`, onclick: () => this.removeOff(t) }, "Remove"))));
     if (!this.pattern.timeOff.length) this.timeOff.append(h("li", { class: "muted" }, "None planned."));
+    const overrides = [...this.pattern.overrides].sort((a, b) => (a.date < b.date ? -1 : 1));
+    this.overrides.replaceChildren(...overrides.map((o) => h("li", {},
+      `${o.date}: ${o.intervals.length ? o.intervals.join(", ") : "off"} `,
+      h("button", { type: "button", "aria-label": `Remove the hours for ${o.date}`, onclick: () => this.removeOverride(o.date) }, "Remove"))));
+    if (!overrides.length) this.overrides.append(h("li", { class: "muted" }, "Every date follows your week."));
   }
 
   call(query, variables, name) {
@@ -108,20 +121,7 @@ export class Hours {
     // only the weekly hours come from the form: time off, overrides, holidays and the
     // pattern's zone are read again now, so what was added elsewhere since the page
     // opened (another tab, a client of the API) is kept, not replaced by a stale copy
-    let p;
-    try {
-      p = (await gql(CURRENT, { me: this.me.id })).node.workingPattern;
-    } catch (e) {
-      return this.say(`Not saved: ${e.message}`, true);
-    }
-    const pattern = {
-      timezone: p.timezone,
-      weekly,
-      holidays: p.holidays ? { country: p.holidays.country, subdivision: p.holidays.subdivision } : null,
-      timeOff: p.timeOff.map((t) => ({ start: t.start, end: t.end, reason: t.reason })),
-      overrides: p.overrides.map((o) => ({ date: o.date, intervals: o.intervals })),
-    };
-    const a = await this.call(SET_PATTERN, { me: this.me.id, p: pattern }, "setWorkingPattern");
+    const a = await this.setPattern((p) => ({ ...p, weekly }));
     if (!a) return;
     if (a.__typename !== "PersonPayload") return this.fail(a);
     const policy = { focusBlocks: focus, digestTimes: split(this.form.querySelector("#digests").value) };
@@ -132,8 +132,56 @@ export class Hours {
       this.say(`Your working hours were saved; your focus blocks and digest times were not${b ? " (see below)" : ""}.`, true);
       return;
     }
-    this.say("Saved. Handoffs waiting for you moved to your new hours.");
+    await this.changed("Saved. Handoffs waiting for you moved to your new hours.");
+  }
+
+  // setWorkingPattern with the stored pattern (read now, so what was added elsewhere
+  // since the page opened is kept) as `change` leaves it; the mutation's result, or null
+  async setPattern(change) {
+    let p;
+    try {
+      p = (await gql(CURRENT, { me: this.me.id })).node.workingPattern;
+    } catch (e) {
+      this.say(`Not saved: ${e.message}`, true);
+      return null;
+    }
+    const pattern = change({
+      timezone: p.timezone,
+      weekly: p.weekly,
+      holidays: p.holidays ? { country: p.holidays.country, subdivision: p.holidays.subdivision } : null,
+      timeOff: p.timeOff.map((t) => ({ start: t.start, end: t.end, reason: t.reason })),
+      overrides: p.overrides.map((o) => ({ date: o.date, intervals: o.intervals })),
+    });
+    return this.call(SET_PATTERN, { me: this.me.id, p: pattern }, "setWorkingPattern");
+  }
+
+  async setOverride() {
+    clearFieldErrors(this.element);
+    this.say("");
+    const date = this.overrideForm.querySelector("#ov-date").value;
+    if (!date) return showFieldErrors(this.element, "ov-date", "Choose the date.");
+    const intervals = split(this.overrideForm.querySelector("#ov-intervals").value);
+    // the same date again replaces its hours
+    const r = await this.setPattern((p) => ({
+      ...p, overrides: [...p.overrides.filter((o) => o.date !== date), { date, intervals }],
+    }));
+    if (!r) return;
+    if (r.__typename !== "PersonPayload") return this.fail(r);
+    this.overrideForm.reset();
+    await this.changed(`Hours for ${date} set.`);
+  }
+
+  async removeOverride(date) {
+    this.say("");
+    const r = await this.setPattern((p) => ({ ...p, overrides: p.overrides.filter((o) => o.date !== date) }));
+    if (!r) return;
+    if (r.__typename !== "PersonPayload") return this.fail(r);
+    await this.changed(`${date} follows your week again.`);
+  }
+
+  async changed(text) {
     await this.load();
+    this.say(text);
     this.status.focus(); // the form was redrawn: the keyboard goes to what happened
     if (this.onChanged) this.onChanged();
   }
@@ -148,6 +196,8 @@ export class Hours {
     if (day) id = `${f.includes("focusBlocks") ? "focus" : "hours"}-${day[1]}`;
     else if (/(^|\.)digestTimes/.test(f)) id = "digests";
     else if (f.startsWith("start") || f.startsWith("end") || f.startsWith("reason")) id = `off-${f.split(".")[0]}`;
+    else if (/overrides\.\d+\.date/.test(f)) id = "ov-date";
+    else if (/overrides/.test(f)) id = "ov-intervals";
     if (id) showFieldErrors(this.element, id, r.message ? said(r.message) : "Could not save.");
     else this.say(`Not saved: ${clause(r.message)}.`, true);
   }
@@ -160,10 +210,7 @@ export class Hours {
     if (!r) return;
     if (r.__typename !== "PersonPayload") return this.fail(r);
     this.offForm.reset();
-    this.say("Time off added.");
-    await this.load();
-    this.status.focus(); // the form was redrawn: the keyboard goes to what happened
-    if (this.onChanged) this.onChanged();
+    await this.changed("Time off added.");
   }
 
   async removeOff(t) {
@@ -171,9 +218,6 @@ export class Hours {
     const r = await this.call(REMOVE_OFF, { me: this.me.id, start: t.start, end: t.end }, "removeTimeOff");
     if (!r) return;
     if (r.__typename !== "PersonPayload") return this.fail(r);
-    this.say("Time off removed.");
-    await this.load();
-    this.status.focus(); // the form was redrawn: the keyboard goes to what happened
-    if (this.onChanged) this.onChanged();
+    await this.changed("Time off removed.");
   }
 }
