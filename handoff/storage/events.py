@@ -32,7 +32,7 @@ def message_id_seed() -> str:
     the same shape as `new_message_id`, unique (one fresh 128-bit seed per statement, one
     key per row), and not to be guessed from another id without the seed, which is never
     stored. A `gen_random_uuid()` per row cost PostgreSQL 3.3 µs (its strong random
-    source), md5 0.2 µs: a tenth of a surge batch's payload time.
+    source), md5 0.2 µs, of a payload's 20 µs per row in a surge batch.
     """
     return secrets.token_hex(16)
 
