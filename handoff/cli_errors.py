@@ -1,6 +1,10 @@
 """How the `handoff` command ends when something is wrong outside the command itself: a
 bad setting or a server that cannot be reached is one line on stderr and a non-zero exit,
-never a traceback (which could show a setting's value: a URL with its password)."""
+never a traceback (which could show a setting's value: a URL with its password).
+
+Exit statuses say whether trying again can help, so a supervisor can tell (the systemd
+units retry only on 75): 2 a bad setting, 75 (`EX_TEMPFAIL`) a server that could not be
+reached, 1 anything else (a refused statement, a changed migration, a bug)."""
 
 from __future__ import annotations
 
@@ -11,10 +15,13 @@ import typer
 
 from handoff.observability.redaction import redact
 
+# sysexits.h EX_TEMPFAIL: "try again later"; the only status a supervisor should retry
+UNREACHABLE = 75
+
 
 def run_reporting_errors(app: typer.Typer) -> None:
-    """Run `app`; a bad setting exits 2, an unreachable PostgreSQL or Redis or a statement
-    PostgreSQL refuses exits 1, each with one line; anything else is a bug: its
+    """Run `app`; a bad setting exits 2, an unreachable PostgreSQL or Redis exits 75, a
+    statement PostgreSQL refuses exits 1, each with one line; anything else is a bug: its
     traceback, redacted, and exit 1."""
     import psycopg
     import pydantic
@@ -60,7 +67,7 @@ def run_reporting_errors(app: typer.Typer) -> None:
         if what is None:
             _report_bug(e)
         typer.echo(f"handoff: cannot reach {what}: {redact(_first_line(e))}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(UNREACHABLE) from None
 
 
 def _report_bug(error: Exception) -> NoReturn:

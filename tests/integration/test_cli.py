@@ -120,7 +120,7 @@ def test_the_relay_interval_may_be_any_whole_divisor_of_60() -> None:
 
 def test_an_unreachable_database_is_one_line_without_the_password() -> None:
     result = run("migrate", HANDOFF_DATABASE_URL="postgresql://u:s3cr3t@127.0.0.1:1/db")
-    assert result.returncode == 1
+    assert result.returncode == 75  # EX_TEMPFAIL: worth another try (the systemd unit retries)
     assert result.stderr.startswith("handoff: cannot reach PostgreSQL: connection failed")
     assert "Traceback" not in result.stderr and "s3cr3t" not in result.stderr + result.stdout
 
