@@ -1,16 +1,19 @@
 """GraphQL over HTTP: the everyday request, served without the layers it does not use.
 
-A POST of one JSON operation (what every client sends for queries and mutations) goes
-straight from the middlewares to the schema: no FastAPI routing or dependency solving,
-no strawberry HTTP view; the response is encoded with orjson. Authentication, rate
-limits, error codes and the response's shape are the same as strawberry's view gives:
-both call the same context getter and the same `HandoffSchema.execute`. Everything else
-(GET, SSE subscriptions, batches, malformed bodies, GraphiQL, WebSockets) goes on to
-the FastAPI app, whose strawberry router answers it as before.
+A POST of one JSON operation (what every client sends for queries and mutations), and a
+GET with `query` or `extensions` parameters (queries only), go straight from the
+middlewares to the schema: no FastAPI routing or dependency solving, no strawberry HTTP
+view; the response is encoded with orjson. Authentication, rate limits, error codes and
+the response's shape are the same as strawberry's view gives: both call the same context
+getter and the same `HandoffSchema.execute`. Everything else (SSE subscriptions,
+batches, malformed bodies, GraphiQL, WebSockets) goes on to the FastAPI app, whose
+strawberry router answers it as before.
 
 Automatic persisted queries (APQ, the convention Apollo and urql clients speak): a
 request may send `extensions.persistedQuery = {version: 1, sha256Hash}` instead of the
-query text. An unknown hash answers `PERSISTED_QUERY_NOT_FOUND`; the client then sends
+query text, in a POST body or, for queries, as GET parameters (Apollo's
+`useGETForHashedQueries`, so caches and CDNs can key on the URL). An unknown hash answers
+`PERSISTED_QUERY_NOT_FOUND`; the client then sends
 the text with the hash once, the server checks the hash and keeps the text. Known
 documents skip parsing and validation too (both are cached per document).
 """
@@ -45,7 +48,12 @@ ErrorResponder = Callable[[Exception], Response | None]
 PERSISTED_QUERIES = 1_000
 # a longer text is run but not kept: 1,000 texts of 2 MB each would be 2 GB per process
 MAX_PERSISTED_TEXT = 64 * 1024
-_ALLOWED = frozenset({OperationType.QUERY, OperationType.MUTATION})
+# what each method may run: GET only reads (GraphQL over HTTP), so a link or a prefetch
+# never changes anything
+_METHODS = {
+    "POST": frozenset({OperationType.QUERY, OperationType.MUTATION}),
+    "GET": frozenset({OperationType.QUERY}),
+}
 _JSON = (b"content-type", b"application/json")
 
 
@@ -174,9 +182,10 @@ class GraphQLOverHTTP:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation = None
+        method = str(scope.get("method"))
         if (
             scope["type"] == "http"
-            and scope.get("method") == "POST"
+            and method in _METHODS
             and scope.get("path", "").rstrip("/") == self.path
             and not _wants_sse(scope)
         ):
@@ -184,12 +193,13 @@ class GraphQLOverHTTP:
         if operation is None:
             await self.app(scope, receive, send)
             return
-        response = await self._answer(scope, *operation)
+        response = await self._answer(scope, method, *operation)
         await response(scope, receive, send)
 
     async def _answer(
         self,
         scope: Scope,
+        method: str,
         query: str | None,
         variables: dict[str, Any] | None,
         name: str | None,
@@ -230,7 +240,7 @@ class GraphQLOverHTTP:
                 variable_values=variables,
                 context_value=context,
                 operation_name=name,
-                allowed_operation_types=_ALLOWED,
+                allowed_operation_types=_METHODS[method],
                 operation_extensions=extensions,
             )
         except MissingQueryError:
@@ -238,7 +248,7 @@ class GraphQLOverHTTP:
         except CannotGetOperationTypeError as e:
             return _errors(e.as_http_error_reason(), ErrorCode.BAD_REQUEST, 400)
         except InvalidOperationTypeError as e:
-            return _errors(e.as_http_error_reason("POST"), ErrorCode.BAD_REQUEST, 400)
+            return _errors(e.as_http_error_reason(method), ErrorCode.BAD_REQUEST, 400)
         body = _json(process_result(result))
         out = Response(body, status_code=sub_response.status_code or 200)
         out.raw_headers = [

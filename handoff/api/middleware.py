@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi.responses import JSONResponse
 
@@ -67,8 +68,15 @@ class RequestBody:
             return
         graphql = scope.get("path", "").rstrip("/") == self.graphql_path
         if not graphql or scope.get("method") != "POST":
-            if graphql:
-                scope[OPERATION_KEY] = operation_name(None, scope.get("query_string", b""))
+            if graphql and scope.get("method") == "GET":
+                payload, problem = query_payload(scope.get("query_string", b""), self.max_depth)
+                if problem is not None:
+                    scope[OPERATION_KEY] = "invalid"
+                    await graphql_error(problem, "BAD_REQUEST", 400)(scope, receive, send)
+                    return
+                if payload is not None:
+                    scope[PAYLOAD_KEY] = payload
+                scope[OPERATION_KEY] = operation_of(payload or {})
             await self._limited(scope, receive, send)
             return
         body = await self._read(receive)
@@ -179,6 +187,39 @@ def parse_body(body: bytes, max_depth: int) -> tuple[Any, str | None]:
     return payload, None
 
 
+def query_payload(query_string: bytes, max_depth: int) -> tuple[dict[str, Any] | None, str | None]:
+    """A GET request's GraphQL parameters as a request body would hold them (`variables`
+    and `extensions` are JSON texts), or what is wrong with them; (None, None) when it
+    has neither `query` nor `extensions` (a browser asking for GraphiQL)."""
+    try:
+        text = query_string.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "the query string is not UTF-8"
+    params = parse_qs(text, keep_blank_values=True)
+    if "query" not in params and "extensions" not in params:
+        return None, None
+    payload: dict[str, Any] = {}
+    for name, values in params.items():
+        if name not in {"query", "variables", "operationName", "extensions"}:
+            continue
+        if len(values) > 1:
+            return None, f"the query string gives `{name}` {len(values)} times"
+        value: Any = values[0]
+        if name in {"variables", "extensions"}:
+            if value == "":
+                continue
+            if json_depth(value.encode()) > max_depth:
+                return None, f"`{name}` nests deeper than {max_depth} levels"
+            try:
+                value = json.loads(value)
+            except ValueError as e:
+                return None, f"`{name}` is not JSON: {e}"
+            if not isinstance(value, dict):
+                return None, f"`{name}` must be a JSON object"
+        payload[name] = value
+    return payload, None
+
+
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_logger = logging.getLogger("handoff.access")
 
@@ -270,8 +311,6 @@ def operation_name(body: bytes | None, query_string: bytes = b"") -> str:
             return "invalid"
         return operation_of(payload)
     if query_string:
-        from urllib.parse import parse_qs
-
         params = parse_qs(query_string.decode("latin-1"))
         name = next(iter(params.get("operationName", [])), None)
         query = next(iter(params.get("query", [])), None)

@@ -182,10 +182,8 @@ INBOXISH = """query($first: Int) { people(first: $first) { edges { cursor node {
   deliveryPolicy { digestTimes focusBlocks { mon } } } } pageInfo { hasNextPage endCursor } } }"""
 
 
-async def test_post_answers_exactly_what_strawberry_s_view_answers_over_get(
-    http, auth, gql
-) -> None:
-    """POST goes the direct way, GET through strawberry's view: same bytes of data."""
+async def test_get_answers_exactly_what_post_answers(http, auth, gql) -> None:
+    """A query sent as GET parameters gets the same data as the same query POSTed."""
     for handle in ("ana", "bo"):
         await gql(
             """mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename } }""",
@@ -227,3 +225,66 @@ async def test_refusals_keep_their_codes_on_the_direct_path(http, auth, body, st
     response = await http.post("/graphql", json=body, headers=auth)
     assert response.status_code == status, response.text
     assert response.json()["errors"][0]["extensions"]["code"] == code
+
+
+def get_params(extensions: dict, **others: str) -> dict[str, str]:
+    """GET parameters as APQ clients send them: JSON texts for the objects."""
+    return {"extensions": json.dumps(extensions), **others}
+
+
+async def test_apq_over_get_asks_for_the_text_then_the_hash_alone_answers(http, auth) -> None:
+    unknown = await http.get("/graphql", params=get_params(persisted(QUERY)), headers=auth)
+    assert unknown.status_code == 200
+    assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    registered = await http.get(
+        "/graphql", params=get_params(persisted(QUERY), query=QUERY), headers=auth
+    )
+    assert registered.json() == {
+        "data": {"viewer": {"name": "acme", "remindersBeforeEscalation": 1}}
+    }
+    hashed = await http.get(
+        "/graphql", params=get_params(persisted(QUERY), operationName="Me"), headers=auth
+    )
+    assert hashed.status_code == 200
+    assert hashed.headers["content-type"] == "application/json"
+    assert hashed.json() == registered.json()
+    # a text registered over GET answers a POSTed hash too, and the other way round
+    posted = await http.post("/graphql", json={"extensions": persisted(QUERY)}, headers=auth)
+    assert posted.json() == registered.json()
+    # and without a token it is the same 401 as any other request
+    anonymous = await http.get("/graphql", params=get_params(persisted(QUERY)))
+    assert anonymous.status_code == 401
+
+
+async def test_a_mutation_is_never_run_over_get_not_even_by_its_hash(http, auth, gql) -> None:
+    body = {"query": MUTATION, "extensions": persisted(MUTATION)}
+    assert (await http.post("/graphql", json=body, headers=auth)).status_code == 200
+    await gql("mutation { updateWorkspace(remindersBeforeEscalation: 1) { __typename } }")
+    for params in (get_params(persisted(MUTATION)), {"query": MUTATION}):
+        refused = await http.get("/graphql", params=params, headers=auth)
+        assert refused.status_code == 400, refused.text
+        error = refused.json()["errors"][0]
+        assert error["extensions"]["code"] == "BAD_REQUEST"
+        assert "GET" in error["message"]
+    assert (await gql("{ viewer { remindersBeforeEscalation } }"))["viewer"] == {
+        "remindersBeforeEscalation": 1
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"query": QUERY, "variables": "{not json"}, "`variables` is not JSON"),
+        ({"query": QUERY, "variables": "[1]"}, "`variables` must be a JSON object"),
+        ({"extensions": '"persistedQuery"'}, "`extensions` must be a JSON object"),
+        ({"query": QUERY, "variables": "[" * 200 + "]" * 200}, "`variables` nests deeper"),
+        ([("query", QUERY), ("query", "{ __typename }")], "gives `query` 2 times"),
+    ],
+)
+async def test_malformed_get_parameters_are_named(http, auth, params, says) -> None:
+    response = await http.get("/graphql", params=params, headers=auth)
+    assert response.status_code == 400, response.text
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert says in error["message"], error["message"]
+
