@@ -278,7 +278,12 @@ class CreateHandoffInput:
     )
 
 
-@strawberry.input(description="Which work items to list; omitted = any.")
+@strawberry.input(
+    description=(
+        "Which work items to list; omitted = any. An ID the workspace does not have is an "
+        "error with code NOT_FOUND, not an empty list."
+    )
+)
 class WorkItemFilter:
     status: WorkItemStatus | None = strawberry.field(default=None, description="Only this status")
     holder_id: strawberry.ID | None = strawberry.field(
@@ -286,7 +291,12 @@ class WorkItemFilter:
     )
 
 
-@strawberry.input(description="Which handoffs to list; omitted = any.")
+@strawberry.input(
+    description=(
+        "Which handoffs to list; omitted = any. An ID the workspace does not have is an "
+        "error with code NOT_FOUND, not an empty list."
+    )
+)
 class HandoffFilter:
     status: HandoffStatus | None = strawberry.field(default=None, description="Only this status")
     receiver_id: strawberry.ID | None = strawberry.field(

@@ -124,6 +124,13 @@ async def person_model(
     return found
 
 
+async def require_known(info: Info, loader_name: str, type_name: str, ident: int | None) -> None:
+    """A filter's ID names a row of the caller's workspace (NotFound otherwise): a typo or
+    another workspace's ID is an error, not an empty list that looks like "nothing yet"."""
+    if ident is not None and await loader(info.context, loader_name).load(ident) is None:
+        raise NotFound(type_name, ident)
+
+
 async def people_models(info: Info, raw_ids: list[strawberry.ID], field: str) -> list[m.Person]:
     """The people behind 1 to 50 global IDs, in the order given."""
     if not raw_ids:

@@ -19,6 +19,7 @@ from handoff.api.resolvers.common import (
     id_page,
     page_limit,
     person_model,
+    require_known,
 )
 from handoff.api.types import Connection, Handoff, Info, Person, Team, connection, decode_cursor
 from handoff.api.types.common import at_or_now
@@ -115,6 +116,9 @@ class HandoffQuery:
             sender_id=decode_optional(f.sender_id, "Person", "filter.senderId"),
             team_id=decode_optional(f.team_id, "Team", "filter.teamId"),
         )
+        await require_known(info, "person", "Person", where.receiver_id)
+        await require_known(info, "person", "Person", where.sender_id)
+        await require_known(info, "team", "Team", where.team_id)
         fetch = partial(handoffs.page, where=where, newest_first=newest_first)
         count = partial(handoffs.count, where=where)
         return await id_page(info, fetch, count, Handoff.wrap, first, after, preload_relations)

@@ -9,7 +9,7 @@ import strawberry
 
 from handoff.api.errors import expected_failures
 from handoff.api.inputs import CreateWorkItemInput, WorkItemFilter, decode_optional
-from handoff.api.resolvers.common import AfterArg, FirstArg, InputArg, id_page
+from handoff.api.resolvers.common import AfterArg, FirstArg, InputArg, id_page, require_known
 from handoff.api.types import Connection, Info, WorkItem
 from handoff.api.types.results import WorkItemPayload, WorkItemResult
 from handoff.services import work_items as work_item_service
@@ -30,6 +30,7 @@ class WorkItemQuery:
     ) -> Connection[WorkItem]:
         f = filter or WorkItemFilter()
         holder_id = decode_optional(f.holder_id, "Person", "filter.holderId")
+        await require_known(info, "person", "Person", holder_id)
         fetch = partial(work_items.page, status=f.status, holder_id=holder_id)
         count = partial(work_items.count, status=f.status, holder_id=holder_id)
         return await id_page(info, fetch, count, WorkItem.wrap, first, after)

@@ -287,4 +287,3 @@ async def test_malformed_get_parameters_are_named(http, auth, params, says) -> N
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "BAD_REQUEST"
     assert says in error["message"], error["message"]
-

@@ -137,3 +137,39 @@ async def test_another_workspace_never_sees_or_touches_acme(gql, other_gql, db_u
     assert len(ours["workItems"]["nodes"]) == 3
     assert [n["id"] for n in ours["handoffs"]["nodes"]] == [handoff["id"], delivered["id"]]
     assert (await other_gql("{ viewer { name } }"))["viewer"]["name"] == "globex"
+
+
+FILTERED = """query($f: HandoffFilter, $w: WorkItemFilter) {
+  handoffs(filter: $f) { nodes { id } }
+  workItems(filter: $w) { nodes { id } }
+}"""
+
+
+async def test_a_list_filter_naming_a_row_the_workspace_lacks_is_not_found(
+    gql, other_gql
+) -> None:
+    ana = await create_person(gql, "Ana", AMS)
+    sam = await create_person(gql, "Sam", NYC)
+    team = await create_team(gql, "Acme team", [ana])
+    await create_handoff(gql, sam, ana, title="Acme handoff")
+    await create_work_item(gql, "Acme item", holder=ana)
+    bo = await create_person(other_gql, "Bo", AMS)
+    # (filter, the ID the error names, how many handoffs and work items acme's list holds)
+    cases = [
+        ({"f": {"receiverId": ana["id"]}}, ana["id"], (1, 2)),
+        ({"f": {"senderId": sam["id"]}}, sam["id"], (1, 2)),
+        ({"f": {"teamId": team["id"]}}, team["id"], (0, 2)),
+        ({"w": {"holderId": ana["id"]}}, ana["id"], (1, 1)),
+    ]
+    for variables, named, counts in cases:
+        # another workspace's ID: the same answer as an ID nobody has, not an empty list
+        response = await other_gql.raw(FILTERED, variables)
+        errors = response.json()["errors"]
+        assert [e["extensions"]["code"] for e in errors] == ["NOT_FOUND"], errors
+        assert named in errors[0]["message"]
+        assert "Ana" not in response.text and "Acme" not in response.text
+        # in its own workspace the same filter finds the rows
+        ours = await gql(FILTERED, variables)
+        assert (len(ours["handoffs"]["nodes"]), len(ours["workItems"]["nodes"])) == counts
+    own = await other_gql(FILTERED, {"f": {"receiverId": bo["id"]}, "w": {"holderId": bo["id"]}})
+    assert own == {"handoffs": {"nodes": []}, "workItems": {"nodes": []}}
