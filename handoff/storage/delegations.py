@@ -133,7 +133,7 @@ async def get(conn: Conn, ws: int, delegation_id: int) -> Delegation | None:
 
 async def by_ids(conn: Conn, ws: int, ids: Sequence[int]) -> list[Delegation]:
     """The workspace's delegations among `ids`."""
-    params = {"workspace_id": ws, "ids": list(ids)}
+    params = {"workspace_id": ws, "ids": Ids(ids)}
     return await many(conn, Q.by_ids, params, Delegation.from_row)
 
 
@@ -148,7 +148,7 @@ async def live_for_person(
 async def live_for_people(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, list[Delegation]]:
     """Each person's scheduled or active delegations, by start."""
     groups: dict[int, list[Delegation]] = defaultdict(list)
-    params = {"workspace_id": ws, "ids": list(ids)}
+    params = {"workspace_id": ws, "ids": Ids(ids)}
     for d in await many(conn, Q.live_for_people, params, Delegation.from_row):
         groups[d.person_id].append(d)
     return groups
@@ -232,7 +232,7 @@ async def handled(conn: Conn, delegation_id: int) -> list[Handled]:
 async def handled_for(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, list[Handoff]]:
     """The handoffs each delegation sent on, oldest first (for the API)."""
     groups: dict[int, list[Handoff]] = defaultdict(list)
-    for r in await rows(conn, Q.handled_for, {"workspace_id": ws, "ids": list(ids)}):
+    for r in await rows(conn, Q.handled_for, {"workspace_id": ws, "ids": Ids(ids)}):
         groups[r["delegation_id"]].append(Handoff.from_row(r))
     return groups
 

@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 
 from handoff.storage.models import Event
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, many, scalar
+from handoff.storage.run import Conn, Ids, execute, many, scalar
 
 Q = Queries("events")
 
@@ -84,7 +84,7 @@ async def for_handoffs(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, lis
     """Each handoff's events, oldest first."""
     groups: dict[int, list[Event]] = defaultdict(list)
     for e in await many(
-        conn, Q.for_handoffs, {"workspace_id": ws, "ids": list(ids)}, Event.from_row
+        conn, Q.for_handoffs, {"workspace_id": ws, "ids": Ids(ids)}, Event.from_row
     ):
         assert e.handoff_id is not None
         groups[e.handoff_id].append(e)

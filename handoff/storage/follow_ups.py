@@ -107,7 +107,7 @@ async def readdress(
 async def for_handoffs(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, list[FollowUp]]:
     """Every follow-up of each handoff, by id."""
     groups: dict[int, list[FollowUp]] = defaultdict(list)
-    params = {"workspace_id": ws, "ids": list(ids)}
+    params = {"workspace_id": ws, "ids": Ids(ids)}
     for f in await many(conn, Q.for_handoffs, params, FollowUp.from_row):
         groups[f.handoff_id].append(f)
     return groups

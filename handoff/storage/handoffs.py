@@ -34,12 +34,12 @@ async def by_idempotency_key(conn: Conn, ws: int, key: str) -> Handoff | None:
 
 async def by_ids(conn: Conn, ws: int, ids: Sequence[int]) -> list[Handoff]:
     """The workspace's handoffs among `ids`."""
-    return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": list(ids)}, Handoff.from_row)
+    return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": Ids(ids)}, Handoff.from_row)
 
 
 async def by_ids_any_workspace(conn: Conn, ids: Sequence[int]) -> list[Handoff]:
     """Handoffs by id whatever their workspace (for the worker)."""
-    return await many(conn, Q.by_ids_any_workspace, {"ids": list(ids)}, Handoff.from_row)
+    return await many(conn, Q.by_ids_any_workspace, {"ids": Ids(ids)}, Handoff.from_row)
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ async def inbox_page(
 async def for_work_items(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, list[Handoff]]:
     """Every handoff of each work item, oldest first."""
     groups: dict[int, list[Handoff]] = defaultdict(list)
-    params = {"workspace_id": ws, "ids": list(ids)}
+    params = {"workspace_id": ws, "ids": Ids(ids)}
     for h in await many(conn, Q.for_work_items, params, Handoff.from_row):
         groups[h.work_item_id].append(h)
     return groups
@@ -144,7 +144,7 @@ async def creation_context(
 ) -> CreationContext:
     """The workspace's reminder default, the handoff already made with `key`, fresh ids,
     and the people involved, locked FOR SHARE."""
-    params = {"workspace_id": ws, "key": key, "people": list(person_ids)}
+    params = {"workspace_id": ws, "key": key, "people": Ids(person_ids)}
     found = await rows(conn, Q.create_prefetch, params)
     head = found[0]
     return CreationContext(
@@ -223,8 +223,8 @@ async def create(
         "max_reminders": new.max_reminders,
         "idempotency_key": new.idempotency_key,
         "addressed_to_id": new.addressed_to_id,
-        "delegated_via": new.delegated_via,
-        "delegation_ids": new.delegation_ids,
+        "delegated_via": Ids(new.delegated_via),
+        "delegation_ids": Ids(new.delegation_ids),
         "request_fingerprint": new.request_fingerprint,
         "route_reasons": Jsonb(new.route_reasons),
         "insert_item": insert_item,
@@ -245,7 +245,7 @@ async def create(
         "payload": Jsonb(event_data),
         "public_id": new_message_id(),
     }
-    params["settled"] = list(settled)
+    params["settled"] = Ids(settled)
     cur = await conn.execute(Q.create, params)
     row = await cur.fetchone()
     assert row is not None, "the statement returns one row"

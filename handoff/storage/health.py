@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, scalar
+from handoff.storage.run import Conn, Ids, execute, scalar
 
 Q = Queries("health")
 
@@ -69,7 +69,7 @@ async def report(
     """Aggregate the history of `people` with deliverAt in `[start, end)`."""
     params = {
         "workspace_id": ws,
-        "people": list(people),
+        "people": Ids(people),
         "from": start,
         "to": end,
         "now": now,
@@ -112,7 +112,7 @@ async def receivers(
     conn: Conn, ws: int, people: Sequence[int], start: datetime, end: datetime
 ) -> int:
     """How many of `people` had a handoff land with them with deliverAt in `[start, end)`."""
-    params = {"workspace_id": ws, "people": list(people), "from": start, "to": end}
+    params = {"workspace_id": ws, "people": Ids(people), "from": start, "to": end}
     return int(await scalar(conn, Q.receivers, params))
 
 
@@ -120,5 +120,5 @@ async def count_received(
     conn: Conn, ws: int, people: Sequence[int], start: datetime, end: datetime
 ) -> int:
     """How many rows the report aggregates: a plain count(*), for comparison."""
-    params = {"workspace_id": ws, "people": list(people), "from": start, "to": end}
+    params = {"workspace_id": ws, "people": Ids(people), "from": start, "to": end}
     return int(await scalar(conn, Q.count_received, params))

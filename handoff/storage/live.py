@@ -14,7 +14,7 @@ from typing import Any
 
 from handoff.ids import BadId, decode_as
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, Row, rows, scalar
+from handoff.storage.run import Conn, Ids, Row, rows, scalar
 from handoff.storage.webhooks import DISPATCH_NAMESPACE
 
 Q = Queries("live")
@@ -82,7 +82,7 @@ async def inbox_ids(
 
 async def live_tokens(conn: Conn, token_ids: Sequence[int], now: datetime) -> set[int]:
     """The tokens among `token_ids` that still work at `now`."""
-    found = await rows(conn, Q.live_tokens, {"ids": list(token_ids), "now": now})
+    found = await rows(conn, Q.live_tokens, {"ids": Ids(token_ids), "now": now})
     return {int(r["id"]) for r in found}
 
 

@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 
 from handoff.storage.models import Person
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, many, one, scalar
+from handoff.storage.run import Conn, Ids, many, one, scalar
 
 Q = Queries("people")
 
@@ -66,12 +66,12 @@ async def by_handle(conn: Conn, ws: int, handle: str) -> Person | None:
 
 async def by_ids(conn: Conn, ws: int, ids: Sequence[int]) -> list[Person]:
     """The workspace's people among `ids`, in no particular order."""
-    return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": list(ids)}, Person.from_row)
+    return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": Ids(ids)}, Person.from_row)
 
 
 async def by_ids_any_workspace(conn: Conn, ids: Sequence[int]) -> list[Person]:
     """People by id whatever their workspace (the worker's rows already name them)."""
-    return await many(conn, Q.by_ids_any_workspace, {"ids": list(ids)}, Person.from_row)
+    return await many(conn, Q.by_ids_any_workspace, {"ids": Ids(ids)}, Person.from_row)
 
 
 async def page(conn: Conn, ws: int, after_id: int, limit: int) -> list[Person]:

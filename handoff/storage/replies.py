@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 from handoff.states import ReplyPreset
 from handoff.storage.models import FromRow
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, many, one
+from handoff.storage.run import Conn, Ids, execute, many, one
 
 Q = Queries("replies")
 
@@ -71,7 +71,7 @@ async def create(conn: Conn, new: NewReply, now: datetime) -> Reply:
 async def for_handoffs(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, list[Reply]]:
     """Each handoff's replies, oldest first."""
     groups: dict[int, list[Reply]] = defaultdict(list)
-    params = {"workspace_id": ws, "ids": list(ids)}
+    params = {"workspace_id": ws, "ids": Ids(ids)}
     for r in await many(conn, Q.for_handoffs, params, Reply.from_row):
         groups[r.handoff_id].append(r)
     return groups
@@ -80,4 +80,4 @@ async def for_handoffs(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, lis
 async def deliver(conn: Conn, follow_up_ids: Sequence[int], now: datetime) -> None:
     """Record `handoff.replied` for the replies whose follow-ups are among those just done."""
     if follow_up_ids:
-        await execute(conn, Q.deliver, {"ids": list(follow_up_ids), "now": now})
+        await execute(conn, Q.deliver, {"ids": Ids(follow_up_ids), "now": now})

@@ -9,7 +9,7 @@ from datetime import datetime
 from handoff.states import Routing
 from handoff.storage.models import Person, Team
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, many, one, rows, scalar
+from handoff.storage.run import Conn, Ids, execute, many, one, rows, scalar
 
 Q = Queries("teams")
 
@@ -27,12 +27,12 @@ async def get(conn: Conn, ws: int, team_id: int) -> Team | None:
 
 async def by_ids(conn: Conn, ws: int, ids: Sequence[int]) -> list[Team]:
     """The workspace's teams among `ids`."""
-    return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": list(ids)}, Team.from_row)
+    return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": Ids(ids)}, Team.from_row)
 
 
 async def by_ids_any_workspace(conn: Conn, ids: Sequence[int]) -> list[Team]:
     """Teams by id whatever their workspace (for the worker)."""
-    return await many(conn, Q.by_ids_any_workspace, {"ids": list(ids)}, Team.from_row)
+    return await many(conn, Q.by_ids_any_workspace, {"ids": Ids(ids)}, Team.from_row)
 
 
 async def page(conn: Conn, ws: int, after_id: int, limit: int) -> list[Team]:
@@ -53,7 +53,7 @@ async def advance_round_robin(conn: Conn, ws: int, team_id: int) -> int:
 
 async def member_ids(conn: Conn, ws: int, team_ids: Sequence[int]) -> dict[int, list[int]]:
     """Member person ids of each team, by person id."""
-    params = {"workspace_id": ws, "team_ids": list(team_ids)}
+    params = {"workspace_id": ws, "team_ids": Ids(team_ids)}
     groups: dict[int, list[int]] = defaultdict(list)
     for row in await rows(conn, Q.member_ids, params):
         groups[row["team_id"]].append(row["person_id"])

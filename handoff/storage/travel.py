@@ -15,7 +15,7 @@ from typing import Any
 from handoff.states import TravelHolidays, TravelHours
 from handoff.storage.models import FromRow
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, many, one
+from handoff.storage.run import Conn, Ids, execute, many, one
 
 Q = Queries("travel")
 
@@ -95,7 +95,7 @@ async def get(conn: Conn, ws: int, travel_id: int) -> TravelRow | None:
 
 async def by_ids(conn: Conn, ws: int, ids: Sequence[int]) -> list[TravelRow]:
     """The workspace's periods among `ids`."""
-    return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": list(ids)}, TravelRow.from_row)
+    return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": Ids(ids)}, TravelRow.from_row)
 
 
 async def for_person(conn: Conn, ws: int, person_id: int) -> list[TravelRow]:
@@ -107,7 +107,7 @@ async def for_person(conn: Conn, ws: int, person_id: int) -> list[TravelRow]:
 async def for_people(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, list[TravelRow]]:
     """Each person's periods, by start."""
     groups: dict[int, list[TravelRow]] = defaultdict(list)
-    params = {"workspace_id": ws, "ids": list(ids)}
+    params = {"workspace_id": ws, "ids": Ids(ids)}
     for row in await many(conn, Q.for_people, params, TravelRow.from_row):
         groups[row.person_id].append(row)
     return groups

@@ -64,7 +64,7 @@ async def policies(conn: Conn, ws: int, person_ids: Sequence[int]) -> dict[int, 
             r["weekly_budget"],
             tuple(r["allowed_sender_ids"]),
         )
-        for r in await rows(conn, Q.policies, {"workspace_id": ws, "ids": list(person_ids)})
+        for r in await rows(conn, Q.policies, {"workspace_id": ws, "ids": Ids(person_ids)})
     }
     return {pid: found.get(pid) or UrgencyPolicy(pid) for pid in person_ids}
 
@@ -76,7 +76,7 @@ async def set_policy(conn: Conn, ws: int, policy: UrgencyPolicy, now: datetime) 
         "person_id": policy.person_id,
         "urgent_from": policy.urgent_from,
         "weekly_budget": policy.weekly_budget,
-        "allowed": list(policy.allowed_sender_ids),
+        "allowed": Ids(policy.allowed_sender_ids),
         "now": now,
     }
     await execute(conn, Q.set_policy, params)
@@ -85,7 +85,7 @@ async def set_policy(conn: Conn, ws: int, policy: UrgencyPolicy, now: datetime) 
 async def lock_receivers(conn: Conn, person_ids: Sequence[int]) -> None:
     """Serialise urgent decisions about these people until the transaction ends."""
     if person_ids:
-        await execute(conn, Q.lock_receivers, {"ids": list(person_ids)})
+        await execute(conn, Q.lock_receivers, {"ids": Ids(person_ids)})
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ async def insert_many(
 async def for_handoffs(conn: Conn, ws: int, ids: Sequence[int]) -> dict[int, list[UrgentHandoff]]:
     """Each handoff's urgent rows, by person id."""
     groups: dict[int, list[UrgentHandoff]] = defaultdict(list)
-    params = {"workspace_id": ws, "ids": list(ids)}
+    params = {"workspace_id": ws, "ids": Ids(ids)}
     for u in await many(conn, Q.for_handoffs, params, UrgentHandoff.from_row):
         groups[u.handoff_id].append(u)
     return groups

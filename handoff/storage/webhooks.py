@@ -23,7 +23,7 @@ from handoff.storage.models import (
     WebhookEndpointRecord,
 )
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, execute, many, one, rows, scalar
+from handoff.storage.run import Conn, Ids, execute, many, one, rows, scalar
 
 Q = Queries("webhooks")
 # pg_try_advisory_lock(namespace, endpoint id): one sender per endpoint at a time.
@@ -124,7 +124,7 @@ async def endpoint_records(
 ) -> dict[int, list[WebhookEndpointRecord]]:
     """`webhook.disabled` records of each endpoint, oldest first."""
     out: dict[int, list[WebhookEndpointRecord]] = defaultdict(list)
-    params = {"endpoint_ids": list(endpoint_ids)}
+    params = {"endpoint_ids": Ids(endpoint_ids)}
     for r in await many(conn, Q.endpoint_records, params, WebhookEndpointRecord.from_row):
         out[r.endpoint_id].append(r)
     return out
@@ -186,7 +186,7 @@ async def redeliver(conn: Conn, ws: int, delivery_id: int, now: datetime) -> boo
 async def attempts_for(conn: Conn, delivery_ids: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
     """Every attempt of each delivery, in order."""
     out: dict[int, list[WebhookAttempt]] = defaultdict(list)
-    params = {"delivery_ids": list(delivery_ids)}
+    params = {"delivery_ids": Ids(delivery_ids)}
     for a in await many(conn, Q.attempts_for, params, WebhookAttempt.from_row):
         out[a.delivery_id].append(a)
     return out

@@ -8,7 +8,7 @@ from datetime import datetime
 from handoff.states import WorkItemStatus
 from handoff.storage.models import WorkItem
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, many, one, scalar
+from handoff.storage.run import Conn, Ids, many, one, scalar
 
 Q = Queries("work_items")
 
@@ -37,12 +37,12 @@ async def get(conn: Conn, ws: int, item_id: int, *, lock: bool = False) -> WorkI
 
 async def by_ids(conn: Conn, ws: int, ids: Sequence[int]) -> list[WorkItem]:
     """The workspace's work items among `ids`."""
-    return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": list(ids)}, WorkItem.from_row)
+    return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": Ids(ids)}, WorkItem.from_row)
 
 
 async def by_ids_any_workspace(conn: Conn, ids: Sequence[int]) -> list[WorkItem]:
     """Work items by id whatever their workspace (for the worker)."""
-    return await many(conn, Q.by_ids_any_workspace, {"ids": list(ids)}, WorkItem.from_row)
+    return await many(conn, Q.by_ids_any_workspace, {"ids": Ids(ids)}, WorkItem.from_row)
 
 
 async def page(
