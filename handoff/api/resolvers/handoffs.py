@@ -133,12 +133,15 @@ class HandoffQuery:
     ) -> Connection[Handoff]:
         limit = page_limit(info, first)
         start = _after_inbox(after)
+        pid = decode_id(person_id, "Person", "personId")
         async with info.context.connection() as conn:
-            person = await person_model(info, person_id, "personId", conn)
+            # the page first: it is empty for a person the workspace lacks, and the person
+            # is then read with the page's senders and receivers, in one statement
             found = await handoffs.inbox_page(
-                conn, info.context.workspace_id, person.id, start, limit + 1
+                conn, info.context.workspace_id, pid, start, limit + 1
             )
-            await preload_relations(info, found[:limit], conn)
+            await preload_relations(info, found[:limit], conn, people=[pid])
+        person = await person_model(info, person_id, "personId")
         count = counter(info, partial(handoffs.inbox_count, receiver_id=person.id))
         return connection(found, limit, _inbox_cursor, Handoff.wrap, count)
 

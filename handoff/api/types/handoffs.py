@@ -217,12 +217,16 @@ def _addressed_to(root: Handoff, info: Info) -> Person | None:
 
 
 async def preload_relations(
-    info: Info, page: Sequence[m.Handoff], conn: AsyncConnection[Any] | None = None
+    info: Info,
+    page: Sequence[m.Handoff],
+    conn: AsyncConnection[Any] | None = None,
+    people: Sequence[int] = (),
 ) -> None:
     """Load the people and work items a page of handoffs will be asked for, in one batch
-    each, before graphql-core completes the page (see `loaded`); on `conn` if given."""
+    each, before graphql-core completes the page (see `loaded`); on `conn` if given.
+    `people`: others the caller needs, read in the same batch."""
     asked = selected_names(info)
-    people: list[int] = []
+    people = list(people)
     if "sender" in asked:
         people += [h.sender_id for h in page]
     if "receiver" in asked:

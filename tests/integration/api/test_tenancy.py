@@ -145,9 +145,7 @@ FILTERED = """query($f: HandoffFilter, $w: WorkItemFilter) {
 }"""
 
 
-async def test_a_list_filter_naming_a_row_the_workspace_lacks_is_not_found(
-    gql, other_gql
-) -> None:
+async def test_a_list_filter_naming_a_row_the_workspace_lacks_is_not_found(gql, other_gql) -> None:
     ana = await create_person(gql, "Ana", AMS)
     sam = await create_person(gql, "Sam", NYC)
     team = await create_team(gql, "Acme team", [ana])
