@@ -70,6 +70,10 @@ def serialize_datetime(value: datetime) -> str:
         # a local mean time offset (Amsterdam was +00:19:32 until 1937): RFC 3339 offsets
         # are whole minutes, so the instant is given in UTC rather than shifted
         value = value.astimezone(UTC)
+    if value.microsecond == 0:
+        # the same text; without the keyword argument it is a third cheaper, and a
+        # timeline answer holds some 1,500 instants
+        return value.isoformat()
     return value.isoformat(timespec="seconds")
 
 
