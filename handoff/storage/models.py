@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Sequence
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
@@ -51,6 +52,73 @@ class FromRow:
         return cls(
             **{name: row[name] if enum is None else enum(row[name]) for name, enum in _columns(cls)}
         )
+
+
+RowMaker = Callable[[Sequence[Any]], Any]
+
+
+def _positional(
+    cls: type, columns: Callable[[], tuple[tuple[str, str, type[StrEnum] | None, Any], ...]]
+) -> Callable[[Any], RowMaker]:
+    """A psycopg row factory building `cls` straight from a row's values.
+
+    `columns()`: (field, column, enum or None, default or _REQUIRED) per field. The
+    positions are looked up once per result, and the object is filled without going
+    through the frozen dataclass's `__init__` (one `object.__setattr__` per field): the
+    same object `from_row` builds, for about a third of its cost on a page of handoffs.
+    """
+
+    def factory(cursor: Any) -> RowMaker:
+        at = {c.name: i for i, c in enumerate(cursor.description or ())}
+        plan = []
+        for name, column, enum, default in columns():
+            if column in at:
+                plan.append((name, at[column], enum))
+            elif default is _REQUIRED:
+                raise KeyError(column)
+            else:
+                plan.append((name, -1, default))
+        new = object.__new__
+
+        def make(values: Sequence[Any]) -> Any:
+            obj: Any = new(cls)
+            obj.__dict__.update(
+                {
+                    name: (values[i] if enum is None else enum(values[i])) if i >= 0 else enum
+                    for name, i, enum in plan
+                }
+            )
+            return obj
+
+        return make
+
+    return factory
+
+
+_REQUIRED: Any = object()
+_FACTORIES: dict[Any, Callable[[Any], RowMaker]] = {}
+
+
+def row_factory(build: Callable[[dict[str, Any]], Any]) -> Callable[[Any], RowMaker] | None:
+    """The positional row factory that builds what `build` (a model's `from_row`) builds
+    from a dict row, or None for any other function."""
+    owner = getattr(build, "__self__", None)
+    if not isinstance(owner, type) or getattr(build, "__name__", "") != "from_row":
+        return None
+    found = _FACTORIES.get(build)
+    if found is not None:
+        return found
+    if getattr(build, "__func__", None) is FromRow.from_row.__func__:  # type: ignore[attr-defined]
+
+        def columns() -> tuple[tuple[str, str, type[StrEnum] | None, Any], ...]:
+            return tuple((name, name, enum, _REQUIRED) for name, enum in _columns(owner))
+
+    elif owner is Person:
+        columns = _person_columns
+    else:
+        return None
+    found = _FACTORIES[build] = _positional(owner, columns)
+    return found
 
 
 @dataclass(frozen=True)
@@ -112,6 +180,21 @@ class Person:
     @cached_property
     def policy(self) -> DeliveryPolicy:
         return _parsed(_POLICIES, self.id, self.updated_at, self.policy_data, DeliveryPolicy)
+
+
+def _person_columns() -> tuple[tuple[str, str, None, Any], ...]:
+    """Person's fields as `Person.from_row` reads them: two columns renamed, the three
+    last ones optional."""
+    renamed = {"pattern_data": "working_pattern", "policy_data": "delivery_policy"}
+    return tuple(
+        (
+            f.name,
+            renamed.get(f.name, f.name),
+            None,
+            f.default if f.default is not MISSING else _REQUIRED,
+        )
+        for f in fields(Person)
+    )
 
 
 # Per-process caches of parsed patterns and policies: rows are read on every request, but

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 from psycopg import AsyncConnection, postgres
 from psycopg.adapt import Dumper
 
+from handoff.storage.models import row_factory
+
 T = TypeVar("T")
 Row = dict[str, Any]
 Conn = AsyncConnection[Any]
@@ -35,6 +37,12 @@ async def one(
     conn: Conn, sql: bytes, params: dict[str, Any], build: Callable[[Row], T]
 ) -> T | None:
     """The first row as a domain object, or None."""
+    factory = row_factory(build)
+    if factory is not None:
+        cur: Any = conn.cursor(row_factory=factory)
+        await cur.execute(sql, params)
+        found: T | None = await cur.fetchone()
+        return found
     cur = await conn.execute(sql, params)
     row = await cur.fetchone()
     return None if row is None else build(row)
@@ -43,7 +51,13 @@ async def one(
 async def many(
     conn: Conn, sql: bytes, params: dict[str, Any], build: Callable[[Row], T]
 ) -> list[T]:
-    """Every row as domain objects."""
+    """Every row as domain objects (a model's `from_row` is done positionally, without
+    a dict per row: `models.row_factory`)."""
+    factory = row_factory(build)
+    if factory is not None:
+        cur: Any = conn.cursor(row_factory=factory)
+        await cur.execute(sql, params)
+        return list(await cur.fetchall())
     cur = await conn.execute(sql, params)
     return [build(row) for row in await cur.fetchall()]
 

@@ -1,0 +1,93 @@
+"""Models built positionally from rows (`models.row_factory`, used by `run.one/many`) are
+the very objects `from_row` builds from dict rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from psycopg.rows import dict_row
+
+from handoff.storage import models as m
+from handoff.storage.db import open_pool
+from handoff.storage.run import many, one
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def pool(db_url):
+    pool = await open_pool(db_url, 1, 2)
+    async with pool.connection() as conn:
+        await conn.execute(
+            """
+            WITH w AS (INSERT INTO workspaces (name, created_at) VALUES ('rows', %(now)s)
+                       RETURNING id),
+            p AS (INSERT INTO people (workspace_id, name, handle, timezone, working_pattern,
+                                     delivery_policy, created_at, updated_at, deactivated_at)
+                  SELECT w.id, 'Ana', 'ana', 'Europe/Lisbon',
+                         '{"timezone": "Europe/Lisbon", "weekly": {"mon": ["09:00-17:00"]}}',
+                         '{"digest_times": ["09:00"]}', %(now)s, %(now)s, %(now)s FROM w
+                  RETURNING id, workspace_id),
+            i AS (INSERT INTO work_items (workspace_id, title, status, holder_id, created_at,
+                                          updated_at)
+                  SELECT workspace_id, 'Spec', 'IN_HANDOFF', id, %(now)s, %(now)s FROM p
+                  RETURNING id, workspace_id, holder_id)
+            INSERT INTO handoffs (workspace_id, work_item_id, sender_id, receiver_id, summary,
+                                  created_at, deliver_at, max_reminders, updated_at,
+                                  explanation, open_questions, delegation_ids)
+            SELECT workspace_id, id, holder_id, holder_id, 'Spec', %(now)s, %(now)s, 2,
+                   %(now)s, '["because"]', '["why?"]', '{4,5}' FROM i
+            """,
+            {"now": NOW},
+        )
+        await conn.commit()
+    yield pool
+    await pool.close()
+
+
+@pytest.mark.parametrize(
+    ("sql", "model"),
+    [
+        (b"SELECT * FROM handoffs", m.Handoff),
+        (b"SELECT * FROM work_items", m.WorkItem),
+        (b"SELECT * FROM people", m.Person),
+        # Person.from_row takes the last three columns as optional
+        (
+            b"SELECT id, workspace_id, name, handle, email, timezone, working_pattern, "
+            b"delivery_policy, created_at, updated_at FROM people",
+            m.Person,
+        ),
+    ],
+)
+async def test_positional_rows_equal_dict_rows(pool, sql, model) -> None:
+    async with pool.connection() as conn:
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(sql)
+        expected = [model.from_row(row) for row in await cur.fetchall()]
+        got = await many(conn, sql, {}, model.from_row)
+        first = await one(conn, sql, {}, model.from_row)
+    assert m.row_factory(model.from_row) is not None
+    assert got == expected and len(got) == 1
+    assert first == expected[0]
+    assert type(got[0]) is model
+    # the same attributes, enum members included (not their text)
+    assert vars(got[0]) == vars(expected[0])
+    if model is m.Handoff:
+        assert got[0].status is m.HandoffStatus.SCHEDULED
+        assert got[0].explanation == ["because"] and got[0].delegation_ids == [4, 5]
+    if model is m.Person:
+        assert got[0].pattern == expected[0].pattern  # cached properties still work
+
+
+async def test_a_missing_required_column_is_an_error_as_before(pool) -> None:
+    async with pool.connection() as conn:
+        with pytest.raises(KeyError, match="workspace_id"):
+            await many(conn, b"SELECT id FROM handoffs", {}, m.Handoff.from_row)
+
+
+async def test_other_builders_take_dict_rows(pool) -> None:
+    async with pool.connection() as conn:
+        names = await many(conn, b"SELECT name FROM people", {}, lambda row: row["name"])
+    assert names == ["Ana"]
+    assert m.row_factory(len) is None
