@@ -57,8 +57,8 @@ class Context(BaseContext):
     async def connection(self) -> AsyncIterator[AsyncConnection[Any]]:
         """A connection for reads, in autocommit: under READ COMMITTED each statement reads
         its own snapshot whether or not a transaction wraps them, and without one a read
-        saves the BEGIN and COMMIT round trips (two of an inbox page's five). Never write
-        through it: changes go through `transaction` (or `change`)."""
+        saves the BEGIN and COMMIT round trips (an inbox page had six, now three). Never
+        write through it: changes go through `transaction` (or `change`)."""
         async with self.pool.connection() as conn:
             await conn.set_autocommit(True)
             try:

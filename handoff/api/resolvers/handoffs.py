@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from functools import partial
 from typing import Annotated
@@ -116,9 +117,11 @@ class HandoffQuery:
             sender_id=decode_optional(f.sender_id, "Person", "filter.senderId"),
             team_id=decode_optional(f.team_id, "Team", "filter.teamId"),
         )
-        await require_known(info, "person", "Person", where.receiver_id)
-        await require_known(info, "person", "Person", where.sender_id)
-        await require_known(info, "team", "Team", where.team_id)
+        await asyncio.gather(  # at once: the loaders read both people in one statement
+            require_known(info, "person", "Person", where.receiver_id),
+            require_known(info, "person", "Person", where.sender_id),
+            require_known(info, "team", "Team", where.team_id),
+        )
         fetch = partial(handoffs.page, where=where, newest_first=newest_first)
         count = partial(handoffs.count, where=where)
         return await id_page(info, fetch, count, Handoff.wrap, first, after, preload_relations)
