@@ -157,6 +157,12 @@ def run_worker(settings: Settings) -> None:
 
     def stop(signum: signal.Signals) -> None:
         if stopping.is_set():
+            # A second signal (Ctrl-C again): stop now instead of waiting out the grace.
+            # Each job cut short is done again elsewhere: its rows' lease runs out and the
+            # relay (or the next sender) takes them up, as after a crash.
+            log.warning("second %s: cutting in-flight jobs short", signal.Signals(signum).name)
+            for worker in workers:
+                worker.handle_sig(signum)
             return
         stopping.set()
         for worker in workers:

@@ -327,6 +327,45 @@ async def test_sigterm_mid_send_finishes_the_attempt_on_the_wire_and_starts_no_o
         assert counts == {"PENDING": 4, "SUCCEEDED": 1}, counts
 
 
+async def test_a_second_sigterm_stops_at_once_and_the_cut_send_is_made_again_later(
+    db_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    async with receiver() as rx, engine(db_url, redis_url) as (pool, _redis, settings):
+        rx.default = Reply(delay=15.0)  # the first SIGTERM would wait for this attempt
+        now = SystemClock().now()
+        ws, _ = await workspace_with_endpoints(pool, [rx.url], now)
+        await record_events(pool, ws, 2, now)
+        with Workers(tmp_path, db_url, redis_url, settings.queue_name) as workers:
+            proc = workers.start()
+            await wait_for(lambda: len(rx.requests) >= 1, 30, "the first send")
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.sleep(1.0)
+            assert proc.poll() is None  # still waiting for the attempt on the wire
+            proc.send_signal(signal.SIGTERM)
+            signalled = time.monotonic()
+            code = await asyncio.to_thread(proc.wait, 25)
+            took = time.monotonic() - signalled
+            output = workers.output()
+        assert code == 0, output
+        assert took < 5, took
+        assert "second SIGTERM: cutting in-flight jobs short" in output
+        assert "Traceback" not in output, output[-3000:]
+        async with pool.connection() as conn:
+            cur = await conn.execute("SELECT status FROM webhook_deliveries ORDER BY id")
+            statuses = [r["status"] for r in await cur.fetchall()]
+        # the cut attempt was not recorded as sent: both are still to be delivered
+        assert statuses == ["PENDING", "PENDING"], statuses
+        rx.default = Reply()
+        with Workers(tmp_path, db_url, redis_url, settings.queue_name) as workers:
+            workers.start()
+            await wait_for(
+                lambda: len({r.headers["webhook-id"] for r in rx.requests}) >= 2,
+                60,
+                "both deliveries by the next worker",
+            )
+            workers.stop()
+
+
 async def test_slow_webhook_receivers_never_hold_up_landings(
     db_url: str, redis_url: str, tmp_path: Path
 ) -> None:
