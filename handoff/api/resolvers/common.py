@@ -55,15 +55,18 @@ def page_limit(info: Info, first: int | None) -> int:
     return first
 
 
-def after_id(after: str | None) -> int:
-    """The row id a cursor of an id-ordered list stands for (0 = from the start)."""
+def after_id(after: str | None, list_name: str) -> int:
+    """The row id a cursor of the id-ordered list `list_name` stands for (0 = from the
+    start). A cursor names its list (`people:12`): one of another list, whose ids would
+    start this one at an unrelated place, is refused."""
     raw = decode_cursor(after)
     if raw is None:
         return 0
+    named, _, pk = raw.rpartition(":")
     # isascii: str.isdigit also accepts "²" and other digits int() refuses
-    if not (raw.isascii() and raw.isdigit() and int(raw) < 2**63):
+    if named != list_name or not (pk.isascii() and pk.isdigit() and int(pk) < 2**63):
         raise Invalid("after", f"{after!r} is not a cursor of this list")
-    return int(raw)
+    return int(pk)
 
 
 def counter(
@@ -90,12 +93,15 @@ async def id_page(
     """One page of a list ordered by row id; `fetch(conn, ws, after_id, limit)`;
     `prepare(info, page, conn)` runs on the same connection before the page is returned
     (e.g. to preload relations)."""
-    limit, start = page_limit(info, first), after_id(after)
+    name = info.field_name
+    limit, start = page_limit(info, first), after_id(after, name)
     async with info.context.connection() as conn:
         found = await fetch(conn, info.context.workspace_id, start, limit + 1)
         if prepare is not None:
             await prepare(info, found[:limit], conn)
-    return connection(list(found), limit, lambda row: str(row.id), wrap, counter(info, count))
+    return connection(
+        list(found), limit, lambda row: f"{name}:{row.id}", wrap, counter(info, count)
+    )
 
 
 def time_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:

@@ -126,10 +126,15 @@ async def test_a_cursor_of_another_list_is_refused(gql, world) -> None:
     bo = world["people"][1]
     inbox = await page(gql, "inbox", f', personId: "{bo["id"]}"', first=1)
     people = await page(gql, "people", first=1)
+    handoffs = await page(gql, "handoffs", first=1)
     for field, args, cursor in [
         ("people", "", inbox["pageInfo"]["endCursor"]),
         ("handoffs", "", inbox["pageInfo"]["endCursor"]),
         ("inbox", f', personId: "{bo["id"]}"', people["pageInfo"]["endCursor"]),
+        # both ordered by id: a handoff's id would start the people somewhere unrelated
+        ("handoffs", "", people["pageInfo"]["endCursor"]),
+        ("people", "", handoffs["pageInfo"]["endCursor"]),
+        ("workItems", "", handoffs["pageInfo"]["endCursor"]),
     ]:
         query = f"query($after: String) {{ {field}(after: $after{args}) {{ totalCount }} }}"
         [error] = (await gql.raw(query, {"after": cursor})).json()["errors"]
