@@ -47,6 +47,53 @@ async def test_a_trip_is_added_shown_on_the_timeline_and_removed(page, demo, db_
     )
 
 
+async def test_a_trip_is_changed_in_place(page, demo, db_url) -> None:
+    await sign_in(page, demo, "ana")
+    away = page.get_by_role("region", name="Travel and cover")
+    trips = away.get_by_role("list", name="Travel periods")
+    form = away.get_by_role("form", name="Add travel")
+    await form.get_by_label("From").fill("2026-12-14")
+    await form.get_by_label("To (inclusive)").fill("2026-12-16")
+    await form.get_by_label("Zone there").fill("Asia/Tokyo")
+    await form.get_by_role("button", name="Add travel").click()
+    await trips.get_by_text("2026-12-14 to 2026-12-16 · Asia/Tokyo").wait_for()
+    [(first_id,)] = await sql(db_url, f"SELECT id FROM travel_periods WHERE person_id = ({ANA})")
+
+    await trips.get_by_role("button", name="Edit travel 2026-12-14 to 2026-12-16").click()
+    editing = away.get_by_role("form", name="Edit travel 2026-12-14 to 2026-12-16")
+    assert await editing.get_by_label("From").input_value() == "2026-12-14"
+    assert await editing.get_by_label("Zone there").input_value() == "Asia/Tokyo"
+    await editing.get_by_label("To (inclusive)").fill("2026-12-18")
+    await editing.get_by_label("Zone there").fill("Asia/Seoul")
+    await editing.get_by_label("Hours").select_option("HOME")
+    await editing.get_by_role("button", name="Save travel").click()
+    await away.get_by_role("status").get_by_text("Travel changed.").wait_for()
+    await trips.get_by_text("2026-12-14 to 2026-12-18 · Asia/Seoul · my home hours").wait_for()
+    stored = await sql(
+        db_url,
+        f"SELECT id, start_date::text, end_date::text, timezone, hours FROM travel_periods "
+        f"WHERE person_id = ({ANA})",
+    )
+    # the same period, changed: not removed and added again
+    assert stored == [(first_id, "2026-12-14", "2026-12-18", "Asia/Seoul", "HOME")]
+    # the form adds again afterwards
+    assert (
+        await away.get_by_role("form", name="Add travel").get_by_label("From").input_value() == ""
+    )
+
+    # Cancel leaves the trip as it was and the form empty
+    await trips.get_by_role("button", name="Edit travel 2026-12-14 to 2026-12-18").click()
+    editing = away.get_by_role("form", name="Edit travel 2026-12-14 to 2026-12-18")
+    await editing.get_by_label("To (inclusive)").fill("2026-12-30")
+    await editing.get_by_role("button", name="Cancel").click()
+    adding = away.get_by_role("form", name="Add travel")
+    assert await adding.get_by_label("To (inclusive)").input_value() == ""
+    assert not await adding.get_by_role("button", name="Cancel").is_visible()
+    assert await sql(
+        db_url, f"SELECT end_date::text FROM travel_periods WHERE person_id = ({ANA})"
+    ) == [("2026-12-18",)]
+
+
 async def test_a_zone_the_api_refuses_is_said_at_the_zone_field(page, demo, db_url) -> None:
     await sign_in(page, demo, "ana")
     form = page.get_by_role("form", name="Add travel")

@@ -20,6 +20,7 @@ query Away($me: ID!) {
 
 const RESULT = `__typename ... on ValidationError { field message } ... on NotFound { message } ... on Conflict { message }`;
 const ADD_TRAVEL = `mutation($i: AddTravelInput!) { addTravel(input: $i) { ${RESULT} } }`;
+const UPDATE_TRAVEL = `mutation($i: UpdateTravelInput!) { updateTravel(input: $i) { ${RESULT} } }`;
 const REMOVE_TRAVEL = `mutation($id: ID!) { removeTravel(id: $id) { ${RESULT} } }`;
 const SET_COVER = `mutation($i: SetDelegationInput!) { setDelegation(input: $i) { ${RESULT} } }`;
 const END_COVER = `mutation($me: ID!) { endDelegation(personId: $me) { ${RESULT} } }`;
@@ -36,15 +37,19 @@ export class Away {
     this.trips = h("ul", { class: "away-list", "aria-label": "Travel periods" });
     this.covers = h("ul", { class: "away-list", "aria-label": "Cover" });
     const zones = h("datalist", { id: "travel-zones" }, knownZones().map((z) => h("option", { value: z })));
+    // the same form adds a trip or, after "Edit" on one, changes it in place
+    this.editing = null;
+    this.travelSubmit = h("button", { type: "submit" }, "Add travel");
+    this.travelCancel = h("button", { type: "button", hidden: true, onclick: () => this.stopEditing() }, "Cancel");
     this.travelForm = h("form", { class: "inline", "aria-label": "Add travel", novalidate: true,
-      onsubmit: (e) => { e.preventDefault(); this.addTravel(); } },
+      onsubmit: (e) => { e.preventDefault(); this.saveTravel(); } },
       field("travel-start", "From", h("input", { id: "travel-start", type: "date", required: true })),
       field("travel-end", "To (inclusive)", h("input", { id: "travel-end", type: "date", required: true })),
       field("travel-timezone", "Zone there", h("input", { id: "travel-timezone", list: "travel-zones", autocomplete: "off", spellcheck: "false", placeholder: "Asia/Tokyo", required: true })),
       field("travel-hours", "Hours", h("select", { id: "travel-hours" },
         Object.entries(HOURS).map(([value, text]) => h("option", { value }, text)))),
       zones,
-      h("button", { type: "submit" }, "Add travel"));
+      this.travelSubmit, this.travelCancel);
     const others = people.filter((p) => p.id !== me.id);
     this.coverForm = h("form", { class: "inline", "aria-label": "Set cover", novalidate: true,
       onsubmit: (e) => { e.preventDefault(); this.setCover(); } },
@@ -75,6 +80,8 @@ export class Away {
     const { node } = await gql(MINE, { me: this.me.id });
     this.trips.replaceChildren(...node.travel.map((t) => h("li", {},
       `${t.start} to ${t.end} · ${t.timezone} · ${HOURS[t.hours] || t.hours} `,
+      h("button", { type: "button", "aria-label": `Edit travel ${t.start} to ${t.end} (${t.timezone})`, onclick: () => this.editTravel(t) }, "Edit"),
+      " ",
       h("button", { type: "button", "aria-label": `Remove travel ${t.start} to ${t.end} (${t.timezone})`, onclick: () => this.removeTravel(t) }, "Remove"))));
     if (!node.travel.length) this.trips.append(h("li", { class: "muted" }, "No travel planned."));
     // endDelegation ends the running one or calls off the next: the first listed
@@ -119,7 +126,32 @@ export class Away {
     if (this.onChanged) this.onChanged();
   }
 
-  async addTravel() {
+  // "Edit" on a trip: its values in the form, which now saves that trip
+  editTravel(t) {
+    clearFieldErrors(this.element);
+    this.say("");
+    const f = this.travelForm;
+    f.querySelector("#travel-start").value = t.start;
+    f.querySelector("#travel-end").value = t.end;
+    f.querySelector("#travel-timezone").value = t.timezone;
+    f.querySelector("#travel-hours").value = t.hours;
+    this.editing = t.id;
+    f.setAttribute("aria-label", `Edit travel ${t.start} to ${t.end}`);
+    this.travelSubmit.textContent = "Save travel";
+    this.travelCancel.hidden = false;
+    f.querySelector("#travel-start").focus();
+  }
+
+  stopEditing() {
+    clearFieldErrors(this.element);
+    this.editing = null;
+    this.travelForm.reset();
+    this.travelForm.setAttribute("aria-label", "Add travel");
+    this.travelSubmit.textContent = "Add travel";
+    this.travelCancel.hidden = true;
+  }
+
+  async saveTravel() {
     clearFieldErrors(this.element);
     this.say("");
     const f = this.travelForm;
@@ -137,14 +169,21 @@ export class Away {
       timezone: zoneNamed(typed) || typed,
       hours: f.querySelector("#travel-hours").value,
     };
-    const r = await this.call(ADD_TRAVEL, { i: input }, "addTravel");
+    const editing = this.editing;
+    const { personId, ...changes } = input; // a trip keeps its person
+    const r = editing
+      ? await this.call(UPDATE_TRAVEL, { i: { id: editing, ...changes } }, "updateTravel")
+      : await this.call(ADD_TRAVEL, { i: input }, "addTravel");
     if (!r) return;
     if (r.__typename !== "TravelPayload") return this.fail(r, "travel");
-    f.reset();
-    await this.done("Travel added. Handoffs waiting for you moved to your hours there.");
+    this.stopEditing();
+    await this.done(editing
+      ? "Travel changed. Handoffs waiting for you follow the new dates."
+      : "Travel added. Handoffs waiting for you moved to your hours there.");
   }
 
   async removeTravel(t) {
+    if (this.editing === t.id) this.stopEditing();
     this.say("");
     const r = await this.call(REMOVE_TRAVEL, { id: t.id }, "removeTravel");
     if (!r) return;
