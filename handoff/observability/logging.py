@@ -126,10 +126,12 @@ _HANDLER_MARK = "_handoff_handler"
 
 
 class QuietTicks(logging.Filter):
-    """Drop arq's start/finish lines of the every-second cron ticks in readable (dev) logs.
+    """Drop arq's start/finish lines of the every-second cron ticks and relay passes.
 
-    They would bury everything else on a developer's terminal; production (JSON) logs
-    keep them for tracing.
+    Two lines a second per worker, most of them saying nothing happened: they would bury
+    everything else on a terminal and fill some 170,000 lines a day of an idle worker's
+    production log. A tick that fails still logs (a warning); `HANDOFF_LOG_LEVEL=debug`
+    keeps them all, for tracing.
     """
 
     TICKS = ("cron:webhook_tick", "→ relay()", "← relay ●")
@@ -165,15 +167,16 @@ class NoQueryStrings(logging.Filter):
         return True
 
 
-def make_handler(log_format: str, stream: Any = None) -> logging.Handler:
-    """A stream handler with the context and redaction filters and the chosen format."""
+def make_handler(log_format: str, stream: Any = None, ticks: bool = False) -> logging.Handler:
+    """A stream handler with the context and redaction filters and the chosen format;
+    `ticks`: keep the cron ticks' lines (`QuietTicks`)."""
     if log_format not in ("json", "text"):
         raise ValueError(f"log_format must be 'json' or 'text', got {log_format!r}")
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.addFilter(ContextFilter())
     handler.addFilter(NoQueryStrings())
     handler.addFilter(RedactingFilter())
-    if log_format == "text":
+    if not ticks:
         handler.addFilter(QuietTicks())
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     setattr(handler, _HANDLER_MARK, True)
@@ -187,8 +190,9 @@ def configure_logging(settings: Settings, stream: Any = None) -> None:
         if getattr(handler, _HANDLER_MARK, False):
             root.removeHandler(handler)
             handler.close()
-    root.addHandler(make_handler(settings.log_format, stream))
-    root.setLevel(settings.log_level.upper())
+    level = settings.log_level.upper()
+    root.addHandler(make_handler(settings.log_format, stream, ticks=level == "DEBUG"))
+    root.setLevel(level)
     # uvicorn and arq install their own handlers unless told otherwise; send their
     # records to the root instead so they get the same format and redaction.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "arq", "arq.worker"):

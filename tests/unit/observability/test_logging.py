@@ -198,26 +198,56 @@ async def test_middleware_uses_or_generates_the_request_id(captured: io.StringIO
     assert current_request_id() is None
 
 
-def test_dev_logs_hide_cron_ticks_but_keep_jobs_and_warnings() -> None:
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_logs_hide_cron_ticks_but_keep_jobs_and_warnings(log_format: str) -> None:
     import io
     import logging
 
     from handoff.observability.logging import make_handler
 
-    out = io.StringIO()
-    handler = make_handler("text", out)
-    log = logging.getLogger("arq.worker")
-    for message, level in (
-        ("  0.05s → cron:webhook_tick()", logging.INFO),
-        ("  1.77s ← relay ● 0", logging.INFO),
-        ("  0.04s → fu:1:abc:handle_follow_ups([[3, 1]])", logging.INFO),
-        ("  0.05s → cron:webhook_tick() failed", logging.WARNING),
-    ):
-        handler.handle(log.makeRecord(log.name, level, __file__, 1, message, (), None))
-    lines = out.getvalue().splitlines()
-    assert len(lines) == 2
-    assert "handle_follow_ups" in lines[0]
-    assert "failed" in lines[1]
+    lines = {}
+    for ticks in (False, True):
+        out = io.StringIO()
+        handler = make_handler(log_format, out, ticks=ticks)
+        log = logging.getLogger("arq.worker")
+        for message, level in (
+            ("  0.05s → cron:webhook_tick()", logging.INFO),
+            ("  1.77s ← relay ● 0", logging.INFO),
+            ("  0.04s → fu:1:abc:handle_follow_ups([[3, 1]])", logging.INFO),
+            ("  0.05s → cron:webhook_tick() failed", logging.WARNING),
+        ):
+            handler.handle(log.makeRecord(log.name, level, __file__, 1, message, (), None))
+        lines[ticks] = out.getvalue().splitlines()
+    assert len(lines[False]) == 2
+    assert "handle_follow_ups" in lines[False][0]
+    assert "failed" in lines[False][1]
+    # at debug level (ticks=True) every line is kept
+    assert len(lines[True]) == 4
+
+
+def test_debug_level_keeps_the_ticks() -> None:
+    import io
+    import logging
+
+    from handoff.observability.logging import configure_logging
+    from handoff.settings import Settings
+
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
+    try:
+        for level, kept in (("info", 0), ("debug", 1)):
+            out = io.StringIO()
+            configure_logging(Settings(log_level=level, log_format="json"), out)
+            logging.getLogger("arq.worker").info("  0.05s → cron:webhook_tick()")
+            assert len(out.getvalue().splitlines()) == kept, level
+    finally:
+        for handler in list(root.handlers):
+            if handler not in before[1]:
+                root.removeHandler(handler)
+        for handler in before[1]:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(before[0])
 
 
 def test_a_websocket_handshake_line_loses_its_query_string() -> None:
