@@ -76,6 +76,11 @@ class TimeOffInput:
     reason: str | None = strawberry.field(
         default=None, description="Shown in explanations, e.g. 'holiday'"
     )
+    private: bool = strawberry.field(
+        default=False,
+        description="Keep the reason to the person: explanations and timelines say "
+        "'time off' without it",
+    )
 
 
 @strawberry.input(description="Different hours on one local date.")
@@ -118,6 +123,7 @@ class WorkingPatternInput:
             data["time_off"] = [
                 {"start": t.start.isoformat(), "end": t.end.isoformat()}
                 | ({"reason": t.reason} if t.reason else {})
+                | ({"private": True} if t.private else {})
                 for t in self.time_off
             ]
         if self.overrides:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handoff.calendar.errors import InvalidPattern
@@ -67,17 +67,29 @@ def parse_date(value: object, field: str) -> date:
 
 @dataclass(frozen=True, slots=True, order=True)
 class TimeOff:
-    """Local dates ``start``..``end`` (both inclusive) without work."""
+    """Local dates ``start``..``end`` (both inclusive) without work.
+
+    A ``private`` period's reason is the person's own: explanations and timelines say
+    "time off" without it (``label``).
+    """
 
     start: date
     end: date
     reason: str | None = None
+    private: bool = False
 
-    def to_dict(self) -> dict[str, str]:
-        """Canonical JSON form; ``reason`` only when set."""
-        out = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+    @property
+    def label(self) -> str | None:
+        """What others are told of why: the reason, unless it is private."""
+        return None if self.private else self.reason
+
+    def to_dict(self) -> dict[str, Any]:
+        """Canonical JSON form; ``reason`` only when set, ``private`` only when true."""
+        out: dict[str, Any] = {"start": self.start.isoformat(), "end": self.end.isoformat()}
         if self.reason is not None:
             out["reason"] = self.reason
+        if self.private:
+            out["private"] = True
         return out
 
 
@@ -110,7 +122,7 @@ def parse_time_off(value: object) -> tuple[TimeOff, ...]:
         if not isinstance(item, Mapping):
             raise InvalidPattern(f"time off entry {item!r} must be a mapping", field)
         for key in item:
-            if key not in ("start", "end", "reason"):
+            if key not in ("start", "end", "reason", "private"):
                 raise InvalidPattern(f"unknown key {key!r} in time off entry", f"{field}.{key}")
         start = parse_date(item.get("start"), f"{field}.start")
         end = parse_date(item.get("end"), f"{field}.end")
@@ -122,7 +134,12 @@ def parse_time_off(value: object) -> tuple[TimeOff, ...]:
         reason = item.get("reason")
         if reason is not None and not isinstance(reason, str):
             raise InvalidPattern(f"time off reason {reason!r} must be a string", f"{field}.reason")
-        out.append(TimeOff(start, end, reason))
+        private = item.get("private", False)
+        if not isinstance(private, bool):
+            raise InvalidPattern(
+                f"time off private {private!r} must be true or false", f"{field}.private"
+            )
+        out.append(TimeOff(start, end, reason, private))
     return tuple(sorted(out, key=lambda t: (t.start, t.end, t.reason or "")))
 
 

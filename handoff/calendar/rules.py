@@ -120,7 +120,7 @@ class DayRules:
         period = self._period_on(ordinal)
         for t in self.time_off:
             if t.start <= local_date <= t.end:
-                return DaySource("time_off", t.reason, (), period)
+                return DaySource("time_off", t.label, (), period)
         ivs = self._override_map.get(ordinal)
         if ivs is not None:
             return DaySource("override", None, ivs, period)

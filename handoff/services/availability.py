@@ -92,8 +92,10 @@ async def add_time_off(
     end: date,
     reason: str | None = None,
     actor: Actor | None = None,
+    private: bool = False,
 ) -> Person:
-    """Add a time-off period (local dates, both inclusive)."""
+    """Add a time-off period (local dates, both inclusive); a `private` one's reason is
+    left out of what others see (explanations, timelines, their reads of the pattern)."""
     person = await _changeable(conn, ws, person_id, actor)
     if end < start:
         raise Invalid("end", f"end {end.isoformat()} is before start {start.isoformat()}")
@@ -101,6 +103,8 @@ async def add_time_off(
     entry: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat()}
     if reason and trimmed(reason):
         entry["reason"] = trimmed(reason)
+    if private:
+        entry["private"] = True
     if entry in data.get("time_off", []):
         return person
     # the same dates again: their reason is replaced, not a second entry stacked on them

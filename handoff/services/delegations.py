@@ -213,11 +213,12 @@ async def add_time_off_with_delegate(
     reason: str | None,
     to: DelegateTo,
     actor: Actor | None = None,
+    private: bool = False,
 ) -> Person:
     """Add time off and a delegation covering it: from the start of its first local date
     to the start of the date after its last, each in the zone in force on that date."""
     person = await availability.add_time_off(
-        conn, ws, now, person_id, start_date, end_date, reason, actor=actor
+        conn, ws, now, person_id, start_date, end_date, reason, actor=actor, private=private
     )
     starts_at, ends_at = _time_off_span(person, start_date, end_date)
     await set_delegation(

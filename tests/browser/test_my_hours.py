@@ -68,6 +68,32 @@ async def test_a_time_off_error_goes_once_either_date_is_edited(page, demo) -> N
     assert await form.get_by_label("To (inclusive)").get_attribute("aria-invalid") is None
 
 
+async def test_private_time_off_is_listed_as_mine_and_stays_private_after_a_save(
+    page, demo, db_url
+) -> None:
+    await sign_in(page, demo, "ana")
+    hours = page.get_by_role("region", name="My hours")
+    form = hours.get_by_role("form", name="Add time off")
+    await form.get_by_label("From").fill("2026-12-28")
+    await form.get_by_label("To (inclusive)").fill("2026-12-29")
+    await form.get_by_label("Reason", exact=True).fill("surgery")
+    await form.get_by_label("Keep the reason to myself").check()
+    await form.get_by_role("button", name="Add time off").click()
+    await hours.get_by_role("status").get_by_text("Time off added.").wait_for()
+    await hours.get_by_text("2026-12-28 to 2026-12-29 (surgery, only you see why)").wait_for()
+    assert not await form.get_by_label("Keep the reason to myself").is_checked()
+    query = "SELECT working_pattern->'time_off' FROM people WHERE handle = 'ana'"
+    entry = {"start": "2026-12-28", "end": "2026-12-29", "reason": "surgery", "private": True}
+    [(stored,)] = await sql(db_url, query)
+    assert entry in stored
+    # saving the week sends the time off back: it stays private
+    await hours.get_by_label("Tuesday working hours").fill("08:00-16:00")
+    await hours.get_by_role("button", name="Save my hours").click()
+    await hours.get_by_role("status").get_by_text("Saved.").wait_for()
+    [(stored,)] = await sql(db_url, query)
+    assert entry in stored
+
+
 async def test_saving_my_hours_keeps_time_off_added_elsewhere_since_the_page_opened(
     page, demo, db_url
 ) -> None:

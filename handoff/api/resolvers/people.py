@@ -147,10 +147,19 @@ class PeopleMutation:
             DelegateInput | None,
             strawberry.argument(description="Who covers meanwhile; none when omitted"),
         ] = None,
+        private: Annotated[
+            bool,
+            strawberry.argument(
+                description="Keep the reason to the person: explanations and timelines say "
+                "'time off' without it, and only they (and workspace tokens) read it"
+            ),
+        ] = False,
     ) -> TimeOffResult:
         pid = decode_id(person_id, "Person", "personId")
         if delegation is None:
-            person = await info.context.change(availability.add_time_off, pid, start, end, reason)
+            person = await info.context.change(
+                availability.add_time_off, pid, start, end, reason, private=private
+            )
         else:
             person = await info.context.change(
                 delegations.add_time_off_with_delegate,
@@ -159,6 +168,7 @@ class PeopleMutation:
                 end,
                 reason,
                 delegation.to("delegation."),
+                private=private,
             )
         return _payload(person)
 

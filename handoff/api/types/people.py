@@ -46,7 +46,14 @@ class HolidayRegion:
 class TimeOff:
     start: date = strawberry.field(description="First day off")
     end: date = strawberry.field(description="Last day off")
-    reason: str | None = strawberry.field(description="Why, as explanations show it")
+    reason: str | None = strawberry.field(
+        description="Why, as explanations show it; null to others when private"
+    )
+    private: bool = strawberry.field(
+        default=False,
+        description="The reason is the person's own: explanations and timelines leave it "
+        "out, and only they (and workspace tokens) read it here",
+    )
 
 
 @strawberry.type(description="Different hours on one local date.")
@@ -64,7 +71,9 @@ class WorkingPattern:
     overrides: list[DateOverride] = strawberry.field(description="Dates with different hours")
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> WorkingPattern:
+    def from_dict(cls, d: dict[str, Any], own: bool = True) -> WorkingPattern:
+        """The stored pattern; `own`: read by the person or a workspace token, who see
+        private time-off reasons (others get null)."""
         hol = d.get("holidays")
         return cls(
             timezone=d["timezone"],
@@ -76,7 +85,8 @@ class WorkingPattern:
                 TimeOff(
                     start=date.fromisoformat(t["start"]),
                     end=date.fromisoformat(t["end"]),
-                    reason=t.get("reason"),
+                    reason=t.get("reason") if own or not t.get("private") else None,
+                    private=bool(t.get("private")),
                 )
                 for t in d.get("time_off", [])
             ],
@@ -166,8 +176,10 @@ def workspace_from(model: m.Workspace) -> Workspace:
 # resolvers; relations load through the request's DataLoaders.
 
 
-def _working_pattern(root: Person) -> WorkingPattern:
-    return WorkingPattern.from_dict(root._m.pattern_data)
+def _working_pattern(root: Person, info: Info) -> WorkingPattern:
+    actor = info.context.actor
+    own = actor is None or actor.person_id in (None, root._m.id)
+    return WorkingPattern.from_dict(root._m.pattern_data, own)
 
 
 def _delivery_policy(root: Person) -> DeliveryPolicy:

@@ -20,7 +20,7 @@ describe_enum(
     {
         "TRAVEL": "Away in another zone (the label says LOCAL or HOME hours)",
         "HOLIDAY": "A public holiday (the label is its name)",
-        "TIME_OFF": "Time off (the label is its reason)",
+        "TIME_OFF": "Time off (the label is its reason, unless the person keeps it private)",
         "DAY_OFF": "A date without working intervals in the weekly pattern (e.g. a trail Friday)",
         "WORKING": "Working time",
         "FOCUS": "A focus block inside working time: never interrupted",

@@ -15,7 +15,7 @@ query Mine($me: ID!) {
         timezone
         weekly { mon tue wed thu fri sat sun }
         holidays { country subdivision }
-        timeOff { start end reason }
+        timeOff { start end reason private }
         overrides { date intervals }
       }
       deliveryPolicy { focusBlocks { mon tue wed thu fri sat sun } digestTimes }
@@ -31,7 +31,7 @@ query Current($me: ID!) {
         timezone
         weekly { mon tue wed thu fri sat sun }
         holidays { country subdivision }
-        timeOff { start end reason }
+        timeOff { start end reason private }
         overrides { date intervals }
       }
     }
@@ -41,7 +41,7 @@ query Current($me: ID!) {
 const RESULT = `__typename ... on ValidationError { field message } ... on NotFound { message }`;
 const SET_PATTERN = `mutation($me: ID!, $p: WorkingPatternInput!) { setWorkingPattern(personId: $me, pattern: $p) { ${RESULT} } }`;
 const SET_POLICY = `mutation($me: ID!, $p: DeliveryPolicyInput!) { setDeliveryPolicy(personId: $me, policy: $p) { ${RESULT} } }`;
-const ADD_OFF = `mutation($me: ID!, $start: Date!, $end: Date!, $reason: String) { addTimeOff(personId: $me, start: $start, end: $end, reason: $reason) { ${RESULT} } }`;
+const ADD_OFF = `mutation($me: ID!, $start: Date!, $end: Date!, $reason: String, $private: Boolean!) { addTimeOff(personId: $me, start: $start, end: $end, reason: $reason, private: $private) { ${RESULT} } }`;
 const REMOVE_OFF = `mutation($me: ID!, $start: Date!, $end: Date!) { removeTimeOff(personId: $me, start: $start, end: $end) { ${RESULT} } }`;
 
 const split = (text) => text.split(",").map((x) => x.trim()).filter(Boolean);
@@ -58,6 +58,9 @@ export class Hours {
       field("off-start", "From", h("input", { id: "off-start", type: "date", required: true })),
       field("off-end", "To (inclusive)", h("input", { id: "off-end", type: "date", required: true })),
       field("off-reason", "Reason", h("input", { id: "off-reason", autocomplete: "off" })),
+      h("div", { class: "field check" },
+        h("input", { id: "off-private", type: "checkbox" }),
+        h("label", { for: "off-private" }, "Keep the reason to myself")),
       h("button", { type: "submit" }, "Add time off"));
     this.overrides = h("ul", { class: "time-off", "aria-label": "Other hours on a date" });
     this.overrideForm = h("form", { class: "inline", "aria-label": "Set hours for a date", novalidate: true, onsubmit: (e) => { e.preventDefault(); this.setOverride(); } },
@@ -95,7 +98,7 @@ export class Hours {
         "Local times like 09:30, 14:00 at which handoffs are bundled; empty = as they come"),
       h("button", { type: "submit" }, "Save my hours"));
     this.timeOff.replaceChildren(...this.pattern.timeOff.map((t) => h("li", {},
-      `${t.start} to ${t.end}${t.reason ? ` (${t.reason})` : ""} `,
+      `${t.start} to ${t.end}${t.reason ? ` (${t.reason}${t.private ? ", only you see why" : ""})` : ""} `,
       h("button", { type: "button", "aria-label": `Remove time off ${t.start} to ${t.end}`, onclick: () => this.removeOff(t) }, "Remove"))));
     if (!this.pattern.timeOff.length) this.timeOff.append(h("li", { class: "muted" }, "None planned."));
     const overrides = [...this.pattern.overrides].sort((a, b) => (a.date < b.date ? -1 : 1));
@@ -149,7 +152,7 @@ export class Hours {
       timezone: p.timezone,
       weekly: p.weekly,
       holidays: p.holidays ? { country: p.holidays.country, subdivision: p.holidays.subdivision } : null,
-      timeOff: p.timeOff.map((t) => ({ start: t.start, end: t.end, reason: t.reason })),
+      timeOff: p.timeOff.map((t) => ({ start: t.start, end: t.end, reason: t.reason, private: t.private })),
       overrides: p.overrides.map((o) => ({ date: o.date, intervals: o.intervals })),
     });
     return this.call(SET_PATTERN, { me: this.me.id, p: pattern }, "setWorkingPattern");
@@ -206,7 +209,7 @@ export class Hours {
     clearFieldErrors(this.element);
     const v = (id) => this.offForm.querySelector(`#${id}`).value;
     this.say("");
-    const r = await this.call(ADD_OFF, { me: this.me.id, start: v("off-start"), end: v("off-end"), reason: v("off-reason") || null }, "addTimeOff");
+    const r = await this.call(ADD_OFF, { me: this.me.id, start: v("off-start"), end: v("off-end"), reason: v("off-reason") || null, private: this.offForm.querySelector("#off-private").checked }, "addTimeOff");
     if (!r) return;
     if (r.__typename !== "PersonPayload") return this.fail(r);
     this.offForm.reset();

@@ -16,6 +16,7 @@ from handoff.calendar import (
     next_delivery,
     schedule_handoff,
 )
+from handoff.calendar.errors import InvalidPattern
 
 from .strategies import day_intervals, instants, patterns
 
@@ -138,6 +139,23 @@ def test_time_off_reason() -> None:
     assert d.reasons[0] == "Ana is on time off on Monday 30 Nov (hiking)."
     assert "Ana is on time off on Tuesday 1 Dec (hiking)." in d.reasons
     assert d.at == datetime(2026, 12, 2, 8, tzinfo=UTC)
+
+
+def test_a_private_time_off_reason_is_told_to_nobody() -> None:
+    entry = {"start": "2026-11-30", "end": "2026-12-01", "reason": "surgery", "private": True}
+    p = WorkingPattern.from_dict({"timezone": AMS, "weekly": MON_THU, "time_off": [entry]})
+    assert p.to_dict()["time_off"] == [entry]  # kept, with its reason, for the person
+    d = next_delivery(p, DeliveryPolicy(), datetime(2026, 11, 30, 9, tzinfo=UTC), name="Ana")
+    assert d.reasons[0] == "Ana is on time off on Monday 30 Nov."
+    assert not any("surgery" in r for r in d.reasons)
+    assert d.at == datetime(2026, 12, 2, 8, tzinfo=UTC)
+
+
+def test_private_must_be_true_or_false() -> None:
+    entry = {"start": "2026-11-30", "end": "2026-12-01", "private": "yes"}
+    with pytest.raises(InvalidPattern) as raised:
+        WorkingPattern.from_dict({"timezone": AMS, "weekly": MON_THU, "time_off": [entry]})
+    assert raised.value.field == "time_off.0.private"
 
 
 def test_digest_times_skip_outside_working_time_and_focus() -> None:
