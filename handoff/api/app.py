@@ -235,8 +235,13 @@ def create_app(
         limiter: RateLimiter | None = connection.app.state.limiter
         holder = actor.budget_key
         if limiter is not None and holder is not None:
-            # each mutation of a request counts (30 aliased createHandoffs are 30)
-            mutations = mutation_fields(connection.scope.get(PAYLOAD_KEY))
+            # each mutation of a request counts (30 aliased createHandoffs are 30); over
+            # GET none runs (refused), so none is spent
+            mutations = (
+                0
+                if connection.scope.get("method") == "GET"
+                else mutation_fields(connection.scope.get(PAYLOAD_KEY))
+            )
             now = clock.now()
             limits = None
             if mutations <= 1:

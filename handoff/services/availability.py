@@ -147,7 +147,12 @@ async def remove_time_off(
         if (t["start"], t["end"]) != (start.isoformat(), end.isoformat())
     ]
     if len(kept) == len(data.get("time_off", [])):
-        raise NotFound("TimeOff", f"{start.isoformat()}..{end.isoformat()}")
+        # a period has no ID of its own: the NotFound names the person looked in
+        raise NotFound(
+            "Person",
+            person.id,
+            f"{person.name} has no time off from {start.isoformat()} to {end.isoformat()}",
+        )
     data["time_off"] = kept
     pattern = build_pattern(data, None, "timeOff")
     return await _store_pattern(conn, ws, now, person, pattern, "time_off", "start")

@@ -413,6 +413,10 @@ async def test_add_and_remove_time_off(gql, db_url, clock) -> None:
     ]:
         result = (await gql(REMOVE_TIME_OFF, {"id": ana["id"]} | variables))["removeTimeOff"]
         assert result["__typename"] == typename, (variables, result)
+        if variables.get("id", ana["id"]) == ana["id"]:
+            # no such period: the person looked in, and the dates, not an ID-less range
+            assert result["id"] == ana["id"], result
+            assert result["message"] == "Ana has no time off from 2026-11-30 to 2026-11-30"
     assert await snapshot(db_url) == before
 
     await ok(
