@@ -300,23 +300,6 @@ def operation_of(payload: Any) -> str:
     )
 
 
-def operation_name(body: bytes | None, query_string: bytes = b"") -> str:
-    """The GraphQL operation name of a request, `anonymous` when it has none."""
-    name: str | None = None
-    query: str | None = None
-    if body:
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return "invalid"
-        return operation_of(payload)
-    if query_string:
-        params = parse_qs(query_string.decode("latin-1"))
-        name = next(iter(params.get("operationName", [])), None)
-        query = next(iter(params.get("query", [])), None)
-    return _name_of(name, query)
-
-
 def _name_of(name: str | None, query: str | None) -> str:
     if not name and query:
         match = _FIRST_OPERATION.match(query)

@@ -83,7 +83,8 @@ RULES: dict[Right, tuple[str, str]] = {
         "updatePerson, setWorkingPattern, setDeliveryPolicy, addTimeOff, removeTimeOff, "
         "addTravel, updateTravel, removeTravel, setDelegation, endDelegation, "
         "createPersonToken, revokeToken, tokens, a work item's holder (createWorkItem's "
-        "holderId; createHandoff and previewHandoff of a held workItemId)",
+        "holderId; createHandoff and previewHandoff of a held workItemId), reading the "
+        "reason of private time off",
         "only for itself",
     ),
 }
@@ -121,6 +122,22 @@ def require(
             right, "its sender or its receiver"
         )
         raise Forbidden(field, f"only {who} may do this to the handoff")
+
+
+def has(
+    actor: Actor | None,
+    right: Right,
+    *,
+    person_id: int | None = None,
+    handoff: Handoff | None = None,
+) -> bool:
+    """Whether `require` would let `actor` do it: for reads that show less instead of
+    refusing (another person's private time-off reason reads as null)."""
+    try:
+        require(actor, right, person_id=person_id, handoff=handoff)
+    except Forbidden:
+        return False
+    return True
 
 
 def may_follow(actor: Actor | None, people: Iterable[int]) -> bool:

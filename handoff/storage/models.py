@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Self, TypeVar, get_type_hints
+from typing import Any, ClassVar, Self, TypeVar, get_type_hints
 
 from handoff.calendar import DeliveryPolicy, WorkingPattern
 from handoff.states import (
@@ -21,103 +21,102 @@ from handoff.states import (
     WorkItemStatus,
 )
 
-_Converter = tuple[str, type[StrEnum] | None]
-_COLUMNS: dict[type, tuple[_Converter, ...]] = {}
+# (field, column, enum or None, default when the column may be absent, else _REQUIRED)
+_Column = tuple[str, str, type[StrEnum] | None, Any]
+_COLUMNS: dict[type, tuple[_Column, ...]] = {}
+_REQUIRED: Any = object()
 
 
-def _columns(cls: type) -> tuple[_Converter, ...]:
+def _columns(cls: type[FromRow]) -> tuple[_Column, ...]:
     found = _COLUMNS.get(cls)
     if found is None:
         hints = get_type_hints(cls)
         found = _COLUMNS[cls] = tuple(
             (
                 f.name,
+                cls.COLUMN_OF.get(f.name, f.name),
                 hints[f.name]
                 if isinstance(hints[f.name], type) and issubclass(hints[f.name], StrEnum)
                 else None,
+                f.default if f.name in cls.OPTIONAL else _REQUIRED,
             )
-            for f in fields(cls)
+            for f in fields(cls)  # type: ignore[arg-type]
         )
     return found
-
-
-class FromRow:
-    """Built from a row whose column names are the dataclass's field names.
-
-    Text columns whose field is a state enum come back as that enum's member.
-    """
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Self:
-        return cls(
-            **{name: row[name] if enum is None else enum(row[name]) for name, enum in _columns(cls)}
-        )
 
 
 RowMaker = Callable[[Sequence[Any]], Any]
 
 
-def _positional(
-    cls: type, columns: Callable[[], tuple[tuple[str, str, type[StrEnum] | None, Any], ...]]
-) -> Callable[[Any], RowMaker]:
-    """A psycopg row factory building `cls` straight from a row's values.
+class FromRow:
+    """Built from a row whose column names are the dataclass's field names (but for
+    `COLUMN_OF`; the columns of `OPTIONAL` fields may be absent: their default applies).
 
-    `columns()`: (field, column, enum or None, default or _REQUIRED) per field. The
-    positions are looked up once per result, and the object is filled without going
-    through the frozen dataclass's `__init__` (one `object.__setattr__` per field): the
-    same object `from_row` builds, for about a third of its cost on a page of handoffs.
+    Text columns whose field is a state enum come back as that enum's member.
     """
 
-    def factory(cursor: Any) -> RowMaker:
-        at = {c.name: i for i, c in enumerate(cursor.description or ())}
-        plan = []
-        for name, column, enum, default in columns():
-            if column in at:
-                plan.append((name, at[column], enum))
-            elif default is _REQUIRED:
-                raise KeyError(column)
-            else:
-                plan.append((name, -1, default))
+    COLUMN_OF: ClassVar[dict[str, str]] = {}
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        return cls(
+            **{
+                name: (row[column] if enum is None else enum(row[column]))
+                if default is _REQUIRED or column in row
+                else default
+                for name, column, enum, default in _columns(cls)
+            }
+        )
+
+    @classmethod
+    def row_factory(cls) -> Callable[[Any], RowMaker]:
+        """A psycopg row factory building what `from_row` builds, straight from a row's
+        values: positions are looked up once per result, and the object is filled
+        without the frozen dataclass's `__init__` (one `object.__setattr__` per field),
+        for about a third of `from_row`'s cost on a page of handoffs."""
+        columns = _columns(cls)
         new = object.__new__
 
-        def make(values: Sequence[Any]) -> Any:
-            obj: Any = new(cls)
-            obj.__dict__.update(
-                {
-                    name: (values[i] if enum is None else enum(values[i])) if i >= 0 else enum
-                    for name, i, enum in plan
-                }
-            )
-            return obj
+        def factory(cursor: Any) -> RowMaker:
+            at = {c.name: i for i, c in enumerate(cursor.description or ())}
+            plan = []
+            defaults: dict[str, Any] = {}
+            for name, column, enum, default in columns:
+                if column in at:
+                    plan.append((name, at[column], enum))
+                elif default is _REQUIRED:
+                    raise KeyError(column)
+                else:
+                    defaults[name] = default
 
-        return make
+            def make(values: Sequence[Any]) -> Any:
+                obj: Any = new(cls)
+                obj.__dict__.update(defaults)
+                obj.__dict__.update(
+                    {name: values[i] if enum is None else enum(values[i]) for name, i, enum in plan}
+                )
+                return obj
 
-    return factory
+            return make
+
+        return factory
 
 
-_REQUIRED: Any = object()
-_FACTORIES: dict[Any, Callable[[Any], RowMaker]] = {}
+_FACTORIES: dict[type, Callable[[Any], RowMaker]] = {}
 
 
 def row_factory(build: Callable[[dict[str, Any]], Any]) -> Callable[[Any], RowMaker] | None:
-    """The positional row factory that builds what `build` (a model's `from_row`) builds
-    from a dict row, or None for any other function."""
+    """The positional row factory that builds what `build` builds from a dict row, when it
+    is a model's `FromRow.from_row`; else None."""
     owner = getattr(build, "__self__", None)
-    if not isinstance(owner, type) or getattr(build, "__name__", "") != "from_row":
+    if not (isinstance(owner, type) and issubclass(owner, FromRow)):
         return None
-    found = _FACTORIES.get(build)
-    if found is not None:
-        return found
-    if getattr(build, "__func__", None) is FromRow.from_row.__func__:  # type: ignore[attr-defined]
-
-        def columns() -> tuple[tuple[str, str, type[StrEnum] | None, Any], ...]:
-            return tuple((name, name, enum, _REQUIRED) for name, enum in _columns(owner))
-
-    elif owner is Person:
-        columns = _person_columns
-    else:
-        return None
-    found = _FACTORIES[build] = _positional(owner, columns)
+    if getattr(build, "__func__", None) is not FromRow.from_row.__func__:  # type: ignore[attr-defined]
+        return None  # a model's own from_row
+    found = _FACTORIES.get(owner)
+    if found is None:
+        found = _FACTORIES[owner] = owner.row_factory()
     return found
 
 
@@ -130,7 +129,7 @@ class Workspace(FromRow):
 
 
 @dataclass(frozen=True)
-class Person:
+class Person(FromRow):
     id: int
     workspace_id: int
     name: str
@@ -146,23 +145,12 @@ class Person:
     # who took over their work when they left (a person), if anyone
     successor_id: int | None = None
 
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Person:
-        return cls(
-            id=row["id"],
-            workspace_id=row["workspace_id"],
-            name=row["name"],
-            handle=row["handle"],
-            email=row["email"],
-            timezone=row["timezone"],
-            pattern_data=row["working_pattern"],
-            policy_data=row["delivery_policy"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            deactivated_at=row.get("deactivated_at"),
-            erased_at=row.get("erased_at"),
-            successor_id=row.get("successor_id"),
-        )
+    COLUMN_OF: ClassVar[dict[str, str]] = {
+        "pattern_data": "working_pattern",
+        "policy_data": "delivery_policy",
+    }
+    # a query may leave these out: they read as their defaults
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"deactivated_at", "erased_at", "successor_id"})
 
     @property
     def status(self) -> PersonStatus:
@@ -180,21 +168,6 @@ class Person:
     @cached_property
     def policy(self) -> DeliveryPolicy:
         return _parsed(_POLICIES, self.id, self.updated_at, self.policy_data, DeliveryPolicy)
-
-
-def _person_columns() -> tuple[tuple[str, str, None, Any], ...]:
-    """Person's fields as `Person.from_row` reads them: two columns renamed, the three
-    last ones optional."""
-    renamed = {"pattern_data": "working_pattern", "policy_data": "delivery_policy"}
-    return tuple(
-        (
-            f.name,
-            renamed.get(f.name, f.name),
-            None,
-            f.default if f.default is not MISSING else _REQUIRED,
-        )
-        for f in fields(Person)
-    )
 
 
 # Per-process caches of parsed patterns and policies: rows are read on every request, but

@@ -33,33 +33,40 @@ class IdsDumper(Dumper):
         return ("{" + ",".join(map(str, obj)) + "}").encode()
 
 
+async def _executed(
+    conn: Conn, sql: bytes, params: dict[str, Any], build: Callable[[Row], T]
+) -> tuple[Any, Callable[[Any], T]]:
+    """The executed cursor and what turns one of its rows into the object: a model's
+    `from_row` is done by the cursor itself, positionally (`models.row_factory`),
+    without a dict per row."""
+    factory = row_factory(build)
+    if factory is None:
+        return await conn.execute(sql, params), build
+    cur = conn.cursor(row_factory=factory)
+    await cur.execute(sql, params)
+    return cur, _as_is
+
+
+def _as_is(row: Any) -> Any:
+    return row
+
+
 async def one(
     conn: Conn, sql: bytes, params: dict[str, Any], build: Callable[[Row], T]
 ) -> T | None:
     """The first row as a domain object, or None."""
-    factory = row_factory(build)
-    if factory is not None:
-        cur: Any = conn.cursor(row_factory=factory)
-        await cur.execute(sql, params)
-        found: T | None = await cur.fetchone()
-        return found
-    cur = await conn.execute(sql, params)
+    cur, finish = await _executed(conn, sql, params, build)
     row = await cur.fetchone()
-    return None if row is None else build(row)
+    return None if row is None else finish(row)
 
 
 async def many(
     conn: Conn, sql: bytes, params: dict[str, Any], build: Callable[[Row], T]
 ) -> list[T]:
-    """Every row as domain objects (a model's `from_row` is done positionally, without
-    a dict per row: `models.row_factory`)."""
-    factory = row_factory(build)
-    if factory is not None:
-        cur: Any = conn.cursor(row_factory=factory)
-        await cur.execute(sql, params)
-        return list(await cur.fetchall())
-    cur = await conn.execute(sql, params)
-    return [build(row) for row in await cur.fetchall()]
+    """Every row as domain objects."""
+    cur, finish = await _executed(conn, sql, params, build)
+    rows = await cur.fetchall()
+    return rows if finish is _as_is else [finish(row) for row in rows]
 
 
 async def rows(conn: Conn, sql: bytes, params: dict[str, Any]) -> list[Row]:

@@ -16,7 +16,13 @@ from fastapi.responses import JSONResponse
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
-from handoff.api.middleware import MetricsMiddleware, RequestBody, operation_name
+from handoff.api.middleware import (
+    MetricsMiddleware,
+    RequestBody,
+    operation_of,
+    parse_body,
+    query_payload,
+)
 from handoff.clock import ManualClock
 from handoff.devtools.embedded import EmbeddedPostgres, free_port
 from handoff.settings import Settings
@@ -268,6 +274,15 @@ async def test_metrics_middleware_labels_by_operation_and_replays_the_body() -> 
         assert _count("oversize", "413") == before + 1
         response = await client.post("/graphql", json={"query": "{ __typename }"})
         assert response.json()["head"] == '{"query":"{ __typename }"}'
+
+
+def operation_name(body: bytes | None, query_string: bytes = b"") -> str:
+    """The metrics label RequestBody gives a POST body or a GET query string."""
+    if body is None:
+        payload, problem = query_payload(query_string, 64)
+    else:
+        payload, problem = parse_body(body, 64)
+    return "invalid" if problem else operation_of(payload or {})
 
 
 def test_operation_name_rules() -> None:

@@ -124,17 +124,24 @@ async def person_model(
     pid = decode_id(raw_id, "Person", field)
     if conn is not None:
         await preload(info.context, {"person": [pid]}, conn)
-    found = await loader(info.context, "person").load(pid)
+    found: m.Person = await known(info, "person", "Person", pid)
+    return found
+
+
+async def known(info: Info, loader_name: str, type_name: str, ident: int) -> Any:
+    """The row of the caller's workspace with this id, through the request's loader
+    `loader_name` (NotFound when it has none)."""
+    found = await loader(info.context, loader_name).load(ident)
     if found is None:
-        raise NotFound("Person", pid)
+        raise NotFound(type_name, ident)
     return found
 
 
 async def require_known(info: Info, loader_name: str, type_name: str, ident: int | None) -> None:
     """A filter's ID names a row of the caller's workspace (NotFound otherwise): a typo or
     another workspace's ID is an error, not an empty list that looks like "nothing yet"."""
-    if ident is not None and await loader(info.context, loader_name).load(ident) is None:
-        raise NotFound(type_name, ident)
+    if ident is not None:
+        await known(info, loader_name, type_name, ident)
 
 
 async def people_models(info: Info, raw_ids: list[strawberry.ID], field: str) -> list[m.Person]:

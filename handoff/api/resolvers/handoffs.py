@@ -18,8 +18,8 @@ from handoff.api.resolvers.common import (
     PersonIdArg,
     counter,
     id_page,
+    known,
     page_limit,
-    person_model,
     require_known,
 )
 from handoff.api.types import Connection, Handoff, Info, Person, Team, connection, decode_cursor
@@ -144,8 +144,8 @@ class HandoffQuery:
                 conn, info.context.workspace_id, pid, start, limit + 1
             )
             await preload_relations(info, found[:limit], conn, people=[pid])
-        person = await person_model(info, person_id, "personId")
-        count = counter(info, partial(handoffs.inbox_count, receiver_id=person.id))
+        await known(info, "person", "Person", pid)  # read above with the page's people
+        count = counter(info, partial(handoffs.inbox_count, receiver_id=pid))
         return connection(found, limit, _inbox_cursor, Handoff.wrap, count)
 
     @strawberry.field(

@@ -12,6 +12,7 @@ from handoff import ids
 from handoff.api.types.common import Info, Node, PersonStatus, at_or_now
 from handoff.api.types.urgency_enums import UrgentFrom
 from handoff.calendar import NoWorkingTime, next_delivery
+from handoff.services.rights import Right, has
 from handoff.storage import models as m
 
 if TYPE_CHECKING:
@@ -177,8 +178,7 @@ def workspace_from(model: m.Workspace) -> Workspace:
 
 
 def _working_pattern(root: Person, info: Info) -> WorkingPattern:
-    actor = info.context.actor
-    own = actor is None or actor.person_id in (None, root._m.id)
+    own = has(info.context.actor, Right.OWN, person_id=root._m.id)
     return WorkingPattern.from_dict(root._m.pattern_data, own)
 
 
