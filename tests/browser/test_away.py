@@ -3,6 +3,8 @@ errors are said at the field the API names, with nothing stored."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.browser.test_web_app import sign_in
@@ -13,6 +15,16 @@ pytestmark = pytest.mark.browser
 ANA = "SELECT id FROM people WHERE handle = 'ana'"
 
 
+async def add_trip(away: Any, start: str, end: str, zone: str) -> None:
+    """Fill in and send the "Add travel" form; returns once the page says it was added."""
+    form = away.get_by_role("form", name="Add travel")
+    await form.get_by_label("From").fill(start)
+    await form.get_by_label("To (inclusive)").fill(end)
+    await form.get_by_label("Zone there").fill(zone)
+    await form.get_by_role("button", name="Add travel").click()
+    await away.get_by_role("status").get_by_text("Travel added.").wait_for()
+
+
 async def test_a_trip_is_added_shown_on_the_timeline_and_removed(page, demo, db_url) -> None:
     await sign_in(page, demo, "ana")
     away = page.get_by_role("region", name="Travel and cover")
@@ -20,12 +32,7 @@ async def test_a_trip_is_added_shown_on_the_timeline_and_removed(page, demo, db_
     await trips.get_by_text("No travel planned.").wait_for()
     travel = page.locator("svg.timeline rect.k-TRAVEL[data-person='Ana de Vries']")
     assert await travel.count() == 0
-    form = away.get_by_role("form", name="Add travel")
-    await form.get_by_label("From").fill("2026-11-28")
-    await form.get_by_label("To (inclusive)").fill("2026-12-05")
-    await form.get_by_label("Zone there").fill("asia/tokyo")  # the browser's spelling
-    await form.get_by_role("button", name="Add travel").click()
-    await away.get_by_role("status").get_by_text("Travel added.").wait_for()
+    await add_trip(away, "2026-11-28", "2026-12-05", "asia/tokyo")  # the browser's spelling
     await trips.get_by_text("2026-11-28 to 2026-12-05 · Asia/Tokyo").wait_for()
     stored = await sql(
         db_url,
@@ -51,11 +58,7 @@ async def test_a_trip_is_changed_in_place(page, demo, db_url) -> None:
     await sign_in(page, demo, "ana")
     away = page.get_by_role("region", name="Travel and cover")
     trips = away.get_by_role("list", name="Travel periods")
-    form = away.get_by_role("form", name="Add travel")
-    await form.get_by_label("From").fill("2026-12-14")
-    await form.get_by_label("To (inclusive)").fill("2026-12-16")
-    await form.get_by_label("Zone there").fill("Asia/Tokyo")
-    await form.get_by_role("button", name="Add travel").click()
+    await add_trip(away, "2026-12-14", "2026-12-16", "Asia/Tokyo")
     await trips.get_by_text("2026-12-14 to 2026-12-16 · Asia/Tokyo").wait_for()
     [(first_id,)] = await sql(db_url, f"SELECT id FROM travel_periods WHERE person_id = ({ANA})")
 

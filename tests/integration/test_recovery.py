@@ -300,14 +300,21 @@ async def _deliveries(pool) -> int:
         return int(row["n"])
 
 
+async def _events_for_a_slow_receiver(pool, rx, events: int, delay: float) -> None:
+    """One endpoint at `rx`, which takes `delay` seconds to answer each send, and `events`
+    events for it."""
+    rx.default = Reply(delay=delay)
+    now = SystemClock().now()
+    ws, _ = await workspace_with_endpoints(pool, [rx.url], now)
+    await record_events(pool, ws, events, now)
+
+
 async def test_sigterm_mid_send_finishes_the_attempt_on_the_wire_and_starts_no_other(
     db_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     async with receiver() as rx, engine(db_url, redis_url) as (pool, _redis, settings):
-        rx.default = Reply(delay=2.0)  # a slow receiver: 5 deliveries would take 10 s
-        now = SystemClock().now()
-        ws, _ = await workspace_with_endpoints(pool, [rx.url], now)
-        await record_events(pool, ws, 5, now)
+        # a slow receiver: 5 deliveries would take 10 s
+        await _events_for_a_slow_receiver(pool, rx, 5, delay=2.0)
         with Workers(tmp_path, db_url, redis_url, settings.queue_name) as workers:
             proc = workers.start()
             await wait_for(lambda: len(rx.requests) >= 1, 30, "the first send")
@@ -331,10 +338,8 @@ async def test_a_second_sigterm_stops_at_once_and_the_cut_send_is_made_again_lat
     db_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     async with receiver() as rx, engine(db_url, redis_url) as (pool, _redis, settings):
-        rx.default = Reply(delay=15.0)  # the first SIGTERM would wait for this attempt
-        now = SystemClock().now()
-        ws, _ = await workspace_with_endpoints(pool, [rx.url], now)
-        await record_events(pool, ws, 2, now)
+        # the first SIGTERM would wait for this attempt
+        await _events_for_a_slow_receiver(pool, rx, 2, delay=15.0)
         with Workers(tmp_path, db_url, redis_url, settings.queue_name) as workers:
             proc = workers.start()
             await wait_for(lambda: len(rx.requests) >= 1, 30, "the first send")

@@ -118,9 +118,9 @@ async def test_a_long_text_runs_but_is_not_kept(http, auth) -> None:
     assert later.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
 
 
-async def test_a_persisted_mutation_spends_the_mutation_bucket(
-    app_pool, clock, db_url, redis_url
-) -> None:
+@pytest.fixture
+async def one_mutation_a_minute(app_pool, clock, db_url, redis_url):
+    """(client, auth headers) of an app whose tokens may run one mutation a minute."""
     settings = Settings(
         database_url=db_url,
         redis_url=redis_url,
@@ -132,54 +132,40 @@ async def test_a_persisted_mutation_spends_the_mutation_bucket(
     async with app.router.lifespan_context(app):
         async with app_pool.connection() as conn:
             token = await create_token(conn, "acme", clock.now())
-        headers = {"Authorization": f"Bearer {token}"}
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://handoff.test"
         ) as http:
-            body = {"query": MUTATION, "extensions": persisted(MUTATION)}
-            assert (await http.post("/graphql", json=body, headers=headers)).status_code == 200
-            hashed = await http.post(
-                "/graphql", json={"extensions": persisted(MUTATION)}, headers=headers
-            )
-            assert hashed.status_code == 429
-            assert hashed.headers["RateLimit-Limit"] == "1"
-            clock.advance(timedelta(minutes=1))
-            again = await http.post(
-                "/graphql", json={"extensions": persisted(MUTATION)}, headers=headers
-            )
-            assert again.status_code == 200
-            assert again.json() == {"data": {"updateWorkspace": {"__typename": "WorkspacePayload"}}}
+            yield http, {"Authorization": f"Bearer {token}"}
+
+
+async def test_a_persisted_mutation_spends_the_mutation_bucket(
+    one_mutation_a_minute, clock
+) -> None:
+    http, headers = one_mutation_a_minute
+    body = {"query": MUTATION, "extensions": persisted(MUTATION)}
+    assert (await http.post("/graphql", json=body, headers=headers)).status_code == 200
+    hashed = await http.post("/graphql", json={"extensions": persisted(MUTATION)}, headers=headers)
+    assert hashed.status_code == 429
+    assert hashed.headers["RateLimit-Limit"] == "1"
+    clock.advance(timedelta(minutes=1))
+    again = await http.post("/graphql", json={"extensions": persisted(MUTATION)}, headers=headers)
+    assert again.status_code == 200
+    assert again.json() == {"data": {"updateWorkspace": {"__typename": "WorkspacePayload"}}}
 
 
 async def test_a_mutation_refused_over_get_spends_no_mutation_budget(
-    app_pool, clock, db_url, redis_url
+    one_mutation_a_minute,
 ) -> None:
-    settings = Settings(
-        database_url=db_url,
-        redis_url=redis_url,
-        rate_limit_per_minute=60,
-        rate_limit_burst=10,
-        mutation_rate_limit_per_minute=1,
-    )
-    app = create_app(settings, clock=clock, pool=app_pool)
-    async with app.router.lifespan_context(app):
-        async with app_pool.connection() as conn:
-            token = await create_token(conn, "acme", clock.now())
-        headers = {"Authorization": f"Bearer {token}"}
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://handoff.test"
-        ) as http:
-            for _ in range(3):
-                refused = await http.get("/graphql", params={"query": MUTATION}, headers=headers)
-                assert refused.status_code == 400, refused.text
-            # the one mutation a minute is still there to spend
-            posted = await http.post("/graphql", json={"query": MUTATION}, headers=headers)
-            assert posted.status_code == 200, posted.text
-            assert posted.json() == {
-                "data": {"updateWorkspace": {"__typename": "WorkspacePayload"}}
-            }
-            again = await http.post("/graphql", json={"query": MUTATION}, headers=headers)
-            assert again.status_code == 429
+    http, headers = one_mutation_a_minute
+    for _ in range(3):
+        refused = await http.get("/graphql", params={"query": MUTATION}, headers=headers)
+        assert refused.status_code == 400, refused.text
+    # the one mutation a minute is still there to spend
+    posted = await http.post("/graphql", json={"query": MUTATION}, headers=headers)
+    assert posted.status_code == 200, posted.text
+    assert posted.json() == {"data": {"updateWorkspace": {"__typename": "WorkspacePayload"}}}
+    again = await http.post("/graphql", json={"query": MUTATION}, headers=headers)
+    assert again.status_code == 429
 
 
 def test_the_store_keeps_the_most_recently_used_texts() -> None:
