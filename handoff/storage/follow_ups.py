@@ -16,9 +16,9 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from handoff.states import FollowUpKind, HandoffStatus
-from handoff.storage.models import FollowUp
+from handoff.storage.models import FollowUp, RowMaker, member_lookup, row_factory
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, Ids, execute, many, rows
+from handoff.storage.run import Conn, Ids, built, execute, many, rows
 
 Q = Queries("follow_ups")
 
@@ -191,13 +191,23 @@ class Locked:
     expects_answer: bool  # the handoff has a respond_by deadline
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Locked:
-        return cls(
-            FollowUp.from_row(row),
-            HandoffStatus(row["handoff_status"]),
-            row["handoff_receiver_id"],
-            row["handoff_expects_answer"],
-        )
+    def row_factory(cls, cursor: Any) -> RowMaker:
+        """A psycopg row factory: a batch reads its 500 rows positionally, the follow-up
+        as `FollowUp`'s own row factory builds it (no dict per row)."""
+        follow_up = row_factory(FollowUp.from_row)
+        assert follow_up is not None
+        make_row = follow_up(cursor)
+        at = {c.name: i for i, c in enumerate(cursor.description or ())}
+        status, receiver = at["handoff_status"], at["handoff_receiver_id"]
+        answer = at["handoff_expects_answer"]
+        handoff_status = member_lookup(HandoffStatus)
+
+        def make(values: Sequence[Any]) -> Locked:
+            return cls(
+                make_row(values), handoff_status(values[status]), values[receiver], values[answer]
+            )
+
+        return make
 
     @property
     def plain_delivery(self) -> bool:
@@ -213,7 +223,7 @@ class Locked:
 
 async def lock_rows(conn: Conn, ids: list[int]) -> list[Locked]:
     """Open rows among `ids`, locked with their handoffs; rows held elsewhere are skipped."""
-    return await many(conn, Q.lock_rows, {"ids": Ids(ids)}, Locked.from_row)
+    return await built(conn, Q.lock_rows, {"ids": Ids(ids)}, Locked.row_factory)
 
 
 async def lock_digest_siblings(
@@ -221,7 +231,7 @@ async def lock_digest_siblings(
 ) -> list[Locked]:
     """Open digest deliveries of these people due by `now` outside this batch, locked."""
     params = {"person_ids": Ids(person_ids), "ids": Ids(exclude_ids), "now": now}
-    return await many(conn, Q.lock_digest_siblings, params, Locked.from_row)
+    return await built(conn, Q.lock_digest_siblings, params, Locked.row_factory)
 
 
 async def still_open(conn: Conn, items: Iterable[tuple[int, int]]) -> list[int]:

@@ -69,6 +69,13 @@ async def many(
     return rows if finish is _as_is else [finish(row) for row in rows]
 
 
+async def built(conn: Conn, sql: bytes, params: dict[str, Any], factory: Any) -> list[Any]:
+    """Every row as the psycopg row `factory` builds it (positionally, no dict per row)."""
+    cur = conn.cursor(row_factory=factory)
+    await cur.execute(sql, params)
+    return await cur.fetchall()
+
+
 async def rows(conn: Conn, sql: bytes, params: dict[str, Any]) -> list[Row]:
     """Every row as dicts."""
     cur = await conn.execute(sql, params)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from psycopg.rows import dict_row
 
+from handoff.storage import follow_ups
 from handoff.storage import models as m
 from handoff.storage.db import open_pool
 from handoff.storage.run import many, one
@@ -91,3 +92,39 @@ async def test_other_builders_take_dict_rows(pool) -> None:
         names = await many(conn, b"SELECT name FROM people", {}, lambda row: row["name"])
     assert names == ["Ana"]
     assert m.row_factory(len) is None
+
+
+async def test_locked_rows_of_a_batch_are_built_positionally(pool) -> None:
+    async with pool.connection() as conn:
+        await conn.execute(
+            "INSERT INTO follow_ups (workspace_id, handoff_id, person_id, kind, due_at, "
+            "created_at, explanation, digest) SELECT workspace_id, id, receiver_id, "
+            "'REMINDER', %(now)s, %(now)s, '[\"late\"]', true FROM handoffs",
+            {"now": NOW},
+        )
+        ids = [r["id"] for r in await (await conn.execute("SELECT id FROM follow_ups")).fetchall()]
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(follow_ups.Q.lock_rows, {"ids": ids})
+        expected = [
+            follow_ups.Locked(
+                m.FollowUp.from_row(row),
+                m.HandoffStatus(row["handoff_status"]),
+                row["handoff_receiver_id"],
+                row["handoff_expects_answer"],
+            )
+            for row in await cur.fetchall()
+        ]
+        got = await follow_ups.lock_rows(conn, ids)
+        await conn.rollback()
+    assert got == expected and len(got) == 1
+    assert vars(got[0].row) == vars(expected[0].row)
+    assert got[0].row.kind is m.FollowUpKind.REMINDER and got[0].row.explanation == ["late"]
+    assert got[0].handoff_status is m.HandoffStatus.SCHEDULED
+    assert not got[0].plain_delivery  # a reminder, bundled in a digest
+
+
+def test_member_lookup_gives_members_and_refuses_unknown_values() -> None:
+    lookup = m.member_lookup(m.HandoffStatus)
+    assert lookup("DELIVERED") is m.HandoffStatus.DELIVERED
+    with pytest.raises(KeyError):
+        lookup("LOST")
