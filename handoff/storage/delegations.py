@@ -12,7 +12,8 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from handoff.states import DelegationState, FollowUpKind, HandoffStatus, OpenHandoffs
-from handoff.storage.models import FromRow, Handoff
+from handoff.storage.from_row import FromRow
+from handoff.storage.models import Handoff
 from handoff.storage.queries import Queries
 from handoff.storage.run import Conn, Ids, execute, many, one, rows
 

@@ -16,7 +16,8 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from handoff.states import FollowUpKind, HandoffStatus
-from handoff.storage.models import FollowUp, RowMaker, member_lookup, row_factory
+from handoff.storage.from_row import RowMaker, member_lookup, row_factory
+from handoff.storage.models import FollowUp
 from handoff.storage.queries import Queries
 from handoff.storage.run import Conn, Ids, built, execute, many, rows
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from enum import StrEnum
 from functools import cached_property
-from typing import Any, ClassVar, Self, TypeVar, get_type_hints
+from typing import Any, ClassVar, TypeVar
+
+import orjson
 
 from handoff.calendar import DeliveryPolicy, WorkingPattern
 from handoff.states import (
@@ -20,112 +20,7 @@ from handoff.states import (
     WebhookDeliveryStatus,
     WorkItemStatus,
 )
-
-# (field, column, enum or None, default when the column may be absent, else _REQUIRED)
-_Column = tuple[str, str, type[StrEnum] | None, Any]
-_COLUMNS: dict[type, tuple[_Column, ...]] = {}
-_REQUIRED: Any = object()
-
-
-def _columns(cls: type[FromRow]) -> tuple[_Column, ...]:
-    found = _COLUMNS.get(cls)
-    if found is None:
-        hints = get_type_hints(cls)
-        found = _COLUMNS[cls] = tuple(
-            (
-                f.name,
-                cls.COLUMN_OF.get(f.name, f.name),
-                hints[f.name]
-                if isinstance(hints[f.name], type) and issubclass(hints[f.name], StrEnum)
-                else None,
-                f.default if f.name in cls.OPTIONAL else _REQUIRED,
-            )
-            for f in fields(cls)  # type: ignore[arg-type]
-        )
-    return found
-
-
-RowMaker = Callable[[Sequence[Any]], Any]
-E = TypeVar("E", bound=StrEnum)
-
-
-def member_lookup(enum: type[E]) -> Callable[[str], E]:
-    """`enum(value)` by one dict lookup, for row makers: the enum's call costs ten times
-    as much, and the tables' CHECK constraints keep out values it does not know."""
-    return enum._value2member_map_.__getitem__  # type: ignore[return-value]
-
-
-class FromRow:
-    """Built from a row whose column names are the dataclass's field names (but for
-    `COLUMN_OF`; the columns of `OPTIONAL` fields may be absent: their default applies).
-
-    Text columns whose field is a state enum come back as that enum's member.
-    """
-
-    COLUMN_OF: ClassVar[dict[str, str]] = {}
-    OPTIONAL: ClassVar[frozenset[str]] = frozenset()
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Self:
-        return cls(
-            **{
-                name: (row[column] if enum is None else enum(row[column]))
-                if default is _REQUIRED or column in row
-                else default
-                for name, column, enum, default in _columns(cls)
-            }
-        )
-
-    @classmethod
-    def row_factory(cls) -> Callable[[Any], RowMaker]:
-        """A psycopg row factory building what `from_row` builds, straight from a row's
-        values: positions are looked up once per result, and the object is filled
-        without the frozen dataclass's `__init__` (one `object.__setattr__` per field),
-        for about a third of `from_row`'s cost on a page of handoffs."""
-        columns = _columns(cls)
-        new = object.__new__
-
-        def factory(cursor: Any) -> RowMaker:
-            at = {c.name: i for i, c in enumerate(cursor.description or ())}
-            plan = []
-            defaults: dict[str, Any] = {}
-            for name, column, enum, default in columns:
-                if column in at:
-                    to = None if enum is None else member_lookup(enum)
-                    plan.append((name, at[column], to))
-                elif default is _REQUIRED:
-                    raise KeyError(column)
-                else:
-                    defaults[name] = default
-
-            def make(values: Sequence[Any]) -> Any:
-                obj: Any = new(cls)
-                obj.__dict__.update(defaults)
-                obj.__dict__.update(
-                    {name: values[i] if to is None else to(values[i]) for name, i, to in plan}
-                )
-                return obj
-
-            return make
-
-        return factory
-
-
-_FACTORIES: dict[type, Callable[[Any], RowMaker]] = {}
-
-
-def row_factory(build: Callable[[dict[str, Any]], Any]) -> Callable[[Any], RowMaker] | None:
-    """The positional row factory that builds what `build` builds from a dict row, when it
-    is a model's `FromRow.from_row`; else None."""
-    owner = getattr(build, "__self__", None)
-    if not (isinstance(owner, type) and issubclass(owner, FromRow)):
-        return None
-    if getattr(build, "__func__", None) is not FromRow.from_row.__func__:  # type: ignore[attr-defined]
-        return None  # a model's own from_row
-    found = _FACTORIES.get(owner)
-    if found is None:
-        found = _FACTORIES[owner] = owner.row_factory()
-    return found
+from handoff.storage.from_row import FromRow
 
 
 @dataclass(frozen=True)
@@ -136,6 +31,14 @@ class Workspace(FromRow):
     created_at: datetime
 
 
+# a json/jsonb column's value: parsed, or its text as read with `FromRow.RAW_JSON`
+Json = dict[str, Any] | bytes
+
+
+def _as_dict(value: Json) -> dict[str, Any]:
+    return orjson.loads(value) if isinstance(value, bytes) else value
+
+
 @dataclass(frozen=True)
 class Person(FromRow):
     id: int
@@ -144,8 +47,12 @@ class Person(FromRow):
     handle: str
     email: str | None
     timezone: str
-    pattern_data: dict[str, Any]
-    policy_data: dict[str, Any]
+    # `working_pattern` and `delivery_policy` as read: their JSON text (bytes) when the
+    # query ran through `run.one/many`, which leave it unparsed (`RAW_JSON`), else a dict.
+    # Most reads need neither (an inbox's senders), or only the parsed pattern, which the
+    # per-process cache below keeps: the text is parsed at most once per change.
+    pattern_json: Json = field(compare=False, repr=False)
+    policy_json: Json = field(compare=False, repr=False)
     created_at: datetime
     updated_at: datetime
     deactivated_at: datetime | None = None
@@ -154,11 +61,37 @@ class Person(FromRow):
     successor_id: int | None = None
 
     COLUMN_OF: ClassVar[dict[str, str]] = {
-        "pattern_data": "working_pattern",
-        "policy_data": "delivery_policy",
+        "pattern_json": "working_pattern",
+        "policy_json": "delivery_policy",
     }
     # a query may leave these out: they read as their defaults
     OPTIONAL: ClassVar[frozenset[str]] = frozenset({"deactivated_at", "erased_at", "successor_id"})
+    RAW_JSON: ClassVar[bool] = True
+
+    def __eq__(self, other: object) -> bool:
+        # the same person as stored, whichever form the JSON columns were read in
+        if type(other) is not Person:
+            return NotImplemented
+        return (
+            self._compared() == other._compared()
+            and self.pattern_data == other.pattern_data
+            and self.policy_data == other.policy_data
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # equal persons hold equal dicts
+
+    def _compared(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self) if f.compare)
+
+    @cached_property
+    def pattern_data(self) -> dict[str, Any]:
+        """The stored working pattern as a dict."""
+        return _as_dict(self.pattern_json)
+
+    @cached_property
+    def policy_data(self) -> dict[str, Any]:
+        """The stored delivery policy as a dict."""
+        return _as_dict(self.policy_json)
 
     @property
     def status(self) -> PersonStatus:
@@ -171,37 +104,37 @@ class Person(FromRow):
 
     @cached_property
     def pattern(self) -> WorkingPattern:
-        return _parsed(_PATTERNS, self.id, self.updated_at, self.pattern_data, WorkingPattern)
+        return _parsed(_PATTERNS, self, self.pattern_json, WorkingPattern)
 
     @cached_property
     def policy(self) -> DeliveryPolicy:
-        return _parsed(_POLICIES, self.id, self.updated_at, self.policy_data, DeliveryPolicy)
+        return _parsed(_POLICIES, self, self.policy_json, DeliveryPolicy)
 
 
 # Per-process caches of parsed patterns and policies: rows are read on every request, but
 # change rarely. Keyed by (person id, updated_at); a hit also needs equal data, so an edit
 # that kept updated_at (a frozen test clock) is never served stale.
 _CACHE_LIMIT = 10_000
-_PATTERNS: dict[tuple[int, datetime], tuple[dict[str, Any], WorkingPattern]] = {}
-_POLICIES: dict[tuple[int, datetime], tuple[dict[str, Any], DeliveryPolicy]] = {}
+_PATTERNS: dict[tuple[int, datetime], tuple[Json, WorkingPattern]] = {}
+_POLICIES: dict[tuple[int, datetime], tuple[Json, DeliveryPolicy]] = {}
 _P = TypeVar("_P", WorkingPattern, DeliveryPolicy)
 
 
 def _parsed(
-    cache: dict[tuple[int, datetime], tuple[dict[str, Any], _P]],
-    person_id: int,
-    updated_at: datetime,
-    data: dict[str, Any],
+    cache: dict[tuple[int, datetime], tuple[Json, _P]],
+    person: Person,
+    stored: Json,
     kind: type[_P],
 ) -> _P:
-    key = (person_id, updated_at)
+    key = (person.id, person.updated_at)
     hit = cache.get(key)
-    if hit is not None and hit[0] == data:
+    # a hit also needs the same stored value: bytes compare at memcmp speed
+    if hit is not None and type(hit[0]) is type(stored) and hit[0] == stored:
         return hit[1]
-    value = kind.from_dict(data)
+    value = kind.from_dict(_as_dict(stored))
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
-    cache[key] = (data, value)
+    cache[key] = (stored, value)
     return value
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from psycopg.types.json import Jsonb
 
 from handoff.states import ReplyPreset
-from handoff.storage.models import FromRow
+from handoff.storage.from_row import FromRow
 from handoff.storage.queries import Queries
 from handoff.storage.run import Conn, Ids, execute, many, one
 

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from psycopg import AsyncConnection, postgres
-from psycopg.adapt import Dumper
+from psycopg.abc import Buffer
+from psycopg.adapt import Dumper, Loader
 
-from handoff.storage.models import row_factory
+from handoff.storage.from_row import row_factory
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -33,16 +34,26 @@ class IdsDumper(Dumper):
         return ("{" + ",".join(map(str, obj)) + "}").encode()
 
 
+class RawJsonLoader(Loader):
+    """json/jsonb as the text PostgreSQL sent, unparsed (`FromRow.RAW_JSON`)."""
+
+    def load(self, data: Buffer) -> bytes:
+        return bytes(data)
+
+
 async def _executed(
     conn: Conn, sql: bytes, params: dict[str, Any], build: Callable[[Row], T]
 ) -> tuple[Any, Callable[[Any], T]]:
     """The executed cursor and what turns one of its rows into the object: a model's
-    `from_row` is done by the cursor itself, positionally (`models.row_factory`),
+    `from_row` is done by the cursor itself, positionally (`from_row.row_factory`),
     without a dict per row."""
     factory = row_factory(build)
     if factory is None:
         return await conn.execute(sql, params), build
     cur = conn.cursor(row_factory=factory)
+    if build.__self__.RAW_JSON:  # type: ignore[attr-defined]  # a FromRow model's from_row
+        cur.adapters.register_loader("jsonb", RawJsonLoader)
+        cur.adapters.register_loader("json", RawJsonLoader)
     await cur.execute(sql, params)
     return cur, _as_is
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from handoff.states import TravelHolidays, TravelHours
-from handoff.storage.models import FromRow
+from handoff.storage.from_row import FromRow
 from handoff.storage.queries import Queries
 from handoff.storage.run import Conn, Ids, execute, many, one
 

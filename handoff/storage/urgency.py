@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from handoff.states import UrgencyDeclined, UrgencyOutcome, UrgentFrom
-from handoff.storage.models import FromRow
+from handoff.storage.from_row import FromRow
 from handoff.storage.queries import Queries
 from handoff.storage.run import Conn, Ids, execute, many, one, rows, scalar
 

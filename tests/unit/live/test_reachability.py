@@ -72,8 +72,8 @@ def test_transitions_a_moved_clock_skipped_are_each_reported_at_their_instant() 
         handle="ana",
         email=None,
         timezone="Europe/Amsterdam",
-        pattern_data={"timezone": "Europe/Amsterdam", "weekly": WEEKDAYS},
-        policy_data={},
+        pattern_json={"timezone": "Europe/Amsterdam", "weekly": WEEKDAYS},
+        policy_json={},
         created_at=utc(2026, 1, 1),
         updated_at=utc(2026, 1, 1),
     )

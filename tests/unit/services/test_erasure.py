@@ -28,8 +28,8 @@ def _person(name: str, handle: str, email: str | None = None, id: int = 7) -> Pe
         handle=handle,
         email=email,
         timezone="Europe/Warsaw",
-        pattern_data={},
-        policy_data={},
+        pattern_json={},
+        policy_json={},
         created_at=NOW,
         updated_at=NOW,
     )

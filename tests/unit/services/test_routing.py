@@ -32,8 +32,8 @@ def person(
         handle=name.lower(),
         email=None,
         timezone=zone,
-        pattern_data={"timezone": zone, "weekly": WEEK if weekly is None else weekly},
-        policy_data=policy,
+        pattern_json={"timezone": zone, "weekly": WEEK if weekly is None else weekly},
+        policy_json=policy,
         created_at=AT,
         updated_at=AT,
     )

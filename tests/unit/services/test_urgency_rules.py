@@ -24,8 +24,8 @@ def person(pid: int, name: str, zone: str = "Europe/Amsterdam") -> Person:
         handle=name.lower(),
         email=None,
         timezone=zone,
-        pattern_data={"timezone": zone, "weekly": week},
-        policy_data={},
+        pattern_json={"timezone": zone, "weekly": week},
+        policy_json={},
         created_at=AT,
         updated_at=AT,
     )
