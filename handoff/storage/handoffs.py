@@ -145,7 +145,7 @@ async def creation_context(
     """The workspace's reminder default, the handoff already made with `key`, fresh ids,
     and the people involved, locked FOR SHARE."""
     params = {"workspace_id": ws, "key": key, "people": Ids(person_ids)}
-    found = await rows(conn, Q.create_prefetch, params)
+    found = await rows(conn, Q.create_prefetch, params, raw_json=True)  # people's only
     head = found[0]
     return CreationContext(
         workspace_reminders=int(head["ws_reminders"]),

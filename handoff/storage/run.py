@@ -52,10 +52,14 @@ async def _executed(
         return await conn.execute(sql, params), build
     cur = conn.cursor(row_factory=factory)
     if build.__self__.RAW_JSON:  # type: ignore[attr-defined]  # a FromRow model's from_row
-        cur.adapters.register_loader("jsonb", RawJsonLoader)
-        cur.adapters.register_loader("json", RawJsonLoader)
+        _json_unparsed(cur)
     await cur.execute(sql, params)
     return cur, _as_is
+
+
+def _json_unparsed(cur: Any) -> None:
+    cur.adapters.register_loader("jsonb", RawJsonLoader)
+    cur.adapters.register_loader("json", RawJsonLoader)
 
 
 def _as_is(row: Any) -> Any:
@@ -87,9 +91,17 @@ async def built(conn: Conn, sql: bytes, params: dict[str, Any], factory: Any) ->
     return await cur.fetchall()
 
 
-async def rows(conn: Conn, sql: bytes, params: dict[str, Any]) -> list[Row]:
-    """Every row as dicts."""
-    cur = await conn.execute(sql, params)
+async def rows(
+    conn: Conn, sql: bytes, params: dict[str, Any], *, raw_json: bool = False
+) -> list[Row]:
+    """Every row as dicts; with `raw_json`, json/jsonb values as their text (bytes), for
+    rows that hold only such columns of a `FromRow.RAW_JSON` model."""
+    if not raw_json:
+        cur = await conn.execute(sql, params)
+        return list(await cur.fetchall())
+    cur = conn.cursor()
+    _json_unparsed(cur)
+    await cur.execute(sql, params)
     return list(await cur.fetchall())
 
 

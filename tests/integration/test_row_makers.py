@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from psycopg.rows import dict_row
 
-from handoff.storage import follow_ups
+from handoff.storage import follow_ups, handoffs
 from handoff.storage import from_row as rf
 from handoff.storage import models as m
 from handoff.storage.db import open_pool
@@ -161,3 +161,16 @@ def test_people_compare_by_what_is_stored_whichever_way_it_was_read() -> None:
     assert ana != replace(ana, policy_json={"digest_times": ["09:00"]})
     assert ana != replace(ana, name="Bea")
     assert ana.pattern.zone.key == "UTC" and same.pattern == ana.pattern
+
+
+async def test_create_prefetch_reads_people_json_unparsed(pool) -> None:
+    async with pool.connection() as conn:
+        ws, pid = (
+            await (await conn.execute("SELECT workspace_id, id FROM people")).fetchone()
+        ).values()
+        ctx = await handoffs.creation_context(conn, ws, None, [pid])
+        await conn.rollback()
+    ana = ctx.people[pid]
+    assert isinstance(ana.pattern_json, bytes)
+    assert ana.pattern_data == {"timezone": "Europe/Lisbon", "weekly": {"mon": ["09:00-17:00"]}}
+    assert ana.policy.digest_times and ana.pattern.zone.key == "Europe/Lisbon"
