@@ -7,16 +7,23 @@ import time
 import orjson
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
-from psycopg.types.json import set_json_loads
+from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
 from handoff.storage.run import Ids, IdsDumper
+
+
+def _orjson_dumps(value: object) -> bytes:
+    # non-str keys become strings, as json.dumps writes them
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
 
 
 async def _configure(conn: AsyncConnection) -> None:
     # json/jsonb columns (patterns, explanations, payloads) decode with orjson: the same
     # values as the standard library's, several times faster; an inbox page decodes ~60.
     set_json_loads(orjson.loads, conn)
+    # and encode with it: every column is jsonb, which stores the same value either way
+    set_json_dumps(_orjson_dumps, conn)
     conn.adapters.register_dumper(Ids, IdsDumper)
     # Every session talks UTC so timestamptz values come back as UTC datetimes.
     await conn.execute("SET TIME ZONE 'UTC'")
