@@ -35,7 +35,7 @@ class IdsDumper(Dumper):
 
 
 class RawJsonLoader(Loader):
-    """json/jsonb as the text PostgreSQL sent, unparsed (`FromRow.RAW_JSON`)."""
+    """jsonb as the text PostgreSQL sent, unparsed (`FromRow.RAW_JSON`)."""
 
     def load(self, data: Buffer) -> bytes:
         return bytes(data)
@@ -57,9 +57,11 @@ async def _executed(
     return cur, _as_is
 
 
+_JSONB = postgres.types["jsonb"].oid  # every JSON column is jsonb
+
+
 def _json_unparsed(cur: Any) -> None:
-    cur.adapters.register_loader("jsonb", RawJsonLoader)
-    cur.adapters.register_loader("json", RawJsonLoader)
+    cur.adapters.register_loader(_JSONB, RawJsonLoader)
 
 
 def _as_is(row: Any) -> Any:
@@ -94,7 +96,7 @@ async def built(conn: Conn, sql: bytes, params: dict[str, Any], factory: Any) ->
 async def rows(
     conn: Conn, sql: bytes, params: dict[str, Any], *, raw_json: bool = False
 ) -> list[Row]:
-    """Every row as dicts; with `raw_json`, json/jsonb values as their text (bytes), for
+    """Every row as dicts; with `raw_json`, jsonb values as their text (bytes), for
     rows that hold only such columns of a `FromRow.RAW_JSON` model."""
     if not raw_json:
         cur = await conn.execute(sql, params)
