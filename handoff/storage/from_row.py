@@ -51,7 +51,7 @@ class FromRow:
 
     COLUMN_OF: ClassVar[dict[str, str]] = {}
     OPTIONAL: ClassVar[frozenset[str]] = frozenset()
-    # `run.one/many` read the model's json/jsonb columns as their text (bytes), unparsed
+    # `run.one/many` read the model's jsonb columns as their text (bytes), unparsed
     RAW_JSON: ClassVar[bool] = False
 
     @classmethod

@@ -31,7 +31,7 @@ class Workspace(FromRow):
     created_at: datetime
 
 
-# a json/jsonb column's value: parsed, or its text as read with `FromRow.RAW_JSON`
+# a jsonb column's value: parsed, or its text as read with `FromRow.RAW_JSON`
 Json = dict[str, Any] | bytes
 
 
