@@ -10,7 +10,7 @@ from typing import Any
 
 from handoff.clock import ManualClock
 from handoff.ids import encode
-from handoff.jobs.followups import handle_follow_ups
+from handoff.jobs.followups import LOCKED_OUT_RETRIES, handle_follow_ups
 from handoff.jobs.relay import relay_once
 from handoff.jobs.worker import run_due
 from handoff.services.availability import set_working_pattern
@@ -489,3 +489,38 @@ async def test_set_based_deliveries_name_their_events_like_new_message_id(db_url
     assert all(re.fullmatch(r"msg_[0-9a-f]{32}", i) for i in ids), ids
     for r in named:
         assert r["public_id"] != "msg_" + hashlib.md5(str(r["f_id"]).encode()).hexdigest()
+
+
+async def test_a_plain_delivery_held_by_another_transaction_waits_and_is_not_lost(
+    db_url, redis_url, clock
+):
+    """The set-based statement skips a row whose handoff another transaction holds; the
+    job reports it waiting, and the next try delivers it once."""
+    async with engine(db_url, redis_url) as (pool, _redis, settings):
+        async with pool.connection() as conn, conn.transaction():
+            ws = await workspace(conn, clock.now())
+            everyday = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+            ana = await person(conn, ws, clock.now(), "Ana", AMS, weekly=everyday)
+            bo = await person(conn, ws, clock.now(), "Bo", AMS, weekly=everyday)
+            held = await handoff(conn, ws, clock.now(), ana, to=bo)
+            free = await handoff(conn, ws, clock.now(), ana, to=bo)
+            cur = await conn.execute(
+                "SELECT id, version FROM follow_ups WHERE handoff_id = ANY(%s) ORDER BY id",
+                ([held.id, free.id],),
+            )
+            items = [[r["id"], r["version"]] for r in await cur.fetchall()]
+        clock.set(utc(2026, 11, 27, 15, 0))
+        ctx = {"pool": pool, "clock": clock, "settings": settings, "job_try": LOCKED_OUT_RETRIES}
+        async with pool.connection() as other, other.transaction():
+            await other.execute("SELECT 1 FROM handoffs WHERE id = %s FOR UPDATE", (held.id,))
+            result = await handle_follow_ups(ctx, items)
+            assert result == {"handled": 1, "ignored": 0, "waiting": 1}
+        async with pool.connection() as conn:
+            assert [r["state"] for r in await follow_ups_of(conn, held.id)] == ["PENDING"]
+            assert [r["state"] for r in await follow_ups_of(conn, free.id)] == ["DONE"]
+        assert await handle_follow_ups(ctx, items) == {"handled": 1, "ignored": 0, "waiting": 0}
+        async with pool.connection() as conn:
+            evs = [e for e in await events_of(conn) if e["type"] == "handoff.delivered"]
+            states = {r["handoff_id"]: r["state"] for r in await follow_ups_of(conn, held.id)}
+        assert sorted(e["handoff_id"] for e in evs) == sorted([held.id, free.id])
+        assert states == {held.id: "DONE"}
