@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -104,11 +105,15 @@ class Person(FromRow):
 
     @cached_property
     def pattern(self) -> WorkingPattern:
-        return _parsed(_PATTERNS, self, self.pattern_json, WorkingPattern)
+        return _parsed(
+            _PATTERNS, self, self.pattern_json, lambda: WorkingPattern.from_dict(self.pattern_data)
+        )
 
     @cached_property
     def policy(self) -> DeliveryPolicy:
-        return _parsed(_POLICIES, self, self.policy_json, DeliveryPolicy)
+        return _parsed(
+            _POLICIES, self, self.policy_json, lambda: DeliveryPolicy.from_dict(self.policy_data)
+        )
 
 
 # Per-process caches of parsed patterns and policies: rows are read on every request, but
@@ -124,14 +129,13 @@ def _parsed(
     cache: dict[tuple[int, datetime], tuple[Json, _P]],
     person: Person,
     stored: Json,
-    kind: type[_P],
+    build: Callable[[], _P],
 ) -> _P:
     key = (person.id, person.updated_at)
     hit = cache.get(key)
-    # a hit also needs the same stored value: bytes compare at memcmp speed
-    if hit is not None and type(hit[0]) is type(stored) and hit[0] == stored:
+    if hit is not None and hit[0] == stored:  # text against text: a memcmp
         return hit[1]
-    value = kind.from_dict(_as_dict(stored))
+    value = build()
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
     cache[key] = (stored, value)
