@@ -38,6 +38,16 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+ALL_WEEKDAYS = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+
+
+async def _ana_and_bo_all_week(conn: Any, ws: int, clock: ManualClock) -> tuple[Person, Person]:
+    """Two people in Amsterdam who work around the clock on weekdays."""
+    ana = await person(conn, ws, clock.now(), "Ana", AMS, weekly=ALL_WEEKDAYS)
+    bo = await person(conn, ws, clock.now(), "Bo", AMS, weekly=ALL_WEEKDAYS)
+    return ana, bo
+
+
 async def test_delivery_lands_at_deliver_at_with_one_event(db_url, redis_url, clock):
     async with engine(db_url, redis_url) as (pool, redis, settings):
         async with pool.connection() as conn, conn.transaction():
@@ -408,16 +418,14 @@ async def test_a_batch_delivers_a_handoff_once_and_mixes_plain_and_bundled_rows(
     async with engine(db_url, redis_url) as (pool, _redis, _settings):
         async with pool.connection() as conn, conn.transaction():
             ws = await workspace(conn, clock.now())
-            everyday = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
-            ana = await person(conn, ws, clock.now(), "Ana", AMS, weekly=everyday)
-            bo = await person(conn, ws, clock.now(), "Bo", AMS, weekly=everyday)
+            ana, bo = await _ana_and_bo_all_week(conn, ws, clock)
             di = await person(
                 conn,
                 ws,
                 clock.now(),
                 "Di",
                 AMS,
-                weekly=everyday,
+                weekly=ALL_WEEKDAYS,
                 policy={"digest_times": ["15:00"]},
             )
             plain = await handoff(
@@ -466,9 +474,7 @@ async def test_set_based_deliveries_name_their_events_like_new_message_id(db_url
     async with engine(db_url, redis_url) as (pool, _redis, settings):
         async with pool.connection() as conn, conn.transaction():
             ws = await workspace(conn, clock.now())
-            everyday = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
-            ana = await person(conn, ws, clock.now(), "Ana", AMS, weekly=everyday)
-            bo = await person(conn, ws, clock.now(), "Bo", AMS, weekly=everyday)
+            ana, bo = await _ana_and_bo_all_week(conn, ws, clock)
             hs = [await handoff(conn, ws, clock.now(), ana, to=bo) for _ in range(6)]
             cur = await conn.execute(
                 "SELECT id, version FROM follow_ups WHERE handoff_id = ANY(%s) ORDER BY id",
@@ -499,9 +505,7 @@ async def test_a_plain_delivery_held_by_another_transaction_waits_and_is_not_los
     async with engine(db_url, redis_url) as (pool, _redis, settings):
         async with pool.connection() as conn, conn.transaction():
             ws = await workspace(conn, clock.now())
-            everyday = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
-            ana = await person(conn, ws, clock.now(), "Ana", AMS, weekly=everyday)
-            bo = await person(conn, ws, clock.now(), "Bo", AMS, weekly=everyday)
+            ana, bo = await _ana_and_bo_all_week(conn, ws, clock)
             held = await handoff(conn, ws, clock.now(), ana, to=bo)
             free = await handoff(conn, ws, clock.now(), ana, to=bo)
             cur = await conn.execute(
