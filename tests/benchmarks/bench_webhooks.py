@@ -246,10 +246,14 @@ async def _pipeline(
         t0 = time.perf_counter()
         stats = await jobs.webhook_tick(ctx)
         t1 = time.perf_counter()
+        # Before the senders got a queue of their own (aae65d7), `webhook_send` ran on the
+        # main queue among the worker's functions; `--before` may name such a commit.
+        senders = getattr(jobs, "SENDER_FUNCTIONS", None)
+        queue = jobs.sender_queue(settings) if senders else settings.queue_name
         while True:
             worker = Worker(
-                functions=jobs.SENDER_FUNCTIONS,
-                queue_name=jobs.sender_queue(settings),
+                functions=senders or jobs.FUNCTIONS,
+                queue_name=queue,
                 redis_pool=redis,
                 burst=True,
                 handle_signals=False,
