@@ -16,7 +16,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from handoff.states import FollowUpKind, HandoffStatus
-from handoff.storage.from_row import RowMaker, member_lookup, row_factory
+from handoff.storage.from_row import RowMaker, member_lookup, positions, row_factory
 from handoff.storage.models import FollowUp
 from handoff.storage.queries import Queries
 from handoff.storage.run import Conn, Ids, built, execute, many, rows
@@ -198,7 +198,7 @@ class Locked:
         follow_up = row_factory(FollowUp.from_row)
         assert follow_up is not None
         make_row = follow_up(cursor)
-        at = {c.name: i for i, c in enumerate(cursor.description or ())}
+        at = positions(cursor)
         status, receiver = at["handoff_status"], at["handoff_receiver_id"]
         answer = at["handoff_expects_answer"]
         handoff_status = member_lookup(HandoffStatus)

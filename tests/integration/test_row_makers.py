@@ -174,3 +174,23 @@ async def test_create_prefetch_reads_people_json_unparsed(pool) -> None:
     assert isinstance(ana.pattern_json, bytes)
     assert ana.pattern_data == {"timezone": "Europe/Lisbon", "weekly": {"mon": ["09:00-17:00"]}}
     assert ana.policy.digest_times and ana.pattern.zone.key == "Europe/Lisbon"
+
+
+async def test_a_maker_is_compiled_once_per_column_list(pool) -> None:
+    factory = rf.row_factory(m.WorkItem.from_row)
+    assert factory is not None
+    async with pool.connection() as conn:
+        makers = []
+        for sql in (
+            b"SELECT * FROM work_items",
+            b"SELECT * FROM work_items",
+            b"SELECT title, id, status, workspace_id, holder_id, description, created_at, "
+            b"updated_at FROM work_items",
+        ):
+            cur = conn.cursor(row_factory=factory)
+            await cur.execute(sql)
+            makers.append(factory(cur))
+            (item,) = await cur.fetchall()
+            assert item.title == "Spec" and item.status is m.WorkItemStatus.IN_HANDOFF
+    assert makers[0] is makers[1]  # the same columns: the maker compiled for the first
+    assert makers[2] is not makers[0]  # reordered: its own positions

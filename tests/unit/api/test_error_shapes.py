@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from graphql import GraphQLError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handoff.api.errors import MAX_INPUT_TEXT, check_text
 from handoff.api.extensions import classify, coded
@@ -197,3 +199,31 @@ def test_the_year_range_is_the_instants(text: str) -> None:
     with pytest.raises(ValueError, match="outside the years 1900 to 2199"):
         parse_datetime(text)
     assert parse_datetime("2199-12-31T23:00:00+01:00").year == 2199
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    at=st.datetimes(
+        min_value=datetime(1900, 1, 2), max_value=datetime(2199, 12, 30), timezones=st.just(UTC)
+    ),
+    zone=st.sampled_from(
+        [
+            "UTC",
+            "Europe/Amsterdam",
+            "Asia/Kolkata",
+            "America/St_Johns",
+            "Pacific/Chatham",
+            "America/Sao_Paulo",
+            "Asia/Kathmandu",
+            "Pacific/Kiritimati",
+            "Etc/GMT+12",
+        ]
+    ),
+)
+def test_instants_read_as_isoformat_with_whole_seconds(at: datetime, zone: str) -> None:
+    local = at.astimezone(ZoneInfo(zone))
+    expected = local.isoformat(timespec="seconds")
+    if local.utcoffset() % timedelta(minutes=1):  # a local mean time: given in UTC
+        expected = at.isoformat(timespec="seconds")
+    assert serialize_datetime(local) == expected
+    assert serialize_datetime(at) == at.isoformat(timespec="seconds")
