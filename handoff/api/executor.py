@@ -74,6 +74,8 @@ class _Resolved:
 
 
 Plan = _Leaf | _Object | _Resolved | None
+# a selection of plain leaves only: (response name, attribute, completion) each
+_LeafSet = tuple[tuple[str, str, Complete], ...]
 
 # The plans of a type's fields live on the type object (one schema's types live as long
 # as the schema), filled on first use.
@@ -118,6 +120,20 @@ def _plan(field: GraphQLField) -> Plan:
     if complete is not None:
         return _Leaf(definition.python_name, complete)
     return _object_plan(definition.python_name, field.type)
+
+
+def _plans(parent_type: GraphQLObjectType) -> dict[str, Plan]:
+    plans: dict[str, Plan] | None = parent_type.__dict__.get(_PLANS)
+    if plans is None:
+        plans = {}
+        setattr(parent_type, _PLANS, plans)
+    return plans
+
+
+def _add_plan(plans: dict[str, Plan], parent_type: GraphQLObjectType, name: str) -> Plan:
+    field = parent_type.fields.get(name)
+    plan = plans[name] = None if field is None else _plan(field)
+    return plan
 
 
 class ResultTooLarge(ApiError):
@@ -178,10 +194,15 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        plans: dict[str, Plan] | None = parent_type.__dict__.get(_PLANS)
-        if plans is None:
-            plans = {}
-            setattr(parent_type, _PLANS, plans)
+        leaves = self._leaves(parent_type, grouped_field_set)
+        if leaves is not None:
+            try:
+                return {
+                    name: complete(getattr(source_value, attr)) for name, attr, complete in leaves
+                }
+            except Exception:  # the general path below reports it
+                pass
+        plans = _plans(parent_type)
         results: dict[str, Any] = {}
         pending: list[str] = []
         is_awaitable = self.is_awaitable
@@ -191,11 +212,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 if name == "__typename":
                     results[response_name] = parent_type.name
                     continue
-                if name in plans:
-                    plan = plans[name]
-                else:
-                    field = parent_type.fields.get(name)
-                    plan = plans[name] = None if field is None else _plan(field)
+                plan = plans[name] if name in plans else _add_plan(plans, parent_type, name)
                 result: Any = Undefined
                 if type(plan) is _Leaf:
                     try:
@@ -245,6 +262,30 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+    # by the selection's id, kept alive with it (as graphql-core's own memo does)
+    _leaf_sets: dict[int, tuple[Any, _LeafSet | None]] | None = None
+
+    def _leaves(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> _LeafSet | None:
+        """A selection of plain leaves only, else None; once per request and selection
+        (graphql-core collects each once per request): then an object is one comprehension."""
+        found = self._leaf_sets
+        if found is None:
+            found = self._leaf_sets = {}
+        key = id(grouped_field_set)
+        if key in found:
+            return found[key][1]
+        plans = _plans(parent_type)
+        leaves: list[tuple[str, str, Complete]] = []
+        for response_name, details in grouped_field_set.items():
+            name = details[0].node.name.value
+            plan = plans[name] if name in plans else _add_plan(plans, parent_type, name)
+            if not isinstance(plan, _Leaf):
+                found[key] = (grouped_field_set, None)
+                return None
+            leaves.append((response_name, plan.attr, plan.complete))
+        found[key] = (grouped_field_set, tuple(leaves))
+        return found[key][1]
 
     def _object_field(
         self,
@@ -328,6 +369,10 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             if not isinstance(value, list | tuple) or any(item is None for item in value):
                 return Undefined  # graphql-core reports what is wrong with it
             self._count(value)
+            leaves = self._leaves(plan.type, subfields)
+            if leaves is not None:
+                with suppress(Exception):  # else each item's own path reports it
+                    return [{n: done(getattr(it, a)) for n, a, done in leaves} for it in value]
             for index, item in enumerate(value):
                 item_path = Path(field_path, index, None)
                 completed = self._guard(

@@ -112,6 +112,10 @@ QUERIES = [
     "{ boxes { leaves { __typename n: name name tags maybe colour t: __typename } } }",
     '{ boxes { leaves { e: echo(word: "hi") f: echo name } } }',
     "query($w: String) { boxes { first { echo(word: $w) } } }",
+    # selections of plain leaves only, completed as one comprehension unless a value fails
+    "{ boxes { leaves { name maybe tags colour shades } must { a: name b: name colour } } }",
+    "{ strict { leaves { name colour } must { tags } } }",
+    "{ boxes { leaves { shades } first { maybe } } }",
     "{ boxes { ... on Box { title ...F } } } fragment F on Box { leaves { later } }",
 ]
 
