@@ -85,3 +85,12 @@ async def handoff(conn: Conn, ws: int, handoff_id: int, *, lock: bool = False) -
 async def team_members(conn: Conn, ws: int, team_id: int) -> list[Person]:
     """A team's members, by id, locked FOR SHARE until the caller's transaction ends."""
     return await teams.members_for_routing(conn, ws, team_id)
+
+
+async def team_members_to_read(conn: Conn, ws: int, team_id: int) -> list[Person]:
+    """A team's active members by id, read without locks (for answers, not routing): one
+    statement, and a second only for a team of none, to tell it from NotFound."""
+    members = await teams.active_members(conn, ws, team_id)
+    if not members:
+        await team(conn, ws, team_id)
+    return members

@@ -66,6 +66,13 @@ async def members_for_routing(conn: Conn, ws: int, team_id: int) -> list[Person]
     return await many(conn, Q.members_for_share, params, Person.from_row)
 
 
+async def active_members(conn: Conn, ws: int, team_id: int) -> list[Person]:
+    """A team's active members by id, read without locks (empty for a team the workspace
+    lacks: `get` tells the two apart)."""
+    params = {"workspace_id": ws, "team_id": team_id}
+    return await many(conn, Q.active_members, params, Person.from_row)
+
+
 async def add_member(conn: Conn, ws: int, team_id: int, person_id: int, now: datetime) -> None:
     """Add a member (nothing happens when they already are one)."""
     params = {"workspace_id": ws, "team_id": team_id, "person_id": person_id, "now": now}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
 
@@ -45,8 +46,10 @@ from handoff.api.types.timeline import (
     TimeSpan,
 )
 from handoff.calendar import (
+    DeliveryPolicy,
     NoWorkingTime,
     SegmentKind,
+    WorkingPattern,
     coverage_gaps,
     delivery_windows,
     next_delivery,
@@ -59,6 +62,7 @@ from handoff.storage import models as m
 
 PeopleArg = Annotated[list[strawberry.ID], strawberry.argument(description="1 to 50 people")]
 MAX_ADD = timedelta(days=366)
+T = TypeVar("T")
 
 
 async def _group(
@@ -72,8 +76,7 @@ async def _group(
     ctx = info.context
     tid = decode_id(team_id, "Team", "teamId")
     async with ctx.connection() as conn:
-        team = await lookups.team(conn, ctx.workspace_id, tid)
-        return await lookups.team_members(conn, ctx.workspace_id, team.id)
+        return await lookups.team_members_to_read(conn, ctx.workspace_id, tid)
 
 
 def _candidate(p: m.Person, when: datetime) -> ReachableCandidate:
@@ -199,17 +202,18 @@ class CalendarQuery:
         start, end = time_range(from_, to)
         members = await _group(info, team_id, person_ids)
         rows = [_row(p, start, end) for p in members]
-        patterns = [p.pattern for p in members]
-        shared = overlap(patterns, start, end) if patterns else []
-        gaps = coverage_gaps(patterns, start, end)
+        patterns = tuple(p.pattern for p in members)
+        shared, gaps = _by_identity(
+            _SHARED, patterns, start, end, lambda: _overlap_and_gaps(patterns, start, end)
+        )
         return TeamTimeline(
             start=start,
             end=end,
             rows=rows,
-            overlap=[TimeSpan(start=a, end=b) for a, b in shared],
-            gaps=[TimeSpan(start=a, end=b) for a, b in gaps],
-            overlap_total=Duration(sum((b - a for a, b in shared), timedelta())),
-            gap_total=Duration(sum((b - a for a, b in gaps), timedelta())),
+            overlap=shared,
+            gaps=gaps,
+            overlap_total=Duration(sum((s.end - s.start for s in shared), timedelta())),
+            gap_total=Duration(sum((s.end - s.start for s in gaps), timedelta())),
         )
 
     @strawberry.field(
@@ -231,6 +235,16 @@ class CalendarQuery:
         )
 
 
+def _overlap_and_gaps(
+    patterns: tuple[WorkingPattern, ...], start: datetime, end: datetime
+) -> tuple[list[TimeSpan], list[TimeSpan]]:
+    shared = overlap(list(patterns), start, end) if patterns else []
+    gaps = coverage_gaps(list(patterns), start, end)
+    return [TimeSpan(start=a, end=b) for a, b in shared], [
+        TimeSpan(start=a, end=b) for a, b in gaps
+    ]
+
+
 # Spans are asked for a microsecond wider on each side: one that crosses an edge of the
 # range then reaches past it and is marked, instead of passing for hours that begin or
 # end at the edge (a night shift from Sunday 22:00 is not "Monday from 00:00").
@@ -238,7 +252,51 @@ _TICK = timedelta(microseconds=1)
 
 
 def _row(person: m.Person, start: datetime, end: datetime) -> PersonTimeline:
-    wide = person_segments(person.pattern, person.policy, start - _TICK, end + _TICK)
+    segments, working = _spans(person.pattern, person.policy, start, end)
+    return PersonTimeline(
+        person=Person.wrap(person), segments=segments, working_time=Duration(working)
+    )
+
+
+# Answers computed from per-process objects (a person's pattern and policy are kept while
+# their row is unchanged, `models.Person.pattern`) and a range, by those objects' identity:
+# a team's week is asked for again and again, and these are functions of the key alone.
+# An entry holds its objects, so their ids cannot be reused while it lives.
+_KEPT = 4096
+_SPANS: dict[tuple[Any, ...], tuple[tuple[object, ...], Any]] = {}
+_SHARED: dict[tuple[Any, ...], tuple[tuple[object, ...], Any]] = {}
+
+
+def _by_identity(
+    store: dict[tuple[Any, ...], tuple[tuple[object, ...], Any]],
+    objects: tuple[object, ...],
+    start: datetime,
+    end: datetime,
+    compute: Callable[[], T],
+) -> T:
+    key = (*map(id, objects), start, end)
+    hit = store.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], objects, strict=True)):
+        return cast(T, hit[1])
+    value = compute()
+    if len(store) >= _KEPT:
+        store.clear()
+    store[key] = (objects, value)
+    return value
+
+
+def _spans(
+    pattern: WorkingPattern, policy: DeliveryPolicy, start: datetime, end: datetime
+) -> tuple[list[TimelineSegment], timedelta]:
+    return _by_identity(
+        _SPANS, (pattern, policy), start, end, lambda: _cut(pattern, policy, start, end)
+    )
+
+
+def _cut(
+    pattern: WorkingPattern, policy: DeliveryPolicy, start: datetime, end: datetime
+) -> tuple[list[TimelineSegment], timedelta]:
+    wide = person_segments(pattern, policy, start - _TICK, end + _TICK)
     segments = [
         TimelineSegment.of(s, start, end)
         for s in wide
@@ -249,6 +307,4 @@ def _row(person: m.Person, start: datetime, end: datetime) -> PersonTimeline:
         )
     ]
     working = sum((s.end - s.start for s in segments if s.kind == SegmentKind.WORKING), timedelta())
-    return PersonTimeline(
-        person=Person.wrap(person), segments=segments, working_time=Duration(working)
-    )
+    return segments, working

@@ -52,5 +52,13 @@ WHERE m.workspace_id = %(workspace_id)s AND m.team_id = %(team_id)s AND p.deacti
 ORDER BY p.id
 FOR SHARE OF p;
 
+-- name: active_members
+-- The same members for reading only (a timeline): no row locks, which would write to every
+-- member's row.
+SELECT p.* FROM team_members m
+JOIN people p ON p.workspace_id = m.workspace_id AND p.id = m.person_id
+WHERE m.workspace_id = %(workspace_id)s AND m.team_id = %(team_id)s AND p.deactivated_at IS NULL
+ORDER BY p.id;
+
 -- name: count
 SELECT count(*) FROM teams WHERE workspace_id = %(workspace_id)s;

@@ -12,6 +12,7 @@ from tests.integration.api._helpers import (
     KOLKATA,
     MON_TO_THU,
     NYC,
+    SET_WORKING_PATTERN,
     SYDNEY,
     WEEKDAYS,
     create_person,
@@ -248,3 +249,33 @@ async def test_spans_that_cross_the_ranges_edges_say_so(gql) -> None:
     assert middle and all(not (s["startsBefore"] or s["endsAfter"]) for s in middle)
     for row in rows:  # nothing reaches past the range itself
         assert all("2026-12-21" <= s["start"] < "2026-12-28" for s in row["segments"])
+
+
+async def test_a_team_of_none_is_a_week_nobody_works(gql) -> None:
+    empty = await create_team(gql, "Nobody yet", [])
+    timeline = (await gql(TIMELINE, {"team": empty["id"], **WEEK}))["teamTimeline"]
+    assert timeline["__typename"] == "TeamTimeline"  # not NotFound: the team exists
+    assert timeline["rows"] == [] and timeline["overlap"] == []
+    assert timeline["gaps"] == [span("21T00:00", "28T00:00")] and timeline["gapTotal"] == "P7D"
+
+
+async def test_a_changed_pattern_shows_in_the_next_answer(gql, team) -> None:
+    """Spans and overlap are kept per process for the patterns they were computed from:
+    a member's new hours are in the very next answer, the others' spans unchanged."""
+    before = (await gql(TIMELINE, {"team": team["id"], **WEEK}))["teamTimeline"]
+    again = (await gql(TIMELINE, {"team": team["id"], **WEEK}))["teamTimeline"]
+    assert again == before
+    ana = team["members"][0]
+    late = {"weekly": {d: ["16:00-23:00"] for d in ("mon", "tue", "wed", "thu", "fri")}}
+    changed = await gql(SET_WORKING_PATTERN, {"id": ana["id"], "pattern": late})
+    assert changed["setWorkingPattern"]["__typename"] == "PersonPayload", changed
+    after = (await gql(TIMELINE, {"team": team["id"], **WEEK}))["teamTimeline"]
+    monday = of(after["rows"][0], "WORKING")[0]
+    assert (monday["startLocal"], monday["endLocal"]) == (
+        "2026-12-21T16:00:00+01:00",
+        "2026-12-21T23:00:00+01:00",
+    )
+    assert after["rows"][1:] == before["rows"][1:]
+    # Ana from 15:00 UTC, Bo from 14:00, Cy until 16:00: Monday's overlap is now 15-16
+    assert after["overlap"][0] == span("21T15:00", "21T16:00")
+    assert after["overlap"] != before["overlap"]
