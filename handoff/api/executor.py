@@ -33,13 +33,13 @@ from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
 from handoff.api.errors import ErrorCode
 from handoff.api.extensions import ApiError
 from handoff.api.leaf_values import Complete, completion
 from handoff.api.lean_resolvers import is_lean
+from handoff.api.shared_collection import SharedCollection
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +142,7 @@ class ResultTooLarge(ApiError):
     code = ErrorCode.RESULT_TOO_LARGE
 
 
-class FastExecutor(StrawberryGraphQLCoreExecutionContext):
+class FastExecutor(SharedCollection):
     """strawberry's execution context; plain fields skip graphql-core's per-field work.
 
     It also counts the items of the lists of objects it completes: past the settings'

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import NewType, TypeVar
 
 import strawberry
@@ -42,6 +43,7 @@ def parse_duration(value: str) -> timedelta:
         raise ValueError(f"{value!r} is longer than any duration this API accepts") from None
 
 
+@lru_cache(maxsize=4096)  # answers repeat the same few durations (working time, totals)
 def format_duration(value: timedelta) -> str:
     """The shortest ISO 8601 form: `PT4H`, `P1DT30M`, `PT0S`."""
     # whole microseconds: a float would print 1e-05 seconds or round 59.999999 up to 60

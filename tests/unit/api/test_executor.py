@@ -11,7 +11,9 @@ import pytest
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from handoff.api import shared_collection
 from handoff.api.executor import FastExecutor
+from handoff.api.extensions import ParseAndValidate
 from handoff.api.lean_resolvers import streamline
 
 
@@ -141,3 +143,41 @@ async def test_the_queries_do_exercise_errors_and_nulls() -> None:
     late = await schema(FastExecutor).execute(QUERIES[-1])
     paths = {e.message: e.path for e in late.errors or []}
     assert paths["late failure"] == ["boxes", 0, "leaves", 2, "later"]
+
+
+def parsed_once_schema() -> strawberry.Schema:
+    """The test schema with the API's parse cache: a document is parsed once per process."""
+    built = strawberry.Schema(
+        query=Query,
+        execution_context_class=FastExecutor,
+        extensions=[lambda: ParseAndValidate(())],
+    )
+    streamline(built)
+    return built
+
+
+async def test_collections_are_shared_by_requests_of_one_document() -> None:
+    built = parsed_once_schema()
+    query = "{ boxes { title leaves { name tags } must { ...M } } } fragment M on Leaf { name }"
+    before = len(shared_collection._COLLECTED)
+    first = await built.execute(query)
+    kept = len(shared_collection._COLLECTED)
+    assert kept == before + 3  # boxes, leaves and must (with its fragment) on first use
+    second = await built.execute(query)
+    assert len(shared_collection._COLLECTED) == kept  # every collection found again
+    expected = await schema(StrawberryGraphQLCoreExecutionContext).execute(query)
+    for got in (first, second):
+        assert repr(got.data) == repr(expected.data)
+        assert [e.formatted for e in got.errors or []] == [
+            e.formatted for e in expected.errors or []
+        ]
+
+
+async def test_a_document_with_directives_collects_per_request() -> None:
+    built = parsed_once_schema()
+    query = "query($x: Boolean!) { boxes { title leaves @include(if: $x) { name } } }"
+    shown = await built.execute(query, variable_values={"x": True})
+    hidden = await built.execute(query, variable_values={"x": False})
+    assert shown.data is not None and hidden.data is not None
+    assert shown.data["boxes"][0]["leaves"][0] == {"name": "a"}
+    assert hidden.data["boxes"][0] == {"title": "ok"}
