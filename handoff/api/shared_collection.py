@@ -29,6 +29,11 @@ class SharedCollection(StrawberryGraphQLCoreExecutionContext):
     def collect_subfields(
         self, return_type: GraphQLObjectType, field_details_list: Any
     ) -> CollectedFields:
+        # graphql-core's own memo first: the same list again within this request
+        mine = (return_type, id(field_details_list))
+        found = self._relevant_sub_fields.get(mine)
+        if found is not None:
+            return found[1]
         static = self._static
         if static is None:
             loc = self.operation.loc
@@ -39,6 +44,7 @@ class SharedCollection(StrawberryGraphQLCoreExecutionContext):
         key = (return_type, *map(id, nodes))
         hit = _COLLECTED.get(key)
         if hit is not None and all(a is b for a, b in zip(hit[0], nodes, strict=True)):
+            self._relevant_sub_fields[mine] = (field_details_list, hit[1])
             return hit[1]
         collected = super().collect_subfields(return_type, field_details_list)
         if len(_COLLECTED) >= _KEPT:
