@@ -17,123 +17,21 @@ graphql-core makes them (`tests/unit/api/test_executor.py` compares the two).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sized
+from collections.abc import Sized
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import Any
 
-from graphql import (
-    GraphQLField,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLOutputType,
-)
+from graphql import GraphQLObjectType
 from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
-from strawberry.types.field import StrawberryField
 
 from handoff.api.errors import ErrorCode
 from handoff.api.extensions import ApiError
-from handoff.api.leaf_values import Complete, completion
-from handoff.api.lean_resolvers import is_lean
+from handoff.api.field_plans import Leaf, LeafSet, Obj, Resolved, add_plan, plans_of
+from handoff.api.leaf_values import Complete
 from handoff.api.shared_collection import SharedCollection
-
-
-@dataclass(frozen=True, slots=True)
-class _Leaf:
-    """A plain scalar or enum (or a list of non-null ones): getattr and coerce."""
-
-    attr: str
-    complete: Complete
-
-
-@dataclass(frozen=True, slots=True)
-class _Object:
-    """A plain field holding an object (or a list of non-null objects) of a concrete type."""
-
-    attr: str
-    type: GraphQLObjectType
-    field_type: GraphQLOutputType
-    non_null: bool
-    # the list's item type (non-null), or None: not a list
-    item_type: GraphQLNonNull[Any] | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Resolved:
-    """A field with a lean resolver, and how to complete what it returns (else: as
-    graphql-core does)."""
-
-    resolve: Callable[..., Any]
-    field: GraphQLField
-    leaf: Complete | None
-    object: _Object | None
-
-
-Plan = _Leaf | _Object | _Resolved | None
-# a selection of plain leaves only: (response name, attribute, completion) each
-_LeafSet = tuple[tuple[str, str, Complete], ...]
-
-# The plans of a type's fields live on the type object (one schema's types live as long
-# as the schema), filled on first use.
-_PLANS = "_handoff_fast_plans"
-
-
-def _concrete(kind: Any) -> GraphQLObjectType | None:
-    """An object type whose values need no `is_type_of` call with a resolve info
-    (strawberry's generated check ignores it)."""
-    if not isinstance(kind, GraphQLObjectType):
-        return None
-    check = kind.is_type_of
-    if check is not None and "_get_is_type_of" not in getattr(check, "__qualname__", ""):
-        return None
-    return kind
-
-
-def _object_plan(attr: str, field_type: GraphQLOutputType) -> _Object | None:
-    non_null = isinstance(field_type, GraphQLNonNull)
-    inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
-    if isinstance(inner, GraphQLList):
-        if not isinstance(inner.of_type, GraphQLNonNull):
-            return None
-        item = _concrete(inner.of_type.of_type)
-        return None if item is None else _Object(attr, item, field_type, non_null, inner.of_type)
-    found = _concrete(inner)
-    return None if found is None else _Object(attr, found, field_type, non_null, None)
-
-
-def _plan(field: GraphQLField) -> Plan:
-    definition = (field.extensions or {}).get("strawberry-definition")
-    if not isinstance(definition, StrawberryField):
-        return None
-    if is_lean(field.resolve):
-        assert field.resolve is not None
-        return _Resolved(field.resolve, field, completion(field.type), _object_plan("", field.type))
-    if not definition.is_basic_field:
-        return None
-    if field.args or getattr(field.resolve, "__name__", "") != "_get_basic_result":
-        return None
-    complete = completion(field.type)
-    if complete is not None:
-        return _Leaf(definition.python_name, complete)
-    return _object_plan(definition.python_name, field.type)
-
-
-def _plans(parent_type: GraphQLObjectType) -> dict[str, Plan]:
-    plans: dict[str, Plan] | None = parent_type.__dict__.get(_PLANS)
-    if plans is None:
-        plans = {}
-        setattr(parent_type, _PLANS, plans)
-    return plans
-
-
-def _add_plan(plans: dict[str, Plan], parent_type: GraphQLObjectType, name: str) -> Plan:
-    field = parent_type.fields.get(name)
-    plan = plans[name] = None if field is None else _plan(field)
-    return plan
 
 
 class ResultTooLarge(ApiError):
@@ -202,7 +100,7 @@ class FastExecutor(SharedCollection):
                 }
             except Exception:  # the general path below reports it
                 pass
-        plans = _plans(parent_type)
+        plans = plans_of(parent_type)
         results: dict[str, Any] = {}
         pending: list[str] = []
         is_awaitable = self.is_awaitable
@@ -212,19 +110,19 @@ class FastExecutor(SharedCollection):
                 if name == "__typename":
                     results[response_name] = parent_type.name
                     continue
-                plan = plans[name] if name in plans else _add_plan(plans, parent_type, name)
+                plan = plans[name] if name in plans else add_plan(plans, parent_type, name)
                 result: Any = Undefined
-                if type(plan) is _Leaf:
+                if type(plan) is Leaf:
                     try:
                         results[response_name] = plan.complete(getattr(source_value, plan.attr))
                         continue  # a leaf's value is never awaitable
                     except Exception:
                         result = Undefined
-                elif type(plan) is _Resolved:
+                elif type(plan) is Resolved:
                     result = self._resolved_field(
                         plan, source_value, details, path, response_name, parent_type
                     )
-                elif type(plan) is _Object:
+                elif type(plan) is Obj:
                     result = self._object_field(
                         plan,
                         getattr(source_value, plan.attr),
@@ -264,9 +162,9 @@ class FastExecutor(SharedCollection):
         return get_results()
 
     # by the selection's id, kept alive with it (as graphql-core's own memo does)
-    _leaf_sets: dict[int, tuple[Any, _LeafSet | None]] | None = None
+    _leaf_sets: dict[int, tuple[Any, LeafSet | None]] | None = None
 
-    def _leaves(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> _LeafSet | None:
+    def _leaves(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> LeafSet | None:
         """A selection of plain leaves only, else None; once per request and selection
         (graphql-core collects each once per request): then an object is one comprehension."""
         found = self._leaf_sets
@@ -275,12 +173,12 @@ class FastExecutor(SharedCollection):
         key = id(grouped_field_set)
         if key in found:
             return found[key][1]
-        plans = _plans(parent_type)
+        plans = plans_of(parent_type)
         leaves: list[tuple[str, str, Complete]] = []
         for response_name, details in grouped_field_set.items():
             name = details[0].node.name.value
-            plan = plans[name] if name in plans else _add_plan(plans, parent_type, name)
-            if not isinstance(plan, _Leaf):
+            plan = plans[name] if name in plans else add_plan(plans, parent_type, name)
+            if not isinstance(plan, Leaf):
                 found[key] = (grouped_field_set, None)
                 return None
             leaves.append((response_name, plan.attr, plan.complete))
@@ -289,7 +187,7 @@ class FastExecutor(SharedCollection):
 
     def _object_field(
         self,
-        plan: _Object,
+        plan: Obj,
         value: Any,
         details: Any,
         path: Path | None,
@@ -306,7 +204,7 @@ class FastExecutor(SharedCollection):
 
     def _resolved_field(
         self,
-        plan: _Resolved,
+        plan: Resolved,
         source: Any,
         details: Any,
         path: Path | None,
@@ -353,7 +251,7 @@ class FastExecutor(SharedCollection):
             self.handle_field_error(raw_error, field.type, details, field_path)
             return None
 
-    def _complete_object(self, plan: _Object, value: Any, details: Any, field_path: Path) -> Any:
+    def _complete_object(self, plan: Obj, value: Any, details: Any, field_path: Path) -> Any:
         """A non-null object value (or list of them) completed in place, or Undefined."""
         items: list[Any] = []
         waiting: list[int] = []
