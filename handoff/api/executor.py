@@ -34,6 +34,15 @@ from handoff.api.leaf_values import Complete
 from handoff.api.shared_collection import SharedCollection
 
 
+class ContextHolder:
+    """What a `context_only` resolver gets instead of a resolve info: the context."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+
 class ResultTooLarge(ApiError):
     """An answer holding more list items than `HANDOFF_MAX_RESULT_ITEMS`."""
 
@@ -202,6 +211,14 @@ class FastExecutor(SharedCollection):
             plan, value, details, Path(path, response_name, parent_type.name)
         )
 
+    _context_holder: ContextHolder | None = None
+
+    def _holder(self) -> ContextHolder:
+        found = self._context_holder
+        if found is None:
+            found = self._context_holder = ContextHolder(self.context_value)
+        return found
+
     def _resolved_field(
         self,
         plan: Resolved,
@@ -215,7 +232,7 @@ class FastExecutor(SharedCollection):
         with the completion of a leaf or a concrete object done in place."""
         field = plan.field
         field_path = Path(path, response_name, parent_type.name)
-        info = self.build_resolve_info(field, to_nodes(details), parent_type, field_path)
+        info = None
         try:
             node = details[0].node
             args = (
@@ -231,8 +248,14 @@ class FastExecutor(SharedCollection):
                 if node.arguments
                 else {}
             )
-            value = plan.resolve(source, info, **args)
+            # a context-only resolver's info is built only if graphql-core needs one
+            if not plan.context_only:
+                info = self.build_resolve_info(field, to_nodes(details), parent_type, field_path)
+            value = plan.resolve(source, info or self._holder(), **args)
             if self.is_awaitable(value):
+                info = info or self.build_resolve_info(
+                    field, to_nodes(details), parent_type, field_path
+                )
                 return self.complete_awaitable_value(
                     field.type, details, info, field_path, value, None
                 )
@@ -245,6 +268,9 @@ class FastExecutor(SharedCollection):
                     if value is None
                     else self._complete_object(plan.object, value, details, field_path)
                 )
+            info = info or self.build_resolve_info(
+                field, to_nodes(details), parent_type, field_path
+            )
             completed = self.complete_value(field.type, details, info, field_path, value, None)
             return self._guard(completed, field.type, details, field_path)
         except Exception as raw_error:

@@ -17,7 +17,7 @@ from graphql import (
 from strawberry.types.field import StrawberryField
 
 from handoff.api.leaf_values import Complete, completion
-from handoff.api.lean_resolvers import is_lean
+from handoff.api.lean_resolvers import is_context_only, is_lean
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,8 @@ class Resolved:
     field: GraphQLField
     leaf: Complete | None
     object: Obj | None
+    # the resolver reads only `info.context` (`lean_resolvers.context_only`)
+    context_only: bool
 
 
 Plan = Leaf | Obj | Resolved | None
@@ -89,7 +91,8 @@ def _plan(field: GraphQLField) -> Plan:
         return None
     if is_lean(field.resolve):
         assert field.resolve is not None
-        return Resolved(field.resolve, field, completion(field.type), object_plan("", field.type))
+        leaf, obj = completion(field.type), object_plan("", field.type)
+        return Resolved(field.resolve, field, leaf, obj, is_context_only(field.resolve))
     if not definition.is_basic_field:
         return None
     if field.args or getattr(field.resolve, "__name__", "") != "_get_basic_result":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo
@@ -25,11 +25,29 @@ from strawberry.types.info import Info
 
 # marks the resolve functions `streamline` installs
 _LEAN = "_handoff_lean"
+# marks resolvers that read nothing of their info but `info.context` (and their lean
+# resolve functions)
+_CONTEXT_ONLY = "_handoff_context_only"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def is_lean(resolve: object) -> bool:
     """Whether a GraphQL field's resolve function is one `streamline` installed."""
     return getattr(resolve, _LEAN, False) is True
+
+
+def context_only(resolver: F) -> F:
+    """Mark a resolver that reads nothing of `info` but `info.context`: its lean resolve
+    function passes the info it gets through as it is, and `FastExecutor` then gives it
+    a stand-in holding the context instead of building a resolve info per call (three
+    per handoff of an inbox page: sender, receiver, work item)."""
+    setattr(resolver, _CONTEXT_ONLY, True)
+    return resolver
+
+
+def is_context_only(resolve: object) -> bool:
+    """Whether a lean resolve function wants nothing of its info but `.context`."""
+    return getattr(resolve, _CONTEXT_ONLY, False) is True
 
 
 # Argument types a lean resolver passes through as graphql-core coerced them: strawberry's
@@ -63,16 +81,18 @@ def _lean(
     source_names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
     info_parameter = resolver.info_parameter
     info_name = info_parameter.name if info_parameter is not None else None
+    as_given = is_context_only(func)  # anything with `.context` will do
 
     def resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
         kwargs = {names.get(k, k): v for k, v in args.items()} if args else {}
         for name in source_names:
             kwargs[name] = source
         if info_name is not None:
-            kwargs[info_name] = info_class(_raw_info=info, _field=field)
+            kwargs[info_name] = info if as_given else info_class(_raw_info=info, _field=field)
         return func(source, **kwargs) if takes_self else func(**kwargs)
 
     setattr(resolve, _LEAN, True)
+    setattr(resolve, _CONTEXT_ONLY, as_given)
     return resolve
 
 

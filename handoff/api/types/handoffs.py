@@ -11,6 +11,7 @@ import strawberry
 from psycopg import AsyncConnection
 
 from handoff import ids
+from handoff.api.lean_resolvers import context_only
 from handoff.api.loaders import MISSING, loaded, loader, preload
 from handoff.api.scalars import Duration
 from handoff.api.types.common import (
@@ -72,6 +73,7 @@ async def _load_person(info: Info, person_id: int) -> Person:
     return Person.wrap(found)
 
 
+@context_only
 def _holder(root: WorkItem, info: Info) -> Person | None:
     return None if root._m.holder_id is None else _person(info, root._m.holder_id)
 
@@ -192,6 +194,7 @@ def _escalation(event: m.Event) -> Escalation:
     )
 
 
+@context_only
 def _work_item(root: Handoff, info: Info) -> WorkItem:
     found = loaded(info.context, "work_item", root._m.work_item_id)
     if found is MISSING:
@@ -203,14 +206,17 @@ async def _load_work_item(info: Info, item_id: int) -> WorkItem:
     return WorkItem.wrap(await loader(info.context, "work_item").load(item_id))
 
 
+@context_only
 def _sender(root: Handoff, info: Info) -> Person:
     return _person(info, root._m.sender_id)
 
 
+@context_only
 def _receiver(root: Handoff, info: Info) -> Person:
     return _person(info, root._m.receiver_id)
 
 
+@context_only
 def _addressed_to(root: Handoff, info: Info) -> Person | None:
     found = root._m.addressed_to_id
     return None if found is None else _person(info, found)
@@ -237,11 +243,13 @@ async def preload_relations(
     await preload(info.context, wanted, conn)
 
 
+@context_only
 async def _delegated_via(root: Handoff, info: Info) -> list[Person]:
     found = await loader(info.context, "person").load_many(root._m.delegated_via)
     return [Person.wrap(p) for p in found if p is not None]
 
 
+@context_only
 async def _team(root: Handoff, info: Info) -> Team | None:
     if root._m.team_id is None:
         return None

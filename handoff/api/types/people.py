@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types.lazy_type import LazyType
 
 from handoff import ids
+from handoff.api.lean_resolvers import context_only
 from handoff.api.types.common import Info, Node, PersonStatus, at_or_now
 from handoff.api.types.urgency_enums import UrgentFrom
 from handoff.calendar import NoWorkingTime, next_delivery
@@ -177,6 +178,7 @@ def workspace_from(model: m.Workspace) -> Workspace:
 # resolvers; relations load through the request's DataLoaders.
 
 
+@context_only
 def _working_pattern(root: Person, info: Info) -> WorkingPattern:
     own = has(info.context.actor, Right.OWN, person_id=root._m.id)
     return WorkingPattern.from_dict(root._m.pattern_data, own)
@@ -191,14 +193,17 @@ def _delivery_policy(root: Person) -> DeliveryPolicy:
     )
 
 
+@context_only
 def _local_time(root: Person, info: Info, at: AtArg = None) -> datetime:
     return root._m.pattern.local(at_or_now(info, at))
 
 
+@context_only
 def _is_working_now(root: Person, info: Info, at: AtArg = None) -> bool:
     return root._m.pattern.is_working(at_or_now(info, at))
 
 
+@context_only
 def _next_reachable_at(root: Person, info: Info, at: AtArg = None) -> datetime | None:
     try:
         return next_delivery(root._m.pattern, root._m.policy, at_or_now(info, at)).at
@@ -206,6 +211,7 @@ def _next_reachable_at(root: Person, info: Info, at: AtArg = None) -> datetime |
         return None
 
 
+@context_only
 def _timezone(root: Person, info: Info, at: AtArg = None) -> str:
     pattern = root._m.pattern
     if not pattern.travel:

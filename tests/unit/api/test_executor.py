@@ -14,7 +14,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from handoff.api import shared_collection
 from handoff.api.executor import FastExecutor
 from handoff.api.extensions import ParseAndValidate
-from handoff.api.lean_resolvers import streamline
+from handoff.api.lean_resolvers import context_only, streamline
 
 
 @strawberry.enum
@@ -47,6 +47,21 @@ class Leaf:
     @strawberry.field
     def echo(self, word: str | None = None) -> str | None:
         return word
+
+    @strawberry.field
+    @context_only
+    def quiet(self, info: strawberry.Info, word: str = "") -> str:
+        if self.name == "boom":
+            raise ValueError("quietly boom")
+        return f"{self.name}{word}:{info.context is None}"
+
+    @strawberry.field
+    @context_only
+    async def quiet_later(self, info: strawberry.Info) -> str | None:
+        await asyncio.sleep(0)
+        if self.name == "late-boom":
+            raise ValueError("quietly late")
+        return None if info.context is not None else self.name
 
 
 @strawberry.type
@@ -118,6 +133,8 @@ QUERIES = [
     "{ boxes { leaves { name maybe tags colour shades } must { a: name b: name colour } } }",
     "{ strict { leaves { name colour } must { tags } } }",
     "{ boxes { leaves { shades } first { maybe } } }",
+    # resolvers that read only info.context: a stand-in instead of a resolve info
+    '{ boxes { leaves { quiet q: quiet(word: "!") quietLater name } must { quiet } } }',
     "{ boxes { ... on Box { title ...F } } } fragment F on Box { leaves { later } }",
 ]
 
