@@ -18,7 +18,7 @@ from handoff.api.resolvers.common import (
     person_model,
     time_range,
 )
-from handoff.api.scalars import Duration
+from handoff.api.scalars import Duration, keep_text
 from handoff.api.types import Info, Person, Window
 from handoff.api.types.common import at_or_now
 from handoff.api.types.people import AtArg
@@ -307,4 +307,5 @@ def _cut(
         )
     ]
     working = sum((s.end - s.start for s in segments if s.kind == SegmentKind.WORKING), timedelta())
+    keep_text(t for s in segments for t in (s.start, s.end, s.start_local, s.end_local))
     return segments, working
