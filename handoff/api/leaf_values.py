@@ -45,8 +45,9 @@ def _enum(kind: GraphQLEnumType, coerce: Callable[[Any], Any]) -> Callable[[Any]
     wrapped = getattr(kind, "wrapped_cls", None)
     if wrapped is None:
         return coerce
+    # by the member's identity: an Enum's own __hash__ is Python code
     names = {
-        member: name
+        id(member): name
         for member in wrapped
         for name, value in kind.values.items()
         if member.value == value.value
@@ -54,7 +55,7 @@ def _enum(kind: GraphQLEnumType, coerce: Callable[[Any], Any]) -> Callable[[Any]
 
     def enum(value: Any) -> Any:
         if type(value) is wrapped:
-            found = names.get(value)
+            found = names.get(id(value))
             if found is not None:
                 return found
         return coerce(value)
@@ -82,6 +83,13 @@ def _leaf(leaf: GraphQLLeafType, non_null: bool) -> Complete:
             raise Slow
         return coerced
 
+    if exact is not None and isinstance(leaf, GraphQLScalarType):
+
+        def complete_exact(value: Any) -> Any:
+            # the common case in one call: a value of the scalar's own type, unchanged
+            return value if type(value) is exact else complete(value)
+
+        return complete_exact
     return complete
 
 
