@@ -9,10 +9,14 @@ of 20 handoffs has about 450 fields, and that per-field work was most of its cos
 `FastExecutor` completes in place: plain leaves (`getattr` plus the type's output
 coercion), plain objects and lists of objects of a concrete type (straight to their
 subfields), and fields with a lean resolver (`handoff.api.lean_resolvers`) whose result
-is a leaf or such an object. Everything else (abstract types, strawberry's own
-resolvers, middleware) and any value that is null where it must not be or that its type
-refuses takes graphql-core's path, so errors, paths and null propagation stay exactly as
-graphql-core makes them (`tests/unit/api/test_executor.py` compares the two).
+is a leaf or such an object. A selection of plain leaves only (a timeline's segments, a
+person's id and name) is one dict comprehension per object, and a resolver marked
+`context_only` gets a stand-in holding the context instead of a resolve info built per
+call (the info is built only if graphql-core's path needs it). Everything else (abstract
+types, strawberry's own resolvers, middleware) and any value that is null where it must
+not be or that its type refuses takes graphql-core's path, so errors, paths and null
+propagation stay exactly as graphql-core makes them (`tests/unit/api/test_executor.py`
+compares the two).
 """
 
 from __future__ import annotations

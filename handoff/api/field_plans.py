@@ -74,6 +74,7 @@ def _concrete(kind: Any) -> GraphQLObjectType | None:
 
 
 def object_plan(attr: str, field_type: GraphQLOutputType) -> Obj | None:
+    """The plan of a field holding a concrete object (or a list of non-null ones), else None."""
     non_null = isinstance(field_type, GraphQLNonNull)
     inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     if isinstance(inner, GraphQLList):
@@ -104,6 +105,7 @@ def _plan(field: GraphQLField) -> Plan:
 
 
 def plans_of(parent_type: GraphQLObjectType) -> dict[str, Plan]:
+    """The plans found so far for the fields of `parent_type`, by field name."""
     plans: dict[str, Plan] | None = parent_type.__dict__.get(_PLANS)
     if plans is None:
         plans = {}
@@ -112,6 +114,7 @@ def plans_of(parent_type: GraphQLObjectType) -> dict[str, Plan]:
 
 
 def add_plan(plans: dict[str, Plan], parent_type: GraphQLObjectType, name: str) -> Plan:
+    """Find the plan of field `name` of `parent_type` and keep it in `plans`."""
     field = parent_type.fields.get(name)
     plan = plans[name] = None if field is None else _plan(field)
     return plan
