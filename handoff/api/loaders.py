@@ -135,8 +135,9 @@ async def preload(
     ctx: Context, wanted: Mapping[str, Iterable[Any]], conn: Conn | None = None
 ) -> None:
     """Load these keys of by-id loaders now, so that the relation resolvers of a page find
-    them `loaded`: on `conn` one statement after another when the caller has a connection
-    (no more checkouts from the pool), else through the loaders, all at once."""
+    them `loaded`: on `conn` when the caller has a connection (no more checkouts from the
+    pool; people and work items together in one statement), else through the loaders,
+    all at once."""
     if conn is None:
         pending = [
             loader(ctx, name).load_many(list(dict.fromkeys(keys))) for name, keys in wanted.items()
@@ -144,9 +145,23 @@ async def preload(
         if pending:
             await asyncio.gather(*pending)
         return
-    for name, keys in wanted.items():
-        target = loader(ctx, name)
-        missing = [k for k in dict.fromkeys(keys) if target.cache_map.get(k) is None]
-        if missing:
-            found = {row.id: row for row in await _BY_ID[name](conn, ctx.workspace_id, missing)}
-            target.prime_many({k: found.get(k) for k in missing})
+    missing = {
+        name: [k for k in dict.fromkeys(keys) if loader(ctx, name).cache_map.get(k) is None]
+        for name, keys in wanted.items()
+    }
+    missing = {name: keys for name, keys in missing.items() if keys}
+    if missing.keys() == {"person", "work_item"}:  # a page of handoffs: one statement
+        items, people = await work_items.by_ids_with_people(
+            conn, ctx.workspace_id, missing["work_item"], missing["person"]
+        )
+        _prime(loader(ctx, "work_item"), missing["work_item"], items)
+        _prime(loader(ctx, "person"), missing["person"], people)
+        return
+    for name, keys in missing.items():
+        _prime(loader(ctx, name), keys, await _BY_ID[name](conn, ctx.workspace_id, keys))
+
+
+def _prime(target: DataLoader[Any, Any], keys: list[Any], rows: Sequence[Any]) -> None:
+    """Give the loader what was read for `keys` (None for a key no row answered)."""
+    found = {row.id: row for row in rows}
+    target.prime_many({k: found.get(k) for k in keys})

@@ -66,12 +66,13 @@ class FromRow:
         )
 
     @classmethod
-    def row_factory(cls) -> Callable[[Any], RowMaker]:
+    def row_factory(cls, prefix: str = "") -> Callable[[Any], RowMaker]:
         """A psycopg row factory building what `from_row` builds, straight from a row's
         values, without the frozen dataclass's `__init__` (one `object.__setattr__` per
         field). Each result's column names are read from the raw result (psycopg's
         `description` builds a Column object per column) and the maker for that list of
-        names is compiled once (`_compiled_maker`)."""
+        names is compiled once (`_compiled_maker`). With a `prefix`, the model's columns
+        are those whose names carry it (the rest of the row is another model's)."""
         columns = _columns(cls)
         makers: dict[tuple[bytes, ...], RowMaker] = {}
 
@@ -79,7 +80,7 @@ class FromRow:
             names = column_names(cursor)
             make = makers.get(names)
             if make is None:
-                make = makers[names] = _compiled_maker(cls, columns, names)
+                make = makers[names] = _compiled_maker(cls, columns, names, prefix)
             return make
 
         return factory
@@ -97,13 +98,17 @@ def positions(cursor: Any) -> dict[str, int]:
 
 
 def _compiled_maker(
-    cls: type[FromRow], columns: tuple[_Column, ...], names: tuple[bytes, ...]
+    cls: type[FromRow], columns: tuple[_Column, ...], names: tuple[bytes, ...], prefix: str
 ) -> RowMaker:
     """A function building `cls` from a row with these column names: one dict display
     of `values[i]` (an enum column through `member_lookup`, an absent optional one its
     default) put into a fresh instance's `__dict__`, about half the cost of filling it
     from a plan in a loop."""
-    at = {name.decode(): i for i, name in enumerate(names)}
+    at = {
+        text.removeprefix(prefix): i
+        for i, text in enumerate(name.decode() for name in names)
+        if text.startswith(prefix)
+    }
     env: dict[str, Any] = {"new": object.__new__, "cls": cls}
     items = []
     for n, (name, column, enum, default) in enumerate(columns):

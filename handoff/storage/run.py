@@ -86,9 +86,14 @@ async def many(
     return rows if finish is _as_is else [finish(row) for row in rows]
 
 
-async def built(conn: Conn, sql: bytes, params: dict[str, Any], factory: Any) -> list[Any]:
-    """Every row as the psycopg row `factory` builds it (positionally, no dict per row)."""
+async def built(
+    conn: Conn, sql: bytes, params: dict[str, Any], factory: Any, *, raw_json: bool = False
+) -> list[Any]:
+    """Every row as the psycopg row `factory` builds it (positionally, no dict per row);
+    with `raw_json`, jsonb values as their text (bytes), for `FromRow.RAW_JSON` models."""
     cur = conn.cursor(row_factory=factory)
+    if raw_json:
+        _json_unparsed(cur)
     await cur.execute(sql, params)
     return await cur.fetchall()
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from handoff.states import WorkItemStatus
-from handoff.storage.models import WorkItem
+from handoff.storage.from_row import RowMaker
+from handoff.storage.models import Person, WorkItem
 from handoff.storage.queries import Queries
-from handoff.storage.run import Conn, Ids, many, one, scalar
+from handoff.storage.run import Conn, Ids, built, many, one, scalar
 
 Q = Queries("work_items")
 
@@ -38,6 +40,26 @@ async def get(conn: Conn, ws: int, item_id: int, *, lock: bool = False) -> WorkI
 async def by_ids(conn: Conn, ws: int, ids: Sequence[int]) -> list[WorkItem]:
     """The workspace's work items among `ids`."""
     return await many(conn, Q.by_ids, {"workspace_id": ws, "ids": Ids(ids)}, WorkItem.from_row)
+
+
+async def by_ids_with_people(
+    conn: Conn, ws: int, item_ids: Sequence[int], person_ids: Sequence[int]
+) -> tuple[list[WorkItem], list[Person]]:
+    """The workspace's work items among `item_ids` and people among `person_ids`, in one
+    statement (a page of handoffs asks for both)."""
+    params = {"workspace_id": ws, "items": Ids(item_ids), "people": Ids(person_ids)}
+    found = await built(conn, Q.by_ids_with_people, params, _item_or_person, raw_json=True)
+    items = [row for row in found if type(row) is WorkItem]
+    return items, [row for row in found if type(row) is Person]
+
+
+_PERSON = Person.row_factory()
+_ITEM = WorkItem.row_factory("w_")
+
+
+def _item_or_person(cursor: Any) -> RowMaker:
+    person, item = _PERSON(cursor), _ITEM(cursor)
+    return lambda values: person(values) if values[0] is not None else item(values)
 
 
 async def by_ids_any_workspace(conn: Conn, ids: Sequence[int]) -> list[WorkItem]:

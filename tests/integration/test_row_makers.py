@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from psycopg.rows import dict_row
 
-from handoff.storage import follow_ups, handoffs
+from handoff.storage import follow_ups, handoffs, work_items
 from handoff.storage import from_row as rf
 from handoff.storage import models as m
+from handoff.storage import people as m_people
 from handoff.storage.db import open_pool
 from handoff.storage.run import many, one
 
@@ -194,3 +195,23 @@ async def test_a_maker_is_compiled_once_per_column_list(pool) -> None:
             assert item.title == "Spec" and item.status is m.WorkItemStatus.IN_HANDOFF
     assert makers[0] is makers[1]  # the same columns: the maker compiled for the first
     assert makers[2] is not makers[0]  # reordered: its own positions
+
+
+async def test_work_items_with_people_are_what_each_read_alone_gives(pool) -> None:
+    async with pool.connection() as conn:
+        ws, pid, item = (
+            await (
+                await conn.execute("SELECT workspace_id, holder_id, id FROM work_items")
+            ).fetchone()
+        ).values()
+        items, people = await work_items.by_ids_with_people(conn, ws, [item, 999], [pid, 998])
+        alone = (
+            await work_items.by_ids(conn, ws, [item]),
+            await m_people.by_ids(conn, ws, [pid]),
+        )
+        elsewhere = await work_items.by_ids_with_people(conn, ws + 1, [item], [pid])
+        neither = await work_items.by_ids_with_people(conn, ws, [], [])
+    assert (items, people) == alone and len(items) == len(people) == 1
+    assert vars(items[0]) == vars(alone[0][0])
+    assert isinstance(people[0].pattern_json, bytes)  # left unparsed, as by_ids does
+    assert elsewhere == ([], []) and neither == ([], [])  # scoped to the workspace
