@@ -5,7 +5,13 @@ once per request and type. The result depends only on the document and the type,
 a directive (`@skip`/`@include` with a variable, `@defer`) makes it depend on the
 variables. A persisted query is parsed once per process (the parse cache), so its nodes
 live on, and a document without a single `@` collects the same way every time: its
-collections are kept per process, by the identity of the field nodes.
+collections are kept per process, by the identity of the field nodes. (Fragment
+arguments, which would carry a request's variables without an `@`, are an experimental
+parser option `cached_parse` does not turn on.)
+
+An entry keeps its nodes, and through their locations the whole parsed document, alive:
+the bound keeps that to a few hundred documents, the order of the parse cache's 256,
+even when clients send a new document with every request (literal values in the text).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 # (type, id of each field node) -> (the nodes, kept so their ids are not reused; collected)
 _COLLECTED: dict[tuple[Any, ...], tuple[tuple[Any, ...], CollectedFields]] = {}
-_KEPT = 8192
+_KEPT = 1024
 
 
 class SharedCollection(StrawberryGraphQLCoreExecutionContext):

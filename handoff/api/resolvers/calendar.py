@@ -262,9 +262,16 @@ def _row(person: m.Person, start: datetime, end: datetime) -> PersonTimeline:
 # their row is unchanged, `models.Person.pattern`) and a range, by those objects' identity:
 # a team's week is asked for again and again, and these are functions of the key alone.
 # An entry holds its objects, so their ids cannot be reused while it lives.
-_KEPT = 4096
+_KEPT = 1024
+# the longest range whose spans are kept: a week or two, what a timeline shows
+_KEPT_RANGE = timedelta(days=15)
 _SPANS: dict[tuple[Any, ...], tuple[tuple[object, ...], Any]] = {}
 _SHARED: dict[tuple[Any, ...], tuple[tuple[object, ...], Any]] = {}
+
+
+def _kept(start: datetime, end: datetime) -> bool:
+    """Whether answers for this range are kept (a quarter's would fill memory)."""
+    return end - start <= _KEPT_RANGE
 
 
 def _by_identity(
@@ -274,6 +281,8 @@ def _by_identity(
     end: datetime,
     compute: Callable[[], T],
 ) -> T:
+    if not _kept(start, end):
+        return compute()
     key = (*map(id, objects), start, end)
     hit = store.get(key)
     if hit is not None and all(a is b for a, b in zip(hit[0], objects, strict=True)):
@@ -307,5 +316,6 @@ def _cut(
         )
     ]
     working = sum((s.end - s.start for s in segments if s.kind == SegmentKind.WORKING), timedelta())
-    keep_text(t for s in segments for t in (s.start, s.end, s.start_local, s.end_local))
+    if _kept(start, end):  # their instants will be answered again too
+        keep_text(t for s in segments for t in (s.start, s.end, s.start_local, s.end_local))
     return segments, working

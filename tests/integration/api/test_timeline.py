@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from handoff.api.resolvers import calendar
 from tests.integration.api._helpers import (
     AMS,
     KOLKATA,
@@ -279,3 +280,17 @@ async def test_a_changed_pattern_shows_in_the_next_answer(gql, team) -> None:
     # Ana from 15:00 UTC, Bo from 14:00, Cy until 16:00: Monday's overlap is now 15-16
     assert after["overlap"][0] == span("21T15:00", "21T16:00")
     assert after["overlap"] != before["overlap"]
+
+
+async def test_only_short_ranges_are_kept(gql, team) -> None:
+    """A week's answers are kept per process; a quarter's are computed each time (kept,
+    they would fill memory), and read the same."""
+    calendar._SPANS.clear()
+    week = (await gql(TIMELINE, {"team": team["id"], **WEEK}))["teamTimeline"]
+    assert len(calendar._SPANS) == 3  # one entry per member
+    quarter = {"from": "2026-12-01T00:00:00Z", "to": "2027-02-28T00:00:00Z"}
+    long = (await gql(TIMELINE, {"team": team["id"], **quarter}))["teamTimeline"]
+    again = (await gql(TIMELINE, {"team": team["id"], **quarter}))["teamTimeline"]
+    assert len(calendar._SPANS) == 3 and long == again
+    assert [s for s in long["rows"][0]["segments"] if "2026-12-21" <= s["start"] < "2026-12-28"]
+    assert week["rows"][0]["workingTime"] == "P1DT8H"
