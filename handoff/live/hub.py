@@ -29,7 +29,6 @@ looks anyway (and a follower tries to become the leader).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -135,8 +134,10 @@ class Hub:
         queue_size: int = 500,
         dispatch: bool = True,
         poll_seconds: float = 5.0,
+        stop_seconds: float = 5.0,
     ) -> None:
         self.pool = pool
+        self.stop_seconds = stop_seconds
         self.database_url = database_url
         self.clock = clock
         self.queue_size = queue_size
@@ -261,9 +262,15 @@ class Hub:
     async def _stop_tasks(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        # bounded: a loop stuck where cancelling does not reach (a statement PostgreSQL
+        # does not answer) must not hold up the shutdown of the whole process
+        if self._tasks:
+            done, stuck = await asyncio.wait(self._tasks, timeout=self.stop_seconds)
+            for task in done:
+                if not task.cancelled():
+                    task.exception()  # retrieved: the loop ended; its error is not news
+            for task in stuck:
+                log.warning("live updates: %s did not stop in time", task.get_name())
         self._tasks = []
 
     # -- the loops --------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from handoff.clock import ManualClock
 from handoff.live.events import LiveEvent
-from handoff.live.hub import Hub, SlowConsumer
+from handoff.live.hub import Hub, HubClosed, SlowConsumer
 from handoff.live.streams import Streams
 from handoff.services.rights import Actor
 from handoff.storage import events as event_store
@@ -234,3 +234,27 @@ async def test_one_hub_per_database_dispatches_and_another_takes_over_when_it_go
         assert second.leading
         await _record(second.pool, ws, 2)
         assert (await asyncio.wait_for(subs[1].get(), 5)).data["n"] == 2
+
+
+async def test_stopping_does_not_wait_for_ever_on_a_loop_that_ignores_cancelling(
+    db_url: str, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    never = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not never.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await never.wait()
+
+    async with hub_on(db_url, clock, stop_seconds=0.3) as hub:
+        ws = await _workspace(hub.pool)
+        sub = await hub.subscribe(ws, _all)
+        stuck = asyncio.create_task(stubborn(), name="stubborn-loop")
+        hub._tasks.append(stuck)
+        await asyncio.wait_for(hub.stop(), 5)  # the stuck loop does not hold it up
+        assert hub._tasks == []
+        with pytest.raises(HubClosed):
+            await sub.get()
+        assert "stubborn-loop did not stop in time" in caplog.text
+        never.set()
+        await asyncio.wait_for(stuck, 5)
