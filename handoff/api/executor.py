@@ -236,7 +236,6 @@ class FastExecutor(SharedCollection):
         with the completion of a leaf or a concrete object done in place."""
         field = plan.field
         field_path = Path(path, response_name, parent_type.name)
-        info = None
         try:
             node = details[0].node
             args = (
@@ -253,13 +252,12 @@ class FastExecutor(SharedCollection):
                 else {}
             )
             # a context-only resolver's info is built only if graphql-core needs one
-            if not plan.context_only:
-                info = self.build_resolve_info(field, to_nodes(details), parent_type, field_path)
+            info = (
+                None if plan.context_only else self._info(field, details, parent_type, field_path)
+            )
             value = plan.resolve(source, info or self._holder(), **args)
             if self.is_awaitable(value):
-                info = info or self.build_resolve_info(
-                    field, to_nodes(details), parent_type, field_path
-                )
+                info = info or self._info(field, details, parent_type, field_path)
                 return self.complete_awaitable_value(
                     field.type, details, info, field_path, value, None
                 )
@@ -272,14 +270,15 @@ class FastExecutor(SharedCollection):
                     if value is None
                     else self._complete_object(plan.object, value, details, field_path)
                 )
-            info = info or self.build_resolve_info(
-                field, to_nodes(details), parent_type, field_path
-            )
+            info = info or self._info(field, details, parent_type, field_path)
             completed = self.complete_value(field.type, details, info, field_path, value, None)
             return self._guard(completed, field.type, details, field_path)
         except Exception as raw_error:
             self.handle_field_error(raw_error, field.type, details, field_path)
             return None
+
+    def _info(self, field: Any, details: Any, parent_type: GraphQLObjectType, path: Path) -> Any:
+        return self.build_resolve_info(field, to_nodes(details), parent_type, path)
 
     def _complete_object(self, plan: Obj, value: Any, details: Any, field_path: Path) -> Any:
         """A non-null object value (or list of them) completed in place, or Undefined."""

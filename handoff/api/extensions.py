@@ -45,6 +45,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from handoff.api.errors import ErrorCode
+from handoff.api.identity_memo import IdentityMemo
 from handoff.observability.logging import current_request_id
 from handoff.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
@@ -92,23 +93,14 @@ def cached_parse(query: str, **options: object) -> DocumentNode:
 
 
 _Rules = tuple[type[ASTValidationRule], ...]
-# (schema, document, rules) -> (document, errors), keyed by the identity of the schema and of
-# the document the parse cache returned (the entry holds the document, so its id stays unique
-# while the entry exists): no hashing of the whole syntax tree on every request, which is
-# what strawberry's ValidationCache does.
-_validated: dict[tuple[int, int, _Rules], tuple[DocumentNode, list[GraphQLError]]] = {}
+# Validation results by the identity of the schema and of the document the parse cache
+# returned: no hashing of the whole syntax tree on every request, which is what
+# strawberry's ValidationCache does.
+_validated: IdentityMemo[list[GraphQLError]] = IdentityMemo(VALIDATION_CACHE_SIZE)
 
 
 def _validate(schema: GraphQLSchema, document: DocumentNode, rules: _Rules) -> list[GraphQLError]:
-    key = (id(schema), id(document), rules)
-    found = _validated.get(key)
-    if found is not None and found[0] is document:
-        return found[1]
-    errors = validate_document(schema, document, rules)
-    if len(_validated) >= VALIDATION_CACHE_SIZE:
-        _validated.clear()
-    _validated[key] = (document, errors)
-    return errors
+    return _validated((schema, document), rules, lambda: validate_document(schema, document, rules))
 
 
 class ParseAndValidate(SchemaExtension):

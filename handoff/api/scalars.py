@@ -67,6 +67,7 @@ def serialize_datetime(value: datetime) -> str:
     """RFC 3339 with whole seconds and a numeric offset: `value.isoformat(timespec=
     "seconds")`, put together from cached parts (the day, two-digit numbers, the offset)
     at half its cost; or the text `keep_text` keeps for this very object."""
+    # inline rather than an IdentityMemo call: this runs for every instant of an answer
     kept = _TEXT_OF.get(id(value))
     if kept is not None and kept[0] is value:
         return kept[1]

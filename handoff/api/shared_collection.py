@@ -22,9 +22,10 @@ from graphql import GraphQLObjectType
 from graphql.execution.collect_fields import CollectedFields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-# (type, id of each field node) -> (the nodes, kept so their ids are not reused; collected)
-_COLLECTED: dict[tuple[Any, ...], tuple[tuple[Any, ...], CollectedFields]] = {}
-_KEPT = 1024
+from handoff.api.identity_memo import IdentityMemo
+
+# by the field nodes' identity and the type
+_COLLECTED: IdentityMemo[CollectedFields] = IdentityMemo(1024)
 
 
 class SharedCollection(StrawberryGraphQLCoreExecutionContext):
@@ -47,13 +48,12 @@ class SharedCollection(StrawberryGraphQLCoreExecutionContext):
         if not static:
             return super().collect_subfields(return_type, field_details_list)
         nodes = tuple(details.node for details in field_details_list)
-        key = (return_type, *map(id, nodes))
-        hit = _COLLECTED.get(key)
-        if hit is not None and all(a is b for a, b in zip(hit[0], nodes, strict=True)):
-            self._relevant_sub_fields[mine] = (field_details_list, hit[1])
-            return hit[1]
-        collected = super().collect_subfields(return_type, field_details_list)
-        if len(_COLLECTED) >= _KEPT:
-            _COLLECTED.clear()
-        _COLLECTED[key] = (nodes, collected)
+        collected = _COLLECTED(
+            nodes,
+            return_type,
+            lambda: super(SharedCollection, self).collect_subfields(
+                return_type, field_details_list
+            ),
+        )
+        self._relevant_sub_fields[mine] = (field_details_list, collected)
         return collected

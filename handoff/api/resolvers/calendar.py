@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated
 
 import strawberry
 
 from handoff.api.errors import expected_failures
+from handoff.api.identity_memo import IdentityMemo
 from handoff.api.inputs import decode_id
 from handoff.api.resolvers.common import (
     FromArg,
@@ -62,7 +62,6 @@ from handoff.storage import models as m
 
 PeopleArg = Annotated[list[strawberry.ID], strawberry.argument(description="1 to 50 people")]
 MAX_ADD = timedelta(days=366)
-T = TypeVar("T")
 
 
 async def _group(
@@ -203,8 +202,10 @@ class CalendarQuery:
         members = await _group(info, team_id, person_ids)
         rows = [_row(p, start, end) for p in members]
         patterns = tuple(p.pattern for p in members)
-        shared, gaps = _by_identity(
-            _SHARED, patterns, start, end, lambda: _overlap_and_gaps(patterns, start, end)
+        shared, gaps = (
+            _SHARED(patterns, (start, end), lambda: _overlap_and_gaps(patterns, start, end))
+            if _kept(start, end)
+            else _overlap_and_gaps(patterns, start, end)
         )
         return TeamTimeline(
             start=start,
@@ -261,12 +262,10 @@ def _row(person: m.Person, start: datetime, end: datetime) -> PersonTimeline:
 # Answers computed from per-process objects (a person's pattern and policy are kept while
 # their row is unchanged, `models.Person.pattern`) and a range, by those objects' identity:
 # a team's week is asked for again and again, and these are functions of the key alone.
-# An entry holds its objects, so their ids cannot be reused while it lives.
-_KEPT = 1024
-# the longest range whose spans are kept: a week or two, what a timeline shows
+_SPANS: IdentityMemo[tuple[list[TimelineSegment], timedelta]] = IdentityMemo(1024)
+_SHARED: IdentityMemo[tuple[list[TimeSpan], list[TimeSpan]]] = IdentityMemo(1024)
+# the longest range whose answers are kept: a week or two, what a timeline shows
 _KEPT_RANGE = timedelta(days=15)
-_SPANS: dict[tuple[Any, ...], tuple[tuple[object, ...], Any]] = {}
-_SHARED: dict[tuple[Any, ...], tuple[tuple[object, ...], Any]] = {}
 
 
 def _kept(start: datetime, end: datetime) -> bool:
@@ -274,32 +273,12 @@ def _kept(start: datetime, end: datetime) -> bool:
     return end - start <= _KEPT_RANGE
 
 
-def _by_identity(
-    store: dict[tuple[Any, ...], tuple[tuple[object, ...], Any]],
-    objects: tuple[object, ...],
-    start: datetime,
-    end: datetime,
-    compute: Callable[[], T],
-) -> T:
-    if not _kept(start, end):
-        return compute()
-    key = (*map(id, objects), start, end)
-    hit = store.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], objects, strict=True)):
-        return cast(T, hit[1])
-    value = compute()
-    if len(store) >= _KEPT:
-        store.clear()
-    store[key] = (objects, value)
-    return value
-
-
 def _spans(
     pattern: WorkingPattern, policy: DeliveryPolicy, start: datetime, end: datetime
 ) -> tuple[list[TimelineSegment], timedelta]:
-    return _by_identity(
-        _SPANS, (pattern, policy), start, end, lambda: _cut(pattern, policy, start, end)
-    )
+    if not _kept(start, end):
+        return _cut(pattern, policy, start, end)
+    return _SPANS((pattern, policy), (start, end), lambda: _cut(pattern, policy, start, end))
 
 
 def _cut(
