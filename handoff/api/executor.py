@@ -34,8 +34,22 @@ from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from handoff.api.errors import ErrorCode
 from handoff.api.extensions import ApiError
 from handoff.api.field_plans import Leaf, LeafSet, Obj, Resolved, add_plan, plans_of
+from handoff.api.identity_memo import IdentityMemo
 from handoff.api.leaf_values import Complete
 from handoff.api.shared_collection import SharedCollection
+
+
+class SharedList(list[Any]):
+    """A list of plain objects that the process keeps and answers again (a timeline's
+    segments for a week), never changed once made.
+
+    Its completed form (a list of dicts) is kept too, per selection of a document that
+    collects the same way every time, so answering it again is one lookup. Responses then
+    share those dicts: nothing changes a response's data after it is completed."""
+
+
+# by the identity of the list and of the selection (the collected subfields)
+_COMPLETED: IdentityMemo[list[dict[str, Any]]] = IdentityMemo(1024)
 
 
 class ContextHolder:
@@ -299,6 +313,14 @@ class FastExecutor(SharedCollection):
             leaves = self._leaves(plan.type, subfields)
             if leaves is not None:
                 with suppress(Exception):  # else each item's own path reports it
+                    if type(value) is SharedList and self.static_document():
+                        return _COMPLETED(
+                            (value, subfields),
+                            None,
+                            lambda: [
+                                {n: done(getattr(it, a)) for n, a, done in leaves} for it in value
+                            ],
+                        )
                     return [{n: done(getattr(it, a)) for n, a, done in leaves} for it in value]
             for index, item in enumerate(value):
                 item_path = Path(field_path, index, None)

@@ -33,6 +33,15 @@ class SharedCollection(StrawberryGraphQLCoreExecutionContext):
 
     _static: bool | None = None
 
+    def static_document(self) -> bool:
+        """Whether this request's document collects the same way for every request (no
+        `@`), so that what is derived from its nodes may be kept per process."""
+        static = self._static
+        if static is None:
+            loc = self.operation.loc
+            static = self._static = loc is not None and "@" not in loc.source.body
+        return static
+
     def collect_subfields(
         self, return_type: GraphQLObjectType, field_details_list: Any
     ) -> CollectedFields:
@@ -41,11 +50,7 @@ class SharedCollection(StrawberryGraphQLCoreExecutionContext):
         found = self._relevant_sub_fields.get(mine)
         if found is not None:
             return found[1]
-        static = self._static
-        if static is None:
-            loc = self.operation.loc
-            static = self._static = loc is not None and "@" not in loc.source.body
-        if not static:
+        if not self.static_document():
             return super().collect_subfields(return_type, field_details_list)
         nodes = tuple(details.node for details in field_details_list)
         collected = _COLLECTED(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Annotated
 
 import strawberry
 
 from handoff.api.errors import expected_failures
+from handoff.api.executor import SharedList
 from handoff.api.identity_memo import IdentityMemo
 from handoff.api.inputs import decode_id
 from handoff.api.resolvers.common import (
@@ -203,9 +205,11 @@ class CalendarQuery:
         rows = [_row(p, start, end) for p in members]
         patterns = tuple(p.pattern for p in members)
         shared, gaps = (
-            _SHARED(patterns, (start, end), lambda: _overlap_and_gaps(patterns, start, end))
+            _SHARED(
+                patterns, (start, end), lambda: _overlap_and_gaps(patterns, start, end, SharedList)
+            )
             if _kept(start, end)
-            else _overlap_and_gaps(patterns, start, end)
+            else _overlap_and_gaps(patterns, start, end, list)
         )
         return TeamTimeline(
             start=start,
@@ -237,13 +241,17 @@ class CalendarQuery:
 
 
 def _overlap_and_gaps(
-    patterns: tuple[WorkingPattern, ...], start: datetime, end: datetime
+    patterns: tuple[WorkingPattern, ...],
+    start: datetime,
+    end: datetime,
+    make: Callable[[Iterable[TimeSpan]], list[TimeSpan]],
 ) -> tuple[list[TimeSpan], list[TimeSpan]]:
+    """The group's overlap and gaps, each list made by `make` (a SharedList when kept)."""
     shared = overlap(list(patterns), start, end) if patterns else []
     gaps = coverage_gaps(list(patterns), start, end)
-    return [TimeSpan(start=a, end=b) for a, b in shared], [
+    return make(TimeSpan(start=a, end=b) for a, b in shared), make(
         TimeSpan(start=a, end=b) for a, b in gaps
-    ]
+    )
 
 
 # Spans are asked for a microsecond wider on each side: one that crosses an edge of the
@@ -295,6 +303,7 @@ def _cut(
         )
     ]
     working = sum((s.end - s.start for s in segments if s.kind == SegmentKind.WORKING), timedelta())
-    if _kept(start, end):  # their instants will be answered again too
+    if _kept(start, end):  # answered again: keep their instants' text, and their answer
         keep_text(t for s in segments for t in (s.start, s.end, s.start_local, s.end_local))
+        return SharedList(segments), working
     return segments, working

@@ -12,7 +12,7 @@ import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from handoff.api import shared_collection
-from handoff.api.executor import FastExecutor
+from handoff.api.executor import FastExecutor, SharedList
 from handoff.api.extensions import ParseAndValidate
 from handoff.api.lean_resolvers import context_only, streamline
 
@@ -101,11 +101,24 @@ def boxes() -> list[Box]:
     ]
 
 
+# lists the process keeps and answers again, as the timeline's segments are
+KEPT = SharedList([Leaf(name="k1", tags=["t"]), Leaf(name="k2", colour=Colour.RED)])
+KEPT_BROKEN = SharedList([Leaf(name="k3"), Broken()])
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     def boxes(self) -> list[Box | None]:
         return boxes()  # type: ignore[return-value]
+
+    @strawberry.field
+    def kept(self) -> list[Leaf]:
+        return KEPT
+
+    @strawberry.field
+    def kept_broken(self) -> list[Leaf | None]:
+        return KEPT_BROKEN
 
     @strawberry.field
     def strict(self) -> list[Box]:
@@ -135,6 +148,8 @@ QUERIES = [
     "{ boxes { leaves { shades } first { maybe } } }",
     # resolvers that read only info.context: a stand-in instead of a resolve info
     '{ boxes { leaves { quiet q: quiet(word: "!") quietLater name } must { quiet } } }',
+    # kept lists: completed once per selection, unless a value fails
+    "{ kept { name tags colour } keptBroken { name maybe colour } }",
     "{ boxes { ... on Box { title ...F } } } fragment F on Box { leaves { later } }",
 ]
 
@@ -198,3 +213,39 @@ async def test_a_document_with_directives_collects_per_request() -> None:
     assert shown.data is not None and hidden.data is not None
     assert shown.data["boxes"][0]["leaves"][0] == {"name": "a"}
     assert hidden.data["boxes"][0] == {"title": "ok"}
+
+
+async def test_a_kept_list_is_completed_once_per_selection_of_a_document() -> None:
+    built = parsed_once_schema()
+    query = "{ kept { name tags colour } boxes { leaves { tags } } }"
+    first = await built.execute(query)
+    second = await built.execute(query)
+    expected = await schema(StrawberryGraphQLCoreExecutionContext).execute(query)
+    assert repr(first.data) == repr(second.data) == repr(expected.data)
+    assert first.data is not None and second.data is not None
+    # the kept list's answer is the same objects; a list made per request is completed anew
+    assert second.data["kept"][0] is first.data["kept"][0]
+    assert second.data["boxes"][0]["leaves"][0] is not first.data["boxes"][0]["leaves"][0]
+    # another selection of the same list has its own answer
+    other = await built.execute("{ kept { colour } }")
+    assert other.data == {"kept": [{"colour": "DARK_BLUE"}, {"colour": "RED"}]}
+
+
+async def test_a_kept_list_under_a_directive_is_completed_per_request() -> None:
+    built = parsed_once_schema()
+    query = "query($x: Boolean!) { kept { name tags @include(if: $x) } }"
+    shown = await built.execute(query, variable_values={"x": True})
+    hidden = await built.execute(query, variable_values={"x": False})
+    assert shown.data == {"kept": [{"name": "k1", "tags": ["t"]}, {"name": "k2", "tags": []}]}
+    assert hidden.data == {"kept": [{"name": "k1"}, {"name": "k2"}]}
+
+
+async def test_a_kept_list_with_a_broken_value_reports_it_every_time() -> None:
+    built = parsed_once_schema()
+    query = "{ keptBroken { name } }"
+    expected = await schema(StrawberryGraphQLCoreExecutionContext).execute(query)
+    assert expected.errors  # the broken item's null name
+    for _ in range(2):
+        got = await built.execute(query)
+        assert got.data == expected.data
+        assert [e.formatted for e in got.errors or []] == [e.formatted for e in expected.errors]
