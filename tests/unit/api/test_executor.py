@@ -81,6 +81,11 @@ class Box:
         return self.first
 
 
+@strawberry.type
+class Shelf:
+    box: Box
+
+
 @dataclass
 class Broken:
     """A Leaf-shaped value whose non-null `name` is missing."""
@@ -111,6 +116,19 @@ class Query:
     @strawberry.field
     def boxes(self) -> list[Box | None]:
         return boxes()  # type: ignore[return-value]
+
+    @strawberry.field
+    def repeated(self) -> list[Box]:
+        """The same leaves under every box, as an inbox names the same receiver."""
+        a, boom = Leaf(name="a", tags=["x", "y"]), Leaf(name="boom")
+        return [Box(title=t, leaves=[a], first=boom, must=a) for t in ("1", "2", "3")]
+
+    @strawberry.field
+    def shelves(self) -> list[Shelf]:
+        """The same box, with its list of leaves, on every shelf."""
+        a = Leaf(name="a")
+        box = Box(title="same", leaves=[a, a], first=None, must=a)
+        return [Shelf(box=box) for _ in range(3)]
 
     @strawberry.field
     def kept(self) -> list[Leaf]:
@@ -150,6 +168,9 @@ QUERIES = [
     '{ boxes { leaves { quiet q: quiet(word: "!") quietLater name } must { quiet } } }',
     # kept lists: completed once per selection, unless a value fails
     "{ kept { name tags colour } keptBroken { name maybe colour } }",
+    # the same object under the same selection: completed once, unless it has an error
+    "{ repeated { must { name shout quiet } first { name shout } picked { colour } } }",
+    "{ repeated { must { name later } picked { name quietLater } } }",
     "{ boxes { ... on Box { title ...F } } } fragment F on Box { leaves { later } }",
 ]
 
@@ -249,3 +270,31 @@ async def test_a_kept_list_with_a_broken_value_reports_it_every_time() -> None:
         got = await built.execute(query)
         assert got.data == expected.data
         assert [e.formatted for e in got.errors or []] == [e.formatted for e in expected.errors]
+
+
+async def test_an_object_named_again_is_completed_once_per_request() -> None:
+    query = "{ repeated { must { name shout } first { name shout } } }"
+    got = await schema(FastExecutor).execute(query)
+    assert got.data is not None
+    musts = [box["must"] for box in got.data["repeated"]]
+    assert musts[0] == {"name": "a", "shout": "A"}
+    assert musts[1] is musts[0] and musts[2] is musts[0]
+    # an answer with an error is not reused: each path reports its own
+    assert [e.path for e in got.errors or []] == [
+        ["repeated", i, "first", "shout"] for i in range(3)
+    ]
+    again = await schema(FastExecutor).execute(query)
+    assert again.data is not None and again.data["repeated"][0]["must"] is not musts[0]
+
+
+class SmallResults(FastExecutor):
+    _item_limit = 5
+
+
+async def test_an_answer_used_again_counts_its_list_items_again() -> None:
+    built = schema(SmallResults)
+    # three shelves hold the same box of two leaves: 3 + 3 x 2 items, past the limit of 5
+    got = await built.execute("{ shelves { box { leaves { name } } } }")
+    assert got.errors and "more than 5 list items" in got.errors[0].message
+    fits = await built.execute("{ shelves { box { title } } }")
+    assert not fits.errors
