@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -24,6 +24,23 @@ CHANGE_ATTEMPTS = 3
 # service(conn, workspace id, now, ..., actor=...): every service a resolver changes
 # something through takes the acting actor last, as a keyword.
 Service = Callable[..., Awaitable[R]]
+
+
+@asynccontextmanager
+async def read_connection(pool: AsyncConnectionPool) -> AsyncIterator[AsyncConnection[Any]]:
+    """A connection for reads, in autocommit: under READ COMMITTED each statement reads
+    its own snapshot whether or not a transaction wraps them, and without one a read
+    saves the BEGIN and COMMIT round trips (an inbox page had six, now three). Never
+    write through it: changes go through `Context.transaction` (or `change`)."""
+    async with pool.connection() as conn:
+        await conn.set_autocommit(True)
+        try:
+            yield conn
+        finally:
+            # fails only on a connection left mid-statement, which the pool then
+            # discards rather than reuse
+            with suppress(psycopg.Error):
+                await conn.set_autocommit(False)
 
 
 @dataclass
@@ -53,21 +70,9 @@ class Context(BaseContext):
         async with self.pool.connection() as conn, conn.transaction():
             yield conn
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[AsyncConnection[Any]]:
-        """A connection for reads, in autocommit: under READ COMMITTED each statement reads
-        its own snapshot whether or not a transaction wraps them, and without one a read
-        saves the BEGIN and COMMIT round trips (an inbox page had six, now three). Never
-        write through it: changes go through `transaction` (or `change`)."""
-        async with self.pool.connection() as conn:
-            await conn.set_autocommit(True)
-            try:
-                yield conn
-            finally:
-                # fails only on a connection left mid-statement, which the pool then
-                # discards rather than reuse
-                with suppress(psycopg.Error):
-                    await conn.set_autocommit(False)
+    def connection(self) -> AbstractAsyncContextManager[AsyncConnection[Any]]:
+        """A connection for reads (see `read_connection`)."""
+        return read_connection(self.pool)
 
     async def change(self, service: Service[R], *args: Any, **kwargs: Any) -> R:
         """Run a service `fn(conn, workspace, now, ..., actor=...)` in one transaction, now by

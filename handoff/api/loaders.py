@@ -9,7 +9,7 @@ from typing import Any, Protocol, TypeVar
 from psycopg import AsyncConnection
 from strawberry.dataloader import DataLoader
 
-from handoff.api.context import Context
+from handoff.api.context import Context, read_connection
 from handoff.storage import (
     delegations,
     events,
@@ -35,12 +35,19 @@ V = TypeVar("V")
 Conn = AsyncConnection[Any]
 
 
+# The load functions hold the pool and the workspace, never the context: the context
+# holds its loaders, and a load function holding it back would make every request's
+# context, loaders and loaded rows a reference cycle, freed only by the cyclic collector.
+
+
 def _by_id(
     ctx: Context, fetch: Callable[[Conn, int, Sequence[int]], Awaitable[list[T]]]
 ) -> DataLoader[int, T | None]:
+    pool, ws = ctx.pool, ctx.workspace_id
+
     async def load(ids: Sequence[int]) -> list[T | None]:
-        async with ctx.connection() as conn:
-            found = {obj.id: obj for obj in await fetch(conn, ctx.workspace_id, ids)}
+        async with read_connection(pool) as conn:
+            found = {obj.id: obj for obj in await fetch(conn, ws, ids)}
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)
@@ -49,9 +56,11 @@ def _by_id(
 def _grouped(
     ctx: Context, fetch: Callable[[Conn, int, Sequence[int]], Awaitable[Mapping[int, list[V]]]]
 ) -> DataLoader[int, list[V]]:
+    pool, ws = ctx.pool, ctx.workspace_id
+
     async def load(ids: Sequence[int]) -> list[list[V]]:
-        async with ctx.connection() as conn:
-            groups = await fetch(conn, ctx.workspace_id, ids)
+        async with read_connection(pool) as conn:
+            groups = await fetch(conn, ws, ids)
         return [groups.get(i, []) for i in ids]
 
     return DataLoader(load_fn=load)
@@ -62,8 +71,10 @@ def _by_endpoint(
 ) -> DataLoader[int, list[V]]:
     # Webhook rows are reached only through an endpoint or delivery already read within
     # the caller's workspace, so these are keyed by that row's id alone.
+    pool = ctx.pool
+
     async def load(ids: Sequence[int]) -> list[list[V]]:
-        async with ctx.connection() as conn:
+        async with read_connection(pool) as conn:
             groups = await fetch(conn, ids)
         return [groups.get(i, []) for i in ids]
 
@@ -72,9 +83,11 @@ def _by_endpoint(
 
 def _policies(ctx: Context) -> DataLoader[int, urgency.UrgencyPolicy]:
     # every person has a policy: the stored one or the default
+    pool, ws = ctx.pool, ctx.workspace_id
+
     async def load(ids: Sequence[int]) -> list[urgency.UrgencyPolicy]:
-        async with ctx.connection() as conn:
-            found = await urgency.policies(conn, ctx.workspace_id, ids)
+        async with read_connection(pool) as conn:
+            found = await urgency.policies(conn, ws, ids)
         return [found[i] for i in ids]
 
     return DataLoader(load_fn=load)
