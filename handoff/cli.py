@@ -128,6 +128,12 @@ def asgi_app() -> FastAPI:
     # holding many subscriptions takes a fraction of the time (bench_live).
     gc.collect()
     gc.freeze()
+    # Fifty requests in flight hold thousands of young objects that refcounting frees when
+    # each ends: collecting every 700 new objects (the default) scanned and promoted them
+    # again and again. Every 20,000 costs 7-10 % less CPU per createHandoff and inbox
+    # (tests/benchmarks/README.md); requests make no reference cycles to wait for it
+    # (tests/integration/api/test_request_garbage.py).
+    gc.set_threshold(20_000, 20, 20)
     return application
 
 
