@@ -45,6 +45,8 @@ from handoff.storage import live as live_store
 
 log = logging.getLogger(__name__)
 TOKEN_CHECK_SECONDS = 1.0
+# how long a stopping process waits for its live connections' goodbyes
+GOODBYE_SECONDS = 5.0
 
 
 class CloseCode(IntEnum):
@@ -180,6 +182,14 @@ class LiveRuntime:
         for task in list(self._tasks):
             task.cancel()
 
+    async def _goodbye_then(self, previous: Callable[[int, Any], Any], signum: int) -> None:
+        try:
+            await asyncio.wait_for(self.begin_shutdown(), GOODBYE_SECONDS)
+        except TimeoutError:
+            log.warning("live connections were still closing after %s s", GOODBYE_SECONDS)
+        finally:
+            previous(signum, None)
+
     def spawn(self, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
@@ -187,14 +197,24 @@ class LiveRuntime:
 
     def install_signal_hook(self) -> Callable[[], None]:
         """On SIGTERM/SIGINT, close live connections before the server's own handler runs
-        (uvicorn then closes what is left with 1012); returns the undo."""
+        (uvicorn then closes what is left with 1012); returns the undo.
+
+        The server's handler runs once the goodbyes are out (at most `GOODBYE_SECONDS`):
+        run at once, uvicorn's next tick (within 0.1 s) could close a WebSocket with 1012
+        before a busy process had sent its 1001. A second signal goes to it at once (a
+        second Ctrl-C forces the exit)."""
         loop = asyncio.get_running_loop()
         installed: list[tuple[signal.Signals, Any]] = []
+        signalled = False
 
         def wrap(previous: Callable[[int, Any], Any]) -> Callable[[int, Any], None]:
             def handler(signum: int, frame: Any) -> None:
-                loop.call_soon_threadsafe(self.spawn, self.begin_shutdown())
-                previous(signum, frame)
+                nonlocal signalled
+                if signalled:
+                    previous(signum, frame)
+                    return
+                signalled = True
+                loop.call_soon_threadsafe(self.spawn, self._goodbye_then(previous, signum))
 
             return handler
 
