@@ -18,11 +18,20 @@ from typing import Any
 from arq.worker import Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 
 log = logging.getLogger(__name__)
 
-# what a Redis that is down, restarting or unreachable raises (redis-py wraps socket errors)
-REDIS_DOWN: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
+# What a Redis that is down, restarting or unreachable raises (redis-py wraps socket
+# errors). A pipeline that loses its connection while it WATCHes a key raises WatchError
+# instead; arq catches the WatchError of a key that changed, around its EXEC, so one that
+# reaches us came from the connection (arq's start_jobs checks a job's in-progress key).
+REDIS_DOWN: tuple[type[Exception], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    WatchError,
+    OSError,
+)
 FIRST_RETRY_SECONDS = 0.5
 LAST_RETRY_SECONDS = 5.0
 

@@ -12,9 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from redis.asyncio import Redis
+from redis.exceptions import WatchError
 
 from handoff.clock import SystemClock
 from handoff.devtools.embedded import EmbeddedRedis
+from handoff.jobs.outage import REDIS_DOWN
 from tests.integration._delivery_helpers import bulk_deliveries, delivery_counts, engine
 from tests.integration._delivery_helpers import person as new_person
 from tests.integration._delivery_helpers import workspace as new_workspace
@@ -102,4 +104,29 @@ async def test_sigterm_during_a_redis_outage_stops_the_worker_cleanly(
                 assert proc.returncode == 0, workers.output()
         assert "Traceback" not in workers.output()
     finally:
+        server.stop()
+
+
+async def test_a_connection_lost_while_watching_a_key_counts_as_redis_down(
+    tmp_path: Path,
+) -> None:
+    """arq's start_jobs WATCHes a job's in-progress key: when Redis goes away right then,
+    redis-py raises WatchError, not ConnectionError, and the worker must ride that out
+    too (a full test run once saw the worker process end on it)."""
+    server = EmbeddedRedis(tmp_path / "redis", persistent=False)
+    client = Redis.from_url(server.start())
+    try:
+        async with client.pipeline(transaction=True) as pipe:
+            await pipe.watch("arq:in-progress:job")
+            _sigkill(server)
+            try:
+                await pipe.exists("arq:in-progress:job")
+            except Exception as exc:
+                lost: Exception = exc
+            else:
+                raise AssertionError("a pipeline without its Redis answered")
+        assert isinstance(lost, WatchError), lost
+        assert isinstance(lost, REDIS_DOWN)
+    finally:
+        await client.aclose()
         server.stop()
