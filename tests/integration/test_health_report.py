@@ -25,6 +25,7 @@ Monday 7 Dec 2026 (UTC); all instants below are UTC.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -321,6 +322,28 @@ async def test_a_team_and_a_list_with_repeats_give_the_same_report(week) -> None
     assert isinstance(by_list, Report) and isinstance(by_team, Report)
     assert isinstance(repeated, Report)
     assert by_team.row == by_list.row == repeated.row
+
+
+async def test_a_team_report_does_not_wait_for_a_member_being_changed(week) -> None:
+    """A report only reads: a member's row locked by a change in progress (a pattern edit
+    holds it FOR UPDATE while it reschedules) must not hold the report up, nor the report
+    write row locks into the members' rows."""
+    by_list = await week.report()
+    async with week.pool.connection() as conn, conn.transaction():
+        team = await create_team(
+            conn,
+            week.ws,
+            week.clock.now(),
+            "Everyone",
+            member_ids=week.ids("Ana", "Bo", "Cy", "Dee", "Eve"),
+        )
+    async with week.pool.connection() as changing, changing.transaction():
+        await changing.execute(
+            "SELECT id FROM people WHERE id = %s FOR UPDATE", (week.people["Ana"].id,)
+        )
+        by_team = await asyncio.wait_for(week.report(person_ids=None, team_id=team.id), 5)
+    assert isinstance(by_team, Report) and isinstance(by_list, Report)
+    assert by_team.row == by_list.row
 
 
 async def test_a_group_under_five_is_too_small(week) -> None:
