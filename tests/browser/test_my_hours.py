@@ -169,3 +169,38 @@ async def test_other_hours_on_a_date_are_set_replaced_refused_and_removed(
     await status.get_by_text("2026-12-24 follows your week again.").wait_for()
     await listed.get_by_text("Every date follows your week.").wait_for()
     assert not (await sql(db_url, stored))[0][0].get("overrides")
+
+
+async def test_each_day_says_what_its_hours_add_up_to_as_the_api_reads_them(
+    page, demo, db_url
+) -> None:
+    """09:00-09:00 is a whole day, not nothing: the page says so before it is saved, and
+    the saved week is what the API then works with."""
+    await sign_in(page, demo, "ana")
+    hours = page.get_by_role("region", name="My hours")
+    stored = "SELECT working_pattern->'weekly' FROM people WHERE handle = 'ana'"
+    week = (await sql(db_url, stored))[0][0]
+
+    def total(day: str):
+        return page.locator(f"#hours-{day}-total")
+
+    expected_mon = ", ".join(week["mon"])
+    assert await hours.get_by_label("Monday working hours").input_value() == expected_mon
+    assert (await total("mon").inner_text()).endswith(" a day")
+    saturday = hours.get_by_label("Saturday working hours")
+    for typed, said in (
+        ("09:00-09:00", "24 h a day"),
+        ("22:00-06:00", "8 h a day"),
+        ("09:00-12:30, 13:30-17:00", "7 h a day"),
+        ("08:15-09:00", "45 min a day"),
+        ("", "off"),
+        ("09:00-17:00, 12:00-13:00", ""),  # overlapping: the API refuses it on save
+        ("9-5", ""),
+    ):
+        await saturday.fill(typed)
+        assert await total("sat").inner_text() == said, typed
+    await saturday.fill("09:00-09:00")
+    await hours.get_by_role("button", name="Save my hours").click()
+    await hours.get_by_role("status").get_by_text("saved", exact=False).wait_for()
+    assert (await sql(db_url, stored))[0][0]["sat"] == ["09:00-09:00"]
+    assert await total("sat").inner_text() == "24 h a day"  # read back after the save

@@ -46,6 +46,33 @@ const REMOVE_OFF = `mutation($me: ID!, $start: Date!, $end: Date!) { removeTimeO
 
 const split = (text) => text.split(",").map((x) => x.trim()).filter(Boolean);
 
+// What a day's typed hours add up to, read as the API reads them: an end at or before
+// the start runs into the next day, so 09:00-09:00 is 24 hours and 22:00-06:00 is 8.
+// null when the text is not such a list (the API says what is wrong on save).
+export function dayTotal(text) {
+  const spans = [];
+  for (const part of split(text)) {
+    const m = /^(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})$/.exec(part);
+    if (!m) return null;
+    const [sh, sm, eh, em] = m.slice(1).map(Number);
+    if (sh > 23 || sm > 59 || !((eh <= 23 && em <= 59) || (eh === 24 && em === 0))) return null;
+    const start = sh * 60 + sm;
+    let end = eh * 60 + em;
+    if (end <= start) end += 24 * 60;
+    spans.push([start, end]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < spans.length; i++) if (spans[i][0] < spans[i - 1][1]) return null;
+  return spans.reduce((sum, [a, b]) => sum + b - a, 0);
+}
+
+function totalText(minutes) {
+  if (minutes === null) return "";
+  if (minutes === 0) return "off";
+  const hours = Math.floor(minutes / 60), rest = minutes % 60;
+  return `${hours ? `${hours} h` : ""}${hours && rest ? " " : ""}${rest ? `${rest} min` : ""} a day`;
+}
+
 export class Hours {
   constructor({ me, onChanged }) {
     this.me = me;
@@ -86,13 +113,14 @@ export class Hours {
     const policy = node.deliveryPolicy;
     const rows = DAYS.map(([day, name]) => h("tr", {},
       h("th", { scope: "row" }, name),
-      h("td", { "data-label": "Working hours" }, h("input", { id: `hours-${day}`, value: this.pattern.weekly[day].join(", "), "aria-label": `${name} working hours`, "aria-describedby": `hours-hint hours-${day}-error` }),
+      h("td", { "data-label": "Working hours" }, h("input", { id: `hours-${day}`, value: this.pattern.weekly[day].join(", "), "aria-label": `${name} working hours`, "aria-describedby": `hours-hint hours-${day}-total hours-${day}-error`, oninput: (e) => { this.form.querySelector(`#hours-${day}-total`).textContent = totalText(dayTotal(e.target.value)); } }),
+        h("p", { class: "muted", id: `hours-${day}-total` }, totalText(dayTotal(this.pattern.weekly[day].join(", ")))),
         h("p", { class: "error", id: `hours-${day}-error` })),
       h("td", { "data-label": "Focus blocks" }, h("input", { id: `focus-${day}`, value: policy.focusBlocks[day].join(", "), "aria-label": `${name} focus blocks`, "aria-describedby": `hours-hint focus-${day}-error` }),
         h("p", { class: "error", id: `focus-${day}-error` }))));
     this.form.replaceChildren(
       h("p", { class: "hint", id: "hours-hint" },
-        `Intervals like 09:00-12:30, 13:30-17:00 in ${this.pattern.timezone}; an end before the start runs past midnight (22:00-06:00).`),
+        `Intervals like 09:00-12:30, 13:30-17:00 in ${this.pattern.timezone}; an end before the start runs past midnight (22:00-06:00), and the same start and end is a whole day (06:00-06:00 is 24 hours).`),
       h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Day"), h("th", { scope: "col" }, "Working hours"), h("th", { scope: "col" }, "Focus blocks (never interrupted)"))), h("tbody", {}, rows)),
       field("digests", "Digest times", h("input", { id: "digests", value: policy.digestTimes.join(", "), "aria-describedby": "digests-hint" }),
         "Local times like 09:30, 14:00 at which handoffs are bundled; empty = as they come"),
