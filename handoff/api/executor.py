@@ -33,9 +33,8 @@ from graphql.pyutils.gather_with_cancel import gather_with_cancel
 
 from handoff.api.errors import ErrorCode
 from handoff.api.extensions import ApiError
-from handoff.api.field_plans import Leaf, LeafSet, Obj, Resolved, add_plan, plans_of
+from handoff.api.field_plans import Leaf, LeafSet, Obj, Plan, Resolved, add_plan, plans_of
 from handoff.api.identity_memo import IdentityMemo
-from handoff.api.leaf_values import Complete
 from handoff.api.shared_collection import SharedCollection
 
 
@@ -47,6 +46,10 @@ class SharedList(list[Any]):
     collects the same way every time, so answering it again is one lookup. Responses then
     share those dicts: nothing changes a response's data after it is completed."""
 
+
+# a selection's fields in order: (response name, plan or _TYPENAME, field details)
+Steps = tuple[tuple[str, Any, Any], ...]
+_TYPENAME = object()
 
 # by the identity of the list and of the selection (the collected subfields)
 _COMPLETED: IdentityMemo[list[dict[str, Any]]] = IdentityMemo(1024)
@@ -134,7 +137,7 @@ class FastExecutor(SharedCollection):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        leaves = self._leaves(parent_type, grouped_field_set)
+        leaves, steps = self._selection(parent_type, grouped_field_set)
         if leaves is not None:
             try:
                 return {
@@ -142,17 +145,14 @@ class FastExecutor(SharedCollection):
                 }
             except Exception:  # the general path below reports it
                 pass
-        plans = plans_of(parent_type)
         results: dict[str, Any] = {}
         pending: list[str] = []
         is_awaitable = self.is_awaitable
         try:
-            for response_name, details in grouped_field_set.items():
-                name = details[0].node.name.value
-                if name == "__typename":
+            for response_name, plan, details in steps:
+                if plan is _TYPENAME:
                     results[response_name] = parent_type.name
                     continue
-                plan = plans[name] if name in plans else add_plan(plans, parent_type, name)
                 result: Any = Undefined
                 if type(plan) is Leaf:
                     try:
@@ -204,28 +204,39 @@ class FastExecutor(SharedCollection):
         return get_results()
 
     # by the selection's id, kept alive with it (as graphql-core's own memo does)
-    _leaf_sets: dict[int, tuple[Any, LeafSet | None]] | None = None
+    _selections: dict[int, tuple[Any, LeafSet | None, Steps]] | None = None
 
-    def _leaves(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> LeafSet | None:
-        """A selection of plain leaves only, else None; once per request and selection
-        (graphql-core collects each once per request): then an object is one comprehension."""
-        found = self._leaf_sets
+    def _selection(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> tuple[LeafSet | None, Steps]:
+        """The selection's fields with their plans, and the same as a set of plain leaves
+        if it is only that (then an object is one comprehension); once per request and
+        selection (graphql-core collects each once per request), for every object of it."""
+        found = self._selections
         if found is None:
-            found = self._leaf_sets = {}
+            found = self._selections = {}
         key = id(grouped_field_set)
         if key in found:
-            return found[key][1]
+            return found[key][1:]
         plans = plans_of(parent_type)
-        leaves: list[tuple[str, str, Complete]] = []
+        steps: list[tuple[str, Plan | object, Any]] = []
         for response_name, details in grouped_field_set.items():
             name = details[0].node.name.value
-            plan = plans[name] if name in plans else add_plan(plans, parent_type, name)
-            if not isinstance(plan, Leaf):
-                found[key] = (grouped_field_set, None)
-                return None
-            leaves.append((response_name, plan.attr, plan.complete))
-        found[key] = (grouped_field_set, tuple(leaves))
-        return found[key][1]
+            plan = (
+                _TYPENAME
+                if name == "__typename"
+                else plans[name]
+                if name in plans
+                else add_plan(plans, parent_type, name)
+            )
+            steps.append((response_name, plan, details))
+        leaves = tuple((rn, p.attr, p.complete) for rn, p, _ in steps if isinstance(p, Leaf))
+        found[key] = (
+            grouped_field_set,
+            leaves if len(leaves) == len(steps) else None,
+            tuple(steps),
+        )
+        return found[key][1:]
 
     def _object_field(
         self,
@@ -325,7 +336,7 @@ class FastExecutor(SharedCollection):
             if not isinstance(value, list | tuple) or any(item is None for item in value):
                 return Undefined  # graphql-core reports what is wrong with it
             self._count(value)
-            leaves = self._leaves(plan.type, subfields)
+            leaves = self._selection(plan.type, subfields)[0]
             if leaves is not None:
                 with suppress(Exception):  # else each item's own path reports it
                     if type(value) is SharedList and self.static_document():
