@@ -307,16 +307,21 @@ async def test_every_figure_of_the_report(week) -> None:
     }
 
 
-async def test_a_team_and_a_list_with_repeats_give_the_same_report(week) -> None:
-    by_list = await week.report()
+async def _everyone(week: History) -> Any:
+    """A team of the five people of the group."""
     async with week.pool.connection() as conn, conn.transaction():
-        team = await create_team(
+        return await create_team(
             conn,
             week.ws,
             week.clock.now(),
             "Everyone",
             member_ids=week.ids("Ana", "Bo", "Cy", "Dee", "Eve"),
         )
+
+
+async def test_a_team_and_a_list_with_repeats_give_the_same_report(week) -> None:
+    by_list = await week.report()
+    team = await _everyone(week)
     by_team = await week.report(person_ids=None, team_id=team.id)
     repeated = await week.report(person_ids=week.ids("Ana", "Bo", "Cy", "Dee", "Eve", "Ana"))
     assert isinstance(by_list, Report) and isinstance(by_team, Report)
@@ -329,14 +334,7 @@ async def test_a_team_report_does_not_wait_for_a_member_being_changed(week) -> N
     holds it FOR UPDATE while it reschedules) must not hold the report up, nor the report
     write row locks into the members' rows."""
     by_list = await week.report()
-    async with week.pool.connection() as conn, conn.transaction():
-        team = await create_team(
-            conn,
-            week.ws,
-            week.clock.now(),
-            "Everyone",
-            member_ids=week.ids("Ana", "Bo", "Cy", "Dee", "Eve"),
-        )
+    team = await _everyone(week)
     async with week.pool.connection() as changing, changing.transaction():
         await changing.execute(
             "SELECT id FROM people WHERE id = %s FOR UPDATE", (week.people["Ana"].id,)
