@@ -339,15 +339,13 @@ class FastExecutor(SharedCollection):
             leaves = self._selection(plan.type, subfields)[0]
             if leaves is not None:
                 with suppress(Exception):  # else each item's own path reports it
+
+                    def complete() -> list[dict[str, Any]]:
+                        return [{n: done(getattr(it, a)) for n, a, done in leaves} for it in value]
+
                     if type(value) is SharedList and self.static_document():
-                        return _COMPLETED(
-                            (value, subfields),
-                            None,
-                            lambda: [
-                                {n: done(getattr(it, a)) for n, a, done in leaves} for it in value
-                            ],
-                        )
-                    return [{n: done(getattr(it, a)) for n, a, done in leaves} for it in value]
+                        return _COMPLETED((value, subfields), None, complete)
+                    return complete()
             for index, item in enumerate(value):
                 item_path = Path(field_path, index, None)
                 completed = self._guard(
@@ -391,8 +389,8 @@ class FastExecutor(SharedCollection):
         if answers is None:
             answers = self._answers = {}
         key = (id(value), id(subfields))
-        hit = answers.get(key)
-        if hit is not None and hit[0] is value:
+        hit = answers.get(key)  # the entry holds the object: its id is not reused meanwhile
+        if hit is not None:
             self._count_items(hit[2])
             return hit[1]
         errors, items = len(self.collected_errors.errors), self._items

@@ -158,11 +158,11 @@ async def preload(
         if pending:
             await asyncio.gather(*pending)
         return
-    missing = {
-        name: [k for k in dict.fromkeys(keys) if loader(ctx, name).cache_map.get(k) is None]
-        for name, keys in wanted.items()
-    }
-    missing = {name: keys for name, keys in missing.items() if keys}
+    missing: dict[str, list[Any]] = {}
+    for name, keys in wanted.items():
+        held = loader(ctx, name).cache_map
+        if absent := [k for k in dict.fromkeys(keys) if held.get(k) is None]:
+            missing[name] = absent
     if missing.keys() == {"person", "work_item"}:  # a page of handoffs: one statement
         items, people = await work_items.by_ids_with_people(
             conn, ctx.workspace_id, missing["work_item"], missing["person"]

@@ -8,7 +8,7 @@ instants must carry an offset; a naive one is ambiguous and refused.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import NewType, TypeVar
@@ -66,26 +66,7 @@ def format_duration(value: timedelta) -> str:
 def serialize_datetime(value: datetime) -> str:
     """RFC 3339 with whole seconds and a numeric offset: `value.isoformat(timespec=
     "seconds")`, put together from cached parts (the day, two-digit numbers, the offset)
-    at half its cost; or the text `keep_text` keeps for this very object."""
-    # inline rather than an IdentityMemo call: this runs for every instant of an answer
-    kept = _TEXT_OF.get(id(value))
-    if kept is not None and kept[0] is value:
-        return kept[1]
-    return _rfc3339(value)
-
-
-def keep_text(values: Iterable[datetime]) -> None:
-    """Keep the text of instants that will be answered again and again (the spans a
-    timeline keeps per process): `serialize_datetime` then finds it by the object's
-    identity, a quarter of the cost of putting it together."""
-    if len(_TEXT_OF) >= _TEXTS_KEPT:
-        _TEXT_OF.clear()
-    for value in values:
-        # the entry keeps the object alive, so no other object can take its id meanwhile
-        _TEXT_OF[id(value)] = (value, _rfc3339(value))
-
-
-def _rfc3339(value: datetime) -> str:
+    at half its cost: a timeline answer holds some 1,500 instants."""
     offset = value.utcoffset() if value.tzinfo is not None else None
     if offset is None:
         raise ValueError("the API never returns a naive datetime")
@@ -115,8 +96,6 @@ _OFFSET_TEXT: dict[timedelta, str] = {}
 # "2026-11-30T" by the day's ordinal, for the days answers have shown lately
 _DAY_TEXT: dict[int, str] = {}
 _DAYS_KEPT = 4096
-_TEXT_OF: dict[int, tuple[datetime, str]] = {}
-_TEXTS_KEPT = 65536
 
 
 _T = TypeVar("_T")

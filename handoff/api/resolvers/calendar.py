@@ -20,7 +20,7 @@ from handoff.api.resolvers.common import (
     person_model,
     time_range,
 )
-from handoff.api.scalars import Duration, keep_text
+from handoff.api.scalars import Duration
 from handoff.api.types import Info, Person, Window
 from handoff.api.types.common import at_or_now
 from handoff.api.types.people import AtArg
@@ -285,13 +285,21 @@ def _spans(
     pattern: WorkingPattern, policy: DeliveryPolicy, start: datetime, end: datetime
 ) -> tuple[list[TimelineSegment], timedelta]:
     if not _kept(start, end):
-        return _cut(pattern, policy, start, end)
-    return _SPANS((pattern, policy), (start, end), lambda: _cut(pattern, policy, start, end))
+        return _cut(pattern, policy, start, end, list)
+    return _SPANS(
+        (pattern, policy), (start, end), lambda: _cut(pattern, policy, start, end, SharedList)
+    )
 
 
 def _cut(
-    pattern: WorkingPattern, policy: DeliveryPolicy, start: datetime, end: datetime
+    pattern: WorkingPattern,
+    policy: DeliveryPolicy,
+    start: datetime,
+    end: datetime,
+    make: Callable[[list[TimelineSegment]], list[TimelineSegment]],
 ) -> tuple[list[TimelineSegment], timedelta]:
+    """A person's segments within the range and their working time; the list made by
+    `make` (a SharedList when kept)."""
     wide = person_segments(pattern, policy, start - _TICK, end + _TICK)
     segments = [
         TimelineSegment.of(s, start, end)
@@ -303,7 +311,4 @@ def _cut(
         )
     ]
     working = sum((s.end - s.start for s in segments if s.kind == SegmentKind.WORKING), timedelta())
-    if _kept(start, end):  # answered again: keep their instants' text, and their answer
-        keep_text(t for s in segments for t in (s.start, s.end, s.start_local, s.end_local))
-        return SharedList(segments), working
-    return segments, working
+    return make(segments), working

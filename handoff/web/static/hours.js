@@ -49,7 +49,7 @@ const split = (text) => text.split(",").map((x) => x.trim()).filter(Boolean);
 // What a day's typed hours add up to, read as the API reads them: an end at or before
 // the start runs into the next day, so 09:00-09:00 is 24 hours and 22:00-06:00 is 8.
 // null when the text is not such a list (the API says what is wrong on save).
-export function dayTotal(text) {
+function dayTotal(text) {
   const spans = [];
   for (const part of split(text)) {
     const m = /^(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})$/.exec(part);

@@ -17,7 +17,6 @@ from handoff.api.extensions import classify, coded
 from handoff.api.middleware import json_depth, parse_body
 from handoff.api.scalars import (
     format_duration,
-    keep_text,
     parse_datetime,
     parse_duration,
     serialize_datetime,
@@ -233,14 +232,3 @@ def test_instants_read_as_isoformat_with_whole_seconds(at: datetime, zone: str) 
         expected = at.isoformat(timespec="seconds")
     assert serialize_datetime(local) == expected
     assert serialize_datetime(at) == at.isoformat(timespec="seconds")
-
-
-def test_kept_instants_read_the_same_and_only_for_that_object() -> None:
-    at = datetime(2026, 12, 7, 9, 30, tzinfo=ZoneInfo("Asia/Kolkata"))
-    lmt = datetime(1930, 6, 1, 12, tzinfo=ZoneInfo("Europe/Amsterdam"))
-    expected = [serialize_datetime(at), serialize_datetime(lmt)]
-    keep_text([at, lmt])
-    assert [serialize_datetime(at), serialize_datetime(lmt)] == expected
-    assert serialize_datetime(at) is serialize_datetime(at)  # the kept text itself
-    same_instant_elsewhere = at.astimezone(UTC)  # equal, but another object and offset
-    assert serialize_datetime(same_instant_elsewhere) == "2026-12-07T04:00:00+00:00"
