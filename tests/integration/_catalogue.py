@@ -1,11 +1,11 @@
 """A database's schema as readable, stable text, from `pg_catalog` queries.
 
 What the migrations build, object by object: schemas, extensions, enum and domain
-types, tables (columns with type, nullability, default, identity and generated
-expressions; constraints; indexes; triggers; row-level security policies), views,
-sequences and functions. Everything is sorted by name, so two databases with the same
-schema give the same text whatever order it was built in, and a diff of two texts
-reads like a review of the schema change.
+types, tables (storage options such as fillfactor; columns with type, nullability,
+default, identity and generated expressions; constraints; indexes; triggers; row-level
+security policies), views, sequences and functions. Everything is sorted by name, so
+two databases with the same schema give the same text whatever order it was built in,
+and a diff of two texts reads like a review of the schema change.
 
 Left out on purpose: owners and grants (they depend on who ran the migrations),
 statistics, comments, and NOT NULL constraints as catalogue rows (PostgreSQL 18 keeps
@@ -188,14 +188,15 @@ def _relations(conn: psycopg.Connection) -> list[str]:
                    c.relrowsecurity, c.relforcerowsecurity,
                    pg_get_partkeydef(c.oid), pg_get_expr(c.relpartbound, c.oid),
                    (SELECT string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno)
-                    FROM pg_inherits i WHERE i.inhrelid = c.oid)
+                    FROM pg_inherits i WHERE i.inhrelid = c.oid),
+                   array_to_string(c.reloptions, ', ')
         FROM pg_class c
         JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {_USER_NAMESPACES}
           AND {_not_from_extension("pg_class", "c.oid")}
         ORDER BY c.oid::regclass::text COLLATE "C" """,
     )
-    for oid, name, kind, persistence, rls, force_rls, partkey, bound, parents in relations:
+    for oid, name, kind, persistence, rls, force_rls, partkey, bound, parents, opts in relations:
         title = _RELKINDS[kind]
         if persistence == "u":
             title = f"unlogged {title}"
@@ -206,6 +207,8 @@ def _relations(conn: psycopg.Connection) -> list[str]:
             lines.append(f"  partition by {partkey}")
         if rls:
             lines.append("  row level security" + (" (forced)" if force_rls else ""))
+        if opts:
+            lines.append(f"  with ({opts})")
         lines.append("  columns")
         lines += _columns(conn, oid)
         if kind in ("v", "m"):

@@ -16,7 +16,7 @@ SELECT * FROM handoffs WHERE workspace_id = %(workspace_id)s AND id = ANY(%(ids)
 -- name: page
 SELECT * FROM handoffs
 WHERE workspace_id = %(workspace_id)s AND id > %(after_id)s
-  AND (%(status)s::text IS NULL OR status = %(status)s)
+  AND (%(status)s::text IS NULL OR (status = %(status)s AND stage = handoff_stage(%(status)s)))
   AND (%(receiver_id)s::bigint IS NULL OR receiver_id = %(receiver_id)s)
   AND (%(sender_id)s::bigint IS NULL OR sender_id = %(sender_id)s)
   AND (%(team_id)s::bigint IS NULL OR team_id = %(team_id)s)
@@ -27,7 +27,7 @@ LIMIT %(limit)s;
 -- The same, newest first: after_id 0 is the start (ids begin at 1).
 SELECT * FROM handoffs
 WHERE workspace_id = %(workspace_id)s AND (%(after_id)s = 0 OR id < %(after_id)s)
-  AND (%(status)s::text IS NULL OR status = %(status)s)
+  AND (%(status)s::text IS NULL OR (status = %(status)s AND stage = handoff_stage(%(status)s)))
   AND (%(receiver_id)s::bigint IS NULL OR receiver_id = %(receiver_id)s)
   AND (%(sender_id)s::bigint IS NULL OR sender_id = %(sender_id)s)
   AND (%(team_id)s::bigint IS NULL OR team_id = %(team_id)s)
@@ -41,10 +41,12 @@ ORDER BY work_item_id, id;
 
 -- name: inbox_page
 -- Delivered, not yet acknowledged, oldest delivery first; (delivered_at, id) is the cursor.
-SELECT * FROM handoffs
-WHERE workspace_id = %(workspace_id)s AND receiver_id = %(receiver_id)s AND status = 'DELIVERED'
-  AND (delivered_at, id) > (%(after_at)s, %(after_id)s)
-ORDER BY delivered_at, id
+-- handoff_inbox holds exactly the DELIVERED handoffs (migration 0019 says why and how).
+SELECT h.* FROM handoff_inbox i
+JOIN handoffs h ON h.id = i.handoff_id
+WHERE i.receiver_id = %(receiver_id)s AND h.workspace_id = %(workspace_id)s
+  AND (i.delivered_at, i.handoff_id) > (%(after_at)s, %(after_id)s)
+ORDER BY i.delivered_at, i.handoff_id
 LIMIT %(limit)s;
 
 -- name: transition
@@ -88,6 +90,7 @@ SELECT * FROM h;
 SELECT * FROM handoffs
 WHERE workspace_id = %(workspace_id)s AND receiver_id = %(receiver_id)s
   AND status = ANY(%(statuses)s)
+  AND stage = ANY(handoff_stages(%(statuses)s::text[]))
 ORDER BY id
 FOR UPDATE;
 
@@ -259,11 +262,12 @@ WHERE id = %(id)s;
 -- name: count
 SELECT count(*) FROM handoffs
 WHERE workspace_id = %(workspace_id)s
-  AND (%(status)s::text IS NULL OR status = %(status)s)
+  AND (%(status)s::text IS NULL OR (status = %(status)s AND stage = handoff_stage(%(status)s)))
   AND (%(receiver_id)s::bigint IS NULL OR receiver_id = %(receiver_id)s)
   AND (%(sender_id)s::bigint IS NULL OR sender_id = %(sender_id)s)
   AND (%(team_id)s::bigint IS NULL OR team_id = %(team_id)s);
 
 -- name: inbox_count
-SELECT count(*) FROM handoffs
-WHERE workspace_id = %(workspace_id)s AND receiver_id = %(receiver_id)s AND status = 'DELIVERED';
+SELECT count(*) FROM handoff_inbox i
+JOIN handoffs h ON h.id = i.handoff_id
+WHERE i.receiver_id = %(receiver_id)s AND h.workspace_id = %(workspace_id)s;

@@ -59,11 +59,11 @@ SELECT dispatched_at FROM events WHERE position = greatest(%(position)s::bigint,
 
 -- name: inbox_ids
 -- A receiver's inbox as a subscription starts from it (optionally only one sender's).
-SELECT id, delivered_at FROM handoffs
-WHERE workspace_id = %(workspace_id)s AND receiver_id = %(receiver_id)s
-  AND status = 'DELIVERED'
-  AND (%(sender_id)s::bigint IS NULL OR sender_id = %(sender_id)s)
-ORDER BY delivered_at, id;
+SELECT h.id, i.delivered_at FROM handoff_inbox i
+JOIN handoffs h ON h.id = i.handoff_id
+WHERE i.receiver_id = %(receiver_id)s AND h.workspace_id = %(workspace_id)s
+  AND (%(sender_id)s::bigint IS NULL OR h.sender_id = %(sender_id)s)
+ORDER BY i.delivered_at, i.handoff_id;
 
 -- name: live_tokens
 -- Which of these tokens still work (not revoked, not expired, the person still active):
