@@ -55,8 +55,13 @@ WHERE status = 'DELIVERED' AND delivered_at IS NOT NULL;
 
 DROP INDEX handoffs_receiver_status;
 DROP INDEX handoffs_ws_status;
-CREATE INDEX handoffs_receiver_stage ON handoffs (receiver_id, stage, id);
-CREATE INDEX handoffs_ws_stage ON handoffs (workspace_id, stage, id);
+-- `stage` leads: a lookup by workspace or receiver alone (an idempotency key, an id, a
+-- receiver's deliveries by time) cannot use these, so on a table without statistics yet
+-- (a new deployment) the planner never picks them over the index made for that lookup
+-- and reads a whole workspace. With (workspace_id, stage, id) it did, for the idempotency
+-- key of every createHandoff: the cost tied, and the newer index won the tie.
+CREATE INDEX handoffs_stage_receiver ON handoffs (stage, receiver_id, id);
+CREATE INDEX handoffs_stage_ws ON handoffs (stage, workspace_id, id);
 
 -- A handoff has an inbox entry (receiver, delivered_at, id) while it is DELIVERED with an
 -- instant; the functions remove entries that stop being that and add the new ones.
