@@ -268,4 +268,3 @@ async def test_lists_by_status_read_the_stage_indexes(db_url: str) -> None:
                 plan = [r["QUERY PLAN"] for r in await cur.fetchall()]
                 conditions = [line for line in plan if "Index Cond" in line]
                 assert any("stage" in line for line in conditions), "\n".join(plan)
-
