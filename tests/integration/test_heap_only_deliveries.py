@@ -115,6 +115,29 @@ async def test_the_inbox_table_follows_every_way_a_handoff_changes(db_url: str) 
         assert await stored.inbox_count(conn, ws + 1, bob.id) == 0
 
 
+async def test_a_deleted_workspace_takes_its_inbox_entries_along(db_url: str) -> None:
+    """The workspace's foreign key deletes its handoffs by cascade: the delete trigger
+    runs for that statement too, and another workspace's inbox stays."""
+    async with await AsyncConnection.connect(db_url, row_factory=dict_row) as conn:
+        kept: list[tuple[int, int]] = []
+        async with conn.transaction():
+            for _ in range(2):
+                ws = await workspace(conn, MONDAY)
+                ana = await person(conn, ws, MONDAY, "Ana", AMS)
+                bob = await person(conn, ws, MONDAY, "Bob", AMS)
+                for _ in range(3):
+                    await handoff(conn, ws, MONDAY, ana, to=bob)
+                await handle_batch(conn, await _pending(conn, ws), MONDAY)
+                kept.append((ws, bob.id))
+        (gone_ws, gone_bob), (stays_ws, stays_bob) = kept
+        assert await stored.inbox_count(conn, gone_ws, gone_bob) == 3
+        async with conn.transaction():
+            await conn.execute("DELETE FROM workspaces WHERE id = %s", (gone_ws,))
+        await _assert_inbox_kept(conn, "deleting a workspace")
+        assert await _set(conn, KEPT + " WHERE receiver_id = %s", gone_bob) == set()
+        assert await stored.inbox_count(conn, stays_ws, stays_bob) == 3
+
+
 async def test_the_inbox_table_follows_any_statement_typed_by_hand(db_url: str) -> None:
     """Random multi-row updates, inserts and deletes in SQL: after each statement the
     kept inbox equals the one derived from the handoffs."""
