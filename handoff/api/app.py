@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -64,6 +65,15 @@ CORS_EXPOSED_HEADERS = [
     "RateLimit-Reset",
     "RateLimit-Policy",
 ]
+
+# FastAPI's OpenTelemetry bridge (FastAPI 0.16x) stays off: handoff exports its own Prometheus
+# metrics and JSON logs, and the bridge looked up the global providers, environment reads
+# included, on every request only to find that none is configured.
+_NO_OTEL: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI).parameters
+    else {}
+)
 
 
 def _is_graphiql_page(request: Request) -> bool:
@@ -180,7 +190,7 @@ def create_app(
             if own_pool:
                 await app.state.pool.close()
 
-    app = FastAPI(title="handoff", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(title="handoff", lifespan=lifespan, docs_url=None, redoc_url=None, **_NO_OTEL)
     app.state.settings = settings
     app.state.clock = clock
 

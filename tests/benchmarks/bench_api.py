@@ -16,6 +16,8 @@ What it does, in one run:
 3. seeds one workspace over the API: 12 people in several zones (some with unusual working
    patterns), a team of all 12 (``createTeam`` with ``memberIds``) and, for a few of them, 25
    handoffs each that are then marked DELIVERED in SQL so their ``inbox`` has more than a page;
+   then ANALYZE, so the planner has statistics, as in a database in service (autovacuum
+   gathers them within a minute of the first rows; see ``--no-analyze``);
 4. drives each scenario from this process with 50 concurrent keep-alive connections (a small
    raw asyncio HTTP/1.1 client on uvloop, so the load generator costs little CPU; opened one
    after another, each with one answered request, so that the kernel spreads them evenly over
@@ -76,7 +78,15 @@ Options:
   the order given; without the option the only source is this checkout, named "after";
 * ``--profile FILE``: profile the API process with cProfile during the measuring windows,
   save the stats to FILE (FILE.NAME per source with several sources) and print the top
-  functions (one worker only).
+  functions (one worker only);
+* ``--sql-stats``: PostgreSQL is restarted with ``pg_stat_statements`` (utility statements
+  and planning too), and after each scenario's measuring window the top statements are
+  printed: calls, executor ms per call and per request (executor time is wall time: lock
+  waits and time off the CPU count);
+* ``--no-analyze``: no ANALYZE after seeding. The tables then have no statistics while
+  they grow under the load, and each pool connection keeps the generic plan it made on the
+  small seeded tables: on some connections createHandoff's idempotency-key lookup read the
+  whole workspace through ``(workspace_id, id)`` (measured 2026-12-07).
 
 Examples::
 
@@ -596,6 +606,48 @@ async def open_connections(port: int, token: str, n: int) -> list[Connection]:
     return conns
 
 
+def enable_sql_stats(pg: Any, admin_url: str) -> str:
+    """--sql-stats: restart PostgreSQL with pg_stat_statements (utility statements too, so
+    BEGIN and COMMIT show); its view in the admin database sees every database."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as c:
+        c.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+        c.execute("ALTER SYSTEM SET pg_stat_statements.track_utility = on")
+        c.execute("ALTER SYSTEM SET pg_stat_statements.track_planning = on")
+    pg.stop()
+    admin_url = pg.start()
+    with psycopg.connect(admin_url, autocommit=True) as c:
+        c.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    return admin_url
+
+
+def sql_stats(admin_url: str, measured: tuple[str, int] | None, top: int = 8) -> None:
+    """Reset the statement statistics (`measured` None), or print the top statements of
+    the window just measured: calls and executor ms per request of the scenario."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as c:
+        if measured is None:
+            c.execute("SELECT pg_stat_statements_reset()")
+            return
+        rows = c.execute(
+            "SELECT calls, total_exec_time, total_plan_time, query FROM pg_stat_statements "
+            "WHERE query NOT LIKE '%%pg_stat_statements%%' ORDER BY total_exec_time DESC"
+        ).fetchall()
+    name, requests = measured
+    total = sum(r[1] for r in rows)
+    print(
+        f"  SQL of {name} (pg_stat_statements, executor time): {total / max(requests, 1):.3f} ms per request"
+    )
+    for calls, exec_ms, plan_ms, query in rows[:top]:
+        text = " ".join(query.split())[:90]
+        print(
+            f"    {calls / max(requests, 1):5.2f} calls/req {exec_ms / max(calls, 1):7.3f} ms/call "
+            f"{exec_ms / max(requests, 1):7.3f} ms/req (plan {plan_ms / max(requests, 1):.3f})  {text}"
+        )
+
+
 async def measure(
     port: int,
     token: str,
@@ -614,11 +666,15 @@ async def measure(
         if args.profile:
             os.kill(server_pid, signal.SIGUSR1)
         spread = connections_per_process(server_pid, port)
+        if args.sql_stats:
+            sql_stats(args.admin_url, None)
         cpu0 = (time.process_time(), tree_cpu(server_pid), tree_cpu(pg_pid))
         count, elapsed, latencies, more, failed2 = await run_phase(
             conns, scenario, args.duration, True, rngs
         )
         cpu1 = (time.process_time(), tree_cpu(server_pid), tree_cpu(pg_pid))
+        if args.sql_stats:
+            sql_stats(args.admin_url, (scenario.name, count))
         if args.profile:
             os.kill(server_pid, signal.SIGUSR2)
     finally:
@@ -702,7 +758,7 @@ def create_database(admin_url: str, name: str) -> str:
 # --- set-up: server, data --------------------------------------------------------------------
 
 
-async def seed(port: int, token: str, url: str) -> Seeded:
+async def seed(port: int, token: str, url: str, analyze: bool = True) -> Seeded:
     """Create the people, their team and the delivered handoffs."""
     import psycopg
 
@@ -754,6 +810,13 @@ async def seed(port: int, token: str, url: str) -> Seeded:
         # every handoff so far went to an inbox receiver; deliver them all
         await db.execute("UPDATE handoffs SET status = 'DELIVERED', delivered_at = now()")
         await db.commit()
+        if analyze:
+            # A database in service has statistics: autovacuum gathers them within a minute
+            # of the first rows. Without them the planner ties between indexes on the small
+            # seeded tables, and a connection kept the plan it made then while the tables grew
+            # under the load (createHandoff's idempotency-key lookup read the whole workspace
+            # through (workspace_id, id) on some connections).
+            await db.execute("ANALYZE")
     return Seeded(people, receivers, team, team_problem)
 
 
@@ -1300,7 +1363,7 @@ def interleave(
             log_path = root / f"api-{source.name}.log"
             procs.append(proc := start_server(source, url, port, log_path, None, 1))
             wait_ready(proc, port, log_path, 1)
-            seeded = asyncio.run(seed(port, token, url))
+            seeded = asyncio.run(seed(port, token, url, not args.no_analyze))
             servers.append((source, proc, port, token, seeded, api_origin(log_path)))
             print(f"[{source.name}] API on port {port}, handoff from {servers[-1][5]}")
 
@@ -1382,7 +1445,7 @@ def compare_limiter(
             servers.append((port, proc.pid))
             print(f"[{source.name}] API with {workers} process(es), {variant}: port {port}")
         if seeded is None:
-            seeded = asyncio.run(seed(servers[0][0], token, url))
+            seeded = asyncio.run(seed(servers[0][0], token, url, not args.no_analyze))
         redis_cpu0 = tree_cpu(redis_pid)
         per = asyncio.run(alternate(args, source, servers, token, seeded, pg_pid))
         redis_cpu = tree_cpu(redis_pid) - redis_cpu0
@@ -1437,6 +1500,16 @@ def main() -> int:
         metavar="NAME=DIR",
         help="run the API and its migrations from DIR (repeatable; default: after=this checkout)",
     )
+    parser.add_argument(
+        "--no-analyze",
+        action="store_true",
+        help="measure on seeded tables without planner statistics (as before 2026-12-07)",
+    )
+    parser.add_argument(
+        "--sql-stats",
+        action="store_true",
+        help="per scenario, the top statements by executor time (pg_stat_statements)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -1476,6 +1549,9 @@ def main() -> int:
     runs: list[Run] = []
     try:
         admin_url = pg.start()
+        if args.sql_stats:
+            admin_url = enable_sql_stats(pg, admin_url)
+            args.admin_url = admin_url
         pg_pid = postmaster_pid(root / "pg")
         limiter_env: dict[str, str] = {}
         if redis is not None:
@@ -1520,7 +1596,7 @@ def main() -> int:
                 origin = api_origin(log_path)
                 print(f"[{source.name}] API with {workers} process(es), handoff from {origin}")
                 if seeded is None:
-                    seeded = asyncio.run(seed(port, token, url))
+                    seeded = asyncio.run(seed(port, token, url, not args.no_analyze))
                 results = asyncio.run(
                     run_scenarios(args, source, port, token, seeded, (proc.pid, pg_pid))
                 )
