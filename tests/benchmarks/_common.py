@@ -156,3 +156,21 @@ def machine_info() -> dict[str, str]:
         "cpu": model,
         "python": platform.python_version(),
     }
+
+
+def restart_with_statement_stats(pg: Any, admin_url: str, *, utility: bool, planning: bool) -> str:
+    """Restart an EmbeddedPostgres with pg_stat_statements loaded, tracking BEGIN, COMMIT and
+    other utility statements with `utility` and planning time with `planning`; returns its
+    URL. The extension still has to be created in the database whose view is read."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as c:
+        c.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+        c.execute(
+            f"ALTER SYSTEM SET pg_stat_statements.track_utility = {'on' if utility else 'off'}"
+        )
+        c.execute(
+            f"ALTER SYSTEM SET pg_stat_statements.track_planning = {'on' if planning else 'off'}"
+        )
+    pg.stop()
+    return pg.start()

@@ -122,7 +122,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _common import machine_info, print_table
+from _common import machine_info, print_table, restart_with_statement_stats
 
 HOST = "127.0.0.1"
 SEED = 20261123
@@ -611,12 +611,7 @@ def enable_sql_stats(pg: Any, admin_url: str) -> str:
     BEGIN and COMMIT show); its view in the admin database sees every database."""
     import psycopg
 
-    with psycopg.connect(admin_url, autocommit=True) as c:
-        c.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
-        c.execute("ALTER SYSTEM SET pg_stat_statements.track_utility = on")
-        c.execute("ALTER SYSTEM SET pg_stat_statements.track_planning = on")
-    pg.stop()
-    admin_url = pg.start()
+    admin_url = restart_with_statement_stats(pg, admin_url, utility=True, planning=True)
     with psycopg.connect(admin_url, autocommit=True) as c:
         c.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
     return admin_url
@@ -633,7 +628,7 @@ def sql_stats(admin_url: str, measured: tuple[str, int] | None, top: int = 8) ->
             return
         rows = c.execute(
             "SELECT calls, total_exec_time, total_plan_time, query FROM pg_stat_statements "
-            "WHERE query NOT LIKE '%%pg_stat_statements%%' ORDER BY total_exec_time DESC"
+            "WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC"
         ).fetchall()
     name, requests = measured
     total = sum(r[1] for r in rows)

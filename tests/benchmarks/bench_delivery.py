@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 import psycopg  # noqa: E402
-from _common import machine_info, print_table  # noqa: E402
+from _common import machine_info, print_table, restart_with_statement_stats  # noqa: E402
 from arq import Worker  # noqa: E402
 from arq.connections import RedisSettings, create_pool  # noqa: E402
 from psycopg.rows import dict_row  # noqa: E402
@@ -528,11 +528,7 @@ async def main() -> None:
     try:
         admin = pg.start()
         if STATS:  # per-statement SQL times of the surge (pg_stat_statements)
-            with psycopg.connect(admin, autocommit=True) as c:
-                c.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
-                c.execute("ALTER SYSTEM SET pg_stat_statements.track_utility = off")
-            pg.stop()
-            admin = pg.start()
+            admin = restart_with_statement_stats(pg, admin, utility=False, planning=False)
         redis_url = rd.start()
         base = admin.rsplit("/", 1)[0]
 
