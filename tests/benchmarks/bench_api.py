@@ -86,7 +86,12 @@ Options:
 * ``--no-analyze``: no ANALYZE after seeding. The tables then have no statistics while
   they grow under the load, and each pool connection keeps the generic plan it made on the
   small seeded tables: on some connections createHandoff's idempotency-key lookup read the
-  whole workspace through ``(workspace_id, id)`` (measured 2026-12-07).
+  whole workspace through ``(workspace_id, id)`` (measured 2026-12-07);
+* ``--waits``: during each measuring window a thread samples ``pg_stat_activity`` every
+  20 ms and prints the mean number of the API's connections per state and wait event:
+  whether requests wait for the API (``idle in transaction``), for PostgreSQL
+  (``active``), for each other's locks (``Lock``) or for nothing (``idle`` in the pool).
+  The sampling costs the load generator a little CPU (one query per 20 ms).
 
 Examples::
 
@@ -112,6 +117,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -617,6 +623,48 @@ def enable_sql_stats(pg: Any, admin_url: str) -> str:
     return admin_url
 
 
+class WaitSampler:
+    """--waits: the API's PostgreSQL connections by state and wait event, sampled from
+    `pg_stat_activity` every `every` seconds by a thread while the window runs."""
+
+    def __init__(self, admin_url: str, every: float = 0.02) -> None:
+        self.admin_url, self.every = admin_url, every
+        self.counts: dict[tuple[str, str], int] = {}
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> WaitSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as c:
+            while not self._stop.wait(self.every):
+                rows = c.execute(
+                    "SELECT state, coalesce(wait_event_type || ':' || wait_event, '') "
+                    "FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                    "AND datname LIKE 'bench_%' AND pid <> pg_backend_pid()"
+                ).fetchall()
+                for state, wait in rows:
+                    key = (state or "?", wait)
+                    self.counts[key] = self.counts.get(key, 0) + 1
+                self.samples += 1
+
+    def report(self, name: str) -> None:
+        n = max(self.samples, 1)
+        total = sum(self.counts.values()) / n
+        print(f"  connections of {name} ({self.samples} samples; mean {total:.1f} open):")
+        for (state, wait), count in sorted(self.counts.items(), key=lambda kv: -kv[1])[:8]:
+            print(f"    {count / n:5.2f}  {state}{'  waiting on ' + wait if wait else ''}")
+
+
 def sql_stats(admin_url: str, measured: tuple[str, int] | None, top: int = 8) -> None:
     """Reset the statement statistics (`measured` None), or print the top statements of
     the window just measured: calls and executor ms per request of the scenario."""
@@ -663,11 +711,15 @@ async def measure(
         spread = connections_per_process(server_pid, port)
         if args.sql_stats:
             sql_stats(args.admin_url, None)
-        cpu0 = (time.process_time(), tree_cpu(server_pid), tree_cpu(pg_pid))
-        count, elapsed, latencies, more, failed2 = await run_phase(
-            conns, scenario, args.duration, True, rngs
-        )
-        cpu1 = (time.process_time(), tree_cpu(server_pid), tree_cpu(pg_pid))
+        waits = WaitSampler(args.admin_url) if args.waits else contextlib.nullcontext()
+        with waits:
+            cpu0 = (time.process_time(), tree_cpu(server_pid), tree_cpu(pg_pid))
+            count, elapsed, latencies, more, failed2 = await run_phase(
+                conns, scenario, args.duration, True, rngs
+            )
+            cpu1 = (time.process_time(), tree_cpu(server_pid), tree_cpu(pg_pid))
+        if isinstance(waits, WaitSampler):
+            waits.report(scenario.name)
         if args.sql_stats:
             sql_stats(args.admin_url, (scenario.name, count))
         if args.profile:
@@ -1505,6 +1557,11 @@ def main() -> int:
         action="store_true",
         help="per scenario, the top statements by executor time (pg_stat_statements)",
     )
+    parser.add_argument(
+        "--waits",
+        action="store_true",
+        help="per scenario, the API's connections by state and wait event (pg_stat_activity)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -1546,7 +1603,7 @@ def main() -> int:
         admin_url = pg.start()
         if args.sql_stats:
             admin_url = enable_sql_stats(pg, admin_url)
-            args.admin_url = admin_url
+        args.admin_url = admin_url
         pg_pid = postmaster_pid(root / "pg")
         limiter_env: dict[str, str] = {}
         if redis is not None:
