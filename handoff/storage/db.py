@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import orjson
 from psycopg import AsyncConnection
@@ -10,6 +11,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
+from handoff.storage.resident_reader import ResidentReaderConnection
 from handoff.storage.run import Ids, IdsDumper
 
 
@@ -35,8 +37,9 @@ CHECK_AFTER_IDLE_SECONDS = 1.0
 
 async def open_pool(
     url: str, min_size: int = 2, max_size: int = 20, acquire_timeout: float = 30.0
-) -> AsyncConnectionPool:
-    """Open a pool of dict-row connections and wait until the first ones work.
+) -> AsyncConnectionPool[Any]:
+    """Open a pool of dict-row connections and wait until the first ones work (their waits
+    keep the socket registered with the loop: `handoff.storage.resident_reader`).
 
     A connection idle for `CHECK_AFTER_IDLE_SECONDS` is checked (one round trip) as it
     leaves the pool: after PostgreSQL restarts, the pool's dead connections are replaced
@@ -47,7 +50,7 @@ async def open_pool(
     by one would outlast any acquire timeout. `acquire_timeout` is how long
     `connection()` waits for one (`PoolTimeout` after).
     """
-    found: list[AsyncConnectionPool] = []
+    found: list[AsyncConnectionPool[Any]] = []
     returned: dict[int, float] = {}  # id(connection) -> when it came back to the pool
 
     async def back(conn: AsyncConnection) -> None:
@@ -67,6 +70,7 @@ async def open_pool(
 
     pool = AsyncConnectionPool(
         url,
+        connection_class=ResidentReaderConnection,
         min_size=min_size,
         max_size=max_size,
         kwargs={"row_factory": dict_row},
