@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -111,6 +112,9 @@ class EmbeddedPostgres:
     data_dir: Path
     port: int = 0
     durable: bool = True  # tests turn fsync off; dev keeps it on
+    # a folder for a Unix socket too (a short path: at most 107 bytes with the socket's
+    # own name); None: TCP only
+    socket_dir: Path | None = None
     _user: str | None = field(default=None, init=False)
 
     @property
@@ -136,7 +140,13 @@ class EmbeddedPostgres:
         self.stop()  # a server left over from a killed run would hold the data dir
         if not self.port:
             self.port = free_port()
-        options = f"-h 127.0.0.1 -p {self.port} -k '' -c max_connections=300"
+        sockets = "''"
+        if self.socket_dir is not None:
+            self.socket_dir.mkdir(parents=True, exist_ok=True)
+            if self._user is not None:
+                shutil.chown(self.socket_dir, self._user)
+            sockets = shlex.quote(str(self.socket_dir))
+        options = f"-h 127.0.0.1 -p {self.port} -k {sockets} -c max_connections=300"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._pg(

@@ -87,8 +87,15 @@ Options:
   they grow under the load, and each pool connection keeps the generic plan it made on the
   small seeded tables: on some connections createHandoff's idempotency-key lookup read the
   whole workspace through ``(workspace_id, id)`` (measured 2026-12-07);
+* ``--unix-socket [NAME ...]``: the API (of the named sources; of all without names)
+  reaches PostgreSQL through a Unix socket (in a short temp folder) instead of TCP on
+  127.0.0.1, as an API on PostgreSQL's own machine can
+  (``HANDOFF_DATABASE_URL=postgresql://user@/db?host=/var/run/postgresql``); the
+  benchmark's own connections stay on TCP. Two sources from one folder compare the two:
+  ``--interleave --source tcp=. --source unix=. --unix-socket unix``;
 * ``--waits``: during each measuring window a thread samples ``pg_stat_activity`` every
-  20 ms and prints the mean number of the API's connections per state and wait event:
+  20 ms and prints the mean number of the API's connections (with ``--interleave``,
+  every source's) per state and wait event:
   whether requests wait for the API (``idle in transaction``), for PostgreSQL
   (``active``), for each other's locks (``Lock``) or for nothing (``idle`` in the pool).
   The sampling costs the load generator a little CPU (one query per 20 ms).
@@ -750,6 +757,8 @@ async def measure(
 class Source:
     name: str
     dir: Path
+    # --unix-socket: the API reaches PostgreSQL through the socket in this folder
+    socket_dir: Path | None = None
 
     @property
     def is_this_checkout(self) -> bool:
@@ -759,7 +768,9 @@ class Source:
         """Environment of this source's processes: its code first on the path, this DB."""
         env = dict(os.environ)
         env.pop("HANDOFF_REDIS_URL", None)
-        env["HANDOFF_DATABASE_URL"] = url
+        env["HANDOFF_DATABASE_URL"] = (
+            url if self.socket_dir is None else f"{url}?host={self.socket_dir}"
+        )
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(self.dir), os.environ.get("PYTHONPATH", "")) if p
         )
@@ -1558,6 +1569,13 @@ def main() -> int:
         help="per scenario, the top statements by executor time (pg_stat_statements)",
     )
     parser.add_argument(
+        "--unix-socket",
+        nargs="*",
+        metavar="NAME",
+        help="the API reaches PostgreSQL through a Unix socket instead of 127.0.0.1 (the "
+        "named sources only, with names)",
+    )
+    parser.add_argument(
         "--waits",
         action="store_true",
         help="per scenario, the API's connections by state and wait event (pg_stat_activity)",
@@ -1595,7 +1613,12 @@ def main() -> int:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
     root = Path(tempfile.mkdtemp(prefix="handoff-bench-api-"))
-    pg = EmbeddedPostgres(root / "pg", durable=False)
+    # a short path of its own: a socket's path has at most 107 bytes
+    sockets = Path(tempfile.mkdtemp(prefix="hpg-")) if args.unix_socket is not None else None
+    pg = EmbeddedPostgres(root / "pg", durable=False, socket_dir=sockets)
+    for source in sources:
+        if args.unix_socket is not None and source.name in (args.unix_socket or [source.name]):
+            source.socket_dir = sockets
     redis = EmbeddedRedis(root / "redis", persistent=False) if args.limiter_compare else None
     proc: subprocess.Popen | None = None
     runs: list[Run] = []
@@ -1665,6 +1688,8 @@ def main() -> int:
             redis.stop()
         pg.stop()
         remove_tree(root)
+        if sockets is not None:
+            remove_tree(sockets)
 
     if not args.limiter_compare:
         report_sources(runs)
