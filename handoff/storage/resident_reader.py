@@ -131,6 +131,10 @@ class ResidentReaderConnection(AsyncConnection[Row]):
             reader.loop.remove_reader(reader.fd)
 
     async def close(self) -> None:
-        """Take the socket off the loop, then close the connection."""
+        """Take the socket off the loop, then close the connection; a wait in progress
+        (another task's statement) wakes and fails as the connection is gone."""
+        reader = self._reader
         self._release()
         await super().close()
+        if reader is not None and reader.waiter is not None and not reader.waiter.done():
+            reader.waiter.set_result(None)

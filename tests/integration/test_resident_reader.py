@@ -111,6 +111,22 @@ async def _a_server_that_goes_away_fails_the_next_statement(db_url: str) -> None
         await conn.close()
 
 
+async def _closing_a_connection_fails_a_statement_waiting_on_it(db_url: str) -> None:
+    conn = await _connect(db_url)
+    running = asyncio.ensure_future(conn.execute("SELECT pg_sleep(60)"))
+    while conn._reader is None or conn._reader.waiter is None:
+        await asyncio.sleep(0.01)
+    await conn.close()
+    # woken by the close itself (asyncio.wait cancels nothing: a wait nobody wakes stays
+    # pending here, while wait_for's cancellation would fail it another way)
+    await asyncio.wait({running}, timeout=10)
+    if not running.done():
+        running.cancel()
+        await asyncio.wait({running})
+        raise AssertionError("the statement still waited on a closed connection")
+    assert isinstance(running.exception(), psycopg.OperationalError)
+
+
 async def _closed_connections_leave_nothing_on_the_loop(db_url: str) -> None:
     # file descriptors are reused: a new connection on a number a closed one had works
     for n in range(5):
@@ -127,6 +143,7 @@ SCENARIOS = [
     _a_send_larger_than_the_socket_buffer,
     _data_with_nobody_waiting_takes_the_socket_off_the_loop,
     _a_server_that_goes_away_fails_the_next_statement,
+    _closing_a_connection_fails_a_statement_waiting_on_it,
     _closed_connections_leave_nothing_on_the_loop,
 ]
 
