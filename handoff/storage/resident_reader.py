@@ -5,16 +5,16 @@ then cancels the timer and removes the socket: under uvloop two epoll_ctl system
 and a timer per round trip, and a createHandoff makes four. A connection of this class
 registers its socket the first time it waits to read and leaves it registered; a wait is
 then one future. Measured with `bench_api.py --interleave` (2026-12-07, Intel Xeon,
-`nproc` 2): API CPU per createHandoff 1.46 -> 1.35 ms, inbox 2.07 -> 1.96 ms.
+`nproc` 2; tests/benchmarks/README.md): API CPU per createHandoff 4-7 % lower.
 
 A socket that turns readable with nobody waiting (a notice, or PostgreSQL closing the
 connection) is taken off the loop at once, so a socket left readable cannot make the
 loop spin; the next wait registers it again. So is one that reports an error or a
 hang-up (a zero-timeout poll() as it wakes a wait): libuv stops watching such a socket
-by itself. Waits with a timeout, waits to write (a
-send that filled the socket's buffer) and an interrupted wait (a cancelled task) are
-left to psycopg's own code, which on interruption cancels the query on the server as
-it always does. `close()` takes the socket off the loop before psycopg closes it.
+by itself. Waits with a timeout, waits to write (a send that filled the socket's buffer)
+and an interrupted wait (a cancelled task) are left to psycopg's own code, which on
+interruption cancels the query on the server as it always does. `close()` takes the
+socket off the loop before psycopg closes it, and wakes a wait still on it.
 """
 
 from __future__ import annotations
@@ -101,7 +101,8 @@ class ResidentReaderConnection(AsyncConnection[Row]):
                 try:
                     await self._readable()
                 except BaseException as interrupted:
-                    # psycopg's wait sees the interruption and cancels the server's query
+                    # psycopg's wait gets it at once: a cancellation makes it cancel the
+                    # server's query; anything else it lets through
                     self._release()
                     return await super().wait(_Resumed(gen, state, interrupted), interval)
                 state = gen.send(READY_R)

@@ -1597,6 +1597,9 @@ def main() -> int:
     sources: list[Source] = args.source or [Source("after", REPO)]
     if len({s.name for s in sources}) != len(sources):
         parser.error("--source names must differ")
+    unknown = set(args.unix_socket or ()) - {s.name for s in sources}
+    if unknown:
+        parser.error(f"--unix-socket names no --source called {', '.join(sorted(unknown))}")
     if args.interleave and (len(sources) < 2 or args.limiter_compare or max(counts) > 1):
         parser.error("--interleave needs 2+ --source, one API process, no --limiter-compare")
 

@@ -40,8 +40,7 @@ async def _the_pool_hands_out_resident_reader_connections(db_url: str) -> None:
 
 
 async def _statements_reuse_one_registration(db_url: str) -> None:
-    conn = await _connect(db_url)
-    try:
+    async with await _connect(db_url) as conn:
         assert conn._reader is None
         await conn.execute("SELECT 1")
         first = conn._reader
@@ -50,14 +49,11 @@ async def _statements_reuse_one_registration(db_url: str) -> None:
             cur = await conn.execute("SELECT %s::int AS n", (n,))
             assert (await cur.fetchone()) == (n,)
         assert conn._reader is first
-    finally:
-        await conn.close()
-    assert conn._reader is None
+    assert conn._reader is None  # closed with the block
 
 
 async def _a_cancelled_query_is_cancelled_on_the_server(db_url: str) -> None:
-    conn = await _connect(db_url)
-    try:
+    async with await _connect(db_url) as conn:
         await conn.execute("SELECT 1")
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(conn.execute("SELECT pg_sleep(60)"), 0.2)
@@ -65,25 +61,19 @@ async def _a_cancelled_query_is_cancelled_on_the_server(db_url: str) -> None:
         assert conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
         assert (await (await conn.execute("SELECT 'still here'")).fetchone()) == ("still here",)
         assert conn._reader is not None
-    finally:
-        await conn.close()
 
 
 async def _a_send_larger_than_the_socket_buffer(db_url: str) -> None:
-    conn = await _connect(db_url)
-    try:
+    async with await _connect(db_url) as conn:
         await conn.execute("SELECT 1")
         big = "x" * (8 * 1024 * 1024)
         cur = await conn.execute("SELECT length(%s::text)", (big,))
         assert (await cur.fetchone()) == (len(big),)
         assert (await (await conn.execute("SELECT 2")).fetchone()) == (2,)
-    finally:
-        await conn.close()
 
 
 async def _data_with_nobody_waiting_takes_the_socket_off_the_loop(db_url: str) -> None:
-    listener = await _connect(db_url)
-    try:
+    async with await _connect(db_url) as listener:
         await listener.execute("LISTEN resident_reader_test")
         assert listener._reader is not None
         async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as other:
@@ -93,13 +83,10 @@ async def _data_with_nobody_waiting_takes_the_socket_off_the_loop(db_url: str) -
         await _until_released(listener)
         assert (await (await listener.execute("SELECT 3")).fetchone()) == (3,)
         assert listener._reader is not None
-    finally:
-        await listener.close()
 
 
 async def _a_server_that_goes_away_fails_the_next_statement(db_url: str) -> None:
-    conn = await _connect(db_url)
-    try:
+    async with await _connect(db_url) as conn:
         pid = conn.pgconn.backend_pid
         await conn.execute("SELECT 1")
         async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as admin:
@@ -107,14 +94,14 @@ async def _a_server_that_goes_away_fails_the_next_statement(db_url: str) -> None
         await _until_released(conn)
         with pytest.raises(psycopg.OperationalError):
             await conn.execute("SELECT 1")
-    finally:
-        await conn.close()
 
 
 async def _closing_a_connection_fails_a_statement_waiting_on_it(db_url: str) -> None:
     conn = await _connect(db_url)
     running = asyncio.ensure_future(conn.execute("SELECT pg_sleep(60)"))
-    while conn._reader is None or conn._reader.waiter is None:
+    for _ in range(500):
+        if conn._reader is not None and conn._reader.waiter is not None:
+            break
         await asyncio.sleep(0.01)
     await conn.close()
     # woken by the close itself (asyncio.wait cancels nothing: a wait nobody wakes stays
