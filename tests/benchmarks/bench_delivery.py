@@ -15,6 +15,7 @@ watching backend and Redis from the due instant to the end, and the SQL per stat
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -42,10 +43,27 @@ from handoff.services.people import create_person  # noqa: E402
 from handoff.storage.db import open_pool  # noqa: E402
 from handoff.storage.migrate import migrate  # noqa: E402
 
-QUICK = "--quick" in sys.argv
-SURGE_ONLY = "--surge-only" in sys.argv
-STATS = "--no-stats" not in sys.argv
-REPEAT = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 1
+
+def _options() -> argparse.Namespace:
+    # argparse, not membership tests on sys.argv: -h shows this, and a misspelt option is
+    # refused instead of running the whole benchmark (minutes) without it
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="shorter steady state, 100,000 rows")
+    parser.add_argument(
+        "--surge-only", action="store_true", help="only the no-op arq baseline and the surge"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="--surge-only: this many pairs")
+    parser.add_argument(
+        "--no-stats", action="store_true", help="no pg_stat_statements for the surge"
+    )
+    return parser.parse_args()
+
+
+_OPTIONS = _options()
+QUICK = _OPTIONS.quick
+SURGE_ONLY = _OPTIONS.surge_only
+STATS = not _OPTIONS.no_stats
+REPEAT = _OPTIONS.repeat
 SURGE_N = 10_000
 SURGE_RECEIVERS = 2_000
 RATE = 200
